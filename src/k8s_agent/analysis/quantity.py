@@ -1,0 +1,248 @@
+"""Exact Kubernetes resource quantities: parse, add, compare, format.
+
+Follows ``k8s.io/apimachinery/pkg/api/resource``: a quantity is ``<sign><number><suffix>`` where the suffix is a
+binary SI suffix (Ki Mi Gi Ti Pi Ei), a decimal SI suffix (n u m "" k M G T P E) or a decimal exponent (e3, E-2).
+Values are held as exact ``Fraction``s, so ``0.1 + 0.2`` is ``0.3`` and ``128Mi + 128Mi`` is ``256Mi``.
+
+Canonical formatting matches what the API server prints:
+* BinarySI: integers that are multiples of 1024 get the largest exact suffix (``1536Mi``); other values
+  (below 1024, fractional, or not a multiple) fall back to DecimalSI, as Kubernetes does;
+* DecimalSI: the largest power-of-1000 suffix that keeps the mantissa an integer (``1500m``, ``2``, ``5k``),
+  after rounding up to nano precision;
+* DecimalExponent: the same with ``e<3k>``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from fractions import Fraction
+
+BINARY = "BinarySI"
+DECIMAL = "DecimalSI"
+EXPONENT = "DecimalExponent"
+
+_BINARY_SUFFIXES = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL_SUFFIXES.items()}
+_BINARY_BY_EXP = {v: k for k, v in _BINARY_SUFFIXES.items()}
+
+_QUANTITY_RE = re.compile(
+    r"^(?P<sign>[+-]?)(?P<num>\d+(?:\.\d*)?|\.\d+)"
+    r"(?:(?P<bin>Ki|Mi|Gi|Ti|Pi|Ei)|(?P<exp>[eE][+-]?\d+)|(?P<dec>[numkMGTPE]?))$"
+)
+
+_NANO = Fraction(1, 10**9)
+
+
+class Quantity:
+    """An exact quantity with the format it was written in (kept through arithmetic, as Kubernetes does)."""
+
+    __slots__ = ("value", "format")
+
+    def __init__(self, value: Fraction | int = 0, format: str = DECIMAL) -> None:  # noqa: A002
+        self.value = Fraction(value)
+        self.format = format
+
+    # arithmetic: the result keeps the left operand's format, unless the left one is zero
+    def __add__(self, other: Quantity) -> Quantity:
+        fmt = self.format if self.value or not other.value else other.format
+        return Quantity(self.value + other.value, fmt)
+
+    def __sub__(self, other: Quantity) -> Quantity:
+        fmt = self.format if self.value or not other.value else other.format
+        return Quantity(self.value - other.value, fmt)
+
+    def __mul__(self, k: int | Fraction) -> Quantity:
+        return Quantity(self.value * k, self.format)
+
+    def __neg__(self) -> Quantity:
+        return Quantity(-self.value, self.format)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Quantity):
+            return self.value == other.value
+        if isinstance(other, (int, Fraction)):
+            return self.value == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __lt__(self, other: Quantity) -> bool:
+        return self.value < other.value
+
+    def __le__(self, other: Quantity) -> bool:
+        return self.value <= other.value
+
+    def __gt__(self, other: Quantity) -> bool:
+        return self.value > other.value
+
+    def __ge__(self, other: Quantity) -> bool:
+        return self.value >= other.value
+
+    def __bool__(self) -> bool:
+        return self.value != 0
+
+    def __repr__(self) -> str:
+        return f"Quantity({str(self)!r})"
+
+    def __str__(self) -> str:
+        return format_quantity(self.value, self.format)
+
+    @property
+    def millis(self) -> int:
+        """The value in thousandths, rounded up (Kubernetes' MilliValue)."""
+        return math.ceil(self.value * 1000)
+
+    def as_float(self) -> float:
+        return float(self.value)
+
+
+ZERO = Quantity(0)
+
+
+def parse_quantity(text: str | int | float | Quantity) -> Quantity:
+    """Parse a Kubernetes quantity string. Raises ``ValueError`` with the offending text."""
+    if isinstance(text, Quantity):
+        return text
+    if isinstance(text, bool):
+        raise ValueError(f"invalid quantity {text!r}")
+    if isinstance(text, int):
+        return Quantity(text, DECIMAL)
+    if isinstance(text, float):
+        return Quantity(Fraction(str(text)), DECIMAL)
+    s = text.strip()
+    m = _QUANTITY_RE.match(s)
+    if m is None:
+        raise ValueError(f"invalid quantity {text!r}")
+    num = Fraction(m["num"] if not m["num"].endswith(".") else m["num"][:-1] or "0")
+    if m["sign"] == "-":
+        num = -num
+    if m["bin"]:
+        return Quantity(num * 1024 ** _BINARY_SUFFIXES[m["bin"]], BINARY)
+    if m["exp"]:
+        return Quantity(num * Fraction(10) ** int(m["exp"][1:]), EXPONENT)
+    return Quantity(num * Fraction(10) ** _DECIMAL_SUFFIXES[m["dec"] or ""], DECIMAL)
+
+
+def try_parse(text: str | None) -> Quantity | None:
+    """``parse_quantity`` that returns None for missing or malformed input (bad data in a cluster object
+    must not break an analysis)."""
+    if text is None or text == "":
+        return None
+    try:
+        return parse_quantity(text)
+    except ValueError:
+        return None
+
+
+def _round_up_nano(value: Fraction) -> Fraction:
+    if (value / _NANO).denominator == 1:
+        return value
+    scaled = math.ceil(value / _NANO) if value > 0 else -math.ceil(-value / _NANO)
+    return scaled * _NANO
+
+
+def format_quantity(value: Fraction | int, fmt: str = DECIMAL) -> str:
+    """Canonical Kubernetes string for ``value`` written in ``fmt``."""
+    value = Fraction(value)
+    if value == 0:
+        return "0"
+    if fmt == BINARY:
+        if -1024 < value < 1024 or value.denominator != 1:
+            fmt = DECIMAL
+        else:
+            n, exp = int(value), 0
+            while exp < 6 and n % 1024 == 0:
+                n //= 1024
+                exp += 1
+            return f"{n}{_BINARY_BY_EXP.get(exp, '')}"
+    value = _round_up_nano(value)
+    # mantissa * 10^exp, exp a multiple of 3 between -9 and 18, mantissa an integer
+    exp = -9
+    mantissa = value * 10**9
+    while exp < 18 and mantissa.denominator == 1 and mantissa % 1000 == 0 and mantissa != 0:
+        mantissa /= 1000
+        exp += 3
+    m = int(mantissa)
+    if fmt == EXPONENT:
+        return f"{m}" if exp == 0 else f"{m}e{exp}"
+    return f"{m}{_DECIMAL_BY_EXP[exp]}"
+
+
+def sum_quantities(items: Iterable[str | Quantity | None]) -> Quantity:
+    """Sum quantity strings; missing or malformed entries count as zero."""
+    total = ZERO
+    for item in items:
+        q = item if isinstance(item, Quantity) else try_parse(item)
+        if q is not None:
+            total = total + q
+    return total
+
+
+def add_resource_lists(*lists: dict[str, Quantity]) -> dict[str, Quantity]:
+    """Add resource lists key by key."""
+    out: dict[str, Quantity] = {}
+    for rl in lists:
+        for k, v in rl.items():
+            out[k] = out[k] + v if k in out else v
+    return out
+
+
+def max_resource_lists(a: dict[str, Quantity], b: dict[str, Quantity]) -> dict[str, Quantity]:
+    """Key-wise maximum of two resource lists."""
+    out = dict(a)
+    for k, v in b.items():
+        if k not in out or v > out[k]:
+            out[k] = v
+    return out
+
+
+def parse_resource_list(rl: dict[str, str] | None) -> dict[str, Quantity]:
+    """Parse a ResourceList (name -> quantity string), skipping malformed values."""
+    out: dict[str, Quantity] = {}
+    for k, v in (rl or {}).items():
+        q = try_parse(v)
+        if q is not None:
+            out[k] = q
+    return out
+
+
+def format_resource_list(rl: dict[str, Quantity]) -> dict[str, str]:
+    return {k: str(v) for k, v in rl.items()}
+
+
+# ------------------------------------------------------------------------------------------- human forms
+def human_bytes(value: Fraction | int | Quantity) -> str:
+    """Binary units with one decimal where needed, for sentences: ``1.2Gi``, ``512Mi``, ``900Ki``, ``17``."""
+    v = value.value if isinstance(value, Quantity) else Fraction(value)
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    for exp in range(6, 0, -1):
+        unit = 1024**exp
+        if v >= unit:
+            x = v / unit
+            text = f"{float(x):.1f}".rstrip("0").rstrip(".")
+            return f"{sign}{text}{_BINARY_BY_EXP[exp]}"
+    return f"{sign}{math.ceil(v)}"
+
+
+def human_cpu(value: Fraction | int | Quantity) -> str:
+    """Cores as millicores below 1 core or when fractional (``250m``, ``1500m``), whole cores otherwise."""
+    v = value.value if isinstance(value, Quantity) else Fraction(value)
+    millis = math.ceil(v * 1000) if v >= 0 else -math.ceil(-v * 1000)
+    if millis % 1000 == 0:
+        return str(millis // 1000)
+    return f"{millis}m"
+
+
+def human(resource: str, value: Fraction | int | Quantity) -> str:
+    """Human form for a named resource: cpu in cores/millicores, memory and storage in binary units."""
+    if resource == "cpu":
+        return human_cpu(value)
+    if resource in ("memory", "ephemeral-storage", "storage") or resource.startswith("hugepages-"):
+        return human_bytes(value)
+    v = value.value if isinstance(value, Quantity) else Fraction(value)
+    return format_quantity(v, DECIMAL)

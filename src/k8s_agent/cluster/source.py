@@ -1,0 +1,72 @@
+"""The ClusterSource protocol: every read the agent makes, whatever the cluster is (live API, snapshot).
+
+Implementations raise ``k8s_agent.errors`` types only: ``NotFound`` for a missing object,
+``ServiceUnavailable`` (or ``UpstreamForbidden`` / ``MetricsUnavailable``) when the cluster cannot answer.
+Lists are complete (paged internally). Field selectors use the API server's syntax
+(``involvedObject.name=x,involvedObject.kind=Pod``) and are evaluated by the server (live) or by the
+snapshot's small evaluator.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from k8s_agent.cluster.models import (
+    Event,
+    Namespace,
+    Node,
+    NodeMetrics,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    ReplicaSet,
+)
+
+
+@runtime_checkable
+class ClusterSource(Protocol):
+    #: a short human description for logs ("live https://10.0.0.1:443", "snapshot examples/demo-cluster")
+    description: str
+
+    async def get_pod(self, namespace: str, name: str) -> Pod: ...
+
+    async def list_pods(
+        self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
+    ) -> list[Pod]:
+        """Pods of one namespace, or of all namespaces when ``namespace`` is None."""
+        ...
+
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = "") -> list[Event]: ...
+
+    async def get_node(self, name: str) -> Node: ...
+
+    async def list_nodes(self) -> list[Node]: ...
+
+    async def list_replicasets(self, namespace: str | None = None) -> list[ReplicaSet]: ...
+
+    async def get_namespace(self, name: str) -> Namespace: ...
+
+    async def get_pvc(self, namespace: str, name: str) -> PersistentVolumeClaim: ...
+
+    async def get_pv(self, name: str) -> PersistentVolume: ...
+
+    async def list_node_metrics(self) -> list[NodeMetrics]:
+        """metrics.k8s.io NodeMetrics of every node; raises MetricsUnavailable when the API is absent."""
+        ...
+
+    async def get_node_metrics(self, name: str) -> NodeMetrics:
+        """NodeMetrics of one node; NotFound when the node has no sample yet; MetricsUnavailable when the
+        metrics API is absent."""
+        ...
+
+    async def check_ready(self) -> None:
+        """Raise ServiceUnavailable when the cluster cannot be reached (used by /readyz in the background)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def pod_events_selector(name: str, kind: str = "Pod") -> str:
+    """Field selector for the events of one object, by kind and name (the UID is checked after the read,
+    so the read can start together with the GET of the object)."""
+    return f"involvedObject.kind={kind},involvedObject.name={name}"
