@@ -1,0 +1,87 @@
+"""``k8s-agent`` / ``python -m k8s_agent``: start Sanic with WORKERS worker processes.
+
+Every flag mirrors an environment variable (``--request-deadline 500ms`` == ``REQUEST_DEADLINE=500ms``); a
+flag wins over the variable. A malformed value stops start-up with one line naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from functools import partial
+
+from k8s_agent.config import VARIABLES, ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="k8s-agent",
+        description="Read-only Kubernetes diagnosis API. Every option can also be set by its environment variable.",
+    )
+    for var, (_field, _parse, help_text) in VARIABLES.items():
+        p.add_argument("--" + var.lower().replace("_", "-"), dest=var, metavar=var, help=f"{help_text} (env {var})")
+    p.add_argument("--single-process", action="store_true", help="serve in this process (no worker manager)")
+    return p
+
+
+def settings_from_cli(argv: list[str] | None = None) -> tuple[Settings, bool]:
+    args = _parser().parse_args(argv)
+    env = dict(os.environ)
+    for var in VARIABLES:
+        value = getattr(args, var)
+        if value is not None:
+            env[var] = value
+    return load_settings(env), args.single_process
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings, single = settings_from_cli(argv)
+    except ConfigError as exc:
+        print(f"k8s-agent: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    from loguru import logger
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from k8s_agent.app import create_app, resolve_source
+    from k8s_agent.logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
+    settings, how = resolve_source(settings)
+    logger.info(how)  # the first line says which cluster is served
+    if settings.cluster_source == "snapshot":
+        from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
+
+        try:
+            SnapshotSource(settings.snapshot_path)  # fail here, once, with a clear line
+        except SnapshotError as exc:
+            print(f"k8s-agent: cannot read the snapshot: {exc}", file=sys.stderr)
+            return 2
+    if settings.prometheus_multiproc_dir:
+        from k8s_agent.metrics import prepare_multiproc_dir
+
+        prepare_multiproc_dir(settings.prometheus_multiproc_dir)
+
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    logger.info(
+        "starting k8s-cluster-agent on {}:{} with {} worker(s), deadline {:g} ms",
+        settings.host,
+        settings.port,
+        settings.workers,
+        settings.request_deadline * 1000,
+    )
+    if single:
+        app.prepare(host=settings.host, port=settings.port, single_process=True, motd=False, access_log=False)
+        Sanic.serve_single(primary=app)
+    else:
+        app.prepare(host=settings.host, port=settings.port, workers=settings.workers, motd=False, access_log=False)
+        Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

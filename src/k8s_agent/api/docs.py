@@ -1,0 +1,147 @@
+"""``/openapi.json`` generated from the route table and the response Structs (msgspec's JSON Schema), and a
+``/docs`` page that renders it without any CDN (plain HTML and a few lines of script)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from sanic import HTTPResponse, Request, Sanic
+
+from k8s_agent import __version__
+from k8s_agent.api import envelope, routes
+
+_STATUS_TEXT = {
+    400: "BAD_REQUEST: a path or query parameter is invalid",
+    401: "UNAUTHORIZED: missing or invalid bearer token (AUTH_MODE=token)",
+    403: "FORBIDDEN: the caller may not make this read (AUTH_MODE=token)",
+    404: "RESOURCE_NOT_FOUND: the object does not exist",
+    503: "SERVICE_UNAVAILABLE: the Kubernetes API (or metrics API) cannot answer, or refuses the agent",
+    504: "REQUEST_TIMEOUT: the request did not complete within REQUEST_DEADLINE",
+    500: "INTERNAL_ERROR: unexpected error (details in the agent's log)",
+}
+
+
+def _success_envelope(name: str, ref: dict) -> dict:
+    return {
+        "title": f"{name}Envelope",
+        "type": "object",
+        "required": ["data", "metadata"],
+        "properties": {"data": ref, "metadata": {"$ref": "#/components/schemas/Metadata"}},
+    }
+
+
+def build_openapi() -> dict[str, Any]:
+    api = list(routes.ROUTES)
+    types = [r.response for r in api] + [envelope.ErrorEnvelope, envelope.Metadata]
+    refs, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    ref_of = dict(zip(types, refs, strict=True))
+    error_ref = ref_of[envelope.ErrorEnvelope]
+    paths: dict[str, Any] = {}
+    for r in api:
+        oa_path = "/api/v1" + re.sub(r"<(\w+)(?::[^>]*)?>", r"{\1}", r.path)
+        name = r.response.__name__
+        components[f"{name}Envelope"] = _success_envelope(name, ref_of[r.response])
+        params = [
+            {"name": p.name, "in": "path", "required": True, "description": p.description,
+             "schema": {"type": "string", "maxLength": 253}}
+            for p in r.params
+        ] + [
+            {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema}
+            for q in r.query
+        ]
+        params.append(
+            {"name": "X-Request-ID", "in": "header", "required": False,
+             "description": "Request id to use (echoed back); a UUID4 is generated otherwise",
+             "schema": {"type": "string", "maxLength": 128}}
+        )
+        responses: dict[str, Any] = {
+            "200": {
+                "description": "OK",
+                "headers": {"X-Request-ID": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Envelope"}}},
+            }
+        }
+        codes = set(r.errors) | {500}
+        for code in sorted(codes):
+            responses[str(code)] = {
+                "description": _STATUS_TEXT.get(code, "error"),
+                "content": {"application/json": {"schema": error_ref}},
+            }
+        op = {
+            "operationId": r.name,
+            "summary": r.summary,
+            "tags": list(r.tags) or ["api"],
+            "parameters": params,
+            "responses": responses,
+        }
+        if r.description:
+            op["description"] = r.description
+        paths[oa_path] = {"get": op}
+    for path, (summary, body) in {
+        "/healthz": ("Liveness: the worker answers", {"type": "object", "properties": {"status": {"type": "string"}}}),
+        "/readyz": ("Readiness: the cluster source is reachable and the agent is not shutting down",
+                    {"type": "object", "properties": {"status": {"type": "string"}, "reason": {"type": "string"}}}),
+    }.items():
+        paths[path] = {
+            "get": {
+                "operationId": path.strip("/"),
+                "summary": summary,
+                "tags": ["health"],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": body}}},
+                    **({"503": {"description": "Not ready", "content": {"application/json": {"schema": body}}}}
+                       if path == "/readyz" else {}),
+                },
+            }
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "k8s-cluster-agent",
+            "version": __version__,
+            "description": "Read-only Kubernetes diagnosis API: why a pod is pending, crashing or unhealthy, and "
+            "what a node is doing. Every success is {data, metadata}; every error is {error, metadata}.",
+        },
+        "paths": paths,
+        "components": {"schemas": components},
+    }
+
+
+_DOCS_HTML = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>k8s-cluster-agent API</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem;overflow:auto}
+h2{border-bottom:1px solid #ddd;margin-top:2rem}.m{font-weight:bold;color:#0a6}.p{font-family:monospace}</style>
+</head><body><h1>k8s-cluster-agent API</h1>
+<p>The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+<div id="ops">Loading&hellip;</div>
+<script>
+fetch('/openapi.json').then(r=>r.json()).then(doc=>{
+  const out=[];
+  for(const [path,item] of Object.entries(doc.paths)){
+    for(const [m,op] of Object.entries(item)){
+      const ps=(op.parameters||[]).map(p=>`<li><code>${p.name}</code> (${p.in}) ${p.description||''}</li>`).join('');
+      const rs=Object.entries(op.responses).map(([c,r])=>`<li><code>${c}</code> ${r.description}</li>`).join('');
+      out.push(`<h2><span class="m">${m.toUpperCase()}</span> <span class="p">${path}</span></h2><p>${op.summary||''}</p>`+
+               (ps?`<h4>Parameters</h4><ul>${ps}</ul>`:'')+`<h4>Responses</h4><ul>${rs}</ul>`);
+    }
+  }
+  document.getElementById('ops').innerHTML=out.join('');
+});
+</script></body></html>"""
+
+
+def register(app: Sanic) -> None:
+    cached: dict[str, bytes] = {}
+
+    @app.get("/openapi.json", name="openapi")
+    async def openapi(request: Request) -> HTTPResponse:
+        if "doc" not in cached:
+            cached["doc"] = msgspec.json.encode(build_openapi())
+        return HTTPResponse(cached["doc"], content_type="application/json")
+
+    @app.get("/docs", name="docs")
+    async def docs(request: Request) -> HTTPResponse:
+        return HTTPResponse(_DOCS_HTML, content_type="text/html; charset=utf-8")

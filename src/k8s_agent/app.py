@@ -1,0 +1,289 @@
+"""``create_app(settings)``: the Sanic application, its routes, middleware and per-worker lifecycle.
+
+Each worker process opens its own cluster source (one API client) and its own two caches in
+``before_server_start`` and closes them in ``after_server_stop``; nothing is shared between workers but
+what each one caches for a short TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from sanic import HTTPResponse, Request, Sanic
+from sanic.exceptions import MethodNotAllowed as SanicMethodNotAllowed
+from sanic.exceptions import NotFound as SanicNotFound
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+
+from k8s_agent import errors
+from k8s_agent.api import envelope, routes
+from k8s_agent.cluster.cache import CachedSource, RequestStats, SingleFlightCache, request_stats
+from k8s_agent.config import Settings
+from k8s_agent.logs import request_id_var, sanic_log_config, setup_logging
+
+API_PREFIX = "/api/v1"
+READY_INTERVAL = 5.0
+DEMO_CLUSTER = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
+
+SourceFactory = Callable[[Settings], Awaitable[Any]]
+
+
+class NoMetrics:
+    """Metrics hooks when Prometheus is off (tests, single runs)."""
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None: ...
+    def observe_cache(self, cache: str, outcome: str) -> None: ...
+    def observe_upstream(self, what: str, outcome: str) -> None: ...
+    def observe_timeout(self, route: str) -> None: ...
+    def render(self) -> tuple[bytes, str]:
+        return b"", "text/plain"
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    source: Any = None  # CachedSource over the live or snapshot source
+    reads: SingleFlightCache | None = None
+    responses: SingleFlightCache | None = None
+    authorizer: Any = None
+    metrics: Any = field(default_factory=NoMetrics)
+    ready: bool = False
+    ready_reason: str = "starting"
+    shutting_down: bool = False
+    ready_task: asyncio.Task | None = None
+
+    def observe_timeout(self, route: str) -> None:
+        self.metrics.observe_timeout(route)
+
+
+# ------------------------------------------------------------------------------------------- sources
+def resolve_source(settings: Settings) -> tuple[Settings, str]:
+    """Turn CLUSTER_SOURCE=auto into live or snapshot; returns the settings and a sentence for the log."""
+    import msgspec
+
+    from k8s_agent.cluster.live import in_cluster, kubeconfig_path
+
+    if settings.cluster_source == "live":
+        return settings, "cluster source: live Kubernetes API"
+    if settings.cluster_source == "snapshot":
+        return settings, f"cluster source: snapshot {settings.snapshot_path}"
+    if in_cluster():
+        return msgspec.structs.replace(settings, cluster_source="live"), "cluster source: live, in-cluster"
+    kc = kubeconfig_path(settings.kubeconfig)
+    if kc is not None:
+        return msgspec.structs.replace(settings, cluster_source="live", kubeconfig=str(kc)), (
+            f"cluster source: live, kubeconfig {kc}"
+        )
+    path = settings.snapshot_path or str(DEMO_CLUSTER)
+    return msgspec.structs.replace(settings, cluster_source="snapshot", snapshot_path=path), (
+        f"no cluster configured (not in a pod, no kubeconfig): serving the bundled demo cluster snapshot {path}"
+    )
+
+
+async def default_source_factory(settings: Settings) -> Any:
+    if settings.cluster_source == "live":
+        from k8s_agent.cluster.live import LiveSource
+
+        return await LiveSource.connect(
+            kubeconfig=settings.kubeconfig, context=settings.kube_context, timeout=settings.k8s_timeout
+        )
+    from k8s_agent.cluster.snapshot import SnapshotSource
+
+    return SnapshotSource(settings.snapshot_path or DEMO_CLUSTER)
+
+
+# ------------------------------------------------------------------------------------------- errors
+class EnvelopeErrorHandler(ErrorHandler):
+    """Every error, ours or Sanic's, leaves in the error envelope; 5xx details never carry a stack trace."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        rid = getattr(getattr(request, "ctx", None), "request_id", None) or envelope.request_id_from(
+            request.headers.get("x-request-id") if request else None
+        )
+        headers: dict[str, str] = {}
+        if isinstance(exception, errors.AgentError):
+            exc = exception
+            if exc.status >= 500:
+                logger.warning("{} {}: {}", exc.status, exc.code, exc)
+        elif isinstance(exception, SanicNotFound):
+            exc = errors.RouteNotFound(details=f"no route for {request.method} {request.path}")
+        elif isinstance(exception, SanicMethodNotAllowed):
+            allowed = sorted(getattr(exception, "allowed_methods", None) or ["GET"])
+            exc = errors.MethodNotAllowed(details=f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}")
+            headers["Allow"] = ", ".join(allowed)
+        elif isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
+            exc = errors.BadRequest(details=str(exception))
+            exc.status = exception.status_code
+        else:
+            logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
+            exc = errors.InternalError(details="an unexpected error occurred; see the agent's log for this request id")
+        return envelope.error(exc, rid, headers)
+
+
+# ------------------------------------------------------------------------------------------- the app
+def create_app(settings: Settings, *, source_factory: SourceFactory | None = None, name: str = "k8s-agent") -> Sanic:
+    setup_logging(settings.log_level, settings.log_format)
+    app = Sanic(name, log_config=sanic_log_config(settings.log_level), error_handler=EnvelopeErrorHandler())
+    app.config.update(
+        {
+            "AUTO_EXTEND": False,
+            "ACCESS_LOG": False,
+            "MOTD": False,
+            "FALLBACK_ERROR_FORMAT": "json",
+            "REQUEST_TIMEOUT": settings.read_timeout,
+            "RESPONSE_TIMEOUT": max(settings.write_timeout, settings.request_deadline + 1.0),
+            "GRACEFUL_SHUTDOWN_TIMEOUT": settings.shutdown_timeout,
+            "KEEP_ALIVE_TIMEOUT": 75,
+            "REQUEST_ID_HEADER": "X-Request-ID",
+        }
+    )
+    app.ctx.agent = ctx = AppContext(settings=settings)
+    factory = source_factory or default_source_factory
+
+    # -------------------------------------------------------------------------- lifecycle (per worker)
+    @app.before_server_start
+    async def open_source(app: Sanic) -> None:
+        s = ctx.settings
+        if s.cluster_source == "auto" and source_factory is None:
+            ctx.settings, _ = resolve_source(s)
+        if ctx.settings.prometheus_multiproc_dir:
+            from k8s_agent.metrics import PrometheusMetrics
+
+            ctx.metrics = PrometheusMetrics()
+        inner = await factory(ctx.settings)
+        ctx.reads = SingleFlightCache(
+            "reads", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=ctx.metrics.observe_cache
+        )
+        ctx.responses = SingleFlightCache(
+            "responses", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=ctx.metrics.observe_cache
+        )
+        ctx.source = CachedSource(inner, ctx.reads)
+        if s.auth_mode == "token":
+            from k8s_agent.auth import Authorizer
+
+            ctx.authorizer = Authorizer(inner, ttl=s.auth_cache_ttl, maxsize=s.cache_max_entries)
+        logger.info("worker ready to serve; {}", ctx.source.description)
+
+    @app.after_server_start
+    async def start_readiness(app: Sanic) -> None:
+        ctx.ready_task = asyncio.get_running_loop().create_task(_readiness_loop(ctx))
+
+    @app.before_server_stop
+    async def begin_shutdown(app: Sanic) -> None:
+        ctx.shutting_down = True
+        ctx.ready = False
+        ctx.ready_reason = "shutting down"
+        if ctx.ready_task is not None:
+            ctx.ready_task.cancel()
+
+    @app.after_server_stop
+    async def close_source(app: Sanic) -> None:
+        if ctx.source is not None:
+            await ctx.source.close()
+
+    # -------------------------------------------------------------------------- middleware
+    @app.on_request
+    async def begin(request: Request) -> None:
+        request.ctx.started = asyncio.get_running_loop().time()
+        request.ctx.wall = time.perf_counter()
+        request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
+        request.ctx.stats = RequestStats()
+        request_id_var.set(request.ctx.request_id)
+        request_stats.set(request.ctx.stats)
+
+    @app.on_response
+    async def finish(request: Request, response: HTTPResponse) -> None:
+        rid = getattr(request.ctx, "request_id", None)
+        if rid is None:  # the error happened before our middleware ran
+            return
+        response.headers.setdefault("X-Request-ID", rid)
+        seconds = time.perf_counter() - request.ctx.wall
+        route = request.route.name.rsplit(".", 1)[-1] if request.route else "unmatched"
+        ctx.metrics.observe_request(route, request.method, response.status, seconds)
+        if route in ("healthz", "readyz", "metrics"):
+            return
+        stats: RequestStats = request.ctx.stats
+        logger.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            durationMs=round(seconds * 1000, 2),
+            upstreamCalls=stats.upstream_calls,
+            cacheHits=stats.cache_hits,
+            coalesced=stats.coalesced,
+        )
+
+    # -------------------------------------------------------------------------- health
+    @app.get("/healthz", name="healthz")
+    async def healthz(request: Request) -> HTTPResponse:
+        return HTTPResponse(b'{"status":"ok"}', content_type=envelope.JSON)
+
+    @app.get("/readyz", name="readyz")
+    async def readyz(request: Request) -> HTTPResponse:
+        if ctx.ready and not ctx.shutting_down:
+            return HTTPResponse(b'{"status":"ready"}', content_type=envelope.JSON)
+        body = envelope.encode({"status": "not ready", "reason": ctx.ready_reason})
+        return HTTPResponse(body, status=503, content_type=envelope.JSON)
+
+    @app.get("/metrics", name="metrics")
+    async def metrics(request: Request) -> HTTPResponse:
+        body, content_type = ctx.metrics.render()
+        if not body:
+            body = b"# metrics are off: set PROMETHEUS_MULTIPROC_DIR to a writable directory\n"
+        return HTTPResponse(body, content_type=content_type)
+
+    # -------------------------------------------------------------------------- API
+    _register_features()
+    for route in routes.ROUTES:
+        _add_api_route(app, route)
+
+    from k8s_agent.api import docs
+
+    docs.register(app)
+    return app
+
+
+def _register_features() -> None:
+    """Import the feature route modules; each adds its routes to the table."""
+    import importlib
+
+    for mod in ("k8s_agent.api.features",):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
+def _add_api_route(app: Sanic, route: routes.Route) -> None:
+    async def handler(request: Request, **path: str) -> HTTPResponse:
+        return await routes.serve(request, route, path)
+
+    handler.__name__ = route.name
+    app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=route.name)
+
+
+async def _readiness_loop(ctx: AppContext) -> None:
+    """Check the source in the background; /readyz answers from the last result (never per request)."""
+    while True:
+        try:
+            await asyncio.wait_for(ctx.source.check_ready(), timeout=max(ctx.settings.k8s_timeout, 1.0))
+        except asyncio.CancelledError:
+            raise
+        except errors.AgentError as exc:
+            if ctx.ready or ctx.ready_reason == "starting":
+                logger.warning("not ready: {}", exc)
+            ctx.ready, ctx.ready_reason = False, f"{exc.message}: {exc.details}" if exc.details else exc.message
+        except Exception as exc:  # noqa: BLE001 - readiness must keep running whatever happens
+            ctx.ready, ctx.ready_reason = False, f"readiness check failed: {exc!r}"
+        else:
+            if not ctx.ready and not ctx.shutting_down:
+                ctx.ready, ctx.ready_reason = True, "ok"
+        await asyncio.sleep(READY_INTERVAL)

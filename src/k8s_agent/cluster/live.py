@@ -1,0 +1,279 @@
+"""The live ClusterSource: the Kubernetes API through kubernetes_asyncio, read as raw JSON, decoded by msgspec.
+
+One ``ApiClient`` per worker process (opened in the worker's start hook, closed on stop). Every call:
+* goes through ``ApiClient.call_api`` with ``_preload_content=False`` and an explicit ``_request_timeout``
+  (kubernetes_asyncio has no timeout at all without one), so no model classes are built;
+* maps the HTTP status itself: 404 -> NotFound, 401/403 -> UpstreamForbidden (naming the missing
+  permission), 5xx/429/connection errors/timeouts -> ServiceUnavailable;
+* counts itself in the request's stats (upstream calls per request are logged and measured).
+Lists are paged (``limit`` + ``continue``) so a large namespace never arrives as one huge body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+from kubernetes_asyncio import client, config
+from loguru import logger
+
+from k8s_agent.cluster import models as m
+from k8s_agent.cluster.cache import current_stats
+from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
+
+PAGE_SIZE = 500
+USER_AGENT = "k8s-cluster-agent/0.1"
+SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+# (kind shown to users, API path template pieces) for the reads the agent makes
+_KIND_BY_RESOURCE = {
+    "pods": "Pod",
+    "nodes": "Node",
+    "events": "Event",
+    "replicasets": "ReplicaSet",
+    "namespaces": "Namespace",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "persistentvolumes": "PersistentVolume",
+}
+
+
+def in_cluster() -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and SA_TOKEN.exists()
+
+
+def kubeconfig_path(explicit: str = "") -> Path | None:
+    """The kubeconfig that would be used outside a cluster, or None when there is none."""
+    candidates = [explicit] if explicit else [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    candidates.append(str(Path.home() / ".kube" / "config"))
+    for c in candidates:
+        if c and Path(c).expanduser().is_file():
+            return Path(c).expanduser()
+    return None
+
+
+class LiveSource:
+    def __init__(self, api: client.ApiClient, *, timeout: float, description: str) -> None:
+        self.api = api
+        self.timeout = timeout
+        self.description = description
+
+    # ------------------------------------------------------------------------------------- lifecycle
+    @classmethod
+    async def connect(cls, *, kubeconfig: str = "", context: str = "", timeout: float = 30.0) -> LiveSource:
+        cfg = client.Configuration()
+        if in_cluster() and not kubeconfig:
+            config.load_incluster_config(client_configuration=cfg)  # installs the token refresh hook
+            where = "in-cluster"
+        else:
+            path = kubeconfig_path(kubeconfig)
+            if path is None:
+                raise ServiceUnavailable("No Kubernetes configuration", "not in a pod and no kubeconfig found")
+            await config.load_kube_config(
+                config_file=str(path), context=context or None, client_configuration=cfg, persist_config=False
+            )
+            where = f"kubeconfig {path}"
+        cfg.connection_pool_maxsize = 32
+        api = client.ApiClient(cfg)
+        api.user_agent = USER_AGENT
+        return cls(api, timeout=timeout, description=f"live {cfg.host} ({where})")
+
+    async def close(self) -> None:
+        await self.api.close()
+
+    # ------------------------------------------------------------------------------------- transport
+    async def _get(self, path: str, query: list[tuple[str, str]] | None = None, *, what: str) -> bytes:
+        """GET ``path`` and return the body of a 2xx answer; raise the agent's errors otherwise."""
+        stats = current_stats()
+        stats.upstream_calls += 1
+        stats.upstream.append(what)
+        for attempt in (1, 2):
+            try:
+                resp = await self.api.call_api(
+                    path,
+                    "GET",
+                    query_params=query or [],
+                    header_params={"Accept": "application/json"},
+                    auth_settings=["BearerToken"],
+                    _preload_content=False,
+                    _request_timeout=self.timeout,
+                )
+                try:
+                    body = await resp.read()
+                    status = resp.status
+                finally:
+                    resp.release()
+            except aiohttp.ServerDisconnectedError:
+                if attempt == 1:  # a pooled keep-alive connection the server had closed: retry once
+                    continue
+                raise ServiceUnavailable("Kubernetes API unavailable", f"{what}: server disconnected") from None
+            except TimeoutError:
+                raise ServiceUnavailable(
+                    "Kubernetes API did not answer in time", f"{what}: no answer within {self.timeout:g}s"
+                ) from None
+            except aiohttp.ClientError as exc:
+                raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+            break
+        if 200 <= status < 300:
+            return body
+        raise self._status_error(status, body, what)
+
+    @staticmethod
+    def _status_error(status: int, body: bytes, what: str) -> Exception:
+        try:
+            st = m.decode(body, m.Status)
+            detail = st.message
+        except Exception:  # noqa: BLE001 - a non-Status body (proxy error page)
+            detail = body[:200].decode("utf-8", "replace")
+        if status == 404:
+            return NotFound(details=detail or f"{what}: not found")
+        if status in (401, 403):
+            return UpstreamForbidden(
+                details=f"{what}: the API server answered {status}: {detail} "
+                "(the agent's ServiceAccount lacks this permission; see the chart's ClusterRole)"
+            )
+        return ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
+
+    async def _list(self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None) -> list:
+        items: list = []
+        query = [(k, v) for k, v in (selectors or {}).items() if v]
+        token = ""
+        while True:
+            q = [*query, ("limit", str(PAGE_SIZE))]
+            if token:
+                q.append(("continue", token))
+            page = m.decode(await self._get(path, q, what=what), list_type)
+            items.extend(page.items)
+            token = page.metadata.continue_
+            if not token:
+                return items
+
+    # ------------------------------------------------------------------------------------- reads
+    async def get_pod(self, namespace: str, name: str) -> m.Pod:
+        try:
+            raw = await self._get(f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}", what="get pods")
+        except NotFound:
+            raise NotFound("Pod", name, namespace) from None
+        return m.decode(raw, m.Pod)
+
+    async def list_pods(self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""):
+        path = f"/api/v1/namespaces/{quote(namespace)}/pods" if namespace else "/api/v1/pods"
+        return await self._list(
+            path,
+            m.PodList,
+            what="list pods",
+            selectors={"fieldSelector": field_selector, "labelSelector": label_selector},
+        )
+
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):
+        path = f"/api/v1/namespaces/{quote(namespace)}/events" if namespace else "/api/v1/events"
+        return await self._list(path, m.EventList, what="list events", selectors={"fieldSelector": field_selector})
+
+    async def get_node(self, name: str) -> m.Node:
+        try:
+            raw = await self._get(f"/api/v1/nodes/{quote(name)}", what="get nodes")
+        except NotFound:
+            raise NotFound("Node", name) from None
+        return m.decode(raw, m.Node)
+
+    async def list_nodes(self):
+        return await self._list("/api/v1/nodes", m.NodeList, what="list nodes")
+
+    async def list_replicasets(self, namespace: str | None = None):
+        path = f"/apis/apps/v1/namespaces/{quote(namespace)}/replicasets" if namespace else "/apis/apps/v1/replicasets"
+        return await self._list(path, m.ReplicaSetList, what="list replicasets.apps")
+
+    async def get_namespace(self, name: str) -> m.Namespace:
+        try:
+            raw = await self._get(f"/api/v1/namespaces/{quote(name)}", what="get namespaces")
+        except NotFound:
+            raise NotFound("Namespace", name) from None
+        return m.decode(raw, m.Namespace)
+
+    async def get_pvc(self, namespace: str, name: str) -> m.PersistentVolumeClaim:
+        try:
+            raw = await self._get(
+                f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}",
+                what="get persistentvolumeclaims",
+            )
+        except NotFound:
+            raise NotFound("PersistentVolumeClaim", name, namespace) from None
+        return m.decode(raw, m.PersistentVolumeClaim)
+
+    async def get_pv(self, name: str) -> m.PersistentVolume:
+        try:
+            raw = await self._get(f"/api/v1/persistentvolumes/{quote(name)}", what="get persistentvolumes")
+        except NotFound:
+            raise NotFound("PersistentVolume", name) from None
+        return m.decode(raw, m.PersistentVolume)
+
+    async def list_node_metrics(self):
+        try:
+            return await self._list(
+                "/apis/metrics.k8s.io/v1beta1/nodes", m.NodeMetricsList, what="list nodes.metrics.k8s.io"
+            )
+        except NotFound:
+            raise MetricsUnavailable(
+                details="the metrics.k8s.io API is not served: install metrics-server"
+            ) from None
+        except UpstreamForbidden:
+            raise
+        except ServiceUnavailable as exc:
+            raise MetricsUnavailable(details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?") from None
+
+    async def get_node_metrics(self, name: str) -> m.NodeMetrics:
+        try:
+            raw = await self._get(
+                f"/apis/metrics.k8s.io/v1beta1/nodes/{quote(name)}", what="get nodes.metrics.k8s.io"
+            )
+        except NotFound as exc:
+            # 404 means either "no such API" or "no sample for this node": tell them apart
+            if "could not find the requested resource" in exc.details:
+                raise MetricsUnavailable(details="the metrics.k8s.io API is not served: install metrics-server") from None
+            raise NotFound("NodeMetrics", name, details=f"metrics-server has no sample for node '{name}' yet") from None
+        except UpstreamForbidden:
+            raise
+        except ServiceUnavailable as exc:
+            raise MetricsUnavailable(details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?") from None
+        return m.decode(raw, m.NodeMetrics)
+
+    async def check_ready(self) -> None:
+        # /version is readable by every authenticated identity (system:public-info-viewer)
+        await asyncio.wait_for(self._get("/version", what="get /version"), timeout=max(self.timeout, 1.0))
+
+    async def raw_get(self, path: str, query: list[tuple[str, str]] | None = None, *, what: str) -> bytes:
+        """A GET for reads a feature adds (kept on the same transport, errors and accounting)."""
+        return await self._get(path, query, what=what)
+
+    async def post_json(self, path: str, body: dict, *, what: str) -> bytes:
+        """A POST of a JSON body (TokenReview / SubjectAccessReview); same error mapping as reads."""
+        stats = current_stats()
+        stats.upstream_calls += 1
+        stats.upstream.append(what)
+        try:
+            resp = await self.api.call_api(
+                path,
+                "POST",
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=self.timeout,
+            )
+            try:
+                data, status = await resp.read(), resp.status
+            finally:
+                resp.release()
+        except TimeoutError:
+            raise ServiceUnavailable("Kubernetes API did not answer in time", what) from None
+        except aiohttp.ClientError as exc:
+            raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+        if 200 <= status < 300:
+            return data
+        raise self._status_error(status, data, what)
+
+
+def log_source(source: object) -> None:
+    logger.info("cluster source: {}", getattr(source, "description", source))

@@ -1,0 +1,97 @@
+"""Structured logs with loguru: one JSON line per record (LOG_FORMAT=json) or a readable line (text).
+
+Every line carries the request id of the request being served (a ContextVar set by the HTTP layer).
+Sanic's own loggers are routed through loguru, so the output has a single format.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from contextvars import ContextVar
+
+import msgspec
+from loguru import logger
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="")
+
+_ENC = msgspec.json.Encoder()
+_LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
+
+
+def _json_sink(message) -> None:
+    r = message.record
+    doc = {
+        "ts": r["time"].isoformat(timespec="milliseconds"),
+        "level": r["level"].name.lower(),
+        "msg": r["message"],
+        "logger": r["extra"].get("logger", r["name"]),
+        "pid": r["process"].id,
+    }
+    rid = request_id_var.get()
+    if rid:
+        doc["requestId"] = rid
+    for k, v in r["extra"].items():
+        if k != "logger":
+            doc[k] = v
+    if r["exception"] is not None:
+        exc = r["exception"]
+        doc["exception"] = "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))[-3000:]
+    try:
+        line = _ENC.encode(doc)
+    except (TypeError, msgspec.EncodeError):
+        line = _ENC.encode({k: str(v) for k, v in doc.items()})
+    sys.stdout.write(line.decode() + "\n")
+    sys.stdout.flush()
+
+
+def _text_sink(message) -> None:
+    r = message.record
+    rid = request_id_var.get()
+    extra = " ".join(f"{k}={v}" for k, v in r["extra"].items() if k != "logger")
+    line = f"{r['time']:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f" {r['level'].name:<7} [{r['process'].id}]"
+    if rid:
+        line += f" [{rid}]"
+    line += f" {r['message']}" + (f" {extra}" if extra else "")
+    if r["exception"] is not None:
+        exc = r["exception"]
+        line += "\n" + "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class InterceptHandler(logging.Handler):
+    """Stdlib logging (Sanic, aiohttp, kubernetes_asyncio) into loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.bind(logger=record.name).opt(exception=record.exc_info).log(level, record.getMessage())
+
+
+def sanic_log_config(level: str) -> dict:
+    lvl = _LEVELS.get(level, "INFO")
+    names = ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"loguru": {"()": InterceptHandler}},
+        "loggers": {n: {"handlers": ["loguru"], "level": lvl, "propagate": False} for n in names},
+        "root": {"handlers": ["loguru"], "level": "WARNING"},
+    }
+
+
+def setup_logging(level: str = "info", fmt: str = "json") -> None:
+    """Configure loguru for this process (main and every worker call it)."""
+    logger.remove()
+    logger.add(
+        _json_sink if fmt == "json" else _text_sink,
+        level=_LEVELS.get(level, "INFO"),
+        format="{message}",
+        backtrace=False,
+        diagnose=False,
+    )
+    logging.basicConfig(handlers=[InterceptHandler()], level=logging.WARNING, force=True)

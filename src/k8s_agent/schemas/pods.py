@@ -1,0 +1,226 @@
+"""Response Structs of the pod describe and resources endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from k8s_agent.cluster.models import (
+    Affinity,
+    ContainerState,
+    PodCondition,
+    Toleration,
+)
+
+
+class _R(msgspec.Struct, rename="camel"):
+    """Base: camelCase on the wire, every field present."""
+
+
+class _Ro(msgspec.Struct, rename="camel", omit_defaults=True):
+    """Base: camelCase on the wire, optional fields left out when empty."""
+
+
+# ------------------------------------------------------------------------------------------- describe
+class PodStatusInfo(_Ro):
+    """The pod's phase and where it runs; ``reason``/``message`` are set for evicted or rejected pods."""
+
+    phase: str = ""
+    reason: str = ""
+    message: str = ""
+    host_ip: str = msgspec.field(default="", name="hostIP")
+    pod_ip: str = msgspec.field(default="", name="podIP")
+    nominated_node_name: str = ""
+
+
+class EnvValueFrom(_Ro):
+    """Where an environment variable's value comes from. Never resolved: Secrets are not read."""
+
+    kind: str = ""  # configMapKeyRef | secretKeyRef | fieldRef | resourceFieldRef
+    name: str = ""
+    key: str = ""
+    field_path: str = ""
+    resource: str = ""
+    optional: bool | None = None
+    description: str = ""  # as kubectl describe prints it
+
+
+class EnvEntry(_Ro):
+    """One environment variable: a literal ``value`` (or the redaction marker) or a ``valueFrom`` reference."""
+
+    name: str = ""
+    value: str | None = None
+    value_from: EnvValueFrom | None = None
+
+
+class EnvFromEntry(_Ro):
+    """A whole ConfigMap or Secret imported as environment variables (``envFrom``)."""
+
+    kind: str = ""
+    name: str = ""
+    prefix: str = ""
+    optional: bool | None = None
+
+
+class MountInfo(_Ro):
+    """A volume mounted into the container."""
+
+    name: str = ""
+    mount_path: str = ""
+    read_only: bool = False
+    sub_path: str = ""
+
+
+class PortInfo(_Ro):
+    """A declared container port."""
+
+    container_port: int = 0
+    protocol: str = "TCP"
+    name: str = ""
+    host_port: int | None = None
+
+
+class ResourcesInfo(_R):
+    """Requests and limits as written in the spec (resource name -> quantity)."""
+
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+
+
+class ProbesInfo(_Ro):
+    """Probes in kubectl's one-line form, e.g. ``http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3``."""
+
+    liveness: str = ""
+    readiness: str = ""
+    startup: str = ""
+
+
+class ContainerInfo(_R):
+    """A container of the pod with its spec and its current and previous state."""
+
+    name: str
+    image: str
+    image_id: str = msgspec.field(default="", name="imageID")
+    container_id: str = msgspec.field(default="", name="containerID")
+    ready: bool = False
+    started: bool | None = None
+    restart_count: int = 0
+    state: ContainerState = msgspec.field(default_factory=ContainerState)
+    last_state: ContainerState = msgspec.field(default_factory=ContainerState)
+    resources: ResourcesInfo = msgspec.field(default_factory=ResourcesInfo)
+    command: list[str] = []
+    args: list[str] = []
+    ports: list[PortInfo] = []
+    probes: ProbesInfo = msgspec.field(default_factory=ProbesInfo)
+    environment: list[EnvEntry] = []
+    env_from: list[EnvFromEntry] = []
+    mounts: list[MountInfo] = []
+    sidecar: bool = False
+
+
+class VolumeInfo(_R):
+    """A pod volume: its type (EmptyDir, ConfigMap, Secret, PersistentVolumeClaim, ...) and its source."""
+
+    name: str
+    type: str
+    source: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+class OwnerInfo(_R):
+    """The controller that owns the pod (kubectl's "Controlled By")."""
+
+    kind: str
+    name: str
+
+
+class EventInfo(_R):
+    """An event of the pod, in the classic shape whatever shape it was written in."""
+
+    type: str
+    reason: str
+    message: str
+    first_timestamp: datetime | None
+    last_timestamp: datetime | None
+    count: int
+    source: str
+    field_path: str = ""
+
+
+class PodDescription(_R):
+    """Everything ``kubectl describe pod`` shows, as JSON."""
+
+    name: str
+    namespace: str
+    uid: str
+    creation_timestamp: datetime | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    status: PodStatusInfo
+    pod_status: str  # kubectl's STATUS column (CrashLoopBackOff, Init:1/2, Evicted, ...)
+    node: str
+    start_time: datetime | None
+    containers: list[ContainerInfo]
+    init_containers: list[ContainerInfo]
+    volumes: list[VolumeInfo]
+    pod_ip: str = msgspec.field(name="podIP")
+    pod_ips: list[str] = msgspec.field(name="podIPs")
+    qos_class: str
+    priority: int | None
+    priority_class_name: str
+    service_account: str
+    scheduler_name: str
+    controlled_by: OwnerInfo | None
+    tolerations: list[Toleration]
+    node_selector: dict[str, str]
+    affinity: Affinity | None
+    conditions: list[PodCondition]
+    events: list[EventInfo]
+    deletion_timestamp: datetime | None = None
+    termination_grace_period_seconds: int | None = None
+    omitted_annotations: list[str] = []
+    warnings: list[str] = []  # reads the answer did without (e.g. events not readable)
+
+
+# ------------------------------------------------------------------------------------------- resources
+class ContainerResources(_R):
+    """A container's requests and limits ({} when none is set)."""
+
+    name: str
+    requests: dict[str, str]
+    limits: dict[str, str]
+    sidecar: bool = False
+
+
+class ResourceTotals(_R):
+    """Sums over the app containers (the spec's ``total``)."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+    ephemeral_storage_request: str = "0"
+    ephemeral_storage_limit: str = "0"
+
+
+class EffectiveResources(_R):
+    """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead."""
+
+    requests: dict[str, str]
+    limits: dict[str, str]
+    overhead: dict[str, str]
+    dominated_by_init: list[str]  # resources whose effective request comes from an init container
+
+
+class PodResources(_R):
+    """Requests and limits per container, their totals, and the pod's effective request."""
+
+    pod_name: str
+    namespace: str
+    qos_class: str
+    containers: list[ContainerResources]
+    init_containers: list[ContainerResources]
+    total: ResourceTotals
+    total_by_resource: ResourcesInfo
+    effective: EffectiveResources
+    notes: list[str]

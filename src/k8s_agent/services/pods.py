@@ -1,0 +1,26 @@
+"""Pod describe and resources: which reads to make, made together, then the pure analysis."""
+
+from __future__ import annotations
+
+from k8s_agent.analysis.describe import describe_pod, pod_resources
+from k8s_agent.analysis.podstatus import kubectl_status
+from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.schemas.pods import PodDescription, PodResources
+from k8s_agent.services._concurrency import gather, optional
+
+
+async def describe(source: ClusterSource, namespace: str, name: str, *, redact_env: bool = False) -> PodDescription:
+    warnings: list[str] = []
+    pod, events = await gather(
+        source.get_pod(namespace, name),
+        optional(
+            source.list_events(namespace, field_selector=pod_events_selector(name)), [], warnings, "events of the pod"
+        ),
+    )
+    result = describe_pod(pod, events, pod_status=kubectl_status(pod), redact_env=redact_env)
+    result.warnings = warnings
+    return result
+
+
+async def resources(source: ClusterSource, namespace: str, name: str) -> PodResources:
+    return pod_resources(await source.get_pod(namespace, name))
