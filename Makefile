@@ -1,0 +1,48 @@
+# k8s-cluster-agent — the two commands of the README:
+#   make run    create the virtualenv if needed, install, start the agent (on the bundled demo cluster
+#               when no cluster is configured)
+#   make test   create the virtualenv if needed, install, run every test tier
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test test-unit test-fast lint bench loadtest clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtualenv and install the agent with its dev tools
+
+run: $(STAMP) ## Start the agent (WORKERS, PORT... from the environment; demo cluster when no cluster is configured)
+	PORT=$(PORT) $(VENV)/bin/k8s-agent
+
+test: $(STAMP) ## Every tier: unit, API, live-source, deploy checks, load smoke, real control plane
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Everything but the real control-plane tier
+	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff over the sources, tests and scripts
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
+
+bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about time)
+	$(PY) scripts/bench.py
+	$(PY) scripts/bench_scheduling.py
+	$(PY) scripts/bench_namespace.py
+
+clean: ## Remove the virtualenv and build output
+	rm -rf $(VENV) build dist out .pytest_cache
+
+-include mk/*.mk

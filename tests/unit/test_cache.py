@@ -1,0 +1,153 @@
+"""Single-flight TTL cache: coalescing, error handling, negative caching, cancellation."""
+
+import asyncio
+
+import pytest
+
+from k8s_agent.cluster.cache import SingleFlightCache
+from k8s_agent.errors import NotFound, ServiceUnavailable
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+class Upstream:
+    def __init__(self, delay=0.01, error=None):
+        self.calls = 0
+        self.delay = delay
+        self.error = error
+        self.cancelled = 0
+
+    async def fetch(self):
+        self.calls += 1
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        if self.error is not None:
+            raise self.error
+        return {"value": self.calls}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_concurrent_misses_share_one_upstream_call():
+    async def main():
+        cache = SingleFlightCache("t", maxsize=10, ttl=2)
+        up = Upstream()
+        results = await asyncio.gather(*(cache.get("k", up.fetch) for _ in range(50)))
+        return cache, up, results
+
+    cache, up, results = run(main())
+    assert up.calls == 1
+    assert all(r == {"value": 1} for r in results)
+    assert cache.misses == 1 and cache.coalesced == 49
+
+
+def test_hits_within_ttl_and_refetch_after_expiry():
+    async def main():
+        clock = Clock()
+        cache = SingleFlightCache("t", maxsize=10, ttl=2, timer=clock)
+        up = Upstream(delay=0)
+        a = await cache.get("k", up.fetch)
+        clock.t = 1.9
+        b = await cache.get("k", up.fetch)
+        clock.t = 2.1
+        c = await cache.get("k", up.fetch)
+        return up, a, b, c
+
+    up, a, b, c = run(main())
+    assert (a, b, c) == ({"value": 1}, {"value": 1}, {"value": 2})
+    assert up.calls == 2
+
+
+def test_all_waiters_get_the_error_and_errors_are_not_cached():
+    async def main():
+        cache = SingleFlightCache("t", maxsize=10, ttl=2)
+        up = Upstream(error=ServiceUnavailable("down"))
+        results = await asyncio.gather(*(cache.get("k", up.fetch) for _ in range(5)), return_exceptions=True)
+        up.error = None
+        after = await cache.get("k", up.fetch)
+        return up, results, after
+
+    up, results, after = run(main())
+    assert all(isinstance(r, ServiceUnavailable) for r in results)
+    assert up.calls == 2  # one shared failing call, then a fresh one
+    assert after == {"value": 2}
+
+
+def test_not_found_is_cached_for_the_shorter_negative_ttl():
+    async def main():
+        clock = Clock()
+        cache = SingleFlightCache("t", maxsize=10, ttl=2, negative_ttl=0.5, timer=clock)
+        up = Upstream(delay=0, error=NotFound("Pod", "p", "ns"))
+        errors = []
+        for t in (0.0, 0.4, 0.6):
+            clock.t = t
+            try:
+                await cache.get("k", up.fetch)
+            except NotFound as exc:
+                errors.append(exc)
+        return up, errors
+
+    up, errors = run(main())
+    assert len(errors) == 3
+    assert all(e.details == "Pod 'p' not found in namespace 'ns'" for e in errors)
+    assert up.calls == 2  # 0.0 fetched, 0.4 from the negative cache, 0.6 after it expired
+
+
+def test_fetch_is_cancelled_when_its_last_waiter_leaves():
+    async def main():
+        cache = SingleFlightCache("t", maxsize=10, ttl=2)
+        up = Upstream(delay=5)
+        waiters = [asyncio.ensure_future(cache.get("k", up.fetch)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        waiters[0].cancel()
+        await asyncio.sleep(0.01)
+        still_running = cache.inflight
+        for w in waiters[1:]:
+            w.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        await asyncio.sleep(0.01)
+        return cache, up, still_running
+
+    cache, up, still_running = run(main())
+    assert still_running == 1  # two waiters were still there
+    assert up.cancelled == 1
+    assert cache.inflight == 0
+    assert len(cache) == 0  # nothing cached for nobody
+
+
+def test_a_waiter_timing_out_does_not_cancel_the_fetch_for_others():
+    async def main():
+        cache = SingleFlightCache("t", maxsize=10, ttl=2)
+        up = Upstream(delay=0.05)
+        short = asyncio.ensure_future(asyncio.wait_for(cache.get("k", up.fetch), 0.01))
+        long = asyncio.ensure_future(cache.get("k", up.fetch))
+        r = await asyncio.gather(short, long, return_exceptions=True)
+        return up, r
+
+    up, (short, long) = run(main())
+    assert isinstance(short, TimeoutError)
+    assert long == {"value": 1}
+    assert up.calls == 1 and up.cancelled == 0
+
+
+@pytest.mark.parametrize("ttl", [0])
+def test_ttl_zero_disables_caching_but_still_coalesces(ttl):
+    async def main():
+        cache = SingleFlightCache("t", maxsize=10, ttl=ttl)
+        up = Upstream()
+        await asyncio.gather(*(cache.get("k", up.fetch) for _ in range(10)))
+        await cache.get("k", up.fetch)
+        return up
+
+    assert run(main()).calls == 2
