@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.log_format)
     settings, how = resolve_source(settings)
     logger.info(how)  # the first line says which cluster is served
+    if settings.auth_mode == "token" and settings.cluster_source != "live":
+        print("k8s-agent: configuration error: AUTH_MODE=token needs the live Kubernetes API "
+              "(token reviews cannot be made against a snapshot)", file=sys.stderr)
+        return 2
     if settings.cluster_source == "snapshot":
         from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
 

@@ -109,6 +109,8 @@ class EnvelopeErrorHandler(ErrorHandler):
         headers: dict[str, str] = {}
         if isinstance(exception, errors.AgentError):
             exc = exception
+            if exc.status == 401:
+                headers["WWW-Authenticate"] = 'Bearer realm="k8s-cluster-agent"'
             if exc.status >= 500:
                 logger.warning("{} {}: {}", exc.status, exc.code, exc)
         elif isinstance(exception, SanicNotFound):
@@ -157,6 +159,8 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
 
             ctx.metrics = PrometheusMetrics()
         inner = await factory(ctx.settings)
+        if hasattr(inner, "observer"):
+            inner.observer = ctx.metrics.observe_upstream
         ctx.reads = SingleFlightCache(
             "reads", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=ctx.metrics.observe_cache
         )

@@ -59,6 +59,8 @@ class LiveSource:
         self.api = api
         self.timeout = timeout
         self.description = description
+        #: (what, outcome) hook for metrics; outcome is ok | not_found | forbidden | error | timeout
+        self.observer = lambda what, outcome: None
 
     # ------------------------------------------------------------------------------------- lifecycle
     @classmethod
@@ -86,6 +88,21 @@ class LiveSource:
     # ------------------------------------------------------------------------------------- transport
     async def _get(self, path: str, query: list[tuple[str, str]] | None = None, *, what: str) -> bytes:
         """GET ``path`` and return the body of a 2xx answer; raise the agent's errors otherwise."""
+        try:
+            body = await self._get_once(path, query, what=what)
+        except NotFound:
+            self.observer(what, "not_found")
+            raise
+        except UpstreamForbidden:
+            self.observer(what, "forbidden")
+            raise
+        except ServiceUnavailable:
+            self.observer(what, "error")
+            raise
+        self.observer(what, "ok")
+        return body
+
+    async def _get_once(self, path: str, query: list[tuple[str, str]] | None, *, what: str) -> bytes:
         stats = current_stats()
         stats.upstream_calls += 1
         stats.upstream.append(what)
