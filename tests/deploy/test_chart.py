@@ -61,7 +61,7 @@ SCENARIOS: dict[str, tuple[list[str], list[str]]] = {
     "dev": (["values-dev.yaml"], []),
     "prod": (["values-prod.yaml"], ["--api-versions", "monitoring.coreos.com/v1"]),
     "daemonset": ([], ["--set", "mode=daemonset"]),
-    "token": ([], ["--set", "auth.mode=token"]),
+    "token": ([], ["--set", "auth.mode=token,auth.cacheTTL=30s"]),
     # every optional object on, non-default knobs, for schema validation
     "kitchen-sink": (
         [],
@@ -263,6 +263,7 @@ def test_schema_rejects_bad_values(helm: str) -> None:
         "config.workers=0": "workers",
         "config.clusterSource=snapshot": "clusterSource",
         "config.k8sTimeout=30": "k8sTimeout",
+        "config.cacheTTL=1m30s": "cacheTTL",  # the app takes one number + one unit
         "livenessProbe.tcpSocket.port=8080": "livenessProbe",
         "unknownKey=1": "unknownKey",
         "extraEnv[0].name=X,extraEnv[0].value=1": "extraEnv",
@@ -343,6 +344,11 @@ def test_auth_delegator_only_in_token_mode(rendered: dict[str, list[dict]], scen
         assert delegator == []
     # never any other ClusterRole binding
     assert len(of_kind(docs, "ClusterRoleBinding")) == 1 + len(delegator)
+
+
+def test_auth_cache_ttl_only_when_set(rendered: dict[str, list[dict]]) -> None:
+    assert env_value(rendered["token"], "AUTH_CACHE_TTL") == "30s"
+    assert "AUTH_CACHE_TTL" not in env_of(rendered["default"])
 
 
 def test_rbac_create_false_renders_no_rbac(helm: str) -> None:

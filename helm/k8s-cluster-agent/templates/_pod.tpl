@@ -74,6 +74,10 @@ spec:
           value: {{ .Values.config.clusterSource | quote }}
         - name: AUTH_MODE
           value: {{ .Values.auth.mode | quote }}
+        {{- with .Values.auth.cacheTTL }}
+        - name: AUTH_CACHE_TTL
+          value: {{ . | quote }}
+        {{- end }}
         - name: REDACT_ENV_VALUES
           value: {{ .Values.config.redactEnvValues | quote }}
         - name: SHUTDOWN_TIMEOUT
