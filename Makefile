@@ -42,6 +42,9 @@ bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about 
 	$(PY) scripts/bench_scheduling.py
 	$(PY) scripts/bench_namespace.py
 
+loadtest: $(STAMP) ## Locust dashboard mix against the demo cluster (DURATION=60s USERS=50); CSV in out/load_*.csv
+	VENV=$(VENV) scripts/loadtest.sh
+
 clean: ## Remove the virtualenv and build output
 	rm -rf $(VENV) build dist out .pytest_cache
 

@@ -151,8 +151,8 @@ def container_info(c: Container, st: ContainerStatus | None, *, redact: bool, si
     )
 
 
-def event_info(ev: Event) -> s.EventInfo:
-    return s.EventInfo(
+def event_info(ev: Event) -> s.DescribeEvent:
+    return s.DescribeEvent(
         type=ev.type,
         reason=ev.reason,
         message=event_message(ev),

@@ -134,7 +134,7 @@ class OwnerInfo(_R):
     name: str
 
 
-class EventInfo(_R):
+class DescribeEvent(_R):
     """An event of the pod, in the classic shape whatever shape it was written in."""
 
     type: str
@@ -175,7 +175,7 @@ class PodDescription(_R):
     node_selector: dict[str, str]
     affinity: Affinity | None
     conditions: list[PodCondition]
-    events: list[EventInfo]
+    events: list[DescribeEvent]
     deletion_timestamp: datetime | None = None
     termination_grace_period_seconds: int | None = None
     omitted_annotations: list[str] = []

@@ -1,0 +1,80 @@
+"""Building the real app over an in-process source, served by sanic-testing's ReusableClient."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from typing import Any
+
+from sanic_testing.reusable import ReusableClient
+
+from k8s_agent.app import create_app
+from k8s_agent.config import load_settings
+
+_names = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_app(source: Any, **overrides: Any):
+    settings = load_settings(
+        {}, cluster_source="snapshot", snapshot_path="-", workers=1, log_level="warn", **overrides
+    )
+
+    async def factory(_settings):
+        return source
+
+    return create_app(settings, source_factory=factory, name=f"k8s-agent-test-{next(_names)}")
+
+
+def client_for(source: Any, **overrides: Any) -> ReusableClient:
+    return ReusableClient(make_app(source, **overrides), port=free_port())
+
+
+class SlowSource:
+    """Wraps a source; selected reads sleep first (an API server that is slow to answer)."""
+
+    def __init__(self, inner: Any, delay: float, methods: tuple[str, ...] = ("get_pod",)) -> None:
+        self.inner, self.delay, self.methods = inner, delay, methods
+        self.description = "slow " + inner.description
+        self.cancelled = 0
+        self.started = 0
+
+    def __getattr__(self, name: str):
+        target = getattr(self.inner, name)
+        if name not in self.methods:
+            return target
+
+        async def slow(*args, **kwargs):
+            self.started += 1
+            try:
+                await asyncio.sleep(self.delay)
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
+            return await target(*args, **kwargs)
+
+        return slow
+
+
+class FailingSource:
+    """Wraps a source; selected reads raise the given error."""
+
+    def __init__(self, inner: Any, error: Exception, methods: tuple[str, ...]) -> None:
+        self.inner, self.error, self.methods = inner, error, methods
+        self.description = "failing " + inner.description
+
+    def __getattr__(self, name: str):
+        target = getattr(self.inner, name)
+        if name not in self.methods:
+            return target
+
+        async def fail(*args, **kwargs):
+            raise self.error
+
+        return fail
