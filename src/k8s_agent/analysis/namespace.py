@@ -1,0 +1,437 @@
+"""Namespace error analysis: every Deployment/StatefulSet pod of a namespace checked for common problems.
+
+Which pods: those whose controller (the owner reference with ``controller: true``; the first owner only when
+no reference carries the flag) is a StatefulSet or a ReplicaSet. The ReplicaSet is looked up in the
+namespace's ReplicaSet list (by UID, else by name) and its own controller names the workload: a Deployment
+(``ownerKind: Deployment``), another controller such as an Argo Rollout (its kind), or none, for a bare
+ReplicaSet (``ownerKind: ReplicaSet``, analysed too: it is a long-running workload like a Deployment's).
+When the ReplicaSet is not in the list (not readable, or just deleted) the Deployment name is the ReplicaSet
+name minus ``-<pod-template-hash>`` when the pod's label says so (how the Deployment controller names
+ReplicaSets), else the pod is reported under its ReplicaSet. The Go service assumed every ReplicaSet belonged
+to a Deployment and cut the last dash segment of any name. Jobs (and so CronJobs), DaemonSets, static/mirror
+pods and bare pods are not analysed.
+
+Issues per pod (severity):
+
+* ``HighRestarts`` (critical): app + init container restarts strictly above the threshold;
+* ``Pending`` (critical): phase Pending for more than 5 minutes since creation (the Go rule, also for the two
+  scheduling types below: a pod unschedulable for a minute may just be waiting for the autoscaler); becomes ``ResourceConstraints`` when the
+  PodScheduled=False/Unschedulable message says ``Insufficient ...`` or ``Too many pods``, ``Unschedulable``
+  for any other Unschedulable message;
+* ``Evicted`` (critical): ``status.reason: Evicted`` (or, 1.26+, a DisruptionTarget condition from the
+  kubelet or the eviction API); an evicted pod is not also reported as Failed, nor are its containers (the
+  kubelet marks them ContainerStatusUnknown, exit 137);
+* ``Failed``: phase Failed (critical; the containers' exit codes go into its details rather than into
+  separate issues); a container that cannot start (CreateContainerConfigError and the other create/start
+  waiting reasons: critical, the waiting message as details); a container currently terminated with a
+  non-zero code (warning, as in Go);
+* ``CrashLoopBackOff`` (critical), app and init containers;
+* ``ImagePullError`` (critical): ImagePullBackOff, ErrImagePull, InvalidImageName, ErrImageNeverPull and the
+  other image waiting reasons;
+* ``OOMKilled``: the current or last termination says OOMKilled, whatever the exit code; critical while the
+  container is down, warning once it runs again.
+
+``summary`` counts pods per issue type (a pod with two crash-looping containers counts once), sorted by count
+then type. Recent events are the pod's Warning events of the last hour, newest first, at most 5, matched by
+UID when the event carries one; events are indexed once by pod name so the analysis is linear.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from k8s_agent.analysis.common import (
+    compact_duration,
+    event_count,
+    event_first_time,
+    event_last_time,
+    event_message,
+    event_source,
+    rfc3339,
+)
+from k8s_agent.analysis.podstatus import (
+    IMAGE_PULL_REASONS,
+    START_FAILURE_REASONS,
+    ContainerReport,
+    Termination,
+    container_reports,
+    exit_code_meaning,
+    is_evicted,
+    kubectl_status,
+    total_restarts,
+)
+from k8s_agent.cluster.models import Event, ObjectMeta, OwnerReference, Pod, ReplicaSet
+from k8s_agent.schemas.events import (
+    EventInfo,
+    IssueSummary,
+    NamespaceErrorReport,
+    PodIssue,
+    ProblematicPod,
+)
+
+PENDING_AFTER = timedelta(minutes=5)
+RECENT_EVENTS_WINDOW = timedelta(hours=1)
+RECENT_EVENTS_MAX = 5
+DETAILS_MAX_CHARS = 500
+
+CRITICAL, WARNING = "critical", "warning"
+
+SUMMARY_DESCRIPTIONS = {
+    "HighRestarts": "Pods with excessive restart counts",
+    "Pending": "Pods stuck in pending state",
+    "Failed": "Pods in failed state or with containers that cannot start or exited with an error",
+    "CrashLoopBackOff": "Pods in crash loop backoff",
+    "ImagePullError": "Pods with image pull errors",
+    "ResourceConstraints": "Pods with insufficient resources",
+    "Unschedulable": "Pods that cannot be scheduled",
+    "OOMKilled": "Pods with containers killed for running out of memory",
+    "Evicted": "Pods evicted from their node",
+}
+
+
+# ------------------------------------------------------------------------------------------ owners
+class ReplicaSetIndex:
+    """The namespace's ReplicaSets by UID and by name."""
+
+    __slots__ = ("by_name", "by_uid")
+
+    def __init__(self, replicasets: list[ReplicaSet]) -> None:
+        self.by_uid = {rs.metadata.uid: rs for rs in replicasets if rs.metadata.uid}
+        self.by_name = {rs.metadata.name: rs for rs in replicasets}
+
+    def get(self, name: str, uid: str) -> ReplicaSet | None:
+        if uid and uid in self.by_uid:
+            return self.by_uid[uid]
+        rs = self.by_name.get(name)
+        if rs is not None and uid and rs.metadata.uid and rs.metadata.uid != uid:
+            return None  # a newer ReplicaSet of the same name: not this pod's
+        return rs
+
+
+def controller_of(meta: ObjectMeta) -> OwnerReference | None:
+    """The owner with ``controller: true``; when no reference carries the flag at all (hand-written
+    objects), the first one; None when the only owners are explicitly not controllers."""
+    refs = meta.owner_references
+    for ref in refs:
+        if ref.controller:
+            return ref
+    if refs and all(ref.controller is None for ref in refs):
+        return refs[0]
+    return None
+
+
+def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | None:
+    """``(ownerKind, ownerName)`` of an analysed pod, or None for pods the analysis skips."""
+    ref = controller_of(pod.metadata)
+    if ref is None:
+        return None
+    if ref.kind == "StatefulSet":
+        return "StatefulSet", ref.name
+    if ref.kind != "ReplicaSet":
+        return None
+    rs = replicasets.get(ref.name, ref.uid)
+    if rs is not None:
+        rs_owner = controller_of(rs.metadata)
+        if rs_owner is None:
+            return "ReplicaSet", rs.metadata.name
+        return rs_owner.kind, rs_owner.name
+    template_hash = pod.metadata.labels.get("pod-template-hash", "")
+    suffix = f"-{template_hash}"
+    if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
+        return "Deployment", ref.name[: -len(suffix)]
+    return "ReplicaSet", ref.name
+
+
+# ------------------------------------------------------------------------------------------ issues
+def _clip(text: str, limit: int = DETAILS_MAX_CHARS) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _termination_details(t: Termination) -> str:
+    head = f"{t.reason or 'Error'}, exit code {t.exit_code} ({exit_code_meaning(t.exit_code)})"
+    if t.signal:
+        head += f", signal {t.signal}"
+    return f"{head}: {t.message}" if t.message else head
+
+
+def _scheduled_false(pod: Pod):
+    for c in pod.status.conditions:
+        if c.type == "PodScheduled" and c.status == "False":
+            return c
+    return None
+
+
+def _pending_since(pod: Pod) -> datetime | None:
+    if pod.metadata.creation_timestamp is not None:
+        return pod.metadata.creation_timestamp
+    cond = _scheduled_false(pod)
+    return cond.last_transition_time if cond is not None else None
+
+
+def _pending_issue(pod: Pod, reports: list[ContainerReport], now: datetime) -> PodIssue | None:
+    since = _pending_since(pod)
+    if since is None or now - since <= PENDING_AFTER:
+        return None
+    description = f"Pod has been pending for {compact_duration(now - since)}"
+    cond = _scheduled_false(pod)
+    if cond is not None and cond.reason == "Unschedulable":
+        low = cond.message.lower()
+        kind = "ResourceConstraints" if ("insufficient" in low or "too many pods" in low) else "Unschedulable"
+        return PodIssue(type=kind, description=description, severity=CRITICAL, details=_clip(cond.message))
+    if cond is not None and cond.reason == "SchedulingGated":
+        gates = ", ".join(g.name for g in pod.spec.scheduling_gates)
+        details = f"Scheduling gated by: {gates}" if gates else (cond.message or "Scheduling gated")
+        return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+    if cond is not None:
+        details = f"{cond.reason}: {cond.message}" if cond.reason else cond.message
+        return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+    waiting = [f"{r.name}: {r.waiting_reason}" for r in reports if r.waiting_reason]
+    details = "; ".join(waiting) if waiting else ("not scheduled yet" if not pod.spec.node_name else "")
+    return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+
+
+def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
+    out: list[PodIssue] = []
+    reason = r.waiting_reason
+    if reason == "CrashLoopBackOff":
+        details = r.waiting_message
+        last = r.crash_termination
+        if last is not None:
+            details = (
+                f"{details}; last termination: {_termination_details(last)}"
+                if details
+                else (f"last termination: {_termination_details(last)}")
+            )
+        out.append(
+            PodIssue(
+                type="CrashLoopBackOff",
+                description=f"{r.label} is in CrashLoopBackOff state",
+                severity=CRITICAL,
+                details=_clip(details),
+            )
+        )
+    elif reason in IMAGE_PULL_REASONS:
+        out.append(
+            PodIssue(
+                type="ImagePullError",
+                description=f"{r.label} has image pull error: {reason}",
+                severity=CRITICAL,
+                details=_clip(r.pull_error or r.waiting_message),
+            )
+        )
+    elif reason in START_FAILURE_REASONS:
+        out.append(
+            PodIssue(
+                type="Failed",
+                description=f"{r.label} cannot start: {reason}",
+                severity=CRITICAL,
+                details=_clip(r.waiting_message),
+            )
+        )
+
+    oom = r.oom_termination
+    if oom is not None:
+        up_again = r.running and r.terminated is None
+        details = f"exit code {oom.exit_code}"
+        if oom.finished_at is not None:
+            details += f", finished at {rfc3339(oom.finished_at)}"
+        if r.restart_count:
+            details += f", {r.restart_count} restarts"
+        if oom.message:
+            details += f": {oom.message}"
+        out.append(
+            PodIssue(
+                type="OOMKilled",
+                description=r.oom_sentence() or f"{r.label} was OOMKilled",
+                severity=WARNING if up_again else CRITICAL,
+                details=_clip(details),
+            )
+        )
+
+    t = r.terminated
+    if t is not None and not pod_failed and not t.oom_killed and (t.exit_code != 0 or t.signal):
+        out.append(
+            PodIssue(
+                type="Failed",
+                description=f"{r.label} terminated with exit code {t.exit_code}",
+                severity=WARNING,
+                details=_clip(_termination_details(t)),
+            )
+        )
+    return out
+
+
+def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue]:
+    """Every issue of one pod, in a fixed order: restarts, scheduling, pod phase, then per container."""
+    reports = container_reports(pod)
+    issues: list[PodIssue] = []
+
+    restarts = total_restarts(pod)
+    if restarts > restart_threshold:
+        per = [
+            f"{r.name}{' (init)' if r.init else ''}: {r.restart_count} restarts"
+            for r in reports
+            if r.restart_count
+        ]
+        issues.append(
+            PodIssue(
+                type="HighRestarts",
+                description=f"Pod has restarted {restarts} times (threshold: {restart_threshold})",
+                severity=CRITICAL,
+                details=", ".join(per),
+            )
+        )
+
+    phase = pod.status.phase
+    if phase == "Pending":
+        pending = _pending_issue(pod, reports, now)
+        if pending is not None:
+            issues.append(pending)
+
+    if is_evicted(pod):
+        issues.append(
+            PodIssue(
+                type="Evicted",
+                description="Pod was evicted from its node",
+                severity=CRITICAL,
+                details=_clip(pod.status.message or "DisruptionTarget condition set by the kubelet"),
+            )
+        )
+        return issues  # containers of an evicted pod only show the eviction (ContainerStatusUnknown)
+
+    pod_failed = phase == "Failed"
+    if pod_failed:
+        why = pod.status.reason
+        details = pod.status.message
+        if not details:
+            details = "; ".join(
+                f"{r.name}: {_termination_details(r.terminated)}"
+                for r in reports
+                if r.terminated is not None and r.terminated.failed
+            )
+        issues.append(
+            PodIssue(
+                type="Failed",
+                description=f"Pod is in Failed phase ({why})" if why else "Pod is in Failed phase",
+                severity=CRITICAL,
+                details=_clip(details),
+            )
+        )
+
+    for r in reports:
+        issues.extend(_container_issues(r, pod_failed))
+    return issues
+
+
+# ------------------------------------------------------------------------------------------ events
+def _event_info(ev: Event) -> EventInfo:
+    return EventInfo(
+        type=ev.type or "",
+        reason=ev.reason or "",
+        message=event_message(ev),
+        first_timestamp=rfc3339(event_first_time(ev)),
+        last_timestamp=rfc3339(event_last_time(ev)),
+        count=event_count(ev),
+        source=event_source(ev),
+    )
+
+
+def index_recent_warnings(events: list[Event], now: datetime) -> dict[str, list[tuple[datetime, Event]]]:
+    """Warning events about pods seen within the last hour, by pod name (one pass over the events)."""
+    cutoff = now - RECENT_EVENTS_WINDOW
+    index: dict[str, list[tuple[datetime, Event]]] = defaultdict(list)
+    for ev in events:
+        if ev.type != "Warning":
+            continue
+        io = ev.involved_object
+        if io.kind not in ("Pod", ""):
+            continue
+        last = event_last_time(ev)
+        if last is None or last <= cutoff:
+            continue
+        index[io.name].append((last, ev))
+    return index
+
+
+def recent_events(pod: Pod, index: dict[str, list[tuple[datetime, Event]]]) -> list[EventInfo]:
+    uid = pod.metadata.uid
+    mine = [
+        (last, ev)
+        for last, ev in index.get(pod.metadata.name, ())
+        if not ev.involved_object.uid or not uid or ev.involved_object.uid == uid
+    ]
+    mine.sort(key=lambda t: (t[0], t[1].reason, t[1].message), reverse=True)
+    return [_event_info(ev) for _, ev in mine[:RECENT_EVENTS_MAX]]
+
+
+# ------------------------------------------------------------------------------------------ the analysis
+def analyze_namespace(
+    namespace: str,
+    pods: list[Pod],
+    events: list[Event],
+    replicasets: list[ReplicaSet],
+    restart_threshold: int,
+    now: datetime,
+) -> NamespaceErrorReport:
+    """The namespace error report (see the module docstring for the rules)."""
+    rs_index = ReplicaSetIndex(replicasets)
+    event_index = index_recent_warnings(events, now)
+
+    analysed = 0
+    problematic: list[tuple[tuple, ProblematicPod]] = []
+    for pod in pods:
+        owner = resolve_owner(pod, rs_index)
+        if owner is None:
+            continue
+        analysed += 1
+        issues = pod_issues(pod, restart_threshold, now)
+        if not issues:
+            continue
+        restarts = total_restarts(pod)
+        created = pod.metadata.creation_timestamp
+        entry = ProblematicPod(
+            name=pod.metadata.name,
+            namespace=pod.metadata.namespace or namespace,
+            owner_kind=owner[0],
+            owner_name=owner[1],
+            phase=pod.status.phase,
+            status=kubectl_status(pod),
+            restart_count=restarts,
+            age=compact_duration(now - created) if created is not None else "unknown",
+            issues=issues,
+            recent_events=recent_events(pod, event_index),
+        )
+        any_critical = any(i.severity == CRITICAL for i in issues)
+        problematic.append(((0 if any_critical else 1, -restarts, entry.name), entry))
+    problematic.sort(key=lambda t: t[0])
+    entries = [e for _, e in problematic]
+
+    affected: dict[str, list[str]] = {}
+    for e in entries:
+        for issue_type in dict.fromkeys(i.type for i in e.issues):
+            affected.setdefault(issue_type, []).append(e.name)
+    summary = [
+        IssueSummary(
+            issue_type=t,
+            count=len(names),
+            description=SUMMARY_DESCRIPTIONS.get(t, t),
+            affected_pods=names,
+        )
+        for t, names in sorted(affected.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+    all_issues = [i for e in entries for i in e.issues]
+    return NamespaceErrorReport(
+        namespace=namespace,
+        analysis_time=rfc3339(now) or "",
+        total_pods_analyzed=analysed,
+        problematic_pods_count=len(entries),
+        healthy_pods_count=analysed - len(entries),
+        restart_threshold_used=restart_threshold,
+        summary=summary,
+        problematic_pods=entries,
+        critical_issues_count=sum(1 for i in all_issues if i.severity == CRITICAL),
+        warning_issues_count=sum(1 for i in all_issues if i.severity == WARNING),
+    )

@@ -1,0 +1,130 @@
+"""Failure events of a pod and error analysis of a namespace: which reads to make, made together, then the
+pure analysis (``k8s_agent.analysis.events`` / ``k8s_agent.analysis.namespace``).
+
+Reads the answer can do without (the pod's events, its owner's and its node's events; the namespace's events
+and ReplicaSets) never fail the request: their failure (NotFound, API unavailable or refused) is named in the
+result's ``warnings`` and the analysis runs on what was read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TypeVar
+
+from k8s_agent.analysis.events import analyze_failure_events
+from k8s_agent.analysis.namespace import analyze_namespace
+from k8s_agent.cluster.models import Event
+from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.errors import Forbidden, NotFound, ServiceUnavailable
+from k8s_agent.schemas.events import NamespaceErrorReport, PodFailureEvents
+
+T = TypeVar("T")
+
+#: the namespace analysis only looks at Warning events about pods
+NAMESPACE_EVENTS_SELECTOR = "involvedObject.kind=Pod,type=Warning"
+
+
+async def _gather(*aws: Awaitable):
+    """``asyncio.gather`` that cancels the sibling reads when one fails (no read outlives the request)."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        raise
+
+
+async def _optional(aw: Awaitable[T], default: T, warnings: list[str], what: str) -> T:
+    """A read the answer can do without: on NotFound or an unavailable/refusing API, note it and go on."""
+    try:
+        return await aw
+    except (NotFound, Forbidden, ServiceUnavailable) as exc:
+        detail = exc.details or ""
+        warnings.append(f"{what} could not be read: {exc.message}" + (f" ({detail})" if detail else ""))
+        return default
+
+
+async def _nothing() -> list[Event]:
+    return []
+
+
+async def pod_failure_events(
+    source: ClusterSource, namespace: str, name: str, *, now: datetime
+) -> PodFailureEvents:
+    """GET the pod and LIST its events together; then its controller's and its node's events together.
+
+    Raises NotFound when the pod does not exist. Events of an earlier pod with the same name (another UID)
+    are dropped by the analysis.
+    """
+    warnings: list[str] = []
+    pod, pod_events = await _gather(
+        source.get_pod(namespace, name),
+        _optional(
+            source.list_events(namespace, field_selector=pod_events_selector(name)),
+            [],
+            warnings,
+            "Events of the pod",
+        ),
+    )
+
+    owner = pod.metadata.controller()
+    owner_read: Awaitable[list[Event]] | None = None
+    if owner is not None and owner.name and owner.kind and owner.kind != "Node":
+        owner_read = _optional(
+            source.list_events(namespace, field_selector=pod_events_selector(owner.name, owner.kind)),
+            [],
+            warnings,
+            f"Events of {owner.kind} {owner.name}",
+        )
+    node = pod.spec.node_name
+    node_read: Awaitable[list[Event]] | None = None
+    if node:
+        # node events are recorded in the default namespace (kubelet) or elsewhere (node-problem-detector)
+        node_read = _optional(
+            source.list_events(None, field_selector=pod_events_selector(node, "Node")),
+            [],
+            warnings,
+            f"Events of node {node}",
+        )
+    owner_events, node_events = await _gather(owner_read or _nothing(), node_read or _nothing())
+
+    result = analyze_failure_events(pod, pod_events, owner_events, node_events, now)
+    result.warnings = warnings
+    return result
+
+
+async def namespace_errors(
+    source: ClusterSource, namespace: str, *, restart_threshold: int, now: datetime
+) -> NamespaceErrorReport:
+    """One pod LIST, one event LIST (Warning events about pods) and one ReplicaSet LIST, together; no per-pod
+    reads. A namespace that does not exist gives an empty, well-formed report."""
+    warnings: list[str] = []
+
+    async def pods_or_empty():
+        try:
+            return await source.list_pods(namespace)
+        except NotFound:
+            return []
+
+    pods, events, replicasets = await _gather(
+        pods_or_empty(),
+        _optional(
+            source.list_events(namespace, field_selector=NAMESPACE_EVENTS_SELECTOR),
+            [],
+            warnings,
+            "Events of the namespace",
+        ),
+        _optional(
+            source.list_replicasets(namespace),
+            [],
+            warnings,
+            "ReplicaSets of the namespace (Deployment names are then taken from pod-template-hash)",
+        ),
+    )
+    result = analyze_namespace(namespace, pods, events, replicasets, restart_threshold, now)
+    result.warnings = warnings
+    return result
