@@ -44,11 +44,11 @@ class ObjectMeta(_K):
     owner_references: list[OwnerReference] = []
 
     def controller(self) -> OwnerReference | None:
-        """The controlling owner (``controller: true``), else the first owner, else None."""
+        """The controlling owner (``controller: true``), as kubectl's "Controlled By"; None without one."""
         for ref in self.owner_references:
             if ref.controller:
                 return ref
-        return self.owner_references[0] if self.owner_references else None
+        return None
 
 
 class ListMeta(_K):
