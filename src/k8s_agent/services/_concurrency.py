@@ -28,8 +28,6 @@ async def optional(aw: Awaitable[T], default: T, warnings: list[str], what: str)
     ``warnings`` and return ``default``."""
     try:
         return await aw
-    except NotFound as exc:
-        warnings.append(f"{what}: {exc.details or exc.message}")
-    except ServiceUnavailable as exc:
-        warnings.append(f"{what}: {exc.message}" + (f" ({exc.details})" if exc.details else ""))
+    except (NotFound, ServiceUnavailable) as exc:
+        warnings.append(f"{what} could not be read: {exc.message}" + (f" ({exc.details})" if exc.details else ""))
     return default

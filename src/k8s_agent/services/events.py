@@ -8,44 +8,19 @@ result's ``warnings`` and the analysis runs on what was read.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TypeVar
 
 from k8s_agent.analysis.events import analyze_failure_events
 from k8s_agent.analysis.namespace import analyze_namespace
 from k8s_agent.cluster.models import Event
 from k8s_agent.cluster.source import ClusterSource, pod_events_selector
-from k8s_agent.errors import Forbidden, NotFound, ServiceUnavailable
+from k8s_agent.errors import NotFound
 from k8s_agent.schemas.events import NamespaceErrorReport, PodFailureEvents
-
-T = TypeVar("T")
+from k8s_agent.services._concurrency import gather, optional
 
 #: the namespace analysis only looks at Warning events about pods
 NAMESPACE_EVENTS_SELECTOR = "involvedObject.kind=Pod,type=Warning"
-
-
-async def _gather(*aws: Awaitable):
-    """``asyncio.gather`` that cancels the sibling reads when one fails (no read outlives the request)."""
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    try:
-        return await asyncio.gather(*tasks)
-    except BaseException:
-        for t in tasks:
-            if not t.done():
-                t.cancel()
-        raise
-
-
-async def _optional(aw: Awaitable[T], default: T, warnings: list[str], what: str) -> T:
-    """A read the answer can do without: on NotFound or an unavailable/refusing API, note it and go on."""
-    try:
-        return await aw
-    except (NotFound, Forbidden, ServiceUnavailable) as exc:
-        detail = exc.details or ""
-        warnings.append(f"{what} could not be read: {exc.message}" + (f" ({detail})" if detail else ""))
-        return default
 
 
 async def _nothing() -> list[Event]:
@@ -61,9 +36,9 @@ async def pod_failure_events(
     are dropped by the analysis.
     """
     warnings: list[str] = []
-    pod, pod_events = await _gather(
+    pod, pod_events = await gather(
         source.get_pod(namespace, name),
-        _optional(
+        optional(
             source.list_events(namespace, field_selector=pod_events_selector(name)),
             [],
             warnings,
@@ -74,7 +49,7 @@ async def pod_failure_events(
     owner = pod.metadata.controller()
     owner_read: Awaitable[list[Event]] | None = None
     if owner is not None and owner.name and owner.kind and owner.kind != "Node":
-        owner_read = _optional(
+        owner_read = optional(
             source.list_events(namespace, field_selector=pod_events_selector(owner.name, owner.kind)),
             [],
             warnings,
@@ -84,13 +59,13 @@ async def pod_failure_events(
     node_read: Awaitable[list[Event]] | None = None
     if node:
         # node events are recorded in the default namespace (kubelet) or elsewhere (node-problem-detector)
-        node_read = _optional(
+        node_read = optional(
             source.list_events(None, field_selector=pod_events_selector(node, "Node")),
             [],
             warnings,
             f"Events of node {node}",
         )
-    owner_events, node_events = await _gather(owner_read or _nothing(), node_read or _nothing())
+    owner_events, node_events = await gather(owner_read or _nothing(), node_read or _nothing())
 
     result = analyze_failure_events(pod, pod_events, owner_events, node_events, now)
     result.warnings = warnings
@@ -110,15 +85,15 @@ async def namespace_errors(
         except NotFound:
             return []
 
-    pods, events, replicasets = await _gather(
+    pods, events, replicasets = await gather(
         pods_or_empty(),
-        _optional(
+        optional(
             source.list_events(namespace, field_selector=NAMESPACE_EVENTS_SELECTOR),
             [],
             warnings,
             "Events of the namespace",
         ),
-        _optional(
+        optional(
             source.list_replicasets(namespace),
             [],
             warnings,

@@ -14,7 +14,7 @@ async def describe(source: ClusterSource, namespace: str, name: str, *, redact_e
     pod, events = await gather(
         source.get_pod(namespace, name),
         optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)), [], warnings, "events of the pod"
+            source.list_events(namespace, field_selector=pod_events_selector(name)), [], warnings, "Events of the pod"
         ),
     )
     result = describe_pod(pod, events, pod_status=kubectl_status(pod), redact_env=redact_env)
