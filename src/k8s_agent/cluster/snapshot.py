@@ -83,7 +83,7 @@ def _shift(obj: Any, delta: timedelta) -> Any:
         return [_shift(v, delta) for v in obj]
     if isinstance(obj, str):
         mt = _TS_RE.match(obj)
-        if mt:
+        if mt and not obj.startswith("1970-01-01"):  # the epoch is a placeholder (StartError startedAt)
             ts = datetime.fromisoformat(obj.replace("Z", "+00:00")) + delta
             if mt[2]:
                 return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
