@@ -38,11 +38,12 @@ def test_field_and_label_selectors_are_evaluated():
     assert events and all(e.involved_object.name == pod.metadata.name for e in events)
     on_node = run(src.list_pods(None, field_selector="spec.nodeName=demo-worker-1"))
     assert on_node and all(p.spec.node_name == "demo-worker-1" for p in on_node)
-    app = pod.metadata.labels.get("app")
-    labelled = run(src.list_pods("shop", label_selector=f"app={app}"))
-    assert labelled and all(p.metadata.labels.get("app") == app for p in labelled)
-    assert run(src.list_pods("shop", label_selector=f"app notin ({app})")) == [
-        p for p in run(src.list_pods("shop")) if p.metadata.labels.get("app") != app
+    key = sorted(pod.metadata.labels)[0]
+    app = pod.metadata.labels[key]
+    labelled = run(src.list_pods("shop", label_selector=f"{key}={app}"))
+    assert pod in labelled and all(p.metadata.labels.get(key) == app for p in labelled)
+    assert run(src.list_pods("shop", label_selector=f"{key} notin ({app})")) == [
+        p for p in run(src.list_pods("shop")) if p.metadata.labels.get(key) != app
     ]
 
 
