@@ -60,7 +60,7 @@ def volume_info(v: Volume) -> s.VolumeInfo:
             # normalise pass-through JSON (it may carry the dump's indentation)
             inner = _ENC.encode(msgspec.json.decode(inner))
             return s.VolumeInfo(name=v.name, type=label, source=msgspec.Raw(b'{"%s":%s}' % (wire_name.encode(), inner)))
-    return s.VolumeInfo(name=v.name, type="Unknown")
+    return s.VolumeInfo(name=v.name, type="Unknown", source=msgspec.Raw(b"{}"))
 
 
 def env_entry(e: EnvVar, *, redact: bool) -> s.EnvEntry:

@@ -45,7 +45,7 @@ def build_openapi() -> dict[str, Any]:
         components[f"{name}Envelope"] = _success_envelope(name, ref_of[r.response])
         params = [
             {"name": p.name, "in": "path", "required": True, "description": p.description,
-             "schema": {"type": "string", "maxLength": 253}}
+             "schema": p.schema or {"type": "string", "maxLength": 253}}
             for p in r.params
         ] + [
             {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema}
@@ -63,7 +63,7 @@ def build_openapi() -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Envelope"}}},
             }
         }
-        codes = set(r.errors) | {500}
+        codes = set(r.errors) | {401, 403, 500}  # 401/403 only in AUTH_MODE=token
         for code in sorted(codes):
             responses[str(code)] = {
                 "description": _STATUS_TEXT.get(code, "error"),

@@ -27,6 +27,7 @@ class PathParam:
     name: str
     validate: Callable[[str], str]
     description: str
+    schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,24 @@ class Route:
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 
-NAMESPACE = PathParam("namespace", validation.namespace, "Kubernetes namespace (DNS-1123 label)")
-POD = PathParam("pod", lambda v: validation.object_name(v, "pod"), "Pod name")
-NODE = PathParam("node", lambda v: validation.object_name(v, "node"), "Node name")
+NAMESPACE = PathParam(
+    "namespace",
+    validation.namespace,
+    "Kubernetes namespace (DNS-1123 label)",
+    {"type": "string", "maxLength": 63, "pattern": validation.LABEL_PATTERN, "examples": ["default"]},
+)
+POD = PathParam(
+    "pod",
+    lambda v: validation.object_name(v, "pod"),
+    "Pod name (DNS-1123 subdomain)",
+    {"type": "string", "maxLength": 253, "pattern": validation.SUBDOMAIN_PATTERN, "examples": ["my-pod"]},
+)
+NODE = PathParam(
+    "node",
+    lambda v: validation.object_name(v, "node"),
+    "Node name (DNS-1123 subdomain)",
+    {"type": "string", "maxLength": 253, "pattern": validation.SUBDOMAIN_PATTERN, "examples": ["node-1"]},
+)
 
 
 def _describe(ctx, now, namespace: str, pod: str):

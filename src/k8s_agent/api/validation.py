@@ -7,9 +7,11 @@ import re
 from k8s_agent.errors import BadRequest
 
 # DNS-1123 label: namespaces (and most workload names) - at most 63 characters
-_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # DNS-1123 subdomain: pods, nodes - at most 253 characters, dot-separated labels
-_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_LABEL_RE = re.compile(LABEL_PATTERN)
+_SUBDOMAIN_RE = re.compile(SUBDOMAIN_PATTERN)
 
 
 def namespace(value: str) -> str:

@@ -124,7 +124,7 @@ class VolumeInfo(_R):
 
     name: str
     type: str
-    source: msgspec.Raw = msgspec.Raw(b"{}")
+    source: msgspec.Raw  # the Kubernetes volume source object, e.g. {"configMap": {"name": "x"}}
 
 
 class OwnerInfo(_R):
