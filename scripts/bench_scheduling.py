@@ -1,0 +1,313 @@
+"""Time the scheduling analysis of a pending pod on a large generated cluster.
+
+    python scripts/bench_scheduling.py [--nodes 500] [--pods 10000] [--runs 15] [--seed 1]
+
+Generates realistic nodes (labels, zones, taints on some, allocatable, conditions) and pods (1-3 containers,
+some init containers and sidecars, varied requests, labels, host ports and anti-affinity on some), decodes
+them into the agent's Structs as the live source would, then prints the median wall time of
+``analyze_scheduling`` and ``explain_scheduling`` for a pending pod that exercises every check (node
+selector, toleration, required node affinity, pod anti-affinity, host port, a PVC bound to a zonal PV).
+It asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+import zlib
+from datetime import UTC, datetime
+
+import msgspec
+
+from k8s_agent.analysis.scheduling import analyze_scheduling, explain_scheduling
+from k8s_agent.cluster.models import (
+    Event,
+    NodeList,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    PodList,
+    decode,
+)
+
+ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+CPU = ["10m", "50m", "100m", "200m", "250m", "500m", "750m", "1", "1500m", "2"]
+MEM = ["32Mi", "64Mi", "128Mi", "256Mi", "512Mi", "768Mi", "1Gi", "1536Mi", "2Gi", "4Gi"]
+APPS = [f"app-{i}" for i in range(300)]
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def gen_nodes(rng: random.Random, n: int) -> list[dict]:
+    nodes = []
+    for i in range(n):
+        name = f"ip-10-0-{i // 250}-{i % 250}.eu-west-1.compute.internal"
+        pool = "gpu" if i % 50 == 0 else ("system" if i % 25 == 0 else "general")
+        taints = []
+        if pool == "gpu":
+            taints.append({"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"})
+        if pool == "system":
+            taints.append({"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"})
+        ready = "False" if i % 97 == 0 else "True"
+        if ready == "False":
+            taints.append({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"})
+        alloc = {"cpu": "7910m", "memory": "31482Mi", "pods": "110", "ephemeral-storage": "95551679124"}
+        if pool == "gpu":
+            alloc["nvidia.com/gpu"] = "4"
+        nodes.append(
+            {
+                "metadata": {
+                    "name": name,
+                    "uid": f"node-uid-{i}",
+                    "labels": {
+                        "kubernetes.io/hostname": name,
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/arch": "amd64",
+                        "node.kubernetes.io/instance-type": "m6i.2xlarge",
+                        "topology.kubernetes.io/zone": ZONES[i % 3],
+                        "topology.kubernetes.io/region": "eu-west-1",
+                        "pool": pool,
+                    },
+                },
+                "spec": {"taints": taints, "unschedulable": i % 131 == 0, "providerID": f"aws:///i-{i:08x}"},
+                "status": {
+                    "capacity": {**alloc, "cpu": "8", "memory": "32386Mi"},
+                    "allocatable": alloc,
+                    "conditions": [
+                        {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory"},
+                        {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure"},
+                        {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID"},
+                        {
+                            "type": "Ready",
+                            "status": ready,
+                            "reason": "KubeletReady" if ready == "True" else "KubeletNotReady",
+                            "message": "kubelet is posting ready status",
+                        },
+                    ],
+                    "nodeInfo": {"kubeletVersion": "v1.31.4-eks", "osImage": "Amazon Linux 2023"},
+                },
+            }
+        )
+    return nodes
+
+
+def _container(rng: random.Random, name: str, ports: list[dict] | None = None) -> dict:
+    cpu = rng.choice(CPU) if rng.random() < 0.9 else f"{rng.randint(5, 1999)}m"
+    mem = rng.choice(MEM) if rng.random() < 0.9 else f"{rng.randint(16, 3000)}Mi"
+    c = {
+        "name": name,
+        "image": f"registry.example.com/{name}:1.{rng.randint(0, 40)}",
+        "resources": {"requests": {"cpu": cpu, "memory": mem}, "limits": {"memory": mem}},
+        "ports": ports or [{"containerPort": 8080, "protocol": "TCP"}],
+    }
+    return c
+
+
+def gen_pods(rng: random.Random, n: int, node_names: list[str]) -> list[dict]:
+    pods = []
+    for i in range(n):
+        app = rng.choice(APPS)
+        ns = f"team-{zlib.crc32(app.encode()) % 20}"
+        node = node_names[i % len(node_names)]
+        containers = [_container(rng, "main")]
+        if rng.random() < 0.4:
+            containers.append(_container(rng, "istio-proxy", [{"containerPort": 15090, "protocol": "TCP"}]))
+        if rng.random() < 0.1:
+            containers.append(_container(rng, "log-shipper"))
+        spec: dict = {"nodeName": node, "containers": containers, "schedulerName": "default-scheduler"}
+        if rng.random() < 0.3:
+            spec["initContainers"] = [_container(rng, "init-db")]
+        if rng.random() < 0.05:
+            spec["initContainers"] = spec.get("initContainers", []) + [
+                {**_container(rng, "sidecar"), "restartPolicy": "Always"}
+            ]
+        if i % 40 == 0:  # a node-exporter-like DaemonSet with a host port
+            spec["containers"][0]["ports"] = [{"containerPort": 9100, "hostPort": 9100, "protocol": "TCP"}]
+        if rng.random() < 0.05:
+            spec["affinity"] = {
+                "podAntiAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "labelSelector": {"matchLabels": {"app": app}},
+                            "topologyKey": "kubernetes.io/hostname",
+                        }
+                    ]
+                }
+            }
+        phase = "Succeeded" if rng.random() < 0.03 else "Running"
+        pods.append(
+            {
+                "metadata": {
+                    "name": f"{app}-{i:05d}",
+                    "namespace": ns,
+                    "uid": f"pod-uid-{i}",
+                    "labels": {"app": app, "pod-template-hash": f"{zlib.crc32(app.encode()) % 10**8:08d}"},
+                    "ownerReferences": [{"kind": "ReplicaSet", "name": f"{app}-rs", "controller": True}],
+                },
+                "spec": spec,
+                "status": {"phase": phase, "qosClass": "Burstable", "podIP": f"10.1.{i // 250}.{i % 250}"},
+            }
+        )
+    return pods
+
+
+def pending_pod() -> dict:
+    return {
+        "metadata": {
+            "name": "checkout-7d9f-abcde",
+            "namespace": "shop",
+            "uid": "pending-uid",
+            "labels": {"app": "checkout"},
+        },
+        "spec": {
+            "schedulerName": "default-scheduler",
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "pool", "operator": "In", "values": ["general", "system"]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+                "podAntiAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "labelSelector": {"matchLabels": {"app": "app-7"}},
+                            "topologyKey": "kubernetes.io/hostname",
+                            "namespaces": [f"team-{zlib.crc32(b'app-7') % 20}"],
+                        }
+                    ]
+                },
+            },
+            "containers": [
+                {
+                    "name": "checkout",
+                    "resources": {"requests": {"cpu": "3", "memory": "12Gi"}},
+                    "ports": [{"containerPort": 9100, "hostPort": 9100}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "checkout-data"}}],
+        },
+        "status": {
+            "phase": "Pending",
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "lastTransitionTime": "2025-06-01T11:50:00Z",
+                    "message": "0/500 nodes are available: 10 node(s) had untolerated taint {nvidia.com/gpu: present}, "
+                    "490 Insufficient memory. preemption: 0/500 nodes are available: 500 Preemption is not "
+                    "helpful for scheduling.",
+                }
+            ],
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=500)
+    ap.add_argument("--pods", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    enc = msgspec.json.Encoder()
+
+    node_dicts = gen_nodes(rng, args.nodes)
+    pod_dicts = gen_pods(rng, args.pods, [n["metadata"]["name"] for n in node_dicts])
+    t0 = time.perf_counter()
+    nodes = decode(enc.encode({"items": node_dicts}), NodeList).items
+    pods = decode(enc.encode({"items": pod_dicts}), PodList).items
+    decode_ms = (time.perf_counter() - t0) * 1000
+    pod = decode(enc.encode(pending_pod()), Pod)
+    pods.append(pod)
+    pvc = decode(
+        enc.encode(
+            {
+                "metadata": {"name": "checkout-data", "namespace": "shop"},
+                "spec": {
+                    "volumeName": "pv-checkout",
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": "gp3",
+                },
+                "status": {"phase": "Bound"},
+            }
+        ),
+        PersistentVolumeClaim,
+    )
+    pv = decode(
+        enc.encode(
+            {
+                "metadata": {"name": "pv-checkout"},
+                "spec": {
+                    "nodeAffinity": {
+                        "required": {
+                            "nodeSelectorTerms": [
+                                {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "topology.kubernetes.io/zone",
+                                            "operator": "In",
+                                            "values": ["eu-west-1a"],
+                                        }
+                                    ]
+                                }
+                            ]
+                        }
+                    }
+                },
+            }
+        ),
+        PersistentVolume,
+    )
+    events = [
+        decode(
+            enc.encode(
+                {
+                    "metadata": {"name": "checkout.1"},
+                    "involvedObject": {"kind": "Pod", "name": pod.metadata.name, "uid": "pending-uid"},
+                    "reason": "FailedScheduling",
+                    "type": "Warning",
+                    "message": pod.status.conditions[0].message,
+                    "eventTime": "2025-06-01T11:55:00.000000Z",
+                    "reportingComponent": "default-scheduler",
+                }
+            ),
+            Event,
+        )
+    ]
+    pvcs, pvs = {"checkout-data": pvc}, {"pv-checkout": pv}
+
+    def timed(fn) -> tuple[float, float, object]:
+        fn(pod, events, nodes, pods, pvcs, pvs, NOW)  # warm-up: quantity-string cache, allocator
+        times, result = [], None
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            result = fn(pod, events, nodes, pods, pvcs, pvs, NOW)
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times), max(times), result
+
+    a_ms, a_max, a = timed(analyze_scheduling)
+    e_ms, e_max, e = timed(explain_scheduling)
+    print(
+        f"cluster: {len(nodes)} nodes, {len(pods)} pods (decode from JSON: {decode_ms:.1f} ms, not timed below)"
+    )
+    print(f"analyze_scheduling: median {a_ms:.1f} ms (max {a_max:.1f}) over {args.runs} runs")
+    print(f"explain_scheduling: median {e_ms:.1f} ms (max {e_max:.1f}) over {args.runs} runs")
+    print(
+        f"  unschedulable nodes: {len(a.unschedulable_nodes)}; categories: {', '.join(a.failure_categories)}"
+    )
+    print(f"  schedulable now: {e.summary.schedulable_nodes}; suggestions: {len(e.suggestions)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Pod scheduling and its explanation: which reads to make, made together, then the pure analysis.
+
+Reads, all started at once:
+* the pod (GET): its NotFound propagates (the HTTP layer answers 404);
+* the pod's events (LIST by kind/name; other UIDs, i.e. an earlier pod of the same name, dropped after);
+* every node (LIST);
+* every pod of the cluster (LIST, all namespaces). It is started *speculatively*, before we know whether
+  the pod is pending: the pending case (the one this endpoint exists for) needs it for free resources,
+  host ports and pod affinity, and so does the scheduled case (the node's current load in the reasons)
+  and explain (every node, always). Waiting for the pod first would add a full round trip to a 500 ms
+  budget to save one read that the ClusterSource's read cache usually serves anyway (every dashboard
+  endpoint lists the same pods); only a pod that finished without ever getting a node wastes it.
+Then, once the pod is known, its PVCs (GET each, concurrently) and each bound claim's PV (GET, chained to
+its PVC so different claims don't wait for each other).
+
+Events, nodes, pods, PVCs and PVs are optional: when one cannot be read (API trouble, or RBAC refusing
+PVs) the answer is still given, with a ``warnings`` entry, and the analysis skips what it can't judge
+instead of calling a claim missing. A PVC or PV that does not exist is not a warning but a finding.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from k8s_agent.analysis.nodefit import pod_claims
+from k8s_agent.analysis.scheduling import analyze_scheduling, explain_scheduling, scheduling_status
+from k8s_agent.cluster.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
+from k8s_agent.services._concurrency import gather, optional
+
+
+class _Inputs:
+    __slots__ = (
+        "pod",
+        "events",
+        "nodes",
+        "pods",
+        "pvcs",
+        "pvs",
+        "unreadable_pvcs",
+        "unreadable_pvs",
+        "warnings",
+    )
+
+    def __init__(self) -> None:
+        self.pod: Pod
+        self.events: list[Event] = []
+        self.nodes: list[Node] | None = None
+        self.pods: list[Pod] | None = None
+        self.pvcs: dict[str, PersistentVolumeClaim] = {}
+        self.pvs: dict[str, PersistentVolume] = {}
+        self.unreadable_pvcs: set[str] = set()
+        self.unreadable_pvs: set[str] = set()
+        self.warnings: list[str] = []
+
+
+def _unavailable(what: str, exc: ServiceUnavailable) -> str:
+    return f"{what} could not be read: {exc.message}" + (f" ({exc.details})" if exc.details else "")
+
+
+async def _read_claim(source: ClusterSource, namespace: str, claim: str, inp: _Inputs) -> None:
+    try:
+        pvc = await source.get_pvc(namespace, claim)
+    except NotFound:
+        return  # a finding, reported by the analysis ("persistentvolumeclaim ... not found")
+    except ServiceUnavailable as exc:
+        inp.unreadable_pvcs.add(claim)
+        inp.warnings.append(_unavailable(f"PVC {claim}", exc))
+        return
+    inp.pvcs[claim] = pvc
+    pv_name = pvc.spec.volume_name
+    if not pv_name:
+        return
+    try:
+        inp.pvs[pv_name] = await source.get_pv(pv_name)
+    except NotFound:
+        return  # a finding: bound to a non-existent PV
+    except ServiceUnavailable as exc:
+        inp.unreadable_pvs.add(pv_name)
+        inp.warnings.append(_unavailable(f"PV {pv_name}", exc))
+
+
+async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
+    inp = _Inputs()
+    w = inp.warnings
+    pod, events, nodes, pods = await gather(
+        source.get_pod(namespace, name),
+        optional(
+            source.list_events(namespace, field_selector=pod_events_selector(name)),
+            [],
+            w,
+            "events of the pod",
+        ),
+        optional(source.list_nodes(), None, w, "nodes"),
+        optional(source.list_pods(None), None, w, "pods of the cluster"),
+    )
+    inp.pod = pod
+    uid = pod.metadata.uid
+    inp.events = [e for e in events if not (uid and e.involved_object.uid and e.involved_object.uid != uid)]
+    inp.nodes, inp.pods = nodes, pods
+    if scheduling_status(pod) not in (
+        "Failed",
+        "Succeeded",
+    ):  # a pod that finished without a node: no volumes
+        claims = sorted({c for c, _ in pod_claims(pod)})
+        if claims:
+            await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
+    inp.warnings.sort()
+    return inp
+
+
+async def pod_scheduling(source: ClusterSource, namespace: str, name: str, *, now: datetime) -> PodScheduling:
+    """``GET /pods/{namespace}/{name}/scheduling``."""
+    inp = await _read(source, namespace, name)
+    return analyze_scheduling(
+        inp.pod,
+        inp.events,
+        inp.nodes,
+        inp.pods,
+        inp.pvcs,
+        inp.pvs,
+        now,
+        unreadable_pvcs=inp.unreadable_pvcs,
+        unreadable_pvs=inp.unreadable_pvs,
+        warnings=inp.warnings,
+    )
+
+
+async def pod_scheduling_explain(
+    source: ClusterSource, namespace: str, name: str, *, now: datetime
+) -> SchedulingExplanation:
+    """``GET /pods/{namespace}/{name}/scheduling/explain``."""
+    inp = await _read(source, namespace, name)
+    return explain_scheduling(
+        inp.pod,
+        inp.events,
+        inp.nodes,
+        inp.pods,
+        inp.pvcs,
+        inp.pvs,
+        now,
+        unreadable_pvcs=inp.unreadable_pvcs,
+        unreadable_pvs=inp.unreadable_pvs,
+        warnings=inp.warnings,
+    )

@@ -1,0 +1,194 @@
+"""The scheduling services over a tiny in-memory ClusterSource: reads made together, NotFound of the pod
+propagated, optional reads turned into warnings, events of an earlier pod with the same name dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from _sched_builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
+
+from k8s_agent.cluster.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.cluster.source import ClusterSource
+from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.services.scheduling import pod_scheduling, pod_scheduling_explain
+
+NOW = datetime(2024, 5, 1, 10, 5, tzinfo=UTC)
+
+
+class FakeSource:
+    """Just enough of ClusterSource; ``fail`` maps a read name to the exception it raises."""
+
+    description = "fake"
+
+    def __init__(self, pods: list[Pod], nodes: list[Node], events: list[Event], pvcs=(), pvs=(), fail=None):
+        self.pods, self.nodes, self.events = pods, nodes, events
+        self.pvcs = {(p.metadata.namespace, p.metadata.name): p for p in pvcs}
+        self.pvs = {p.metadata.name: p for p in pvs}
+        self.fail: dict[str, Exception] = fail or {}
+        self.calls: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def _enter(self, what: str) -> None:
+        self.calls.append(what)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            if what.split(":")[0] in self.fail:
+                raise self.fail[what.split(":")[0]]
+        finally:
+            self.in_flight -= 1
+
+    async def get_pod(self, namespace: str, name: str) -> Pod:
+        await self._enter("get_pod")
+        for p in self.pods:
+            if (p.metadata.namespace, p.metadata.name) == (namespace, name):
+                return p
+        raise NotFound("Pod", name, namespace)
+
+    async def list_pods(self, namespace=None, *, field_selector="", label_selector="") -> list[Pod]:
+        await self._enter("list_pods")
+        return [p for p in self.pods if namespace is None or p.metadata.namespace == namespace]
+
+    async def list_events(self, namespace=None, *, field_selector="") -> list[Event]:
+        await self._enter("list_events")
+        name = dict(kv.split("=", 1) for kv in field_selector.split(","))["involvedObject.name"]
+        return [e for e in self.events if e.involved_object.name == name]
+
+    async def list_nodes(self) -> list[Node]:
+        await self._enter("list_nodes")
+        return self.nodes
+
+    async def get_pvc(self, namespace: str, name: str) -> PersistentVolumeClaim:
+        await self._enter(f"get_pvc:{name}")
+        try:
+            return self.pvcs[(namespace, name)]
+        except KeyError:
+            raise NotFound("PersistentVolumeClaim", name, namespace) from None
+
+    async def get_pv(self, name: str) -> PersistentVolume:
+        await self._enter(f"get_pv:{name}")
+        try:
+            return self.pvs[name]
+        except KeyError:
+            raise NotFound("PersistentVolume", name) from None
+
+    async def get_node(self, name):  # pragma: no cover - not used
+        raise NotImplementedError
+
+    async def list_replicasets(self, namespace=None):  # pragma: no cover
+        return []
+
+    async def get_namespace(self, name):  # pragma: no cover
+        raise NotImplementedError
+
+    async def list_node_metrics(self):  # pragma: no cover
+        return []
+
+    async def get_node_metrics(self, name):  # pragma: no cover
+        raise NotImplementedError
+
+    async def check_ready(self):  # pragma: no cover
+        return None
+
+    async def close(self):  # pragma: no cover
+        return None
+
+
+def _setup(**kw) -> FakeSource:
+    nodes = [make_node("node-1", zone="eu-1a"), make_node("node-2", zone="eu-1b", memory="2Gi")]
+    pod = make_pod("db-0", "shop", cpu="500m", memory="3Gi", volumes=[pvc_volume("data-db-0")])
+    running = [make_pod("cache-1", "shop", node="node-1", memory="1Gi")]
+    events = [
+        scheduler_event(
+            pod,
+            "0/2 nodes are available: 1 Insufficient memory, 1 node(s) had volume node affinity conflict.",
+        ),
+        scheduler_event(
+            pod,
+            "0/2 nodes are available: 2 Insufficient cpu.",
+            uid="uid-of-the-previous-db-0",
+            time="2024-05-01T10:02:00Z",
+        ),
+    ]
+    pvc = make_pvc("data-db-0", "shop", volume_name="pv-db-0")
+    pv = make_pv("pv-db-0", zone="eu-1a")
+    return FakeSource([pod, *running], nodes, events, [pvc], [pv], **kw)
+
+
+def test_fake_source_satisfies_the_protocol():
+    assert isinstance(_setup(), ClusterSource)
+
+
+def test_pending_pod_reads_concurrently_and_drops_other_uids():
+    src = _setup()
+    r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert r.status == "Pending" and r.warnings == []
+    assert set(src.calls[:4]) == {"get_pod", "list_events", "list_nodes", "list_pods"}
+    assert src.max_in_flight == 4  # the four first reads ran together
+    assert src.calls[4:] == ["get_pvc:data-db-0", "get_pv:pv-db-0"]
+    # the newer event belongs to an earlier pod with the same name: dropped
+    assert [e.message for e in r.scheduling_events] == [
+        "0/2 nodes are available: 1 Insufficient memory, 1 node(s) had volume node affinity conflict."
+    ]
+    assert {n.node_name: n.categories for n in r.unschedulable_nodes} == {
+        "node-2": ["InsufficientMemory", "VolumeNodeAffinityConflict"],
+    }
+
+
+def test_pod_not_found_propagates():
+    src = _setup()
+    with pytest.raises(NotFound) as exc:
+        asyncio.run(pod_scheduling(src, "shop", "missing", now=NOW))
+    assert exc.value.details == "Pod 'missing' not found in namespace 'shop'"
+    with pytest.raises(NotFound):
+        asyncio.run(pod_scheduling_explain(src, "shop", "missing", now=NOW))
+
+
+def test_pv_read_refused_is_a_warning_not_a_failure():
+    src = _setup(fail={"get_pv": UpstreamForbidden(details='persistentvolumes "pv-db-0" is forbidden')})
+    r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert r.warnings == [
+        "PV pv-db-0 could not be read: Kubernetes API refused the agent's request "
+        '(persistentvolumes "pv-db-0" is forbidden)'
+    ]
+    assert "PV pv-db-0 (claim data-db-0) could not be read; its node affinity was not checked" in r.notes
+    # without the PV nothing is said about volume affinity per node, and the PVC is not called missing
+    assert all("VolumeNodeAffinityConflict" not in n.categories for n in r.unschedulable_nodes)
+    assert all(s.source != "pod" for s in r.failure_summary)
+    # the scheduler's own report of the conflict still shows
+    assert "VolumeNodeAffinityConflict" in r.failure_categories
+
+
+def test_pvc_not_found_is_a_finding_and_optional_list_failures_are_warnings():
+    src = _setup(
+        fail={
+            "get_pvc": NotFound("PersistentVolumeClaim", "data-db-0", "shop"),
+            "list_pods": ServiceUnavailable(details="timeout"),
+        }
+    )
+    x = asyncio.run(pod_scheduling_explain(src, "shop", "db-0", now=NOW))
+    assert x.warnings == ["pods of the cluster could not be read: Kubernetes API unavailable (timeout)"]
+    assert any(
+        s.startswith('persistentvolumeclaim "data-db-0" not found: create PVC data-db-0')
+        for s in x.suggestions
+    )
+    assert "get_pv:pv-db-0" not in src.calls
+
+
+def test_events_unavailable_still_answers():
+    src = _setup(fail={"list_events": ServiceUnavailable()})
+    r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert r.scheduling_events == [] and r.warnings == [
+        "events of the pod could not be read: Kubernetes API unavailable"
+    ]
+    assert r.unschedulable_nodes
+
+
+def test_scheduled_pod():
+    src = _setup()
+    r = asyncio.run(pod_scheduling(src, "shop", "cache-1", now=NOW))
+    assert r.status == "Scheduled" and r.node_name == "node-1" and r.scheduling_reasons
