@@ -48,11 +48,12 @@ APP_ENV = {
 
 # The exact Kubernetes reads the code makes: (apiGroup, resource, verb).
 EXPECTED_RBAC = {
-    *(("", r, v) for r in ("pods", "events", "nodes", "persistentvolumeclaims") for v in ("get", "list")),
+    *(("", r, v) for r in ("pods", "events", "nodes") for v in ("get", "list")),
     ("", "namespaces", "get"),
+    ("", "persistentvolumeclaims", "get"),
     ("", "persistentvolumes", "get"),
-    *(("apps", r, v) for r in ("replicasets", "deployments", "statefulsets") for v in ("get", "list")),
-    *(("metrics.k8s.io", r, v) for r in ("nodes", "pods") for v in ("get", "list")),
+    ("apps", "replicasets", "list"),
+    *(("metrics.k8s.io", "nodes", v) for v in ("get", "list")),
 }
 
 # name -> (values files, extra helm args)
