@@ -1,0 +1,1582 @@
+"""A small HTTP server that speaks the read side of the Kubernetes REST API, for tests and benchmarks.
+
+``FakeKubeAPI`` runs an aiohttp.web server on 127.0.0.1 (a free port) in a background thread with its own
+event loop, so it serves sync tests, async tests (any loop) and other processes (an agent started as a
+subprocess with a kubeconfig from :meth:`FakeKubeAPI.write_kubeconfig`) alike.
+
+What it serves, from raw JSON objects (dicts) held per resource:
+
+* ``GET /version``;
+* core ``/api/v1/...`` and group ``/apis/<group>/<version>/...`` paths for the resources in ``RESOURCES``:
+  get (``.../namespaces/<ns>/<plural>/<name>``, ``.../<plural>/<name>``), namespaced lists and
+  all-namespaces lists. Lists look like the API server's (``{"kind":"PodList","apiVersion":"v1",
+  "metadata":{"resourceVersion":..,"continue":..},"items":[..]}``, items without kind/apiVersion) and
+  honour ``limit`` / ``continue`` paging, ``fieldSelector`` (the fields the real server supports per
+  resource; any other field is a 400 ``field label not supported: x``) and ``labelSelector``;
+* errors as real ``metav1.Status`` bodies: 404 ``pods "x" not found``, 403 ``pods "x" is forbidden: User
+  ... cannot get resource "pods" in API group "" in the namespace "ns"``, 401, 429, 500, 503...
+
+Controls (thread-safe, callable from any thread): ``delay(pattern, seconds)`` injects latency,
+``fail(pattern, status)`` forces an error status, ``metrics_api = False`` makes metrics.k8s.io absent
+(404 ``the server could not find the requested resource``), ``page_size`` caps every page below the
+client's ``limit``; ``requests`` / ``count()`` / ``counters`` give the request log (method, path, query,
+headers including Authorization, parsed verb/resource/namespace/name, status). The same controls are
+reachable over HTTP under ``/_fake/`` for a fake started in another process (``python tests/fakeapi.py``).
+
+Objects come from :meth:`add`, from a cluster dump (:meth:`load_dump`: kubectl ``List`` files, typed
+lists, single objects) or :meth:`load_demo` (the bundled ``examples/demo-cluster`` when present, else the
+small built-in cluster of :func:`builtin_cluster`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import copy
+import json
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_DIR = REPO / "examples" / "demo-cluster"
+DEFAULT_TOKEN = "fake-agent-token"
+DEFAULT_USER = "system:serviceaccount:agent:agent"
+
+# (group, plural) -> (kind, version, namespaced)
+RESOURCES: dict[tuple[str, str], tuple[str, str, bool]] = {
+    ("", "pods"): ("Pod", "v1", True),
+    ("", "events"): ("Event", "v1", True),
+    ("", "nodes"): ("Node", "v1", False),
+    ("", "namespaces"): ("Namespace", "v1", False),
+    ("", "persistentvolumeclaims"): ("PersistentVolumeClaim", "v1", True),
+    ("", "persistentvolumes"): ("PersistentVolume", "v1", False),
+    ("", "services"): ("Service", "v1", True),
+    ("", "configmaps"): ("ConfigMap", "v1", True),
+    ("", "resourcequotas"): ("ResourceQuota", "v1", True),
+    ("", "limitranges"): ("LimitRange", "v1", True),
+    ("policy", "poddisruptionbudgets"): ("PodDisruptionBudget", "v1", True),
+    ("apps", "replicasets"): ("ReplicaSet", "v1", True),
+    ("apps", "deployments"): ("Deployment", "v1", True),
+    ("apps", "statefulsets"): ("StatefulSet", "v1", True),
+    ("apps", "daemonsets"): ("DaemonSet", "v1", True),
+    ("batch", "jobs"): ("Job", "v1", True),
+    ("metrics.k8s.io", "nodes"): ("NodeMetrics", "v1beta1", False),
+    ("metrics.k8s.io", "pods"): ("PodMetrics", "v1beta1", True),
+}
+_BY_KIND: dict[tuple[str, str], tuple[str, str]] = {
+    (kind, group): (group, plural) for (group, plural), (kind, _v, _n) in RESOURCES.items()
+}
+
+# field selectors the real API server accepts, per resource (metadata.name/namespace work everywhere)
+_FIELDS: dict[tuple[str, str], set[str]] = {
+    ("", "pods"): {
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    },
+    ("", "events"): {
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    },
+    ("", "nodes"): {"spec.unschedulable"},
+    ("", "namespaces"): {"status.phase"},
+    ("", "persistentvolumeclaims"): {"status.phase"},
+    ("", "persistentvolumes"): {"status.phase"},
+    ("apps", "replicasets"): {"status.replicas"},
+}
+
+_REASONS = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    401: ("Unauthorized", "Unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    409: ("Conflict", "conflict"),
+    410: ("Expired", "The provided continue parameter is too old to display a consistent list result."),
+    429: ("TooManyRequests", "the server has received too many requests and has asked us to try again later"),
+    500: ("InternalError", "Internal error occurred: injected failure"),
+    502: ("", "bad gateway"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: ("Timeout", "the server was unable to return a response in the time allotted"),
+}
+
+
+# ------------------------------------------------------------------------------------------ records
+@dataclass
+class RequestRecord:
+    """One request the fake received (appended when it arrives; ``status`` is set when it is answered)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    verb: str = ""  # get | list | version | other
+    group: str = ""
+    resource: str = ""  # plural, e.g. "pods"; "" for non-resource paths
+    namespace: str = ""
+    name: str = ""
+    status: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def authorization(self) -> str:
+        return self.headers.get("Authorization", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "verb": self.verb,
+            "group": self.group,
+            "resource": self.resource,
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+        }
+
+
+@dataclass
+class _Rule:
+    pattern: re.Pattern[str]
+    method: str | None
+    seconds: float = 0.0
+    status: int = 0
+    message: str | None = None
+    times: int | None = None  # None = every matching request
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if self.times is not None and self.times <= 0:
+            return False
+        return self.pattern.search(path) is not None
+
+
+# ------------------------------------------------------------------------------------------ the server
+class FakeKubeAPI:
+    def __init__(
+        self,
+        *,
+        token: str | None = DEFAULT_TOKEN,
+        user: str = DEFAULT_USER,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        #: bearer token required from clients (None: any or no Authorization header is accepted)
+        self.token = token
+        #: the identity named in 403 messages
+        self.user = user
+        #: False: every metrics.k8s.io path answers 404 like a cluster without metrics-server
+        self.metrics_api = True
+        #: cap every page at this many items, below the client's limit (None: honour limit only)
+        self.page_size: int | None = None
+        self.host = host
+        self._port = port
+        self._lock = threading.RLock()
+        self._objects: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
+        self._rv = 1000
+        self._delays: list[_Rule] = []
+        self._failures: list[_Rule] = []
+        self._log: list[RequestRecord] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopped = threading.Event()
+
+    # ------------------------------------------------------------------------------ lifecycle
+    def start(self) -> FakeKubeAPI:
+        if self._thread is not None:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._port))
+        sock.listen(512)
+        sock.setblocking(False)
+        self._port = sock.getsockname()[1]
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve(sock))
+            except BaseException as exc:  # noqa: BLE001 - reported to start()
+                errors.append(exc)
+                ready.set()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                if self._runner is not None:
+                    loop.run_until_complete(self._runner.cleanup())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+                self._stopped.set()
+
+        self._thread = threading.Thread(target=run, name=f"fake-kube-api:{self._port}", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if errors:
+            raise errors[0]
+        return self
+
+    async def _serve(self, sock: socket.socket) -> None:
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self) -> FakeKubeAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeKubeAPI:
+        return self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self._port}"
+
+    def write_kubeconfig(
+        self, path: str | Path, *, token: str | None = None, namespace: str = "default"
+    ) -> Path:
+        """A kubeconfig whose current context points at this server with a bearer-token user."""
+        path = Path(path)
+        tok = token if token is not None else (self.token or DEFAULT_TOKEN)
+        doc = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "users": [{"name": "agent", "user": {"token": tok}}],
+            "contexts": [
+                {"name": "fake", "context": {"cluster": "fake", "user": "agent", "namespace": namespace}}
+            ],
+            "current-context": "fake",
+            "preferences": {},
+        }
+        path.write_text(json.dumps(doc, indent=2))  # JSON is YAML
+        return path
+
+    # ------------------------------------------------------------------------------ objects
+    def add(self, *objects: dict) -> None:
+        """Store raw objects (each needs ``kind`` and ``apiVersion``; ``metadata.name``)."""
+        with self._lock:
+            for obj in objects:
+                key = _resource_of(obj)
+                md = obj.setdefault("metadata", {})
+                self._rv += 1
+                md.setdefault("resourceVersion", str(self._rv))
+                md.setdefault("uid", _uid(f"{obj['kind']}/{md.get('namespace', '')}/{md['name']}"))
+                ns = md.get("namespace", "") if RESOURCES[key][2] else ""
+                self._objects.setdefault(key, {})[(ns, md["name"])] = obj
+
+    def remove(self, kind: str, name: str, namespace: str = "", group: str | None = None) -> None:
+        with self._lock:
+            for (g, plural), objs in self._objects.items():
+                if RESOURCES[(g, plural)][0] == kind and (group is None or g == group):
+                    objs.pop((namespace if RESOURCES[(g, plural)][2] else "", name), None)
+
+    def clear_objects(self) -> None:
+        with self._lock:
+            self._objects.clear()
+
+    def objects(self, resource: str, group: str = "") -> list[dict]:
+        with self._lock:
+            return [copy.deepcopy(o) for _, o in sorted(self._objects.get((group, resource), {}).items())]
+
+    def load_dump(self, path: str | Path, *, shift: bool = True) -> int:
+        """Load kubectl ``List`` files, typed lists (``PodList`` from ``cluster-info dump``) and single
+        objects from a JSON file or a directory of ``*.json`` files. Returns the number of objects added.
+
+        With ``shift`` and a ``meta.json`` holding ``capturedAt`` (the bundled demo), every timestamp is
+        moved by ``now - capturedAt``, as the snapshot source does, so the cluster looks captured just now."""
+        path = Path(path)
+        files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+        delta = None
+        meta = (path if path.is_dir() else path.parent) / "meta.json"
+        if shift and meta.is_file():
+            info = json.loads(meta.read_text())
+            if info.get("capturedAt") and info.get("shiftTimestamps", True):
+                delta = datetime.now(UTC) - datetime.fromisoformat(info["capturedAt"].replace("Z", "+00:00"))
+        n = 0
+        for f in files:
+            for doc in _json_documents(f.read_text(encoding="utf-8")):
+                objs = [_shift(o, delta) if delta is not None else o for o in _objects_of(doc)]
+                self.add(*objs)
+                n += len(objs)
+        return n
+
+    def load_demo(self) -> str:
+        """Load the bundled demo cluster dump when it exists, else the built-in small cluster.
+        Returns which one was loaded ("examples/demo-cluster" or "builtin")."""
+        if DEMO_DIR.is_dir() and any(DEMO_DIR.glob("*.json")):
+            try:
+                if self.load_dump(DEMO_DIR) > 0:
+                    return "examples/demo-cluster"
+            except (ValueError, KeyError):
+                self.clear_objects()
+        self.add(*builtin_cluster())
+        return "builtin"
+
+    # ------------------------------------------------------------------------------ controls
+    def delay(
+        self, pattern: str, seconds: float, *, method: str | None = "GET", times: int | None = None
+    ) -> None:
+        """Answer requests whose path matches ``pattern`` (``re.search``) ``seconds`` later."""
+        with self._lock:
+            self._delays.append(_Rule(re.compile(pattern), method, seconds=seconds, times=times))
+
+    def fail(
+        self,
+        pattern: str,
+        status: int,
+        *,
+        message: str | None = None,
+        method: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer requests whose path matches ``pattern`` with ``status`` and a real-looking Status body."""
+        with self._lock:
+            self._failures.append(
+                _Rule(re.compile(pattern), method, status=status, message=message, times=times)
+            )
+
+    def reset_controls(self) -> None:
+        with self._lock:
+            self._delays.clear()
+            self._failures.clear()
+            self.metrics_api = True
+            self.page_size = None
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def reset(self) -> None:
+        self.reset_controls()
+        self.reset_log()
+
+    # ------------------------------------------------------------------------------ request log
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self._log)
+
+    def requests_for(
+        self,
+        verb: str | None = None,
+        resource: str | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+        group: str | None = None,
+    ) -> list[RequestRecord]:
+        return [
+            r
+            for r in self.requests
+            if (verb is None or r.verb == verb)
+            and (resource is None or r.resource == resource)
+            and (namespace is None or r.namespace == namespace)
+            and (name is None or r.name == name)
+            and (group is None or r.group == group)
+        ]
+
+    def count(self, verb: str | None = None, resource: str | None = None, **kw: str) -> int:
+        return len(self.requests_for(verb, resource, **kw))
+
+    @property
+    def counters(self) -> Counter[str]:
+        """Requests per ``"<verb> <resource>"`` (``"get pods"``, ``"list events"``, ``"version "``)."""
+        c: Counter[str] = Counter()
+        for r in self.requests:
+            res = f"{r.resource}.{r.group}" if r.group else r.resource
+            c[f"{r.verb} {res}".strip()] += 1
+        return c
+
+    # ------------------------------------------------------------------------------ HTTP
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/_fake/"):
+            return await self._control(request)
+        rec = RequestRecord(
+            method=request.method,
+            path=path,
+            query={k: v for k, v in request.query.items()},
+            headers={k: v for k, v in request.headers.items()},
+        )
+        _classify(rec)
+        with self._lock:
+            self._log.append(rec)
+            delay = 0.0
+            for rule in self._delays:
+                if rule.matches(rec.method, path):
+                    delay = max(delay, rule.seconds)
+                    if rule.times is not None:
+                        rule.times -= 1
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            resp = self._respond(request, rec)
+        except asyncio.CancelledError:
+            rec.status = 499  # the client went away (nginx's "client closed request")
+            rec.finished = time.monotonic()
+            raise
+        rec.status = resp.status
+        rec.finished = time.monotonic()
+        return resp
+
+    def _respond(self, request: web.Request, rec: RequestRecord) -> web.Response:
+        if self.token is not None and rec.authorization != f"Bearer {self.token}":
+            return self._status(401, "Unauthorized")
+        with self._lock:
+            for rule in self._failures:
+                if rule.matches(rec.method, rec.path):
+                    if rule.times is not None:
+                        rule.times -= 1
+                    return self._forced(rule, rec)
+        if rec.verb == "version":
+            return _json(
+                {
+                    "major": "1",
+                    "minor": "33",
+                    "gitVersion": "v1.33.0-fake",
+                    "gitCommit": "0000000000000000000000000000000000000000",
+                    "gitTreeState": "clean",
+                    "buildDate": "2025-01-01T00:00:00Z",
+                    "goVersion": "go1.24.0",
+                    "compiler": "gc",
+                    "platform": "linux/amd64",
+                }
+            )
+        if rec.group == "metrics.k8s.io" and not self.metrics_api:
+            return self._not_served()
+        if not rec.resource or (rec.group, rec.resource) not in RESOURCES:
+            return self._not_served()
+        kind, version, namespaced = RESOURCES[(rec.group, rec.resource)]
+        if rec.namespace and not namespaced:
+            return self._not_served()
+        if rec.method != "GET":
+            return self._status(405)
+        if rec.query.get("watch") in ("true", "1"):
+            return self._status(400, "watch is not supported by the fake API server")
+        if rec.verb == "get":
+            if namespaced and not rec.namespace:
+                return self._not_served()
+            with self._lock:
+                obj = self._objects.get((rec.group, rec.resource), {}).get((rec.namespace, rec.name))
+                body = json.dumps(obj).encode() if obj is not None else None
+            if body is None:
+                return self._status(
+                    404,
+                    f'{_qualified(rec.group, rec.resource)} "{rec.name}" not found',
+                    details={
+                        "name": rec.name,
+                        "kind": rec.resource,
+                        **({"group": rec.group} if rec.group else {}),
+                    },
+                )
+            return web.Response(body=body, content_type="application/json")
+        return self._list(rec, kind, version)
+
+    def _list(self, rec: RequestRecord, kind: str, version: str) -> web.Response:
+        key = (rec.group, rec.resource)
+        try:
+            fsel = _parse_field_selector(rec.query.get("fieldSelector", ""), _FIELDS.get(key, set()))
+            lsel = _parse_label_selector(rec.query.get("labelSelector", ""))
+            limit = int(rec.query.get("limit") or 0)
+            start = _decode_continue(rec.query.get("continue", ""))
+        except _BadRequest as exc:
+            return self._status(400, str(exc))
+        except ValueError:
+            return self._status(400, f"invalid limit: {rec.query.get('limit')!r}")
+        with self._lock:
+            items = sorted(self._objects.get(key, {}).items())
+            rv = str(self._rv)
+            if rec.namespace:
+                items = [(k, o) for k, o in items if k[0] == rec.namespace]
+            items = [(k, o) for k, o in items if _match_fields(o, fsel) and _match_labels(o, lsel)]
+            if start is not None:
+                items = [(k, o) for k, o in items if "/".join(k) > start]
+            cap = limit if limit > 0 else None
+            if self.page_size is not None:
+                cap = self.page_size if cap is None else min(cap, self.page_size)
+            page, rest = (items[:cap], items[cap:]) if cap is not None else (items, [])
+            out = []
+            for _, obj in page:
+                item = {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+                out.append(item)
+            body_items = json.dumps(out)
+        meta: dict[str, Any] = {"resourceVersion": rv}
+        if rest:
+            meta["continue"] = _encode_continue("/".join(page[-1][0]), rv)
+            if not rec.query.get("fieldSelector") and not rec.query.get("labelSelector"):
+                meta["remainingItemCount"] = len(rest)
+        api_version = f"{rec.group}/{version}" if rec.group else version
+        head = json.dumps({"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta})
+        body = head[:-1] + ',"items":' + body_items + "}"
+        return web.Response(body=body.encode(), content_type="application/json")
+
+    def _forced(self, rule: _Rule, rec: RequestRecord) -> web.Response:
+        status = rule.status
+        if status == 403 and rule.message is None:
+            return self._status(403, _forbidden_message(self.user, rec), details=_details(rec))
+        if status == 404 and rule.message is None and rec.name:
+            return self._status(
+                404, f'{_qualified(rec.group, rec.resource)} "{rec.name}" not found', details=_details(rec)
+            )
+        if status == 404 and rule.message is None:
+            return self._not_served()
+        if status == 502 and rule.message is None:  # a proxy in front of the API server: not a Status body
+            return web.Response(
+                status=502,
+                text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                content_type="text/html",
+            )
+        return self._status(status, rule.message)
+
+    @staticmethod
+    def _status(code: int, message: str | None = None, *, details: dict | None = None) -> web.Response:
+        reason, default = _REASONS.get(code, ("", f"HTTP {code}"))
+        doc: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message if message is not None else default,
+            "reason": reason,
+        }
+        if details:
+            doc["details"] = details
+        elif code == 500:
+            doc["details"] = {"causes": [{"message": "injected failure"}]}
+        doc["code"] = code
+        headers = {"Retry-After": "1"} if code in (429, 503) else None
+        return web.Response(
+            status=code, body=json.dumps(doc).encode(), content_type="application/json", headers=headers
+        )
+
+    def _not_served(self) -> web.Response:
+        return self._status(
+            404,
+            "the server could not find the requested resource",
+            details={"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]},
+        )
+
+    # ------------------------------------------------------------------------------ /_fake/ controls (HTTP)
+    async def _control(self, request: web.Request) -> web.Response:
+        what = request.path[len("/_fake/") :]
+        if what == "stats":
+            return _json({"requests": len(self.requests), "counters": dict(self.counters)})
+        if what == "log":
+            return _json([r.to_dict() for r in self.requests])
+        body = await request.json() if request.can_read_body else {}
+        if what == "reset":
+            self.reset_log() if body.get("log_only") else self.reset()
+            return _json({"ok": True})
+        if what == "delay":
+            self.delay(body["pattern"], float(body["seconds"]), method=body.get("method", "GET"))
+            return _json({"ok": True})
+        if what == "fail":
+            self.fail(body["pattern"], int(body["status"]), message=body.get("message"))
+            return _json({"ok": True})
+        if what == "add":
+            self.add(*body["objects"])
+            return _json({"ok": True})
+        return web.Response(status=404, text="unknown control")
+
+
+# ------------------------------------------------------------------------------------------ helpers
+class _BadRequest(ValueError):
+    pass
+
+
+def _json(doc: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=json.dumps(doc).encode(), content_type="application/json")
+
+
+def _uid(seed: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "fake-kube-api/" + seed))
+
+
+def _qualified(group: str, plural: str) -> str:
+    return f"{plural}.{group}" if group else plural
+
+
+def _details(rec: RequestRecord) -> dict:
+    d: dict[str, str] = {"kind": rec.resource}
+    if rec.name:
+        d["name"] = rec.name
+    if rec.group:
+        d["group"] = rec.group
+    return d
+
+
+def _forbidden_message(user: str, rec: RequestRecord) -> str:
+    what = _qualified(rec.group, rec.resource) if rec.resource else rec.path
+    subject = f'{what} "{rec.name}"' if rec.name else what
+    if not rec.resource:
+        return f'forbidden: User "{user}" cannot get path "{rec.path}"'
+    where = f'in the namespace "{rec.namespace}"' if rec.namespace else "at the cluster scope"
+    return (
+        f'{subject} is forbidden: User "{user}" cannot {rec.verb or "get"} resource "{rec.resource}" '
+        f'in API group "{rec.group}" {where}'
+    )
+
+
+def _resource_of(obj: dict) -> tuple[str, str]:
+    api_version = obj.get("apiVersion", "v1")
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    key = _BY_KIND.get((obj["kind"], group))
+    if key is None:
+        raise KeyError(f"the fake API does not serve kind {obj['kind']!r} ({api_version})")
+    return key
+
+
+_PATH_RE = re.compile(
+    r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"
+    r"(?:/namespaces/(?P<ns>[^/]+)(?=/[^/]+))?(?:/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?)?/?$"
+)
+
+
+def _classify(rec: RequestRecord) -> None:
+    """Fill verb/group/resource/namespace/name from the path (like the API server's RequestInfo)."""
+    if rec.path == "/version":
+        rec.verb = "version"
+        return
+    m = _PATH_RE.match(rec.path)
+    if not m or not m["plural"]:
+        rec.verb = "other"
+        return
+    rec.group = m["group"] or ""
+    rec.resource, rec.name, rec.namespace = m["plural"], m["name"] or "", m["ns"] or ""
+    rec.verb = "get" if rec.name else "list"
+    if rec.query.get("watch") in ("true", "1"):
+        rec.verb = "watch"
+
+
+def _json_documents(text: str) -> list[Any]:
+    docs, dec, i = [], json.JSONDecoder(), 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return docs
+        doc, i = dec.raw_decode(text, i)
+        docs.append(doc)
+
+
+_TS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z$")
+
+
+def _shift(obj: Any, delta: timedelta) -> Any:
+    """Every RFC3339 UTC timestamp in ``obj`` moved by ``delta`` (the epoch placeholder is kept)."""
+    if isinstance(obj, dict):
+        return {k: _shift(v, delta) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_shift(v, delta) for v in obj]
+    if isinstance(obj, str):
+        m = _TS_RE.match(obj)
+        if m and not obj.startswith("1970-01-01"):
+            t = datetime.fromisoformat(obj.replace("Z", "+00:00")) + delta
+            return micro_ts(t) if m[2] else ts(t)
+    return obj
+
+
+def _objects_of(doc: Any) -> Iterable[dict]:
+    if not isinstance(doc, dict) or "kind" not in doc:
+        return  # e.g. meta.json
+    kind = doc["kind"]
+    if kind == "List" or (kind.endswith("List") and "items" in doc):
+        item_kind = kind[: -len("List")] if kind != "List" else None
+        for item in doc.get("items") or []:
+            item = dict(item)
+            if item_kind is not None:
+                item.setdefault("kind", item_kind)
+                item.setdefault("apiVersion", doc.get("apiVersion", "v1"))
+            if (
+                item.get("kind"),
+                (item.get("apiVersion", "v1").split("/")[0] if "/" in item.get("apiVersion", "v1") else ""),
+            ) in _BY_KIND:
+                yield item
+        return
+    group = doc.get("apiVersion", "v1").split("/")[0] if "/" in doc.get("apiVersion", "v1") else ""
+    if (kind, group) in _BY_KIND:
+        yield doc
+
+
+# ---- continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"} like the real server
+def _encode_continue(last_key: str, rv: str) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": last_key + "\x00"})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> str | None:
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        doc = json.loads(raw)
+        if doc.get("v") != "meta.k8s.io/v1":
+            raise ValueError
+        return doc["start"].rstrip("\x00")
+    except (ValueError, KeyError, TypeError):
+        raise _BadRequest(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        ) from None
+
+
+# ---- field selectors
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    out, cur, esc = [], [], False
+    for ch in text:
+        if esc:
+            cur.append(ch)
+            esc = False
+        elif ch == "\\":
+            cur.append(ch)
+            esc = True
+        elif ch == sep:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def _unescape(v: str) -> str:
+    return re.sub(r"\\(.)", r"\1", v)
+
+
+def _parse_field_selector(text: str, supported: set[str]) -> list[tuple[str, str, str]]:
+    terms: list[tuple[str, str, str]] = []
+    if not text.strip():
+        return terms
+    for part in _split_unescaped(text, ","):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.match(r"^([^=!]+)(!=|==|=)(.*)$", part)
+        if not m:
+            raise _BadRequest(f"invalid selector: '{text}'; can't understand '{part}'")
+        fld, op, value = m[1].strip(), m[2], _unescape(m[3])
+        if fld not in supported and fld not in ("metadata.name", "metadata.namespace"):
+            raise _BadRequest(f"field label not supported: {fld}")
+        terms.append((fld, "!=" if op == "!=" else "=", value))
+    return terms
+
+
+def _field_value(obj: dict, fld: str) -> str:
+    if fld == "source":  # events: source.component (classic) or reportingController (events.k8s.io style)
+        src = (obj.get("source") or {}).get("component") or obj.get("reportingComponent") or ""
+        return src
+    cur: Any = obj
+    for part in fld.split("."):
+        cur = cur.get(part) if isinstance(cur, dict) else None
+    if cur is None:
+        return ""
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    return str(cur)
+
+
+def _match_fields(obj: dict, terms: list[tuple[str, str, str]]) -> bool:
+    for fld, op, value in terms:
+        eq = _field_value(obj, fld) == value
+        if (op == "=" and not eq) or (op == "!=" and eq):
+            return False
+    return True
+
+
+# ---- label selectors
+_LABEL_TERM = re.compile(
+    r"^\s*(?:(?P<not>!)\s*(?P<nkey>[\w./-]+)|(?P<key>[\w./-]+)\s*(?:(?P<op>==|!=|=)\s*(?P<val>[\w.-]*)"
+    r"|\s+(?P<setop>in|notin)\s*\((?P<set>[^)]*)\))?)\s*$"
+)
+
+
+def _parse_label_selector(text: str) -> list[tuple[str, str, Any]]:
+    terms: list[tuple[str, str, Any]] = []
+    if not text.strip():
+        return terms
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    for part in parts:
+        m = _LABEL_TERM.match(part)
+        if not m:
+            raise _BadRequest(f"unable to parse requirement: found '{part.strip()}', expected: identifier")
+        if m["not"]:
+            terms.append((m["nkey"], "!exists", None))
+        elif m["op"]:
+            terms.append((m["key"], "!=" if m["op"] == "!=" else "=", m["val"]))
+        elif m["setop"]:
+            terms.append((m["key"], m["setop"], {v.strip() for v in m["set"].split(",") if v.strip()}))
+        else:
+            terms.append((m["key"], "exists", None))
+    return terms
+
+
+def _match_labels(obj: dict, terms: list[tuple[str, str, Any]]) -> bool:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for key, op, value in terms:
+        have = labels.get(key)
+        ok = {
+            "=": have == value,
+            "!=": have != value,
+            "exists": have is not None,
+            "!exists": have is None,
+            "in": have in value if have is not None else False,
+            "notin": have not in value if have is not None else True,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------ object builders
+def ts(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def micro_ts(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def make_node(
+    name: str,
+    *,
+    cpu: str = "4",
+    memory: str = "16Gi",
+    pods: str = "110",
+    ready: bool = True,
+    labels: dict | None = None,
+    taints: list | None = None,
+    now: datetime | None = None,
+) -> dict:
+    now = now or datetime.now(UTC)
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": name,
+            "creationTimestamp": ts(now - timedelta(days=30)),
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "topology.kubernetes.io/zone": "zone-a",
+                **(labels or {}),
+            },
+        },
+        "spec": {
+            "podCIDR": "10.244.0.0/24",
+            "providerID": f"fake://{name}",
+            **({"taints": taints} if taints else {}),
+        },
+        "status": {
+            "capacity": {"cpu": cpu, "memory": memory, "pods": pods, "ephemeral-storage": "100Gi"},
+            "allocatable": {"cpu": cpu, "memory": memory, "pods": pods, "ephemeral-storage": "95Gi"},
+            "conditions": [
+                {
+                    "type": t,
+                    "status": "False",
+                    "reason": f"Kubelet{r}",
+                    "message": f"kubelet has {m}",
+                    "lastHeartbeatTime": ts(now - timedelta(seconds=20)),
+                    "lastTransitionTime": ts(now - timedelta(days=30)),
+                }
+                for t, r, m in (
+                    ("MemoryPressure", "HasSufficientMemory", "sufficient memory available"),
+                    ("DiskPressure", "HasNoDiskPressure", "no disk pressure"),
+                    ("PIDPressure", "HasSufficientPID", "sufficient PID available"),
+                )
+            ]
+            + [
+                {
+                    "type": "Ready",
+                    "status": "True" if ready else "False",
+                    "reason": "KubeletReady" if ready else "KubeletNotReady",
+                    "message": "kubelet is posting ready status"
+                    if ready
+                    else "container runtime network not ready",
+                    "lastHeartbeatTime": ts(now - timedelta(seconds=20)),
+                    "lastTransitionTime": ts(now - timedelta(days=30)),
+                }
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": f"10.0.0.{sum(map(ord, name)) % 200 + 10}"},
+                {"type": "Hostname", "address": name},
+            ],
+            "nodeInfo": {
+                "kubeletVersion": "v1.33.0",
+                "osImage": "Debian GNU/Linux 12 (bookworm)",
+                "kernelVersion": "6.1.0-18-amd64",
+                "containerRuntimeVersion": "containerd://1.7.13",
+                "architecture": "amd64",
+                "operatingSystem": "linux",
+            },
+        },
+    }
+
+
+def make_pod(
+    name: str,
+    namespace: str = "default",
+    *,
+    node: str | None = "node-a",
+    phase: str = "Running",
+    image: str = "nginx:1.27",
+    restarts: int = 0,
+    crash_loop: bool = False,
+    ready: bool | None = None,
+    owner: dict | None = None,
+    labels: dict | None = None,
+    cpu: str = "100m",
+    memory: str = "128Mi",
+    pvc: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    now = now or datetime.now(UTC)
+    created = now - timedelta(hours=2)
+    ready = (phase == "Running" and not crash_loop) if ready is None else ready
+    container = {
+        "name": "app",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"containerPort": 8080, "protocol": "TCP", "name": "http"}],
+        "env": [
+            {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+        ],
+        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}},
+        "volumeMounts": [
+            {
+                "name": "kube-api-access",
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                "readOnly": True,
+            }
+        ]
+        + ([{"name": "data", "mountPath": "/data"}] if pvc else []),
+        "readinessProbe": {
+            "httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"},
+            "periodSeconds": 10,
+            "timeoutSeconds": 1,
+            "successThreshold": 1,
+            "failureThreshold": 3,
+        },
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+    }
+    spec: dict[str, Any] = {
+        "containers": [container],
+        "restartPolicy": "Always",
+        "terminationGracePeriodSeconds": 30,
+        "dnsPolicy": "ClusterFirst",
+        "serviceAccountName": "default",
+        "schedulerName": "default-scheduler",
+        "priority": 0,
+        "enableServiceLinks": True,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "tolerations": [
+            {
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            },
+            {
+                "key": "node.kubernetes.io/unreachable",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            },
+        ],
+        "volumes": [
+            {
+                "name": "kube-api-access",
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "path": "namespace",
+                                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            }
+        ]
+        + ([{"name": "data", "persistentVolumeClaim": {"claimName": pvc}}] if pvc else []),
+    }
+    if node:
+        spec["nodeName"] = node
+    status: dict[str, Any] = {"phase": phase, "qosClass": "Burstable"}
+    if node:
+        started = created + timedelta(seconds=5)
+        status.update(
+            {
+                "hostIP": "10.0.0.11",
+                "hostIPs": [{"ip": "10.0.0.11"}],
+                "podIP": f"10.244.0.{sum(map(ord, name)) % 250 + 2}",
+                "podIPs": [{"ip": f"10.244.0.{sum(map(ord, name)) % 250 + 2}"}],
+                "startTime": ts(started),
+                "conditions": [
+                    {
+                        "type": "PodReadyToStartContainers",
+                        "status": "True",
+                        "lastTransitionTime": ts(started),
+                    },
+                    {"type": "Initialized", "status": "True", "lastTransitionTime": ts(started)},
+                    {
+                        "type": "Ready",
+                        "status": "True" if ready else "False",
+                        "lastTransitionTime": ts(started),
+                        **(
+                            {}
+                            if ready
+                            else {
+                                "reason": "ContainersNotReady",
+                                "message": "containers with unready status: [app]",
+                            }
+                        ),
+                    },
+                    {
+                        "type": "ContainersReady",
+                        "status": "True" if ready else "False",
+                        "lastTransitionTime": ts(started),
+                        **(
+                            {}
+                            if ready
+                            else {
+                                "reason": "ContainersNotReady",
+                                "message": "containers with unready status: [app]",
+                            }
+                        ),
+                    },
+                    {"type": "PodScheduled", "status": "True", "lastTransitionTime": ts(created)},
+                ],
+            }
+        )
+        cs: dict[str, Any] = {
+            "name": "app",
+            "image": f"docker.io/library/{image}",
+            "imageID": f"docker.io/library/{image.split(':')[0]}@sha256:" + "a" * 64,
+            "containerID": "containerd://" + "b" * 64,
+            "ready": ready,
+            "started": not crash_loop,
+            "restartCount": restarts,
+        }
+        if crash_loop:
+            cs["state"] = {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": "back-off 5m0s restarting failed container=app pod="
+                    + f"{name}_{namespace}(uid)",
+                }
+            }
+            cs["lastState"] = {
+                "terminated": {
+                    "exitCode": 1,
+                    "reason": "Error",
+                    "startedAt": ts(now - timedelta(minutes=6)),
+                    "finishedAt": ts(now - timedelta(minutes=5, seconds=50)),
+                    "containerID": "containerd://" + "c" * 64,
+                }
+            }
+        else:
+            cs["state"] = {"running": {"startedAt": ts(started + timedelta(seconds=3))}}
+            cs["lastState"] = {}
+        status["containerStatuses"] = [cs]
+    else:
+        status["conditions"] = [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
+                "lastTransitionTime": ts(created),
+            }
+        ]
+    md: dict[str, Any] = {
+        "name": name,
+        "namespace": namespace,
+        "creationTimestamp": ts(created),
+        "labels": labels or {"app": name},
+    }
+    if owner:
+        md["ownerReferences"] = [
+            {
+                "apiVersion": owner.get("apiVersion", "apps/v1"),
+                "kind": owner["kind"],
+                "name": owner["name"],
+                "uid": owner.get("uid") or _uid(f"{owner['kind']}/{namespace}/{owner['name']}"),
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+        md["generateName"] = owner["name"] + "-"
+    return {"kind": "Pod", "apiVersion": "v1", "metadata": md, "spec": spec, "status": status}
+
+
+def make_event(
+    obj: dict,
+    reason: str,
+    message: str,
+    *,
+    type: str = "Normal",
+    count: int | None = 1,
+    age: timedelta = timedelta(minutes=1),
+    first_age: timedelta | None = None,
+    component: str = "kubelet",
+    new_style: bool = False,
+    series_count: int | None = None,
+    now: datetime | None = None,
+    name_suffix: str | None = None,
+) -> dict:
+    """A core/v1 Event about ``obj``: classic (count/firstTimestamp/lastTimestamp/source) or, with
+    ``new_style``, the events.k8s.io shape (eventTime/series/reportingComponent, null count/timestamps)."""
+    now = now or datetime.now(UTC)
+    md = obj["metadata"]
+    ns = md.get("namespace") or "default"
+    suffix = name_suffix or format(abs(hash((md["name"], reason, message))) % (1 << 48), "x")
+    ev: dict[str, Any] = {
+        "kind": "Event",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": f"{md['name']}.{suffix}",
+            "namespace": ns,
+            "creationTimestamp": ts(now - (first_age or age)),
+        },
+        "involvedObject": {
+            "kind": obj["kind"],
+            "namespace": md.get("namespace", ""),
+            "name": md["name"],
+            "uid": md.get("uid") or _uid(f"{obj['kind']}/{md.get('namespace', '')}/{md['name']}"),
+            "apiVersion": obj.get("apiVersion", "v1"),
+            **(
+                {"fieldPath": "spec.containers{app}"}
+                if obj["kind"] == "Pod" and component == "kubelet"
+                else {}
+            ),
+        },
+        "reason": reason,
+        "message": message,
+        "type": type,
+    }
+    if new_style:
+        ev.update(
+            {
+                "source": {},
+                "firstTimestamp": None,
+                "lastTimestamp": None,
+                "count": None,
+                "eventTime": micro_ts(now - (first_age or age)),
+                "reportingComponent": component,
+                "reportingInstance": f"{component}-fake",
+                "action": "Scheduling" if component == "default-scheduler" else "Action",
+            }
+        )
+        if series_count:
+            ev["series"] = {"count": series_count, "lastObservedTime": micro_ts(now - age)}
+    else:
+        ev.update(
+            {
+                "source": {
+                    "component": component,
+                    **(
+                        {"host": obj["spec"].get("nodeName", "")}
+                        if component == "kubelet" and obj.get("spec")
+                        else {}
+                    ),
+                },
+                "count": count,
+                "firstTimestamp": ts(now - (first_age or age)),
+                "lastTimestamp": ts(now - age),
+                "eventTime": None,
+                "reportingComponent": component,
+                "reportingInstance": "",
+            }
+        )
+    return ev
+
+
+def builtin_cluster(now: datetime | None = None) -> list[dict]:
+    """A small realistic cluster: 2 nodes (+ metrics), a Deployment -> ReplicaSet -> 2 pods chain, a
+    crash-looping pod with events in both shapes, a Pending pod, a PVC/PV."""
+    now = now or datetime.now(UTC)
+    out: list[dict] = []
+    for ns in ("default", "demo", "kube-system"):
+        out.append(
+            {
+                "kind": "Namespace",
+                "apiVersion": "v1",
+                "metadata": {
+                    "name": ns,
+                    "creationTimestamp": ts(now - timedelta(days=30)),
+                    "labels": {"kubernetes.io/metadata.name": ns},
+                },
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            }
+        )
+    out.append(make_node("node-a", now=now))
+    out.append(
+        make_node("node-b", cpu="2", memory="8Gi", now=now, labels={"node-role.kubernetes.io/worker": ""})
+    )
+    for n, cpu, mem in (("node-a", "812345678n", "6123456Ki"), ("node-b", "1500m", "7000Mi")):
+        out.append(
+            {
+                "kind": "NodeMetrics",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {
+                    "name": n,
+                    "creationTimestamp": ts(now),
+                    "labels": {"kubernetes.io/hostname": n},
+                },
+                "timestamp": ts(now - timedelta(seconds=10)),
+                "window": "20.05s",
+                "usage": {"cpu": cpu, "memory": mem},
+            }
+        )
+    dep_uid = _uid("Deployment/demo/web")
+    rs_name = "web-6d4cf56db6"
+    out.append(
+        {
+            "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "metadata": {
+                "name": "web",
+                "namespace": "demo",
+                "uid": dep_uid,
+                "generation": 3,
+                "creationTimestamp": ts(now - timedelta(days=2)),
+                "labels": {"app": "web"},
+            },
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+                },
+            },
+            "status": {
+                "replicas": 2,
+                "readyReplicas": 2,
+                "availableReplicas": 2,
+                "updatedReplicas": 2,
+                "observedGeneration": 3,
+            },
+        }
+    )
+    out.append(
+        {
+            "kind": "ReplicaSet",
+            "apiVersion": "apps/v1",
+            "metadata": {
+                "name": rs_name,
+                "namespace": "demo",
+                "uid": _uid(f"ReplicaSet/demo/{rs_name}"),
+                "creationTimestamp": ts(now - timedelta(days=2)),
+                "labels": {"app": "web", "pod-template-hash": "6d4cf56db6"},
+                "ownerReferences": [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "name": "web",
+                        "uid": dep_uid,
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
+            },
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web", "pod-template-hash": "6d4cf56db6"}},
+            },
+            "status": {"replicas": 2, "readyReplicas": 2, "availableReplicas": 2, "fullyLabeledReplicas": 2},
+        }
+    )
+    rs_owner = {"kind": "ReplicaSet", "name": rs_name, "uid": _uid(f"ReplicaSet/demo/{rs_name}")}
+    web_labels = {"app": "web", "pod-template-hash": "6d4cf56db6"}
+    out.append(
+        make_pod(f"{rs_name}-x7k2p", "demo", node="node-a", owner=rs_owner, labels=web_labels, now=now)
+    )
+    out.append(
+        make_pod(
+            f"{rs_name}-q9w4z",
+            "demo",
+            node="node-b",
+            owner=rs_owner,
+            labels=web_labels,
+            pvc="web-data",
+            now=now,
+        )
+    )
+    crash = make_pod(
+        "api-crashloop",
+        "demo",
+        node="node-a",
+        image="example/api:1.4.2",
+        restarts=7,
+        crash_loop=True,
+        labels={"app": "api"},
+        now=now,
+    )
+    out.append(crash)
+    pending = make_pod(
+        "batch-pending", "demo", node=None, phase="Pending", cpu="8", labels={"app": "batch"}, now=now
+    )
+    out.append(pending)
+    # the pods' uids must be set before events reference them
+    for o in out:
+        if o["kind"] == "Pod":
+            o["metadata"].setdefault("uid", _uid(f"Pod/{o['metadata']['namespace']}/{o['metadata']['name']}"))
+    out += [
+        # events.k8s.io-style (scheduler): eventTime, no count, null first/last timestamps
+        make_event(
+            crash,
+            "Scheduled",
+            "Successfully assigned demo/api-crashloop to node-a",
+            component="default-scheduler",
+            new_style=True,
+            age=timedelta(hours=2),
+            now=now,
+            name_suffix="17f0a1",
+        ),
+        make_event(
+            crash,
+            "Pulled",
+            'Container image "example/api:1.4.2" already present on machine',
+            count=8,
+            age=timedelta(minutes=6),
+            first_age=timedelta(hours=2),
+            now=now,
+            name_suffix="17f0a2",
+        ),
+        make_event(
+            crash,
+            "Started",
+            "Started container app",
+            count=8,
+            age=timedelta(minutes=6),
+            first_age=timedelta(hours=2),
+            now=now,
+            name_suffix="17f0a3",
+        ),
+        # classic: count/firstTimestamp/lastTimestamp
+        make_event(
+            crash,
+            "BackOff",
+            "Back-off restarting failed container app in pod api-crashloop_demo(uid)",
+            type="Warning",
+            count=42,
+            age=timedelta(seconds=30),
+            first_age=timedelta(hours=1, minutes=50),
+            now=now,
+            name_suffix="17f0a4",
+        ),
+        # events.k8s.io-style with a series
+        make_event(
+            crash,
+            "Unhealthy",
+            'Readiness probe failed: Get "http://10.244.0.7:8080/ready": dial tcp 10.244.0.7:8080: connect: connection refused',
+            type="Warning",
+            new_style=True,
+            series_count=15,
+            age=timedelta(minutes=1),
+            first_age=timedelta(hours=1),
+            component="kubelet",
+            now=now,
+            name_suffix="17f0a5",
+        ),
+        make_event(
+            pending,
+            "FailedScheduling",
+            "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
+            type="Warning",
+            new_style=True,
+            series_count=9,
+            age=timedelta(seconds=45),
+            first_age=timedelta(minutes=30),
+            component="default-scheduler",
+            now=now,
+            name_suffix="17f0b1",
+        ),
+    ]
+    out.append(
+        {
+            "kind": "PersistentVolumeClaim",
+            "apiVersion": "v1",
+            "metadata": {
+                "name": "web-data",
+                "namespace": "demo",
+                "creationTimestamp": ts(now - timedelta(days=2)),
+            },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+                "storageClassName": "standard",
+                "volumeName": "pvc-0a1b2c3d",
+                "volumeMode": "Filesystem",
+            },
+            "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}},
+        }
+    )
+    out.append(
+        {
+            "kind": "PersistentVolume",
+            "apiVersion": "v1",
+            "metadata": {"name": "pvc-0a1b2c3d", "creationTimestamp": ts(now - timedelta(days=2))},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "capacity": {"storage": "1Gi"},
+                "storageClassName": "standard",
+                "persistentVolumeReclaimPolicy": "Delete",
+                "claimRef": {
+                    "kind": "PersistentVolumeClaim",
+                    "namespace": "demo",
+                    "name": "web-data",
+                    "apiVersion": "v1",
+                },
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-b"]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+                "hostPath": {"path": "/var/local-path-provisioner/pvc-0a1b2c3d", "type": "DirectoryOrCreate"},
+            },
+            "status": {"phase": "Bound"},
+        }
+    )
+    return out
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (for servers that need a port up front)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Serve a fake Kubernetes API on 127.0.0.1 until SIGTERM/SIGINT.")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--kubeconfig", help="write a kubeconfig pointing at the server here")
+    p.add_argument("--token", default=DEFAULT_TOKEN)
+    p.add_argument(
+        "--demo", action="store_true", help="load the demo cluster (examples/demo-cluster or built-in)"
+    )
+    p.add_argument("--dump", action="append", default=[], help="load a cluster dump file or directory")
+    p.add_argument("--delay", action="append", default=[], metavar="REGEX=SECONDS", help="inject latency")
+    p.add_argument("--pods", type=int, default=0, help="add N extra running pods in namespace 'bench'")
+    args = p.parse_args(argv)
+    fake = FakeKubeAPI(token=args.token or None, port=args.port)
+    if args.demo:
+        fake.load_demo()
+    for d in args.dump:
+        fake.load_dump(d)
+    if args.pods:
+        now = datetime.now(UTC)
+        fake.add({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "bench"}})
+        fake.add(*(make_pod(f"pod-{i:05d}", "bench", node="node-a", now=now) for i in range(args.pods)))
+    for spec in args.delay:
+        pattern, _, seconds = spec.rpartition("=")
+        fake.delay(pattern, float(seconds))
+    fake.start()
+    if args.kubeconfig:
+        fake.write_kubeconfig(args.kubeconfig)
+    print(json.dumps({"url": fake.url, "port": fake.port}), flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

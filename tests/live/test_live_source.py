@@ -1,0 +1,352 @@
+"""LiveSource against a server that speaks the Kubernetes REST API (tests/fakeapi.py).
+
+Proves the transport the agent uses in a cluster: kubeconfig loading and the bearer token, raw GETs decoded
+by msgspec, the query parameters sent (field selectors, limit/continue paging), and the mapping of every
+upstream failure (404, 401/403, 5xx, a non-Status error page, connection refused, a server that never
+answers) onto the agent's error family.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakeapi import DEFAULT_TOKEN, DEFAULT_USER, FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
+from k8s_agent.cluster.live import PAGE_SIZE, USER_AGENT, LiveSource  # noqa: E402
+from k8s_agent.cluster.source import pod_events_selector  # noqa: E402
+from k8s_agent.errors import (  # noqa: E402
+    MetricsUnavailable,
+    NotFound,
+    ServiceUnavailable,
+    UpstreamForbidden,
+)
+
+CRASH = "api-crashloop"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        yield f
+
+
+@pytest.fixture(autouse=True)
+def _clean(fake):
+    fake.reset()
+    yield
+    fake.reset()
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(fake, tmp_path_factory):
+    return str(fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config"))
+
+
+def run(kubeconfig: str, body, *, timeout: float = 5.0):
+    """Connect a LiveSource, run ``body(source)``, close it; all in a fresh event loop."""
+
+    async def main():
+        src = await LiveSource.connect(kubeconfig=kubeconfig, timeout=timeout)
+        try:
+            return await body(src)
+        finally:
+            await src.close()
+
+    return asyncio.run(main())
+
+
+def expect(kubeconfig: str, body, exc_type, *, timeout: float = 5.0):
+    async def call(src):
+        with pytest.raises(exc_type) as info:
+            await body(src)
+        return info.value
+
+    return run(kubeconfig, call, timeout=timeout)
+
+
+# ------------------------------------------------------------------------------------------ reads
+def test_connect_and_get_pod_decodes_the_raw_object(fake, kubeconfig):
+    pod = run(kubeconfig, lambda s: s.get_pod("demo", CRASH))
+    assert pod.metadata.name == CRASH and pod.metadata.namespace == "demo"
+    assert pod.spec.node_name == "node-a"
+    assert pod.status.pod_ip.startswith("10.244.")  # podIP: an explicitly named acronym field
+    cs = pod.status.container_statuses[0]
+    assert cs.restart_count == 7 and cs.state.waiting.reason == "CrashLoopBackOff"
+    assert cs.last_state.terminated.exit_code == 1
+    assert cs.image_id.startswith("docker.io/library/example/api@sha256:")
+    [req] = fake.requests_for("get", "pods")
+    assert req.path == f"/api/v1/namespaces/demo/pods/{CRASH}"
+    assert req.authorization == f"Bearer {DEFAULT_TOKEN}"
+    assert req.headers.get("User-Agent") == USER_AGENT
+    assert req.headers.get("Accept") == "application/json"
+
+
+def test_description_names_the_server(fake, kubeconfig):
+    desc = run(kubeconfig, lambda s: asyncio.sleep(0, s.description))
+    assert fake.url in desc and "kubeconfig" in desc
+
+
+def test_events_read_sends_the_involved_object_field_selector(fake, kubeconfig):
+    events = run(kubeconfig, lambda s: s.list_events("demo", field_selector=pod_events_selector(CRASH)))
+    [req] = fake.requests_for("list", "events")
+    assert req.path == "/api/v1/namespaces/demo/events"
+    assert req.query["fieldSelector"] == f"involvedObject.kind=Pod,involvedObject.name={CRASH}"
+    assert req.query["limit"] == str(PAGE_SIZE)
+    assert req.authorization == f"Bearer {DEFAULT_TOKEN}"
+    # only the crash-looping pod's events, evaluated by the server; both event shapes decode
+    assert events and {e.involved_object.name for e in events} == {CRASH}
+    by_reason = {e.reason: e for e in events}
+    backoff = by_reason["BackOff"]  # classic shape
+    assert backoff.count == 42 and backoff.last_timestamp is not None and backoff.event_time is None
+    unhealthy = by_reason["Unhealthy"]  # events.k8s.io shape: series, no count, null lastTimestamp
+    assert unhealthy.count is None and unhealthy.last_timestamp is None
+    assert unhealthy.series is not None and unhealthy.series.count == 15 and unhealthy.event_time is not None
+    scheduled = by_reason["Scheduled"]
+    assert scheduled.reporting_component == "default-scheduler" and scheduled.series is None
+
+
+def test_all_namespaces_event_list_uses_the_cluster_path(fake, kubeconfig):
+    events = run(kubeconfig, lambda s: s.list_events(None, field_selector="type=Warning"))
+    [req] = fake.requests_for("list", "events")
+    assert req.path == "/api/v1/events" and req.query["fieldSelector"] == "type=Warning"
+    assert events and all(e.type == "Warning" for e in events)
+
+
+def test_other_reads_decode(fake, kubeconfig):
+    async def body(s):
+        return (
+            await s.get_node("node-b"),
+            await s.list_nodes(),
+            await s.get_namespace("demo"),
+            await s.list_replicasets("demo"),
+            await s.list_replicasets(None),
+            await s.get_pvc("demo", "web-data"),
+            await s.get_pv("pvc-0a1b2c3d"),
+            await s.list_pods("demo", label_selector="app=web"),
+            await s.list_pods(None, field_selector="spec.nodeName=node-b"),
+        )
+
+    node, nodes, ns, rss, all_rss, pvc, pv, web, on_b = run(kubeconfig, body)
+    assert node.status.allocatable["cpu"] == "2" and node.spec.pod_cidr == "10.244.0.0/24"
+    assert {n.metadata.name for n in nodes} == {"node-a", "node-b"}
+    assert ns.metadata.name == "demo"
+    assert [r.metadata.name for r in rss] == ["web-6d4cf56db6"] and len(all_rss) == 1
+    assert rss[0].metadata.owner_references[0].kind == "Deployment"
+    assert pvc.spec.volume_name == "pvc-0a1b2c3d" and pv.spec.claim_ref.name == "web-data"
+    assert len(web) == 2 and all(p.metadata.labels["app"] == "web" for p in web)
+    assert [p.metadata.name for p in on_b] == ["web-6d4cf56db6-q9w4z"]
+    paths = [r.path for r in fake.requests]
+    assert "/apis/apps/v1/namespaces/demo/replicasets" in paths and "/apis/apps/v1/replicasets" in paths
+    assert "/api/v1/persistentvolumes/pvc-0a1b2c3d" in paths
+    assert "/api/v1/namespaces/demo/persistentvolumeclaims/web-data" in paths
+
+
+def test_check_ready_reads_version(fake, kubeconfig):
+    run(kubeconfig, lambda s: s.check_ready())
+    assert [r.verb for r in fake.requests] == ["version"]
+
+
+# ------------------------------------------------------------------------------------------ paging
+@pytest.fixture(scope="module")
+def many_pods(fake):
+    n = 1234
+    fake.add(*(make_pod(f"p-{i:05d}", "many", node="node-a") for i in range(n)))
+    yield n
+    for i in range(n):
+        fake.remove("Pod", f"p-{i:05d}", "many")
+
+
+def test_paging_follows_continue_across_limit_sized_pages(fake, kubeconfig, many_pods):
+    pods = run(kubeconfig, lambda s: s.list_pods("many"))
+    names = [p.metadata.name for p in pods]
+    assert len(names) == many_pods and len(set(names)) == many_pods
+    reqs = fake.requests_for("list", "pods")
+    assert len(reqs) == -(-many_pods // PAGE_SIZE)  # 3 pages of at most 500
+    assert all(r.query["limit"] == str(PAGE_SIZE) for r in reqs)
+    assert "continue" not in reqs[0].query and all(r.query.get("continue") for r in reqs[1:])
+
+
+def test_paging_with_a_server_that_returns_small_pages(fake, kubeconfig, many_pods):
+    fake.page_size = 100  # the server may return fewer items than limit, with a continue token
+    pods = run(kubeconfig, lambda s: s.list_pods("many"))
+    assert sorted(p.metadata.name for p in pods) == [f"p-{i:05d}" for i in range(many_pods)]
+    assert fake.count("list", "pods") == -(-many_pods // 100)
+
+
+def test_paging_keeps_the_selector_on_every_page(fake, kubeconfig):
+    fake.page_size = 1
+    events = run(kubeconfig, lambda s: s.list_events("demo", field_selector=pod_events_selector(CRASH)))
+    reqs = fake.requests_for("list", "events")
+    assert len(events) == 5 and len(reqs) == 5
+    assert all(r.query["fieldSelector"] == pod_events_selector(CRASH) for r in reqs)
+
+
+# ------------------------------------------------------------------------------------------ errors
+def test_404_is_not_found_naming_the_pod(fake, kubeconfig):
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", "no-such-pod"), NotFound)
+    assert err.status == 404 and err.code == "RESOURCE_NOT_FOUND"
+    assert (err.kind, err.name, err.namespace) == ("Pod", "no-such-pod", "demo")
+    assert "no-such-pod" in err.details and "demo" in err.details
+    [req] = fake.requests_for("get", "pods")
+    assert req.status == 404
+
+
+def test_404_for_other_kinds_names_them(fake, kubeconfig):
+    assert expect(kubeconfig, lambda s: s.get_node("nope"), NotFound).kind == "Node"
+    assert expect(kubeconfig, lambda s: s.get_namespace("nope"), NotFound).kind == "Namespace"
+    assert expect(kubeconfig, lambda s: s.get_pvc("demo", "nope"), NotFound).kind == "PersistentVolumeClaim"
+
+
+def test_403_is_upstream_forbidden_naming_the_missing_permission(fake, kubeconfig):
+    fake.fail(rf"/pods/{CRASH}$", 403)
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", CRASH), UpstreamForbidden)
+    assert err.status == 503 and err.code == "SERVICE_UNAVAILABLE"
+    assert 'cannot get resource "pods"' in err.details
+    assert 'in the namespace "demo"' in err.details and DEFAULT_USER in err.details
+    assert "403" in err.details
+
+
+def test_403_on_a_list_names_the_list_permission(fake, kubeconfig):
+    fake.fail(r"/events$", 403)
+    err = expect(
+        kubeconfig, lambda s: s.list_events("demo", field_selector="type=Warning"), UpstreamForbidden
+    )
+    assert 'cannot list resource "events"' in err.details and "list events" in err.details
+
+
+def test_401_wrong_token_is_upstream_forbidden(fake, tmp_path):
+    kc = str(fake.write_kubeconfig(tmp_path / "bad", token="not-the-token"))
+    err = expect(kc, lambda s: s.get_pod("demo", CRASH), UpstreamForbidden)
+    assert "401" in err.details
+    assert fake.requests[-1].authorization == "Bearer not-the-token"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_5xx_and_throttling_are_service_unavailable(fake, kubeconfig, status):
+    fake.fail(rf"/pods/{CRASH}$", status)
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable)
+    assert type(err) is ServiceUnavailable  # neither NotFound nor UpstreamForbidden
+    assert err.status == 503 and f"HTTP {status}" in err.details
+
+
+def test_non_status_error_page_is_service_unavailable(fake, kubeconfig):
+    fake.fail(rf"/pods/{CRASH}$", 502)  # an HTML page from a proxy, not a metav1.Status
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable)
+    assert "HTTP 502" in err.details and "Bad Gateway" in err.details
+
+
+def test_connection_refused_is_service_unavailable(tmp_path):
+    dead = FakeKubeAPI(port=free_port())
+    kc = str(dead.write_kubeconfig(tmp_path / "dead"))  # nothing listens there
+    t0 = time.monotonic()
+    err = expect(kc, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable)
+    assert time.monotonic() - t0 < 5
+    assert err.status == 503 and "unreachable" in err.message.lower()
+
+
+def test_hanging_server_is_cut_by_the_per_call_timeout(fake, kubeconfig):
+    fake.delay(rf"/pods/{CRASH}$", 10.0)
+    t0 = time.monotonic()
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable, timeout=0.3)
+    elapsed = time.monotonic() - t0
+    assert elapsed < 3.0, elapsed  # bounded by K8S_TIMEOUT (0.3 s), not by the 10 s the server takes
+    assert "0.3" in err.details
+
+
+def test_hanging_list_body_is_cut_too(fake, kubeconfig):
+    fake.delay(r"/events$", 10.0)
+    t0 = time.monotonic()
+    expect(kubeconfig, lambda s: s.list_events("demo"), ServiceUnavailable, timeout=0.3)
+    assert time.monotonic() - t0 < 3.0
+
+
+def test_metrics_api_present_absent_and_missing_sample(fake, kubeconfig):
+    metrics = run(kubeconfig, lambda s: s.list_node_metrics())
+    assert {m.metadata.name: m.usage["cpu"] for m in metrics} == {"node-a": "812345678n", "node-b": "1500m"}
+    assert run(kubeconfig, lambda s: s.get_node_metrics("node-b")).usage["memory"] == "7000Mi"
+    err = expect(kubeconfig, lambda s: s.get_node_metrics("node-zz"), NotFound)
+    assert "node-zz" in err.details  # the API exists, this node has no sample
+    fake.metrics_api = False
+    err = expect(kubeconfig, lambda s: s.list_node_metrics(), MetricsUnavailable)
+    assert "metrics-server" in err.details
+    err = expect(kubeconfig, lambda s: s.get_node_metrics("node-a"), MetricsUnavailable)
+    assert "metrics-server" in err.details
+
+
+# ------------------------------------------------------------------------------------------ the fake itself
+def test_fake_rejects_unsupported_field_selectors_like_the_api_server(fake):
+    import httpx
+
+    r = httpx.get(
+        f"{fake.url}/api/v1/namespaces/demo/pods",
+        params={"fieldSelector": "spec.bogus=1"},
+        headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "field label not supported: spec.bogus",
+        "reason": "BadRequest",
+        "code": 400,
+    }
+    r = httpx.get(
+        f"{fake.url}/api/v1/namespaces/demo/pods", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+    )
+    doc = r.json()
+    assert doc["kind"] == "PodList" and doc["apiVersion"] == "v1" and "kind" not in doc["items"][0]
+    r = httpx.get(
+        f"{fake.url}/api/v1/namespaces/demo/pods/x", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+    )
+    assert (
+        r.status_code == 404
+        and r.json()["message"] == 'pods "x" not found'
+        and r.json()["reason"] == "NotFound"
+    )
+
+
+# ------------------------------------------------------------------------------------------ the demo dump
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
+
+
+@pytest.mark.skipif(not (DEMO / "pods.json").is_file(), reason="examples/demo-cluster not generated yet")
+def test_demo_dump_served_live_reads_like_the_snapshot_source(tmp_path):
+    """The bundled dump served by the fake API and read through LiveSource gives the same pods, statuses,
+    per-pod events (server-side field selector) and nodes as the SnapshotSource reading the files."""
+    from k8s_agent.analysis.podstatus import kubectl_status
+    from k8s_agent.cluster.snapshot import SnapshotSource
+
+    with FakeKubeAPI() as demo:
+        assert demo.load_demo() == "examples/demo-cluster"
+        kc = str(demo.write_kubeconfig(tmp_path / "demo"))
+        snap = SnapshotSource(DEMO)
+
+        async def compare(live):
+            live_pods = await live.list_pods(None)
+            snap_pods = await snap.list_pods(None)
+            key = lambda p: (p.metadata.namespace, p.metadata.name)  # noqa: E731
+            assert sorted(map(key, live_pods)) == sorted(map(key, snap_pods))
+            snap_by = {key(p): p for p in snap_pods}
+            for p in live_pods:
+                assert kubectl_status(p) == kubectl_status(snap_by[key(p)]), key(p)
+                sel = pod_events_selector(p.metadata.name)
+                live_ev = await live.list_events(p.metadata.namespace, field_selector=sel)
+                snap_ev = await snap.list_events(p.metadata.namespace, field_selector=sel)
+                assert sorted((e.reason, e.type, e.message) for e in live_ev) == sorted(
+                    (e.reason, e.type, e.message) for e in snap_ev
+                ), key(p)
+            assert sorted(n.metadata.name for n in await live.list_nodes()) == sorted(
+                n.metadata.name for n in await snap.list_nodes()
+            )
+            return len(live_pods)
+
+        assert run(kc, compare) > 0

@@ -1,0 +1,246 @@
+"""The real agent process (``python -m k8s_agent --workers 2``, CLUSTER_SOURCE=live) against the fake
+Kubernetes API: single-flight per worker under a burst of identical requests, JSON logs carrying the
+request id, and graceful shutdown on SIGTERM (an in-flight request completes, the process exits in time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path(sys.executable)
+POD = "/api/v1/pods/demo/api-crashloop/describe"
+SHUTDOWN_TIMEOUT = 5.0
+
+
+class Agent:
+    def __init__(self, proc: subprocess.Popen, port: int, out: Path, err: Path) -> None:
+        self.proc, self.port, self.out, self.err = proc, port, out, err
+        self.url = f"http://127.0.0.1:{port}"
+
+    def records(self) -> list[dict]:
+        """The JSON log lines written so far (stdout)."""
+        out = []
+        for line in self.out.read_text().splitlines():
+            if line.strip():
+                out.append(json.loads(line))  # every stdout line must be JSON
+        return out
+
+    def worker_pids(self) -> set[int]:
+        return {r["pid"] for r in self.records() if r.get("msg", "").startswith("worker ready to serve")}
+
+    def logs(self) -> str:
+        return f"--- stdout\n{self.out.read_text()[-4000:]}\n--- stderr\n{self.err.read_text()[-4000:]}"
+
+
+def start_agent(tmp: Path, kubeconfig: Path, workers: int = 2, **env: str) -> Agent:
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
+    full_env.update(
+        CLUSTER_SOURCE="live",
+        KUBECONFIG=str(kubeconfig),
+        LOG_FORMAT="json",
+        LOG_LEVEL="info",
+        CACHE_TTL="5s",
+        SHUTDOWN_TIMEOUT=f"{SHUTDOWN_TIMEOUT:g}s",
+        PYTHONUNBUFFERED="1",
+    )
+    full_env.update(env)
+    out, err = tmp / f"agent-{port}.out", tmp / f"agent-{port}.err"
+    proc = subprocess.Popen(
+        [
+            str(PYTHON),
+            "-m",
+            "k8s_agent",
+            "--workers",
+            str(workers),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=full_env,
+        cwd=ROOT,
+        stdout=out.open("w"),
+        stderr=err.open("w"),
+        start_new_session=True,  # its own process group: teardown can reach the workers too
+    )
+    agent = Agent(proc, port, out, err)
+    try:
+        wait_ready(agent, workers)
+    except BaseException:
+        kill(agent)
+        raise
+    return agent
+
+
+def wait_ready(agent: Agent, workers: int, timeout: float = 60.0) -> None:
+    """/readyz answers 200 and every worker has finished starting (a SIGTERM sent while a worker is still
+    starting hangs Sanic's manager: see the report)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if agent.proc.poll() is not None:
+            raise AssertionError(f"agent exited with {agent.proc.returncode}\n{agent.logs()}")
+        try:
+            ok = httpx.get(agent.url + "/readyz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        if ok and len(agent.worker_pids()) >= workers:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"agent not ready within {timeout}s\n{agent.logs()}")
+
+
+def kill(agent: Agent) -> None:
+    """Stop the agent we started: SIGTERM, then SIGKILL of its process group if it lingers."""
+    if agent.proc.poll() is None:
+        agent.proc.send_signal(signal.SIGTERM)
+        try:
+            agent.proc.wait(SHUTDOWN_TIMEOUT + 10)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(agent.proc.pid, signal.SIGKILL)  # leftovers of this agent's group only
+    except (ProcessLookupError, PermissionError):
+        pass
+    if agent.proc.poll() is None:
+        agent.proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        f.add(make_pod("slow-term", "demo", node="node-b"))
+        yield f
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(fake, tmp_path_factory):
+    return fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
+
+
+@pytest.fixture(scope="module")
+def agent(fake, kubeconfig, tmp_path_factory):
+    a = start_agent(tmp_path_factory.mktemp("agent"), kubeconfig, REQUEST_DEADLINE="2s")
+    try:
+        yield a
+    finally:
+        kill(a)
+
+
+# ------------------------------------------------------------------------------------------ tests
+def test_burst_of_identical_requests_is_single_flight_per_worker(agent, fake):
+    fake.reset()
+    fake.delay(r"/pods/api-crashloop$", 0.2)
+
+    async def burst():
+        # no keep-alive: 50 fresh connections, spread by the kernel over both workers
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=agent.url, limits=limits, timeout=10.0) as c:
+            return await asyncio.gather(
+                *(c.get(POD, headers={"X-Request-ID": f"burst-{i}"}) for i in range(50))
+            )
+
+    try:
+        responses = asyncio.run(burst())
+    finally:
+        fake.reset_controls()
+    assert [r.status_code for r in responses] == [200] * 50, [
+        r.text for r in responses if r.status_code != 200
+    ]
+    assert len({r.content.split(b'"metadata"')[0] for r in responses}) == 1  # one shared answer
+
+    gets = fake.count("get", "pods", name="api-crashloop")
+    lists = fake.count("list", "events")
+    time.sleep(0.3)  # let the last log lines reach the file
+    served = [
+        r
+        for r in agent.records()
+        if r.get("msg") == "request" and r.get("requestId", "").startswith("burst-")
+    ]
+    pids = {r["pid"] for r in served}
+    print(
+        f"burst: 50 requests served by workers {sorted(pids)}; upstream pod GETs {gets}, event lists {lists}"
+    )
+    assert len(served) == 50
+    assert 1 <= gets <= len(pids) <= 2, (gets, pids)  # at most one upstream read per worker
+    assert 1 <= lists <= len(pids)
+    assert sum(r["upstreamCalls"] for r in served) == gets + lists
+    assert sum(r["coalesced"] + r["cacheHits"] for r in served) >= 50 - len(pids)
+
+
+def test_healthz_and_json_logs_carry_the_request_id(agent):
+    r = httpx.get(agent.url + "/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    r = httpx.get(agent.url + POD, headers={"X-Request-ID": "mw-trace-1"})
+    assert r.status_code == 200 and r.headers["x-request-id"] == "mw-trace-1"
+    r404 = httpx.get(agent.url + "/api/v1/pods/demo/ghost/describe", headers={"X-Request-ID": "mw-trace-2"})
+    assert r404.status_code == 404
+    time.sleep(0.3)
+    records = agent.records()  # every line parses as JSON
+    by_id = {r.get("requestId"): r for r in records if r.get("msg") == "request"}
+    line = by_id["mw-trace-1"]
+    assert line["status"] == 200 and line["path"] == POD and line["method"] == "GET"
+    assert {"ts", "level", "pid", "durationMs", "upstreamCalls"} <= set(line)
+    assert by_id["mw-trace-2"]["status"] == 404
+    assert all("requestId" in r for r in records if r.get("msg") == "request")
+
+
+def test_sigterm_lets_the_in_flight_request_finish_and_exits_in_time(fake, kubeconfig, tmp_path):
+    a = start_agent(tmp_path, kubeconfig, REQUEST_DEADLINE="5s")
+    try:
+        fake.reset()
+        fake.delay(r"/pods/slow-term$", 1.5)
+        result: dict = {}
+
+        def slow_request() -> None:
+            try:
+                result["resp"] = httpx.get(a.url + "/api/v1/pods/demo/slow-term/describe", timeout=15.0)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                result["error"] = exc
+
+        t = threading.Thread(target=slow_request)
+        t.start()
+        end = time.monotonic() + 5
+        while not fake.requests_for("get", "pods", name="slow-term") and time.monotonic() < end:
+            time.sleep(0.02)
+        assert fake.requests_for("get", "pods", name="slow-term"), "the slow request never reached the API"
+        t_term = time.monotonic()
+        a.proc.send_signal(signal.SIGTERM)
+        t.join(15)
+        assert "error" not in result, result.get("error")
+        resp = result["resp"]
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["data"]["name"] == "slow-term"
+        try:
+            code = a.proc.wait(SHUTDOWN_TIMEOUT + 5)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"agent still running {SHUTDOWN_TIMEOUT + 5}s after SIGTERM\n{a.logs()}")
+        elapsed = time.monotonic() - t_term
+        print(f"sigterm: in-flight request {resp.status_code}, exit code {code} {elapsed:.2f}s after SIGTERM")
+        assert code == 0, a.logs()
+        assert elapsed < SHUTDOWN_TIMEOUT + 5
+        # new connections are refused once it is gone
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(a.url + "/healthz", timeout=1.0)
+    finally:
+        fake.reset_controls()
+        kill(a)
