@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from _sched_builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
 
@@ -20,10 +18,7 @@ from k8s_agent.analysis.nodefit import (
     effective_request,
     evaluate_nodes,
     show,
-    to_scheduler_units,
 )
-from k8s_agent.analysis.quantity import Quantity
-from k8s_agent.analysis.resources import pod_effective_request
 
 
 def verdicts(pod, nodes, pods=(), pvcs=None, pvs=None, **kw):
@@ -269,39 +264,6 @@ def test_sidecar_and_overhead_are_added():
         overhead={"cpu": "250m", "memory": "120Mi"},
     )
     assert effective_request(pod) == {"cpu": 850, "memory": 440 * 2**20}
-
-
-def test_effective_request_matches_the_exact_quantity_implementation():
-    rng = random.Random(7)
-    cpus = ["1m", "100m", "250m", "0.5", "1", "1500m", "2", "3.3", "0.0015"]
-    mems = ["1", "1k", "128Mi", "1Gi", "1.5Gi", "100M", "129e6", "2G", "1Ki"]
-    for i in range(300):
-        cs = [
-            container(
-                f"c{j}",
-                cpu=rng.choice(cpus + [None]),
-                memory=rng.choice(mems + [None]),
-                limits={"cpu": rng.choice(cpus)} if rng.random() < 0.3 else None,
-            )
-            for j in range(rng.randint(1, 3))
-        ]
-        inits = [
-            container(
-                f"i{j}",
-                cpu=rng.choice(cpus),
-                memory=rng.choice(mems),
-                restart_policy="Always" if rng.random() < 0.3 else None,
-            )
-            for j in range(rng.randint(0, 3))
-        ]
-        extra = {"overhead": {"cpu": "10m", "memory": "1Mi"}} if i % 5 == 0 else {}
-        pod = make_pod(f"p-{i}", containers=cs, init_containers=inits, **extra)
-        exact: dict[str, Quantity] = pod_effective_request(pod)
-        expected = {
-            k: to_scheduler_units(k, -(-q.value.numerator * 10**9 // q.value.denominator))
-            for k, q in exact.items()
-        }
-        assert effective_request(pod) == expected, pod.metadata.name
 
 
 def test_pod_count_limit():

@@ -27,13 +27,12 @@ cache, sums are integers in the scheduler's units): 500 nodes x 10,000 pods take
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from k8s_agent.analysis.common import is_terminated
-from k8s_agent.analysis.quantity import human, try_parse
+from k8s_agent.analysis.quantity import human
+from k8s_agent.analysis.resources import nano, pod_request_nanos, to_units
 from k8s_agent.analysis.schedmsg import (
     INSUFFICIENT_CPU,
     INSUFFICIENT_MEMORY,
@@ -50,7 +49,6 @@ from k8s_agent.analysis.schedmsg import (
     sort_categories,
 )
 from k8s_agent.cluster.models import (
-    Container,
     LabelSelector,
     LabelSelectorRequirement,
     Node,
@@ -102,33 +100,10 @@ _RESOURCE_CATEGORY = {
 
 
 # ------------------------------------------------------------------------------------------ requests
-_NANO = 10**9
-_MILLI_DIV = 10**6  # billionths per thousandth
-
-
-@lru_cache(maxsize=16384)
-def _nano(text: str) -> int | None:
-    """A quantity string in billionths, rounded up (Kubernetes keeps nano precision); None if malformed."""
-    q = try_parse(text)
-    return None if q is None else math.ceil(q.value * _NANO)
-
-
-def _container_nano(c: Container) -> dict[str, int]:
-    """container_requests(): the requests, and a limit stands in for a missing request (API defaulting)."""
-    res = c.resources
-    req = res.requests
-    out: dict[str, int] = {}
-    for k, v in req.items():
-        n = _nano(v)
-        if n is not None:
-            out[k] = n
-    if res.limits:
-        for k, v in res.limits.items():
-            if k not in out:
-                n = _nano(v)
-                if n is not None:
-                    out[k] = n
-    return out
+def effective_request(pod: Pod) -> dict[str, int]:
+    """The pod's effective request in scheduler units (cpu in millicores, everything else in units), by the
+    one rule of ``resources.pod_request_nanos``."""
+    return {k: to_units(k, v) for k, v in pod_request_nanos(pod).items()}
 
 
 def _add(into: dict[str, int], other: Mapping[str, int]) -> None:
@@ -136,65 +111,13 @@ def _add(into: dict[str, int], other: Mapping[str, int]) -> None:
         into[k] = into.get(k, 0) + v
 
 
-def _max(into: dict[str, int], other: Mapping[str, int]) -> None:
-    for k, v in other.items():
-        if k not in into or v > into[k]:
-            into[k] = v
-
-
-def to_scheduler_units(resource: str, nano: int) -> int:
-    """Billionths to what the scheduler compares: millicores for cpu, whole units for the rest (rounded up,
-    as ``MilliValue()`` / ``Value()`` do)."""
-    return -(-nano // (10**6 if resource == "cpu" else _NANO))
-
-
-def effective_request(pod: Pod) -> dict[str, int]:
-    """The pod's effective request in scheduler units (cpu in millicores, everything else in units): the
-    same rule as ``resources.pod_effective_request`` (max of the init-container peak and app containers
-    plus sidecars, plus overhead), computed on integers for speed."""
-    spec = pod.spec
-    total: dict[str, int] = {}
-    for c in spec.containers:
-        res = c.resources
-        for k, v in res.requests.items():
-            n = _nano(v)
-            if n is not None:
-                total[k] = total.get(k, 0) + n
-        if res.limits:
-            req = res.requests
-            for k, v in res.limits.items():
-                if k not in req or _nano(req[k]) is None:
-                    n = _nano(v)
-                    if n is not None:
-                        total[k] = total.get(k, 0) + n
-    if spec.init_containers:
-        sidecars: dict[str, int] = {}
-        peak: dict[str, int] = {}
-        for ic in spec.init_containers:
-            r = _container_nano(ic)
-            if ic.restart_policy == "Always":
-                _add(total, r)
-                _add(sidecars, r)
-                _max(peak, sidecars)
-            else:
-                _add(r, sidecars)
-                _max(peak, r)
-        _max(total, peak)
-    if spec.overhead:
-        for k, v in spec.overhead.items():
-            n = _nano(v)
-            if n is not None:
-                total[k] = total.get(k, 0) + n
-    return {k: -(-v // (_MILLI_DIV if k == "cpu" else _NANO)) for k, v in total.items()}
-
-
 def node_allocatable(node: Node) -> dict[str, int]:
     """Allocatable in scheduler units."""
     out: dict[str, int] = {}
     for k, v in node.status.allocatable.items():
-        n = _nano(v)
+        n = nano(v)
         if n is not None:
-            out[k] = to_scheduler_units(k, n)
+            out[k] = to_units(k, n)
     return out
 
 

@@ -45,6 +45,11 @@ class Quantity:
         self.value = Fraction(value)
         self.format = format
 
+    @classmethod
+    def from_nanos(cls, nanos: int, format: str = DECIMAL) -> Quantity:  # noqa: A002
+        """From an integer count of billionths (the analyses' fast representation)."""
+        return cls(Fraction(nanos, 10**9), format)
+
     # arithmetic: the result keeps the left operand's format, unless the left one is zero
     def __add__(self, other: Quantity) -> Quantity:
         fmt = self.format if self.value or not other.value else other.format

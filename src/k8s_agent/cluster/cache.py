@@ -138,6 +138,10 @@ class SingleFlightCache:
             # this waiter's request was cancelled (deadline); the last one to leave cancels the fetch
             flight.waiters -= 1
             if flight.waiters == 0 and not flight.task.done():
+                # forget the flight now: a caller arriving while it unwinds starts a fresh fetch
+                # instead of joining one that is being cancelled (and getting its CancelledError)
+                if self._inflight.get(key) is flight:
+                    del self._inflight[key]
                 flight.task.cancel()
             raise
 
@@ -153,7 +157,9 @@ class SingleFlightCache:
                 self._values[key] = value
             return value
         finally:
-            self._inflight.pop(key, None)
+            flight = self._inflight.get(key)
+            if flight is not None and flight.task is asyncio.current_task():
+                del self._inflight[key]
 
 
 # ----------------------------------------------------------------------------------------- cached source
