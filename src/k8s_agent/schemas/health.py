@@ -1,0 +1,110 @@
+"""Response Structs of ``GET /pods/{ns}/{pod}/health-score``.
+
+The formula is documented in :mod:`k8s_agent.analysis.health` and ``docs/health-score.md``. Every field is
+always present: lists are ``[]`` when empty and absent values are ``null``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+OverallStatus = Literal["Healthy", "Good", "Warning", "Degraded", "Critical"]
+ComponentStatus = Literal["Excellent", "Good", "Fair", "Poor", "Critical"]
+ContainerKind = Literal["app", "init", "sidecar"]
+ContainerStateName = Literal["Running", "Waiting", "Terminated", "Unknown"]
+
+
+class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
+    """Base: camelCase on the wire, every field present."""
+
+
+class HealthComponent(_R, kw_only=True):
+    """One part of the score: its 0-100 ``score``, its ``weight`` in the overall score (weights sum to 1),
+    its label (>=90 Excellent, >=70 Good, >=50 Fair, >=30 Poor, else Critical) and what produced it."""
+
+    name: str
+    score: int
+    weight: float
+    status: ComponentStatus
+    description: str
+
+
+class ContainerHealth(_R, kw_only=True):
+    """One container status as the score read it. ``kind`` is ``app``, ``init`` or ``sidecar`` (an init
+    container with ``restartPolicy: Always``). ``reason``/``message``/``exitCode`` describe the current state
+    (waiting or terminated); ``lastTermination...`` the previous run, when there was one."""
+
+    name: str
+    kind: ContainerKind
+    state: ContainerStateName
+    ready: bool
+    restart_count: int
+    reason: str | None = None
+    message: str | None = None
+    exit_code: int | None = None
+    last_termination_reason: str | None = None
+    last_termination_exit_code: int | None = None
+    last_termination_time: str | None = None
+
+
+class HealthEvent(_R, kw_only=True):
+    """Events of the pod seen in the last 24 hours, grouped by type and reason (both event shapes read:
+    ``count``/``lastTimestamp`` or ``series``/``eventTime``). ``count`` sums the occurrences, ``message`` is
+    the latest one's."""
+
+    type: str
+    reason: str
+    message: str
+    count: int
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class HealthCondition(_R, kw_only=True):
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    last_transition_time: str | None = None
+
+
+class HealthDetails(_R, kw_only=True):
+    """The evidence. ``restartCount`` sums every container (app, init, sidecar). ``restartsLastHour`` is
+    reconstructed (Kubernetes keeps only the latest termination of each container): every restart when the
+    pod is younger than an hour; else, per container whose last termination finished within the hour, the
+    restarts a crash loop fits in the hour (one per last run time + back-off delay), or 1. ``lastRestartTime``/``lastRestartReason``/``lastRestartContainer`` are those of the
+    most recent termination across containers. ``uptime`` is the pod's age (``2d 3h 5m``), ``podStatus``
+    kubectl's STATUS column."""
+
+    phase: str
+    pod_status: str
+    uptime: str | None = None
+    restart_count: int
+    restarts_last_hour: int
+    last_restart_time: str | None = None
+    last_restart_reason: str | None = None
+    last_restart_container: str | None = None
+    container_statuses: list[ContainerHealth] = []
+    recent_events: list[HealthEvent] = []
+    pod_conditions: list[HealthCondition] = []
+
+
+class PodHealthScore(_R, kw_only=True):
+    """A 0-100 health score of a pod with the components that produced it.
+
+    ``status``: >=90 Healthy, >=70 Good, >=50 Warning, >=30 Degraded, else Critical. ``components`` are
+    ``restarts`` (0.30), ``containerStates`` (0.25), ``events`` (0.20), ``conditions`` (0.15) and
+    ``scheduling`` (0.10). ``calculatedAt`` is the server time of the computation. ``warnings`` names
+    optional reads that failed (the pod's events): the score is then computed without them.
+    """
+
+    pod_name: str
+    namespace: str
+    overall_score: int
+    status: OverallStatus
+    components: dict[str, HealthComponent]
+    calculated_at: str
+    details: HealthDetails
+    warnings: list[str] = []

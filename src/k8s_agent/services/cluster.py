@@ -1,0 +1,74 @@
+"""Cluster pod issues: three reads, together, then the pure analysis (``analysis.cluster``).
+
+Every namespace (``namespace`` empty, the default: an empty value means all namespaces, never a namespace
+named "all" as in the Go service): one all-namespaces pod LIST (the same cached read as the all-nodes
+utilization view), one all-namespaces LIST of Warning events about pods and one all-namespaces ReplicaSet
+LIST. One namespace: the same three reads in that namespace, which are the reads ``/namespace/{ns}/error``
+makes, so the two endpoints share the cache. No per-namespace or per-pod reads; the source pages the lists.
+
+The events and ReplicaSets are optional: when they cannot be read, the analysis runs without them (no recent
+events; Deployment names from the pods' ``pod-template-hash``) and ``warnings`` says so. A namespace that
+does not exist gives an empty report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from k8s_agent.analysis.cluster import DEFAULT_LIMIT, analyze_cluster
+from k8s_agent.cluster.source import ClusterSource
+from k8s_agent.errors import NotFound
+from k8s_agent.schemas.cluster import ClusterPodIssues
+from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services.events import NAMESPACE_EVENTS_SELECTOR
+
+
+async def pod_issues(
+    source: ClusterSource,
+    *,
+    now: datetime,
+    restart_threshold: int,
+    limit: int = DEFAULT_LIMIT,
+    severity: str = "",
+    issue_type: str = "",
+    namespace: str = "",
+    include_all: bool = False,
+) -> ClusterPodIssues:
+    warnings: list[str] = []
+    ns = namespace or None
+
+    async def pods_or_empty():
+        try:
+            return await source.list_pods(ns)
+        except NotFound:
+            return []
+
+    pods, events, replicasets = await gather(
+        pods_or_empty(),
+        optional(
+            source.list_events(ns, field_selector=NAMESPACE_EVENTS_SELECTOR),
+            [],
+            warnings,
+            "Warning events about pods (no recent events are shown)",
+        ),
+        optional(
+            source.list_replicasets(ns),
+            [],
+            warnings,
+            "ReplicaSets (Deployment names are taken from pod-template-hash)",
+        ),
+    )
+    result = analyze_cluster(
+        pods,
+        events,
+        replicasets,
+        restart_threshold=restart_threshold,
+        now=now,
+        limit=limit,
+        severity=severity,
+        issue_type=issue_type,
+        namespace=namespace,
+        include_all=include_all,
+    )
+    result.warnings = warnings
+    return result

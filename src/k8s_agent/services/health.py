@@ -1,0 +1,29 @@
+"""Pod health score: the pod GET and the LIST of its events, together, then the pure score
+(``analysis.health``).
+
+A missing pod is a 404 (the Go service answered 500). The events are optional: when they cannot be read the
+score is computed without them and ``warnings`` says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from k8s_agent.analysis.health import health_score
+from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.schemas.health import PodHealthScore
+from k8s_agent.services._concurrency import gather, optional
+
+
+async def pod_health(source: ClusterSource, namespace: str, name: str, *, now: datetime) -> PodHealthScore:
+    warnings: list[str] = []
+    pod, events = await gather(
+        source.get_pod(namespace, name),
+        optional(
+            source.list_events(namespace, field_selector=pod_events_selector(name)),
+            [],
+            warnings,
+            "events of the pod (the events component assumes none)",
+        ),
+    )
+    return health_score(pod, events, now, warnings=warnings)

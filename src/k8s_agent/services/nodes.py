@@ -1,0 +1,92 @@
+"""Node utilization: which reads to make, made together, then the pure analysis (``analysis.nodes``).
+
+One node (``GET /nodes/{node}/utilization``): the node GET, its NodeMetrics GET and the LIST of the pods
+bound to it (all namespaces, ``spec.nodeName=<node>``) start together. Outcomes, in this order:
+
+1. the node does not exist -> 404 ``RESOURCE_NOT_FOUND`` naming the node, **whatever the metrics API
+   says** (an unknown node with metrics-server absent is a 404: the node GET decides, because the caller's
+   mistake is the more useful answer);
+2. the metrics API is absent, not answering or refused -> 503 ``SERVICE_UNAVAILABLE`` saying metrics-server
+   is needed (``MetricsUnavailable`` propagated);
+3. metrics-server has no sample for the node yet (a node that just joined) -> 200 with null usage and
+   ``metricsStatus: noSample``, not an error;
+4. otherwise 200 with usage.
+
+All nodes (``GET /nodes/utilization``): one node LIST, one NodeMetrics LIST and one all-namespaces pod LIST
+(the same cached read the cluster pod-issues view makes), together. A dashboard prefers a partial answer: when
+the metrics API is absent or refused, the answer still carries capacity, allocatable, committed requests and
+limits, pod counts and conditions, with ``metricsAvailable: false`` and a message; nodes without a sample are
+listed with null usage and counted in ``nodesWithoutMetrics``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from k8s_agent.analysis.nodes import cluster_utilization, node_utilization
+from k8s_agent.cluster.models import NodeMetrics, Pod
+from k8s_agent.cluster.source import ClusterSource
+from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
+from k8s_agent.schemas.nodes import ClusterNodeUtilization, NodeUtilization
+from k8s_agent.services._concurrency import gather
+
+METRICS_HINT = "node usage comes from the metrics.k8s.io API: install or repair metrics-server"
+
+
+def node_pods_selector(node: str) -> str:
+    return f"spec.nodeName={node}"
+
+
+async def _captured(aw):
+    """Await a read and return its AgentError instead of raising it (so the node GET decides first)."""
+    try:
+        return await aw
+    except AgentError as exc:
+        return exc
+
+
+def _metrics_unavailable(exc: ServiceUnavailable) -> ServiceUnavailable:
+    if isinstance(exc, MetricsUnavailable) and "metrics-server" not in (exc.details or ""):
+        details = f"{exc.details}; {METRICS_HINT}" if exc.details else METRICS_HINT
+        return MetricsUnavailable(details=details)
+    return exc
+
+
+async def utilization(source: ClusterSource, node: str, *, now: datetime | None = None) -> NodeUtilization:
+    """Utilization of one node (see the module docstring for the outcomes)."""
+    node_obj, metrics, pods = await gather(
+        source.get_node(node),
+        _captured(source.get_node_metrics(node)),
+        _captured(source.list_pods(None, field_selector=node_pods_selector(node))),
+    )
+    if isinstance(pods, AgentError):
+        raise pods
+    sample: NodeMetrics | None
+    if isinstance(metrics, NotFound):
+        sample = None
+    elif isinstance(metrics, ServiceUnavailable):
+        raise _metrics_unavailable(metrics)
+    elif isinstance(metrics, AgentError):
+        raise metrics
+    else:
+        sample = metrics
+    return node_utilization(node_obj, sample, pods)
+
+
+async def all_utilization(
+    source: ClusterSource, *, now: datetime, sort: str = "cpu"
+) -> ClusterNodeUtilization:
+    """Every node in one answer (see the module docstring)."""
+
+    async def metrics_or_none() -> tuple[list[NodeMetrics] | None, str]:
+        try:
+            return await source.list_node_metrics(), ""
+        except ServiceUnavailable as exc:  # MetricsUnavailable, UpstreamForbidden, API trouble
+            detail = f" ({exc.details})" if exc.details else ""
+            return None, f"{exc.message}{detail}"
+
+    nodes, (metrics, message), pods = await gather(
+        source.list_nodes(), metrics_or_none(), source.list_pods(None)
+    )
+    pod_list: list[Pod] = pods
+    return cluster_utilization(nodes, metrics, pod_list, now=now, sort=sort or "cpu", metrics_message=message)
