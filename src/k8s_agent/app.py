@@ -25,7 +25,7 @@ from k8s_agent import errors
 from k8s_agent.api import envelope, routes
 from k8s_agent.cluster.cache import CachedSource, RequestStats, SingleFlightCache, request_stats
 from k8s_agent.config import Settings
-from k8s_agent.logs import request_id_var, sanic_log_config, setup_logging
+from k8s_agent.logs import AccessLog, request_id_var, sanic_log_config, setup_logging
 
 API_PREFIX = "/api/v1"
 READY_INTERVAL = 5.0
@@ -57,6 +57,7 @@ class AppContext:
     ready_reason: str = "starting"
     shutting_down: bool = False
     ready_task: asyncio.Task | None = None
+    access_log: AccessLog = field(default_factory=AccessLog)
 
     def observe_timeout(self, route: str) -> None:
         self.metrics.observe_timeout(route)
@@ -99,33 +100,47 @@ async def default_source_factory(settings: Settings) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- errors
-class EnvelopeErrorHandler(ErrorHandler):
+def error_response(request: Request, exception: Exception) -> HTTPResponse:
     """Every error, ours or Sanic's, leaves in the error envelope; 5xx details never carry a stack trace."""
+    rctx = getattr(request, "ctx", None)
+    rid = getattr(rctx, "request_id", None) or envelope.request_id_from(request.headers.get("x-request-id"))
+    headers: dict[str, str] = {}
+    if isinstance(exception, errors.AgentError):
+        exc = exception
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="k8s-cluster-agent"'
+        if exc.status >= 500:
+            logger.warning("{} {}: {}", exc.status, exc.code, exc)
+    elif isinstance(exception, SanicNotFound):
+        exc = errors.RouteNotFound(details=f"no route for {request.method} {request.path}")
+    elif isinstance(exception, SanicMethodNotAllowed):
+        allowed = sorted(getattr(exception, "allowed_methods", None) or ["GET"])
+        exc = errors.MethodNotAllowed(
+            details=f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"
+        )
+        headers["Allow"] = ", ".join(allowed)
+    elif isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
+        exc = errors.BadRequest(details=str(exception))
+        exc.status = exception.status_code
+    else:
+        logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
+        exc = errors.InternalError(details="an unexpected error occurred; see the agent's log for this request id")
+    return envelope.error(exc, rid, headers)
+
+
+class EnvelopeErrorHandler(ErrorHandler):
+    """Errors raised outside the API handlers (no such route, wrong method, malformed HTTP)."""
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
-        rid = getattr(getattr(request, "ctx", None), "request_id", None) or envelope.request_id_from(
-            request.headers.get("x-request-id") if request else None
-        )
-        headers: dict[str, str] = {}
-        if isinstance(exception, errors.AgentError):
-            exc = exception
-            if exc.status == 401:
-                headers["WWW-Authenticate"] = 'Bearer realm="k8s-cluster-agent"'
-            if exc.status >= 500:
-                logger.warning("{} {}: {}", exc.status, exc.code, exc)
-        elif isinstance(exception, SanicNotFound):
-            exc = errors.RouteNotFound(details=f"no route for {request.method} {request.path}")
-        elif isinstance(exception, SanicMethodNotAllowed):
-            allowed = sorted(getattr(exception, "allowed_methods", None) or ["GET"])
-            exc = errors.MethodNotAllowed(details=f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}")
-            headers["Allow"] = ", ".join(allowed)
-        elif isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
-            exc = errors.BadRequest(details=str(exception))
-            exc.status = exception.status_code
-        else:
-            logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
-            exc = errors.InternalError(details="an unexpected error occurred; see the agent's log for this request id")
-        return envelope.error(exc, rid, headers)
+        wall = time.perf_counter()
+        if not hasattr(request.ctx, "request_id"):
+            request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
+            request.ctx.stats = RequestStats()
+        response = error_response(request, exception)
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is not None:
+            finish_request(agent, request, "unmatched", response, wall)
+        return response
 
 
 # ------------------------------------------------------------------------------------------- the app
@@ -145,7 +160,7 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
             "REQUEST_ID_HEADER": "X-Request-ID",
         }
     )
-    app.ctx.agent = ctx = AppContext(settings=settings)
+    app.ctx.agent = ctx = AppContext(settings=settings, access_log=AccessLog(settings.log_level, settings.log_format))
     factory = source_factory or default_source_factory
 
     # -------------------------------------------------------------------------- lifecycle (per worker)
@@ -188,41 +203,9 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
 
     @app.after_server_stop
     async def close_source(app: Sanic) -> None:
+        ctx.access_log.flush()
         if ctx.source is not None:
             await ctx.source.close()
-
-    # -------------------------------------------------------------------------- middleware
-    @app.on_request
-    async def begin(request: Request) -> None:
-        request.ctx.started = asyncio.get_running_loop().time()
-        request.ctx.wall = time.perf_counter()
-        request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
-        request.ctx.stats = RequestStats()
-        request_id_var.set(request.ctx.request_id)
-        request_stats.set(request.ctx.stats)
-
-    @app.on_response
-    async def finish(request: Request, response: HTTPResponse) -> None:
-        rid = getattr(request.ctx, "request_id", None)
-        if rid is None:  # the error happened before our middleware ran
-            return
-        response.headers.setdefault("X-Request-ID", rid)
-        seconds = time.perf_counter() - request.ctx.wall
-        route = request.route.name.rsplit(".", 1)[-1] if request.route else "unmatched"
-        ctx.metrics.observe_request(route, request.method, response.status, seconds)
-        if route in ("healthz", "readyz", "metrics"):
-            return
-        stats: RequestStats = request.ctx.stats
-        logger.info(
-            "request",
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            durationMs=round(seconds * 1000, 2),
-            upstreamCalls=stats.upstream_calls,
-            cacheHits=stats.cache_hits,
-            coalesced=stats.coalesced,
-        )
 
     # -------------------------------------------------------------------------- health
     @app.get("/healthz", name="healthz")
@@ -267,11 +250,48 @@ def _register_features() -> None:
 
 
 def _add_api_route(app: Sanic, route: routes.Route) -> None:
+    """One API route. The request's bookkeeping (id, stats, deadline start, the log line, metrics) is done
+    here rather than in middleware: it is the hot path of every cached answer."""
+    ctx: AppContext = app.ctx.agent
+
     async def handler(request: Request, **path: str) -> HTTPResponse:
-        return await routes.serve(request, route, path)
+        wall = time.perf_counter()
+        rid = envelope.request_id_from(request.headers.get("x-request-id"))
+        stats = RequestStats()
+        request.ctx.request_id, request.ctx.stats = rid, stats
+        request.ctx.started = asyncio.get_running_loop().time()
+        request_id_var.set(rid)
+        request_stats.set(stats)
+        try:
+            response = await routes.serve(request, route, path)
+        except errors.AgentError as exc:
+            response = error_response(request, exc)
+        except Exception as exc:  # noqa: BLE001 - a bug: 500 envelope, trace to the log
+            response = error_response(request, exc)
+        finish_request(ctx, request, route.name, response, wall)
+        return response
 
     handler.__name__ = route.name
     app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=route.name)
+
+
+def finish_request(ctx: AppContext, request: Request, route: str, response: HTTPResponse, wall: float) -> None:
+    seconds = time.perf_counter() - wall
+    ctx.metrics.observe_request(route, request.method, response.status, seconds)
+    stats: RequestStats = request.ctx.stats
+    ctx.access_log.write(
+        request.ctx.request_id,
+        envelope.now_iso(),
+        {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "durationMs": round(seconds * 1000, 2),
+            "upstreamCalls": stats.upstream_calls,
+            "cacheHits": stats.cache_hits,
+            "coalesced": stats.coalesced,
+        },
+    )
 
 
 async def _readiness_loop(ctx: AppContext) -> None:

@@ -7,9 +7,9 @@ hit costs no analysis and no encoding of the data.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
-from datetime import UTC, datetime
+import time
 
 import msgspec
 from sanic import HTTPResponse
@@ -43,23 +43,43 @@ class ErrorEnvelope(msgspec.Struct):
     metadata: Metadata
 
 
+def new_request_id() -> str:
+    """A random UUID4 string (what ``str(uuid.uuid4())`` gives, at a fraction of its cost on the hot path)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def request_id_from(header: str | None) -> str:
-    """The caller's X-Request-ID when it is a sane token (<=128 chars, no spaces or quotes), else a UUID4."""
+    """The caller's X-Request-ID when it is a sane token (<=128 chars of letters, digits and ``._:-``),
+    else a new UUID4."""
     if header and _REQUEST_ID_RE.match(header):
         return header
-    return str(uuid.uuid4())
+    return new_request_id()
+
+
+_second = [0, ""]
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC now as RFC 3339 with milliseconds (``2026-11-27T00:05:01.123Z``); the seconds part is formatted
+    once per second."""
+    t = time.time()
+    sec = int(t)
+    if sec != _second[0]:
+        _second[0], _second[1] = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+    return f"{_second[1]}.{int((t - sec) * 1000):03d}Z"
 
 
 def _metadata(request_id: str) -> bytes:
-    return _ENC.encode(Metadata(request_id=request_id, timestamp=now_iso()))
+    # the request id matches _REQUEST_ID_RE (or is a UUID), so it needs no JSON escaping
+    return b'{"requestId":"%s","timestamp":"%s"}' % (request_id.encode(), now_iso().encode())
 
 
 def success(data: bytes, request_id: str, status: int = 200) -> HTTPResponse:
-    body = b'{"data":' + data + b',"metadata":' + _metadata(request_id) + b"}"
+    body = b'{"data":%s,"metadata":%s}' % (data, _metadata(request_id))
     return HTTPResponse(body, status=status, content_type=JSON, headers={"X-Request-ID": request_id})
 
 

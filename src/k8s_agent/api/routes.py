@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sanic import Request
+from sanic import HTTPResponse, Request
 
 from k8s_agent.api import envelope, validation
 from k8s_agent.errors import DeadlineExceeded
@@ -112,12 +112,16 @@ def add_routes(routes: list[Route]) -> None:
             ROUTES.append(r)
 
 
-async def serve(request: Request, route: Route, raw_params: dict[str, str]) -> Any:
+async def serve(request: Request, route: Route, raw_params: dict[str, str]) -> HTTPResponse:
     """Validate, then answer from the response cache or compute once, all within the request's deadline."""
     ctx = request.app.ctx.agent
     params = {p.name: p.validate(raw_params.get(p.name, "")) for p in route.params}
     query = {q.name: q.parse(request.args) for q in route.query}
     key = (route.name, *params.values(), *(query[q.name] for q in route.query))
+    if ctx.authorizer is None:
+        data = ctx.responses.peek(key)
+        if data is not None:  # a poller's repeat: no await, no deadline timer, no analysis
+            return envelope.success(data, request.ctx.request_id)
 
     async def compute() -> bytes:
         result = await route.compute(ctx, datetime.now(UTC), **params, **query)

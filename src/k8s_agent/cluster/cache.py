@@ -99,17 +99,22 @@ class SingleFlightCache:
         if self._negative is not None:
             self._negative.clear()
 
+    def peek(self, key: Hashable) -> T | None:
+        """The fresh value for ``key`` (counted as a hit), or None: the synchronous fast path of ``get``
+        for callers that can answer a hit without awaiting anything."""
+        if self._values is None:
+            return None
+        value = self._values.get(key)
+        if value is not None:
+            self.hits += 1
+            current_stats().cache_hits += 1
+            self._observe("hit")
+        return value
+
     async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
-        if self._values is not None:
-            try:
-                value = self._values[key]
-            except KeyError:
-                pass
-            else:
-                self.hits += 1
-                current_stats().cache_hits += 1
-                self._observe("hit")
-                return value
+        value = self.peek(key)
+        if value is not None:
+            return value
         if self._negative is not None:
             try:
                 error: NotFound = self._negative[key]

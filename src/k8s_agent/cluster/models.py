@@ -11,6 +11,7 @@ Timestamps are timezone-aware ``datetime`` objects (``metav1.Time`` and ``metav1
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 
 import msgspec
@@ -662,12 +663,24 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
 }
 
 
+#: bodies above this size are decoded with the cyclic GC paused: a 5,000-pod list allocates millions of
+#: acyclic containers (labels, requests...) that would otherwise trigger full collections mid-decode
+#: (measured: ~480 ms vs ~110 ms for an 11 MB pod list)
+GC_PAUSE_ABOVE = 512 * 1024
+
+
 def decode(raw: bytes, t: type):
     """Decode JSON bytes into ``t`` with the cached decoder for that type."""
     dec = DECODERS.get(t)
     if dec is None:
         dec = DECODERS[t] = msgspec.json.Decoder(t)
-    return dec.decode(raw)
+    if len(raw) < GC_PAUSE_ABOVE or not gc.isenabled():
+        return dec.decode(raw)
+    gc.disable()
+    try:
+        return dec.decode(raw)
+    finally:
+        gc.enable()
 
 
 _ENCODER = msgspec.json.Encoder()
