@@ -22,7 +22,7 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
 from k8s_agent import errors
-from k8s_agent.api import envelope, routes
+from k8s_agent.api import docs, envelope, features, routes  # noqa: F401 - features registers its routes
 from k8s_agent.cluster.cache import CachedSource, RequestStats, SingleFlightCache, request_stats
 from k8s_agent.config import Settings
 from k8s_agent.logs import AccessLog, request_id_var, sanic_log_config, setup_logging
@@ -227,26 +227,11 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
         return HTTPResponse(body, content_type=content_type)
 
     # -------------------------------------------------------------------------- API
-    _register_features()
     for route in routes.ROUTES:
         _add_api_route(app, route)
 
-    from k8s_agent.api import docs
-
     docs.register(app)
     return app
-
-
-def _register_features() -> None:
-    """Import the feature route modules; each adds its routes to the table."""
-    import importlib
-
-    for mod in ("k8s_agent.api.features",):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
 
 
 def _add_api_route(app: Sanic, route: routes.Route) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
+from k8s_agent.api import features_nodes, features_scheduling
 from k8s_agent.api.routes import NAMESPACE, POD, Route, add_routes
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.schemas.events import NamespaceErrorReport, PodFailureEvents
@@ -63,7 +61,5 @@ ROUTES = [
 
 add_routes(ROUTES)
 
-for _module in ("k8s_agent.api.features_scheduling", "k8s_agent.api.features_nodes"):
-    # routes of features that live in their own modules
-    if importlib.util.find_spec(_module) is not None:
-        add_routes(importlib.import_module(_module).ROUTES)
+add_routes(features_scheduling.ROUTES)
+add_routes(features_nodes.ROUTES)
