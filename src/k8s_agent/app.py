@@ -170,9 +170,9 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
         if s.cluster_source == "auto" and source_factory is None:
             ctx.settings, _ = resolve_source(s)
         if ctx.settings.prometheus_multiproc_dir:
-            from k8s_agent.metrics import PrometheusMetrics
+            from k8s_agent.metrics import prometheus_metrics
 
-            ctx.metrics = PrometheusMetrics()
+            ctx.metrics = prometheus_metrics()
         inner = await factory(ctx.settings)
         if hasattr(inner, "observer"):
             inner.observer = ctx.metrics.observe_upstream

@@ -11,7 +11,14 @@ import os
 import shutil
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5)
 
@@ -26,6 +33,17 @@ def prepare_multiproc_dir(path: str) -> None:
         else:
             child.unlink(missing_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(p)
+
+
+_instance: PrometheusMetrics | None = None
+
+
+def prometheus_metrics() -> PrometheusMetrics:
+    """The process's metrics (collectors register globally, so they are made once per process)."""
+    global _instance
+    if _instance is None:
+        _instance = PrometheusMetrics()
+    return _instance
 
 
 class PrometheusMetrics:
