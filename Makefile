@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-unit test-fast lint bench loadtest clean
+.PHONY: help venv run test test-fast lint bench loadtest clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -41,6 +41,7 @@ bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about 
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_scheduling.py
 	$(PY) scripts/bench_namespace.py
+	$(PY) scripts/bench_nodes.py
 
 loadtest: $(STAMP) ## Locust dashboard mix against the demo cluster (DURATION=60s USERS=50); CSV in out/load_*.csv
 	VENV=$(VENV) scripts/loadtest.sh

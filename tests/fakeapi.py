@@ -129,6 +129,10 @@ _REASONS = {
 
 
 # ------------------------------------------------------------------------------------------ records
+TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews"
+ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+
+
 @dataclass
 class RequestRecord:
     """One request the fake received (appended when it arrives; ``status`` is set when it is answered)."""
@@ -198,6 +202,9 @@ class FakeKubeAPI:
         self.user = user
         #: False: every metrics.k8s.io path answers 404 like a cluster without metrics-server
         self.metrics_api = True
+        #: delegated auth: bearer token -> user info (TokenReview), and the grants SubjectAccessReview allows
+        self.users: dict[str, dict] = {}
+        self.grants: set[tuple[str, str, str, str, str]] = set()
         #: cap every page at this many items, below the client's limit (None: honour limit only)
         self.page_size: int | None = None
         self.host = host
@@ -470,7 +477,10 @@ class FakeKubeAPI:
         try:
             if delay:
                 await asyncio.sleep(delay)
-            resp = self._respond(request, rec)
+            if rec.method == "POST" and rec.path in (TOKEN_REVIEW_PATH, ACCESS_REVIEW_PATH):
+                resp = self._review(rec, await request.json())
+            else:
+                resp = self._respond(request, rec)
         except asyncio.CancelledError:
             rec.status = 499  # the client went away (nginx's "client closed request")
             rec.finished = time.monotonic()
@@ -478,6 +488,36 @@ class FakeKubeAPI:
         rec.status = resp.status
         rec.finished = time.monotonic()
         return resp
+
+    # ------------------------------------------------------------------------------ delegated auth
+    def add_user(self, token: str, username: str, groups: tuple[str, ...] = (), uid: str = "") -> None:
+        """A bearer token the TokenReview endpoint authenticates as ``username``."""
+        with self._lock:
+            self.users[token] = {"username": username, "uid": uid or _uid(username), "groups": list(groups)}
+
+    def allow(self, username: str, verb: str, resource: str, namespace: str = "", group: str = "") -> None:
+        """Let SubjectAccessReview allow ``verb resource`` in ``namespace`` ("" = cluster-wide) for ``username``."""
+        with self._lock:
+            self.grants.add((username, verb, group, resource, namespace))
+
+    def _review(self, rec: RequestRecord, body: dict) -> web.Response:
+        if self.token is not None and rec.authorization != f"Bearer {self.token}":
+            return self._status(401, "Unauthorized")
+        with self._lock:
+            for rule in self._failures:
+                if rule.matches(rec.method, rec.path):
+                    return self._forced(rule, rec)
+            spec = body.get("spec", {})
+            if rec.path == TOKEN_REVIEW_PATH:
+                user = self.users.get(spec.get("token", ""))
+                status = {"authenticated": True, "user": user} if user else {"error": "invalid bearer token"}
+            else:
+                a = spec.get("resourceAttributes", {})
+                grant = (spec.get("user", ""), a.get("verb", ""), a.get("group", ""), a.get("resource", ""))
+                ns = a.get("namespace", "")
+                allowed = (*grant, ns) in self.grants or (*grant, "") in self.grants
+                status = {"allowed": allowed} | ({} if allowed else {"reason": "no RBAC policy matched"})
+        return _json({"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "spec": spec, "status": status}, 201)
 
     def _respond(self, request: web.Request, rec: RequestRecord) -> web.Response:
         if self.token is not None and rec.authorization != f"Bearer {self.token}":

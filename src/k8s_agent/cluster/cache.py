@@ -227,7 +227,3 @@ class CachedSource:
 
     async def close(self) -> None:
         await self.inner.close()
-
-    def __getattr__(self, name: str):
-        # reads a feature adds later without a cached wrapper pass straight through
-        return getattr(self.inner, name)

@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 import aiohttp
 from kubernetes_asyncio import client, config
-from loguru import logger
 
 from k8s_agent.cluster import models as m
 from k8s_agent.cluster.cache import current_stats
@@ -260,10 +259,6 @@ class LiveSource:
         # /version is readable by every authenticated identity (system:public-info-viewer)
         await asyncio.wait_for(self._get("/version", what="get /version"), timeout=max(self.timeout, 1.0))
 
-    async def raw_get(self, path: str, query: list[tuple[str, str]] | None = None, *, what: str) -> bytes:
-        """A GET for reads a feature adds (kept on the same transport, errors and accounting)."""
-        return await self._get(path, query, what=what)
-
     async def post_json(self, path: str, body: dict, *, what: str) -> bytes:
         """A POST of a JSON body (TokenReview / SubjectAccessReview); same error mapping as reads."""
         stats = current_stats()
@@ -291,6 +286,3 @@ class LiveSource:
             return data
         raise self._status_error(status, data, what)
 
-
-def log_source(source: object) -> None:
-    logger.info("cluster source: {}", getattr(source, "description", source))
