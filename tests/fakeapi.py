@@ -517,7 +517,10 @@ class FakeKubeAPI:
                 ns = a.get("namespace", "")
                 allowed = (*grant, ns) in self.grants or (*grant, "") in self.grants
                 status = {"allowed": allowed} | ({} if allowed else {"reason": "no RBAC policy matched"})
-        return _json({"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "spec": spec, "status": status}, 201)
+        return _json(
+            {"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "spec": spec, "status": status},
+            201,
+        )
 
     def _respond(self, request: web.Request, rec: RequestRecord) -> web.Response:
         if self.token is not None and rec.authorization != f"Bearer {self.token}":

@@ -117,7 +117,11 @@ class Dashboard(FastHttpUser):
     @task(1)
     def stale_link(self) -> None:
         ns = random.choice(NAMESPACES)
-        self._get(f"/api/v1/pods/{ns}/deleted-pod-0/failure-events", "/api/v1/pods/{ns}/{missing}/failure-events", True)
+        self._get(
+            f"/api/v1/pods/{ns}/deleted-pod-0/failure-events",
+            "/api/v1/pods/{ns}/{missing}/failure-events",
+            True,
+        )
 
 
 @events.quitting.add_listener

@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Read-only Kubernetes diagnosis API. Every option can also be set by its environment variable.",
     )
     for var, (_field, _parse, help_text) in VARIABLES.items():
-        p.add_argument("--" + var.lower().replace("_", "-"), dest=var, metavar=var, help=f"{help_text} (env {var})")
+        p.add_argument(
+            "--" + var.lower().replace("_", "-"), dest=var, metavar=var, help=f"{help_text} (env {var})"
+        )
     p.add_argument("--single-process", action="store_true", help="serve in this process (no worker manager)")
     return p
 
@@ -53,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     settings, how = resolve_source(settings)
     logger.info(how)  # the first line says which cluster is served
     if settings.auth_mode == "token" and settings.cluster_source != "live":
-        print("k8s-agent: configuration error: AUTH_MODE=token needs the live Kubernetes API "
-              "(token reviews cannot be made against a snapshot)", file=sys.stderr)
+        print(
+            "k8s-agent: configuration error: AUTH_MODE=token needs the live Kubernetes API "
+            "(token reviews cannot be made against a snapshot)",
+            file=sys.stderr,
+        )
         return 2
     if settings.cluster_source == "snapshot":
         from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
@@ -82,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         app.prepare(host=settings.host, port=settings.port, single_process=True, motd=False, access_log=False)
         Sanic.serve_single(primary=app)
     else:
-        app.prepare(host=settings.host, port=settings.port, workers=settings.workers, motd=False, access_log=False)
+        app.prepare(
+            host=settings.host, port=settings.port, workers=settings.workers, motd=False, access_log=False
+        )
         Sanic.serve(primary=app, app_loader=loader)
     return 0
 

@@ -124,7 +124,9 @@ def error_response(request: Request, exception: Exception) -> HTTPResponse:
         exc.status = exception.status_code
     else:
         logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
-        exc = errors.InternalError(details="an unexpected error occurred; see the agent's log for this request id")
+        exc = errors.InternalError(
+            details="an unexpected error occurred; see the agent's log for this request id"
+        )
     return envelope.error(exc, rid, headers)
 
 
@@ -144,7 +146,9 @@ class EnvelopeErrorHandler(ErrorHandler):
 
 
 # ------------------------------------------------------------------------------------------- the app
-def create_app(settings: Settings, *, source_factory: SourceFactory | None = None, name: str = "k8s-agent") -> Sanic:
+def create_app(
+    settings: Settings, *, source_factory: SourceFactory | None = None, name: str = "k8s-agent"
+) -> Sanic:
     setup_logging(settings.log_level, settings.log_format)
     app = Sanic(name, log_config=sanic_log_config(settings.log_level), error_handler=EnvelopeErrorHandler())
     app.config.update(
@@ -160,7 +164,9 @@ def create_app(settings: Settings, *, source_factory: SourceFactory | None = Non
             "REQUEST_ID_HEADER": "X-Request-ID",
         }
     )
-    app.ctx.agent = ctx = AppContext(settings=settings, access_log=AccessLog(settings.log_level, settings.log_format))
+    app.ctx.agent = ctx = AppContext(
+        settings=settings, access_log=AccessLog(settings.log_level, settings.log_format)
+    )
     factory = source_factory or default_source_factory
 
     # -------------------------------------------------------------------------- lifecycle (per worker)
@@ -260,7 +266,9 @@ def _add_api_route(app: Sanic, route: routes.Route) -> None:
     app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=route.name)
 
 
-def finish_request(ctx: AppContext, request: Request, route: str, response: HTTPResponse, wall: float) -> None:
+def finish_request(
+    ctx: AppContext, request: Request, route: str, response: HTTPResponse, wall: float
+) -> None:
     seconds = time.perf_counter() - wall
     ctx.metrics.observe_request(route, request.method, response.status, seconds)
     stats: RequestStats = request.ctx.stats
@@ -289,7 +297,10 @@ async def _readiness_loop(ctx: AppContext) -> None:
         except errors.AgentError as exc:
             if ctx.ready or ctx.ready_reason == "starting":
                 logger.warning("not ready: {}", exc)
-            ctx.ready, ctx.ready_reason = False, f"{exc.message}: {exc.details}" if exc.details else exc.message
+            ctx.ready, ctx.ready_reason = (
+                False,
+                f"{exc.message}: {exc.details}" if exc.details else exc.message,
+            )
         except Exception as exc:  # noqa: BLE001 - readiness must keep running whatever happens
             ctx.ready, ctx.ready_reason = False, f"readiness check failed: {exc!r}"
         else:

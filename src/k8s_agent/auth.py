@@ -92,7 +92,8 @@ class Authorizer:
             scope = f"in namespace '{namespace}'" if namespace else "cluster-wide"
             res = f"{resource}.{group}" if group else resource
             raise Forbidden(
-                details=f"user '{user.username}' may not {verb} {res} {scope}" + (f": {reason}" if reason else "")
+                details=f"user '{user.username}' may not {verb} {res} {scope}"
+                + (f": {reason}" if reason else "")
             )
         return user
 

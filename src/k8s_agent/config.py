@@ -156,11 +156,23 @@ VARIABLES: dict[str, tuple[str, object, str]] = {
         _choice("CLUSTER_SOURCE", "auto", "live", "snapshot"),
         "auto (in-cluster, else kubeconfig, else the demo snapshot) | live | snapshot",
     ),
-    "SNAPSHOT_PATH": ("snapshot_path", _str("SNAPSHOT_PATH"), "cluster dump file or directory for the snapshot source"),
+    "SNAPSHOT_PATH": (
+        "snapshot_path",
+        _str("SNAPSHOT_PATH"),
+        "cluster dump file or directory for the snapshot source",
+    ),
     "KUBECONFIG": ("kubeconfig", _str("KUBECONFIG"), "kubeconfig file for the live source outside a cluster"),
     "KUBE_CONTEXT": ("kube_context", _str("KUBE_CONTEXT"), "kubeconfig context (default: current)"),
-    "AUTH_MODE": ("auth_mode", _choice("AUTH_MODE", "none", "token"), "none | token (TokenReview + SubjectAccessReview)"),
-    "AUTH_CACHE_TTL": ("auth_cache_ttl", _duration("AUTH_CACHE_TTL", 0, 3600), "lifetime of cached auth decisions"),
+    "AUTH_MODE": (
+        "auth_mode",
+        _choice("AUTH_MODE", "none", "token"),
+        "none | token (TokenReview + SubjectAccessReview)",
+    ),
+    "AUTH_CACHE_TTL": (
+        "auth_cache_ttl",
+        _duration("AUTH_CACHE_TTL", 0, 3600),
+        "lifetime of cached auth decisions",
+    ),
     "REDACT_ENV_VALUES": (
         "redact_env_values",
         _bool("REDACT_ENV_VALUES"),

@@ -32,7 +32,9 @@ class NotFound(AgentError):
 
     status, code, default_message = 404, "RESOURCE_NOT_FOUND", "Resource not found"
 
-    def __init__(self, kind: str = "Resource", name: str = "", namespace: str = "", details: str = "") -> None:
+    def __init__(
+        self, kind: str = "Resource", name: str = "", namespace: str = "", details: str = ""
+    ) -> None:
         self.kind, self.name, self.namespace = kind, name, namespace
         if not details and name:
             where = f" in namespace '{namespace}'" if namespace else ""

@@ -118,8 +118,15 @@ class AccessLog:
         if not self.enabled:
             return
         if self.json:
-            doc = {"ts": timestamp, "level": "info", "msg": "request", "logger": "k8s_agent.access",
-                   "pid": self.pid, "requestId": request_id, **fields}
+            doc = {
+                "ts": timestamp,
+                "level": "info",
+                "msg": "request",
+                "logger": "k8s_agent.access",
+                "pid": self.pid,
+                "requestId": request_id,
+                **fields,
+            }
             self._buffer += _ENC.encode(doc)
         else:
             extra = " ".join(f"{k}={v}" for k, v in fields.items())

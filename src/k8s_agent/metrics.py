@@ -52,10 +52,15 @@ class PrometheusMetrics:
             "k8s_agent_http_requests_total", "HTTP requests served", ["route", "method", "status"]
         )
         self.latency = Histogram(
-            "k8s_agent_http_request_duration_seconds", "HTTP request latency", ["route", "method"], buckets=_BUCKETS
+            "k8s_agent_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            buckets=_BUCKETS,
         )
         self.upstream = Counter(
-            "k8s_agent_upstream_requests_total", "Kubernetes API reads by resource and outcome", ["resource", "outcome"]
+            "k8s_agent_upstream_requests_total",
+            "Kubernetes API reads by resource and outcome",
+            ["resource", "outcome"],
         )
         self.cache = Counter(
             "k8s_agent_cache_requests_total", "Cache lookups by cache and outcome", ["cache", "outcome"]

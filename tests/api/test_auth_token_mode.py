@@ -37,8 +37,15 @@ def fake():
 def client(fake, tmp_path_factory):
     kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
     settings = load_settings(
-        {"CLUSTER_SOURCE": "live", "KUBECONFIG": str(kc), "AUTH_MODE": "token", "AUTH_CACHE_TTL": "60s",
-         "REQUEST_DEADLINE": "300ms", "LOG_LEVEL": "warn", "WORKERS": "1"}
+        {
+            "CLUSTER_SOURCE": "live",
+            "KUBECONFIG": str(kc),
+            "AUTH_MODE": "token",
+            "AUTH_CACHE_TTL": "60s",
+            "REQUEST_DEADLINE": "300ms",
+            "LOG_LEVEL": "warn",
+            "WORKERS": "1",
+        }
     )
     c = ReusableClient(create_app(settings, name="k8s-agent-auth"), port=free_port())
     c.run()

@@ -67,7 +67,11 @@ def test_failure_events_of_a_crash_looping_pod(client):
     d = data(client, "/pods/shop/api-6b7d9c8f4-xrjhz/failure-events")
     assert d["podStatus"] == "CrashLoopBackOff" and d["podPhase"] == "Running"
     first = d["failureEvents"][0]
-    assert (first["reason"], first["category"], first["severity"]) == ("BackOff", "ContainerCrash", "critical")
+    assert (first["reason"], first["category"], first["severity"]) == (
+        "BackOff",
+        "ContainerCrash",
+        "critical",
+    )
     assert first["isRecurring"] and first["recurrenceRate"].endswith("times per hour")
     assert any("exited with code 1" in c for c in first["possibleCauses"])
     assert any(i.startswith("BackOff:") for i in d["ongoingIssues"])  # last seen 30 s before the capture

@@ -24,7 +24,10 @@ ST = Path(sys.executable).parent / "st"
 
 
 def test_document_covers_every_route_with_its_errors():
-    create_app(load_settings({}, cluster_source="snapshot", snapshot_path=str(ROOT / "examples/demo-cluster")), name="oa-doc")
+    create_app(
+        load_settings({}, cluster_source="snapshot", snapshot_path=str(ROOT / "examples/demo-cluster")),
+        name="oa-doc",
+    )
     doc = build_openapi()
     assert doc["openapi"] == "3.1.0"
     for r in routes.ROUTES:
@@ -43,10 +46,22 @@ def test_document_covers_every_route_with_its_errors():
 @pytest.fixture(scope="module")
 def agent():
     port = free_port()
-    env = dict(os.environ, CLUSTER_SOURCE="snapshot", SNAPSHOT_PATH=str(ROOT / "examples/demo-cluster"),
-               PORT=str(port), WORKERS="2", LOG_LEVEL="warn", HOST="127.0.0.1")
-    proc = subprocess.Popen([sys.executable, "-m", "k8s_agent"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ,
+        CLUSTER_SOURCE="snapshot",
+        SNAPSHOT_PATH=str(ROOT / "examples/demo-cluster"),
+        PORT=str(port),
+        WORKERS="2",
+        LOG_LEVEL="warn",
+        HOST="127.0.0.1",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "k8s_agent"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -68,11 +83,29 @@ def agent():
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(agent, tmp_path):
     proc = subprocess.run(
-        [str(ST), "run", f"{agent}/openapi.json",
-         "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance",
-         "--max-examples", "40", "--seed", "1", "--generation-deterministic", "--no-color",
-         "--phases", "examples,coverage,fuzzing", "--workers", "2", "--request-timeout", "5"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            str(ST),
+            "run",
+            f"{agent}/openapi.json",
+            "--checks",
+            "not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance",
+            "--max-examples",
+            "40",
+            "--seed",
+            "1",
+            "--generation-deterministic",
+            "--no-color",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]

@@ -34,7 +34,14 @@ def corpus_dir(tmp_path_factory) -> Path:
             continue
         for ev in doc.get("_events", []):
             if "involvedObject" in ev:  # real Event objects (not kubectl describe rows)
-                events.append({"apiVersion": "v1", "kind": "Event", "metadata": {"namespace": ev["involvedObject"].get("namespace", "")}, **ev})
+                events.append(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Event",
+                        "metadata": {"namespace": ev["involvedObject"].get("namespace", "")},
+                        **ev,
+                    }
+                )
         pods.append({k: v for k, v in doc.items() if not k.startswith("_")})
     (d / "pods.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}))
     (d / "events.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": events}))
@@ -83,7 +90,10 @@ def test_describe_crashloop_pod_shows_state_last_state_and_owner_fields(client):
         "source": {"secret": {"secretName": "default-token-f9jvj", "defaultMode": 420}},
     }
     assert d["qosClass"] == "BestEffort"
-    assert {t["key"] for t in d["tolerations"]} == {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
+    assert {t["key"] for t in d["tolerations"]} == {
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    }
 
 
 def test_describe_init_container_failure(client):
@@ -114,7 +124,9 @@ def test_describe_events_sorted_newest_first_and_sourced(client):
 def test_resources_of_a_pod_with_limits(client):
     _, resp = client.get("/api/v1/pods/mission-control/oomkilled-pod/resources")
     d = _ok(resp)
-    spec = json.loads(_placeholders((CORPUS / "oomkilled-restarts-gke-2024.json").read_text()))["spec"]["containers"][0]
+    spec = json.loads(_placeholders((CORPUS / "oomkilled-restarts-gke-2024.json").read_text()))["spec"][
+        "containers"
+    ][0]
     assert d["containers"][0]["name"] == spec["name"]
     assert d["containers"][0]["limits"] == spec["resources"].get("limits", {})
     assert d["total"]["memoryLimit"] == spec["resources"]["limits"]["memory"]
@@ -124,7 +136,10 @@ def test_resources_of_a_pod_with_limits(client):
 @pytest.mark.parametrize(
     "path,detail",
     [
-        ("/api/v1/pods/Default/my-pod/describe", "namespace 'Default' is not a valid Kubernetes namespace name"),
+        (
+            "/api/v1/pods/Default/my-pod/describe",
+            "namespace 'Default' is not a valid Kubernetes namespace name",
+        ),
         ("/api/v1/pods/argocd/My_Pod/describe", "pod name 'My_Pod' is not a valid Kubernetes name"),
         ("/api/v1/pods/" + "a" * 64 + "/p/resources", "is not a valid Kubernetes namespace name"),
     ],
@@ -155,7 +170,9 @@ def test_request_id_is_taken_from_a_valid_header_and_replaced_when_invalid(clien
     _, resp = client.get("/api/v1/pods/argocd/my-pod/resources", headers={"X-Request-ID": "dash-42.a"})
     assert resp.json["metadata"]["requestId"] == "dash-42.a"
     assert resp.headers["x-request-id"] == "dash-42.a"
-    _, resp = client.get("/api/v1/pods/argocd/my-pod/resources", headers={"X-Request-ID": "bad id with spaces"})
+    _, resp = client.get(
+        "/api/v1/pods/argocd/my-pod/resources", headers={"X-Request-ID": "bad id with spaces"}
+    )
     rid = resp.json["metadata"]["requestId"]
     assert uuid.UUID(rid).version == 4
 
@@ -167,14 +184,18 @@ def test_health_endpoints_have_no_envelope(client):
 
 def test_upstream_unavailable_is_503_and_refusal_names_the_permission(corpus_dir):
     base = SnapshotSource(corpus_dir)
-    down = FailingSource(base, ServiceUnavailable("Kubernetes API unreachable", "get pods: connection refused"), ("get_pod",))
+    down = FailingSource(
+        base, ServiceUnavailable("Kubernetes API unreachable", "get pods: connection refused"), ("get_pod",)
+    )
     with client_for(down) as c:
         _, resp = c.get("/api/v1/pods/argocd/my-pod/describe")
         err = _err(resp, 503, "SERVICE_UNAVAILABLE")
         assert "connection refused" in err["details"]
     refused = FailingSource(
         base,
-        UpstreamForbidden(details='get pods: pods "my-pod" is forbidden: User "system:serviceaccount:a:b" cannot get resource "pods"'),
+        UpstreamForbidden(
+            details='get pods: pods "my-pod" is forbidden: User "system:serviceaccount:a:b" cannot get resource "pods"'
+        ),
         ("get_pod",),
     )
     with client_for(refused) as c:
@@ -184,7 +205,9 @@ def test_upstream_unavailable_is_503_and_refusal_names_the_permission(corpus_dir
 
 
 def test_events_unreadable_still_describes_the_pod_with_a_warning(corpus_dir):
-    src = FailingSource(SnapshotSource(corpus_dir), UpstreamForbidden(details="list events: forbidden"), ("list_events",))
+    src = FailingSource(
+        SnapshotSource(corpus_dir), UpstreamForbidden(details="list events: forbidden"), ("list_events",)
+    )
     with client_for(src) as c:
         _, resp = c.get("/api/v1/pods/argocd/my-pod/describe")
         d = _ok(resp)

@@ -23,7 +23,9 @@ def setup(tmp_path_factory):
         kubeconfig = fake.write_kubeconfig(tmp / "config")
         (tmp / "prom").mkdir()
         (tmp / "prom" / "stale.db").write_text("left by an earlier run")
-        agent = start_agent(tmp, kubeconfig, PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"), REQUEST_DEADLINE="300ms")
+        agent = start_agent(
+            tmp, kubeconfig, PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"), REQUEST_DEADLINE="300ms"
+        )
         try:
             yield agent, fake, tmp
         finally:

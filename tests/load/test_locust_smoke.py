@@ -34,5 +34,9 @@ def test_dashboard_mix_has_no_failed_request(tmp_path):
     assert int(agg["Request Count"]) > 50
     assert int(agg["Failure Count"]) == 0, rows
     named = {r["Name"] for r in rows}
-    for endpoint in ("/api/v1/namespace/{ns}/error", "/api/v1/pods/{ns}/{pod}/failure-events", "/api/v1/nodes/utilization"):
+    for endpoint in (
+        "/api/v1/namespace/{ns}/error",
+        "/api/v1/pods/{ns}/{pod}/failure-events",
+        "/api/v1/nodes/utilization",
+    ):
         assert endpoint in named

@@ -56,7 +56,10 @@ def test_sidecars_run_with_the_app_and_with_later_init_containers():
 
 
 def test_overhead_adds_to_requests_and_only_to_the_limits_the_pod_sets():
-    p = pod([("a", {"cpu": "100m", "memory": "64Mi"}, {"memory": "128Mi"})], overhead={"cpu": "250m", "memory": "120Mi"})
+    p = pod(
+        [("a", {"cpu": "100m", "memory": "64Mi"}, {"memory": "128Mi"})],
+        overhead={"cpu": "250m", "memory": "120Mi"},
+    )
     assert pod_request_nanos(p) == {"cpu": 350 * 10**6, "memory": 184 * MI}
     assert pod_limit_nanos(p) == {"memory": 248 * MI}
 

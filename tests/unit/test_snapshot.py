@@ -4,11 +4,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from _corpus import REPO
 
 from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
 from k8s_agent.errors import MetricsUnavailable, NotFound
-
-from _corpus import REPO
 
 DEMO = REPO / "examples" / "demo-cluster"
 CAPTURED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -34,7 +33,11 @@ def test_demo_timestamps_are_shifted_to_now_but_the_epoch_placeholder_is_kept():
 def test_field_and_label_selectors_are_evaluated():
     src = SnapshotSource(DEMO)
     pod = next(p for p in run(src.list_pods("shop")) if p.metadata.name == "api-6b7d9c8f4-xrjhz")
-    events = run(src.list_events("shop", field_selector=f"involvedObject.kind=Pod,involvedObject.name={pod.metadata.name}"))
+    events = run(
+        src.list_events(
+            "shop", field_selector=f"involvedObject.kind=Pod,involvedObject.name={pod.metadata.name}"
+        )
+    )
     assert events and all(e.involved_object.name == pod.metadata.name for e in events)
     on_node = run(src.list_pods(None, field_selector="spec.nodeName=demo-worker-1"))
     assert on_node and all(p.spec.node_name == "demo-worker-1" for p in on_node)

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import msgspec
 
-from k8s_agent.analysis.common import event_count, event_first_time, event_last_time, event_message, event_source
+from k8s_agent.analysis.common import (
+    event_count,
+    event_first_time,
+    event_last_time,
+    event_message,
+    event_source,
+)
 from k8s_agent.analysis.quantity import (
     Quantity,
     add_resource_lists,
     format_resource_list,
     parse_resource_list,
 )
-from k8s_agent.analysis.resources import container_limits, container_requests, is_sidecar, pod_effective_limit, pod_effective_request
+from k8s_agent.analysis.resources import (
+    container_limits,
+    container_requests,
+    is_sidecar,
+    pod_effective_limit,
+    pod_effective_request,
+)
 from k8s_agent.cluster.models import Container, ContainerStatus, EnvVar, Event, Pod, Probe, Volume
 from k8s_agent.schemas import pods as s
 
@@ -59,7 +71,9 @@ def volume_info(v: Volume) -> s.VolumeInfo:
             inner = bytes(value) if isinstance(value, msgspec.Raw) else _ENC.encode(value)
             # normalise pass-through JSON (it may carry the dump's indentation)
             inner = _ENC.encode(msgspec.json.decode(inner))
-            return s.VolumeInfo(name=v.name, type=label, source=msgspec.Raw(b'{"%s":%s}' % (wire_name.encode(), inner)))
+            return s.VolumeInfo(
+                name=v.name, type=label, source=msgspec.Raw(b'{"%s":%s}' % (wire_name.encode(), inner))
+            )
     return s.VolumeInfo(name=v.name, type="Unknown", source=msgspec.Raw(b"{}"))
 
 
@@ -71,13 +85,19 @@ def env_entry(e: EnvVar, *, redact: bool) -> s.EnvEntry:
     if vf.secret_key_ref is not None:
         r = vf.secret_key_ref
         ref = s.EnvValueFrom(
-            kind="secretKeyRef", name=r.name, key=r.key, optional=r.optional,
+            kind="secretKeyRef",
+            name=r.name,
+            key=r.key,
+            optional=r.optional,
             description=f"<set to the key '{r.key}' in secret '{r.name}'>",
         )
     elif vf.config_map_key_ref is not None:
         r = vf.config_map_key_ref
         ref = s.EnvValueFrom(
-            kind="configMapKeyRef", name=r.name, key=r.key, optional=r.optional,
+            kind="configMapKeyRef",
+            name=r.name,
+            key=r.key,
+            optional=r.optional,
             description=f"<set to the key '{r.key}' of config map '{r.name}'>",
         )
     elif vf.field_ref is not None:
@@ -88,8 +108,11 @@ def env_entry(e: EnvVar, *, redact: bool) -> s.EnvEntry:
     elif vf.resource_field_ref is not None:
         r = vf.resource_field_ref
         ref = s.EnvValueFrom(
-            kind="resourceFieldRef", name=r.container_name, resource=r.resource,
-            description=f"{r.resource} ({r.container_name or 'this container'})" + (f" divisor {r.divisor}" if r.divisor else ""),
+            kind="resourceFieldRef",
+            name=r.container_name,
+            resource=r.resource,
+            description=f"{r.resource} ({r.container_name or 'this container'})"
+            + (f" divisor {r.divisor}" if r.divisor else ""),
         )
     else:
         ref = s.EnvValueFrom(kind="unknown", description="<set from an unsupported source>")
@@ -117,14 +140,27 @@ def probe_summary(p: Probe | None) -> str:
     )
 
 
-def container_info(c: Container, st: ContainerStatus | None, *, redact: bool, sidecar: bool = False) -> s.ContainerInfo:
+def container_info(
+    c: Container, st: ContainerStatus | None, *, redact: bool, sidecar: bool = False
+) -> s.ContainerInfo:
     st = st or ContainerStatus(name=c.name)
     env_from = []
     for ef in c.env_from:
         if ef.config_map_ref is not None:
-            env_from.append(s.EnvFromEntry(kind="ConfigMap", name=ef.config_map_ref.name, prefix=ef.prefix, optional=ef.config_map_ref.optional))
+            env_from.append(
+                s.EnvFromEntry(
+                    kind="ConfigMap",
+                    name=ef.config_map_ref.name,
+                    prefix=ef.prefix,
+                    optional=ef.config_map_ref.optional,
+                )
+            )
         elif ef.secret_ref is not None:
-            env_from.append(s.EnvFromEntry(kind="Secret", name=ef.secret_ref.name, prefix=ef.prefix, optional=ef.secret_ref.optional))
+            env_from.append(
+                s.EnvFromEntry(
+                    kind="Secret", name=ef.secret_ref.name, prefix=ef.prefix, optional=ef.secret_ref.optional
+                )
+            )
     return s.ContainerInfo(
         name=c.name,
         image=c.image,
@@ -138,7 +174,15 @@ def container_info(c: Container, st: ContainerStatus | None, *, redact: bool, si
         resources=s.ResourcesInfo(requests=dict(c.resources.requests), limits=dict(c.resources.limits)),
         command=list(c.command),
         args=list(c.args),
-        ports=[s.PortInfo(container_port=p.container_port, protocol=p.protocol or "TCP", name=p.name, host_port=p.host_port) for p in c.ports],
+        ports=[
+            s.PortInfo(
+                container_port=p.container_port,
+                protocol=p.protocol or "TCP",
+                name=p.name,
+                host_port=p.host_port,
+            )
+            for p in c.ports
+        ],
         probes=s.ProbesInfo(
             liveness=probe_summary(c.liveness_probe),
             readiness=probe_summary(c.readiness_probe),
@@ -146,7 +190,12 @@ def container_info(c: Container, st: ContainerStatus | None, *, redact: bool, si
         ),
         environment=[env_entry(e, redact=redact) for e in c.env],
         env_from=env_from,
-        mounts=[s.MountInfo(name=vm.name, mount_path=vm.mount_path, read_only=bool(vm.read_only), sub_path=vm.sub_path) for vm in c.volume_mounts],
+        mounts=[
+            s.MountInfo(
+                name=vm.name, mount_path=vm.mount_path, read_only=bool(vm.read_only), sub_path=vm.sub_path
+            )
+            for vm in c.volume_mounts
+        ],
         sidecar=sidecar,
     )
 
@@ -170,7 +219,9 @@ def pod_events(pod: Pod, events: list[Event]) -> list[Event]:
     return [e for e in events if not (uid and e.involved_object.uid and e.involved_object.uid != uid)]
 
 
-def describe_pod(pod: Pod, events: list[Event], *, pod_status: str, redact_env: bool = False) -> s.PodDescription:
+def describe_pod(
+    pod: Pod, events: list[Event], *, pod_status: str, redact_env: bool = False
+) -> s.PodDescription:
     meta, spec, status = pod.metadata, pod.spec, pod.status
     statuses = {cs.name: cs for cs in status.container_statuses}
     init_statuses = {cs.name: cs for cs in status.init_container_statuses}
@@ -249,9 +300,13 @@ def pod_resources(pod: Pod) -> s.PodResources:
     for c in spec.containers:
         for res in ("cpu", "memory"):
             if res not in c.resources.requests and res not in c.resources.limits:
-                notes.append(f"container {c.name} sets no {res} request: the scheduler reserves nothing for it")
+                notes.append(
+                    f"container {c.name} sets no {res} request: the scheduler reserves nothing for it"
+                )
             if res not in c.resources.limits and spec.containers:
-                notes.append(f"container {c.name} sets no {res} limit: the pod's {res} use is not bounded by limits")
+                notes.append(
+                    f"container {c.name} sets no {res} limit: the pod's {res} use is not bounded by limits"
+                )
     for res in dominated:
         notes.append(
             f"the effective {res} request ({effective_req[res]}) comes from an init container, "
@@ -262,12 +317,17 @@ def pod_resources(pod: Pod) -> s.PodResources:
         namespace=pod.metadata.namespace,
         qos_class=pod.status.qos_class,
         containers=[
-            s.ContainerResources(name=c.name, requests=dict(c.resources.requests), limits=dict(c.resources.limits))
+            s.ContainerResources(
+                name=c.name, requests=dict(c.resources.requests), limits=dict(c.resources.limits)
+            )
             for c in spec.containers
         ],
         init_containers=[
             s.ContainerResources(
-                name=c.name, requests=dict(c.resources.requests), limits=dict(c.resources.limits), sidecar=is_sidecar(c)
+                name=c.name,
+                requests=dict(c.resources.requests),
+                limits=dict(c.resources.limits),
+                sidecar=is_sidecar(c),
             )
             for c in spec.init_containers
         ],

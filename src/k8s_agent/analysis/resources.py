@@ -72,7 +72,9 @@ def _max(into: dict[str, int], other: Mapping[str, int]) -> None:
             into[k] = v
 
 
-def _effective(pod: Pod, per_container: Callable[[Container], dict[str, int]], limits: bool) -> dict[str, int]:
+def _effective(
+    pod: Pod, per_container: Callable[[Container], dict[str, int]], limits: bool
+) -> dict[str, int]:
     total: dict[str, int] = {}
     for c in pod.spec.containers:
         _add(total, per_container(c))

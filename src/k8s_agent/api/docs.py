@@ -44,17 +44,32 @@ def build_openapi() -> dict[str, Any]:
         name = r.response.__name__
         components[f"{name}Envelope"] = _success_envelope(name, ref_of[r.response])
         params = [
-            {"name": p.name, "in": "path", "required": True, "description": p.description,
-             "schema": p.schema or {"type": "string", "maxLength": 253}}
+            {
+                "name": p.name,
+                "in": "path",
+                "required": True,
+                "description": p.description,
+                "schema": p.schema or {"type": "string", "maxLength": 253},
+            }
             for p in r.params
         ] + [
-            {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema}
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "description": q.description,
+                "schema": q.schema,
+            }
             for q in r.query
         ]
         params.append(
-            {"name": "X-Request-ID", "in": "header", "required": False,
-             "description": "Request id to use (echoed back); a UUID4 is generated otherwise",
-             "schema": {"type": "string", "maxLength": 128}}
+            {
+                "name": "X-Request-ID",
+                "in": "header",
+                "required": False,
+                "description": "Request id to use (echoed back); a UUID4 is generated otherwise",
+                "schema": {"type": "string", "maxLength": 128},
+            }
         )
         responses: dict[str, Any] = {
             "200": {
@@ -80,9 +95,14 @@ def build_openapi() -> dict[str, Any]:
             op["description"] = r.description
         paths[oa_path] = {"get": op}
     for path, (summary, body) in {
-        "/healthz": ("Liveness: the worker answers", {"type": "object", "properties": {"status": {"type": "string"}}}),
-        "/readyz": ("Readiness: the cluster source is reachable and the agent is not shutting down",
-                    {"type": "object", "properties": {"status": {"type": "string"}, "reason": {"type": "string"}}}),
+        "/healthz": (
+            "Liveness: the worker answers",
+            {"type": "object", "properties": {"status": {"type": "string"}}},
+        ),
+        "/readyz": (
+            "Readiness: the cluster source is reachable and the agent is not shutting down",
+            {"type": "object", "properties": {"status": {"type": "string"}, "reason": {"type": "string"}}},
+        ),
     }.items():
         paths[path] = {
             "get": {
@@ -91,8 +111,16 @@ def build_openapi() -> dict[str, Any]:
                 "tags": ["health"],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {"schema": body}}},
-                    **({"503": {"description": "Not ready", "content": {"application/json": {"schema": body}}}}
-                       if path == "/readyz" else {}),
+                    **(
+                        {
+                            "503": {
+                                "description": "Not ready",
+                                "content": {"application/json": {"schema": body}},
+                            }
+                        }
+                        if path == "/readyz"
+                        else {}
+                    ),
                 },
             }
         }

@@ -44,7 +44,9 @@ def int_query(args, name: str, default: int, lo: int, hi: int) -> int:
     try:
         v = int(raw)
     except ValueError:
-        raise BadRequest(details=f"query parameter {name}={raw[:40]!r} is not an integer ({lo} to {hi})") from None
+        raise BadRequest(
+            details=f"query parameter {name}={raw[:40]!r} is not an integer ({lo} to {hi})"
+        ) from None
     if not lo <= v <= hi:
         raise BadRequest(details=f"query parameter {name}={v} is out of range ({lo} to {hi})")
     return v

@@ -186,10 +186,14 @@ class CachedSource:
     async def get_pod(self, namespace: str, name: str):
         return await self._get(("pod", namespace, name), lambda: self.inner.get_pod(namespace, name))
 
-    async def list_pods(self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""):
+    async def list_pods(
+        self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
+    ):
         return await self._get(
             ("pods", namespace, field_selector, label_selector),
-            lambda: self.inner.list_pods(namespace, field_selector=field_selector, label_selector=label_selector),
+            lambda: self.inner.list_pods(
+                namespace, field_selector=field_selector, label_selector=label_selector
+            ),
         )
 
     async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):

@@ -45,7 +45,9 @@ def in_cluster() -> bool:
 
 def kubeconfig_path(explicit: str = "") -> Path | None:
     """The kubeconfig that would be used outside a cluster, or None when there is none."""
-    candidates = [explicit] if explicit else [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    candidates = (
+        [explicit] if explicit else [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    )
     candidates.append(str(Path.home() / ".kube" / "config"))
     for c in candidates:
         if c and Path(c).expanduser().is_file():
@@ -71,7 +73,9 @@ class LiveSource:
         else:
             path = kubeconfig_path(kubeconfig)
             if path is None:
-                raise ServiceUnavailable("No Kubernetes configuration", "not in a pod and no kubeconfig found")
+                raise ServiceUnavailable(
+                    "No Kubernetes configuration", "not in a pod and no kubeconfig found"
+                )
             await config.load_kube_config(
                 config_file=str(path), context=context or None, client_configuration=cfg, persist_config=False
             )
@@ -124,7 +128,9 @@ class LiveSource:
             except aiohttp.ServerDisconnectedError:
                 if attempt == 1:  # a pooled keep-alive connection the server had closed: retry once
                     continue
-                raise ServiceUnavailable("Kubernetes API unavailable", f"{what}: server disconnected") from None
+                raise ServiceUnavailable(
+                    "Kubernetes API unavailable", f"{what}: server disconnected"
+                ) from None
             except TimeoutError:
                 raise ServiceUnavailable(
                     "Kubernetes API did not answer in time", f"{what}: no answer within {self.timeout:g}s"
@@ -152,7 +158,9 @@ class LiveSource:
             )
         return ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
 
-    async def _list(self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None) -> list:
+    async def _list(
+        self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None
+    ) -> list:
         items: list = []
         query = [(k, v) for k, v in (selectors or {}).items() if v]
         token = ""
@@ -169,12 +177,16 @@ class LiveSource:
     # ------------------------------------------------------------------------------------- reads
     async def get_pod(self, namespace: str, name: str) -> m.Pod:
         try:
-            raw = await self._get(f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}", what="get pods")
+            raw = await self._get(
+                f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}", what="get pods"
+            )
         except NotFound:
             raise NotFound("Pod", name, namespace) from None
         return m.decode(raw, m.Pod)
 
-    async def list_pods(self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""):
+    async def list_pods(
+        self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
+    ):
         path = f"/api/v1/namespaces/{quote(namespace)}/pods" if namespace else "/api/v1/pods"
         return await self._list(
             path,
@@ -185,7 +197,9 @@ class LiveSource:
 
     async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):
         path = f"/api/v1/namespaces/{quote(namespace)}/events" if namespace else "/api/v1/events"
-        return await self._list(path, m.EventList, what="list events", selectors={"fieldSelector": field_selector})
+        return await self._list(
+            path, m.EventList, what="list events", selectors={"fieldSelector": field_selector}
+        )
 
     async def get_node(self, name: str) -> m.Node:
         try:
@@ -198,7 +212,11 @@ class LiveSource:
         return await self._list("/api/v1/nodes", m.NodeList, what="list nodes")
 
     async def list_replicasets(self, namespace: str | None = None):
-        path = f"/apis/apps/v1/namespaces/{quote(namespace)}/replicasets" if namespace else "/apis/apps/v1/replicasets"
+        path = (
+            f"/apis/apps/v1/namespaces/{quote(namespace)}/replicasets"
+            if namespace
+            else "/apis/apps/v1/replicasets"
+        )
         return await self._list(path, m.ReplicaSetList, what="list replicasets.apps")
 
     async def get_namespace(self, name: str) -> m.Namespace:
@@ -237,7 +255,9 @@ class LiveSource:
         except UpstreamForbidden:
             raise
         except ServiceUnavailable as exc:
-            raise MetricsUnavailable(details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?") from None
+            raise MetricsUnavailable(
+                details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
+            ) from None
 
     async def get_node_metrics(self, name: str) -> m.NodeMetrics:
         try:
@@ -247,12 +267,18 @@ class LiveSource:
         except NotFound as exc:
             # 404 means either "no such API" or "no sample for this node": tell them apart
             if "could not find the requested resource" in exc.details:
-                raise MetricsUnavailable(details="the metrics.k8s.io API is not served: install metrics-server") from None
-            raise NotFound("NodeMetrics", name, details=f"metrics-server has no sample for node '{name}' yet") from None
+                raise MetricsUnavailable(
+                    details="the metrics.k8s.io API is not served: install metrics-server"
+                ) from None
+            raise NotFound(
+                "NodeMetrics", name, details=f"metrics-server has no sample for node '{name}' yet"
+            ) from None
         except UpstreamForbidden:
             raise
         except ServiceUnavailable as exc:
-            raise MetricsUnavailable(details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?") from None
+            raise MetricsUnavailable(
+                details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
+            ) from None
         return m.decode(raw, m.NodeMetrics)
 
     async def check_ready(self) -> None:
@@ -285,4 +311,3 @@ class LiveSource:
         if 200 <= status < 300:
             return data
         raise self._status_error(status, data, what)
-

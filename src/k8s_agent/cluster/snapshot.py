@@ -238,7 +238,9 @@ class SnapshotSource:
             try:
                 objs = [m.convert(o, t) for o in by_kind.get(kind, [])]
             except Exception as exc:  # msgspec.ValidationError names the field
-                raise SnapshotError(f"{self.path}: a {kind} object does not have the Kubernetes shape: {exc}") from None
+                raise SnapshotError(
+                    f"{self.path}: a {kind} object does not have the Kubernetes shape: {exc}"
+                ) from None
             self._index(kind, objs)
         if not self.namespaces:
             seen = {ns for ns, _ in self.pods} | {e.metadata.namespace for e in self.events}
@@ -270,7 +272,9 @@ class SnapshotSource:
         except KeyError:
             raise NotFound("Pod", name, namespace) from None
 
-    async def list_pods(self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""):
+    async def list_pods(
+        self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
+    ):
         terms = _parse_field_selector(field_selector)
         return [
             p
@@ -285,7 +289,8 @@ class SnapshotSource:
         return [
             e
             for e in self.events
-            if (namespace is None or e.metadata.namespace == namespace) and _match_fields(e, terms, _event_field)
+            if (namespace is None or e.metadata.namespace == namespace)
+            and _match_fields(e, terms, _event_field)
         ]
 
     async def get_node(self, name: str) -> m.Node:
@@ -329,7 +334,9 @@ class SnapshotSource:
         try:
             return self.node_metrics[name]
         except KeyError:
-            raise NotFound("NodeMetrics", name, details=f"no metrics sample for node '{name}' in the snapshot") from None
+            raise NotFound(
+                "NodeMetrics", name, details=f"no metrics sample for node '{name}' in the snapshot"
+            ) from None
 
     async def check_ready(self) -> None:
         return None

@@ -29,5 +29,7 @@ async def optional(aw: Awaitable[T], default: T, warnings: list[str], what: str)
     try:
         return await aw
     except (NotFound, ServiceUnavailable) as exc:
-        warnings.append(f"{what} could not be read: {exc.message}" + (f" ({exc.details})" if exc.details else ""))
+        warnings.append(
+            f"{what} could not be read: {exc.message}" + (f" ({exc.details})" if exc.details else "")
+        )
     return default

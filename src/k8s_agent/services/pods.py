@@ -9,12 +9,17 @@ from k8s_agent.schemas.pods import PodDescription, PodResources
 from k8s_agent.services._concurrency import gather, optional
 
 
-async def describe(source: ClusterSource, namespace: str, name: str, *, redact_env: bool = False) -> PodDescription:
+async def describe(
+    source: ClusterSource, namespace: str, name: str, *, redact_env: bool = False
+) -> PodDescription:
     warnings: list[str] = []
     pod, events = await gather(
         source.get_pod(namespace, name),
         optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)), [], warnings, "Events of the pod"
+            source.list_events(namespace, field_selector=pod_events_selector(name)),
+            [],
+            warnings,
+            "Events of the pod",
         ),
     )
     result = describe_pod(pod, events, pod_status=kubectl_status(pod), redact_env=redact_env)
