@@ -96,3 +96,36 @@ def pytest_runtest_makereport(item, call):
         return
     lines = int(os.environ.get("K8S_AGENT_LOG_TAIL", "80"))
     report.sections.append((f"control plane logs (last {lines} lines each)", cp.tail_logs(lines)))
+
+
+# --------------------------------------------------------------------------- e2e fixtures (cluster_builder.py)
+# Appended for the agent end-to-end tests: the realistic cluster and the chart's identity are built once
+# per session on the shared control plane; each test module starts its own agent subprocess.
+
+
+@pytest.fixture(scope="session")
+def helm_path():
+    """helm (scripts/get-helm.sh, cached); the tests that need it are skipped when it cannot be built."""
+    import cluster_builder
+
+    return cluster_builder.find_helm()
+
+
+@pytest.fixture(scope="session")
+def cluster(control_plane):
+    """The realistic cluster of cluster_builder.ClusterBuilder (nodes, workloads, events, pods the real
+    scheduler rejects), built once per session."""
+    import cluster_builder
+
+    return cluster_builder.ClusterBuilder(control_plane).build()
+
+
+@pytest.fixture(scope="session")
+def agent_identity(control_plane, helm_path):
+    """The chart's ServiceAccount/ClusterRole/ClusterRoleBinding applied (release k8s-cluster-agent in
+    namespace k8s-cluster-agent), with a TokenRequest token and a kubeconfig holding only that token."""
+    import cluster_builder
+
+    return cluster_builder.apply_chart_identity(
+        control_plane, helm_path, "k8s-cluster-agent", "k8s-cluster-agent"
+    )

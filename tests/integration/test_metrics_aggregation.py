@@ -1,0 +1,209 @@
+"""Node utilization through the REAL aggregation layer: kube-apiserver proxies ``metrics.k8s.io`` to a
+metrics server owned by the test (``metrics_server.py``), registered with an APIService + caBundle.
+
+Proves: the agent's reads of NodeMetrics go through the API server (with the agent's own ServiceAccount
+identity, authorised by the chart's ClusterRole, forwarded by the aggregator's front-proxy client cert);
+usage in nanocores/Ki becomes millicores/bytes and percentages; a node without a sample is a 200
+``noSample``; a metrics backend that is down, and a removed APIService, are the 503 path (or, for the
+all-nodes view, a 200 with ``metricsAvailable: false``), never a 500.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cluster_builder import EDGE_NODE, GPU_NODE, TINY_NODE, WORKER_A, WORKER_B, AgentProcess
+from controlplane import ApiError, requires_control_plane, wait_for
+from metrics_server import PREFIX, MetricsServer
+
+pytestmark = requires_control_plane
+
+API = "/api/v1"
+SAMPLES = {
+    WORKER_A: {"cpu": "1234567890n", "memory": "4194304Ki"},  # 1235m, 4Gi
+    WORKER_B: {"cpu": "500000000n", "memory": "2097152Ki"},  # 500m, 2Gi
+    GPU_NODE: {"cpu": "12000000000n", "memory": "33554432Ki"},  # 12 cores, 32Gi
+    TINY_NODE: {"cpu": "151318487n", "memory": "1048576Ki", "window": "10s"},  # 152m (rounded up), 1Gi
+}
+
+
+@pytest.fixture(scope="module")
+def metrics(control_plane, cluster, tmp_path_factory):
+    srv = MetricsServer(tmp_path_factory.mktemp("metrics-server"), client_ca_file=control_plane.ca_file)
+    srv.set_samples(SAMPLES)
+    srv.start()
+    srv.register(control_plane)
+    yield srv
+    try:
+        srv.unregister(control_plane)
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def agent(control_plane, cluster, agent_identity, metrics):
+    env = {**agent_identity.chart_env(), "REQUEST_DEADLINE": "5s"}
+    proc = AgentProcess(agent_identity.kubeconfig, workers=2, env=env, name="metrics")
+    proc.start()
+    yield proc
+    proc.cleanup()
+
+
+def _data(agent: AgentProcess, path: str) -> dict:
+    r = agent.get(path)
+    assert r.status == 200, f"GET {path} -> {r.status}: {r.body}\n{agent.log_tail(20)}"
+    return r.body["data"]
+
+
+def test_the_api_server_serves_metrics_k8s_io_from_the_test_server(control_plane, metrics, agent_identity):
+    cp = control_plane
+    apisvc = cp.api("GET", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io")
+    assert {c["type"]: c["status"] for c in apisvc["status"]["conditions"]}["Available"] == "True"
+    disc = cp.api("GET", PREFIX)
+    assert {r["name"] for r in disc["resources"]} == {"nodes", "pods"}
+    # with the chart's ServiceAccount: RBAC at the API server, then proxied
+    items = cp.api("GET", f"{PREFIX}/nodes", token=agent_identity.token)["items"]
+    assert {i["metadata"]["name"] for i in items} == set(SAMPLES)
+    one = cp.api("GET", f"{PREFIX}/nodes/{WORKER_A}", token=agent_identity.token)
+    assert one["usage"] == {"cpu": "1234567890n", "memory": "4194304Ki"}
+    with pytest.raises(ApiError) as ei:
+        cp.api("GET", f"{PREFIX}/nodes/{EDGE_NODE}", token=agent_identity.token)
+    assert (
+        ei.value.status == 404
+        and ei.value.body["message"] == f'nodemetrics.metrics.k8s.io "{EDGE_NODE}" not found'
+    )
+    # an identity without the ClusterRole is refused by the API server, before the proxy
+    other = cp.service_account_token("default", "e2e-no-metrics")
+    before = len(metrics.requests)
+    with pytest.raises(ApiError) as ei:
+        cp.api("GET", f"{PREFIX}/nodes", token=other)
+    assert ei.value.status == 403
+    assert len(metrics.requests) == before
+    # the aggregator authenticated itself with its front-proxy client cert and named the caller
+    seen = [r for r in metrics.seen(f"/nodes/{WORKER_A}") if "e2e-no-metrics" not in r.remote_user]
+    assert seen[-1].client_cn == "front-proxy-client"
+    assert (
+        seen[-1].remote_user
+        == f"system:serviceaccount:{agent_identity.namespace}:{agent_identity.service_account}"
+    )
+
+
+def test_node_utilization_through_the_aggregation_layer(agent, metrics, agent_identity):
+    before = len(metrics.seen(f"/nodes/{WORKER_A}"))
+    d = _data(agent, f"{API}/nodes/{WORKER_A}/utilization")
+    assert d["nodeName"] == WORKER_A and d["metricsStatus"] == "ok"
+    assert d["cpuUsage"] == "1235m" and d["cpuUsageMillicores"] == 1235  # 1234567890n rounded up
+    assert d["cpuCapacityMillicores"] == 4000 and d["cpuAllocatableMillicores"] == 3920
+    assert d["cpuPercentage"] == 30.9  # of capacity
+    assert d["cpuAllocatablePercentage"] == 31.5  # of allocatable
+    assert d["memoryUsageBytes"] == 4 * 1024**3 and d["memoryUsage"] in ("4Gi", "4194304Ki")
+    assert d["memoryPercentage"] == 25.0 and d["memoryAllocatablePercentage"] == 26.7
+    assert d["window"] == "20.029s" and d["timestamp"]
+    assert d["podCount"] == 3 and d["allocated"]["cpu"]["requests"] == "850m"
+    assert d["conditions"]["ready"] is True
+    # the read went through the API server's aggregation layer, as the agent's ServiceAccount
+    seen = metrics.seen(f"/nodes/{WORKER_A}")
+    assert len(seen) > before
+    assert (
+        seen[-1].remote_user
+        == f"system:serviceaccount:{agent_identity.namespace}:{agent_identity.service_account}"
+    )
+    assert "system:serviceaccounts" in seen[-1].remote_groups
+    assert seen[-1].client_cn == "front-proxy-client"
+
+    tiny = _data(agent, f"{API}/nodes/{TINY_NODE}/utilization")
+    assert tiny["cpuUsage"] == "152m" and tiny["window"] == "10s"
+    assert tiny["memoryUsageBytes"] == 1024**3
+    assert tiny["podCount"] == 2 and tiny["podPercentage"] == 100.0
+
+
+def test_a_node_without_a_sample_is_a_clear_200(agent, metrics):
+    d = _data(agent, f"{API}/nodes/{EDGE_NODE}/utilization")
+    assert d["metricsStatus"] == "noSample"
+    assert d["cpuUsage"] is None and d["memoryUsage"] is None and d["cpuPercentage"] is None
+    assert d["timestamp"] is None and d["window"] is None
+    assert "no sample" in d["message"] and EDGE_NODE in d["message"]
+    # the capacity side is still there
+    assert d["cpuCapacity"] == "2" and d["podCount"] == 1
+    assert metrics.seen(f"/nodes/{EDGE_NODE}"), "asked metrics-server through the aggregator"
+
+
+def test_all_nodes_utilization_with_metrics(agent, metrics):
+    d = _data(agent, f"{API}/nodes/utilization")
+    assert d["metricsAvailable"] is True and d["sort"] == "cpu"
+    nodes = {n["nodeName"]: n for n in d["nodes"]}
+    assert {n for n, v in nodes.items() if v["metricsStatus"] == "ok"} == set(SAMPLES)
+    assert nodes[EDGE_NODE]["metricsStatus"] == "noSample"
+    assert d["totals"]["nodesWithMetrics"] == len(SAMPLES)
+    assert d["nodesWithoutMetrics"] == d["nodeCount"] - len(SAMPLES)
+    # busiest first by cpu usage against allocatable: gpu 75.5%, worker-a 31.5%, worker-b 12.8%, tiny 7.9%
+    order = [n["nodeName"] for n in d["nodes"] if n["metricsStatus"] == "ok"]
+    assert order == [GPU_NODE, WORKER_A, WORKER_B, TINY_NODE]
+    assert [n["metricsStatus"] for n in d["nodes"]].index("noSample") == len(SAMPLES), "no-sample nodes last"
+    # summed in nanocores, then rounded up once: 13885886377n
+    assert d["totals"]["cpuUsageMillicores"] == 13886
+    assert d["timestamp"]
+    by_mem = _data(agent, f"{API}/nodes/utilization?sort=memory")
+    assert [n["nodeName"] for n in by_mem["nodes"]][:1] == [GPU_NODE]
+
+
+def test_a_metrics_backend_that_is_down_is_the_503_path(control_plane, agent, metrics):
+    metrics.stop()
+
+    def status():
+        r = agent.get(f"{API}/nodes/{WORKER_A}/utilization")
+        return r if r.status != 200 else None
+
+    r = wait_for(status, 20, 0.5, "the agent to see metrics-server down")
+    assert r.status == 503, r.body
+    err = r.body["error"]
+    assert err["code"] == "SERVICE_UNAVAILABLE" and "metrics-server" in err["details"], err
+    # the all-nodes view (its metrics LIST may still be cached for CACHE_TTL) keeps the committed view
+    d = wait_for(
+        lambda: (v := _data(agent, f"{API}/nodes/utilization")) and not v["metricsAvailable"] and v,
+        15,
+        0.5,
+        "the all-nodes view without metrics",
+    )
+    assert "metrics-server" in d["message"]
+    assert all(n["metricsStatus"] == "unavailable" for n in d["nodes"])
+    assert all(n["cpuCapacityMillicores"] > 0 for n in d["nodes"])
+
+
+@pytest.fixture
+def apiservice_removed(control_plane, metrics):
+    metrics.unregister(control_plane)
+    return metrics
+
+
+def test_without_the_apiservice_the_all_nodes_view_is_the_committed_view(agent, apiservice_removed):
+    def not_served():
+        d = _data(agent, f"{API}/nodes/utilization")
+        return d if not d["metricsAvailable"] and "not served" in d["message"] else None
+
+    d = wait_for(not_served, 15, 0.5, "the all-nodes view to say metrics.k8s.io is not served")
+    assert "metrics-server" in d["message"]
+    nodes = {n["nodeName"]: n for n in d["nodes"]}
+    assert (
+        nodes[WORKER_A]["metricsStatus"] == "unavailable"
+        and nodes[WORKER_A]["allocated"]["cpu"]["requests"] == "850m"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (src/k8s_agent/cluster/live.py get_node_metrics): with no metrics.k8s.io APIService the "
+    "real kube-apiserver answers 404 with the plain-text body '404 page not found' (not a Status), which the "
+    "agent takes for 'no sample for this node' (200 noSample) instead of 'metrics API absent' (503)",
+)
+def test_without_the_apiservice_one_node_is_503_naming_metrics_server(agent, apiservice_removed):
+    def settled():
+        r = agent.get(f"{API}/nodes/{WORKER_A}/utilization")
+        return r if r.status != 200 or r.body["data"]["metricsStatus"] != "ok" else None
+
+    r = wait_for(settled, 15, 0.5, "the agent to see metrics.k8s.io gone")
+    assert r.status == 503, r.body
+    assert r.body["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "metrics-server" in r.body["error"]["details"]
+    # an unknown node is still a 404, whatever the metrics API says
+    r = agent.get(f"{API}/nodes/e2e-no-such-node/utilization")
+    assert r.status == 404
