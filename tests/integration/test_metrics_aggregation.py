@@ -189,12 +189,6 @@ def test_without_the_apiservice_the_all_nodes_view_is_the_committed_view(agent, 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (src/k8s_agent/cluster/live.py get_node_metrics): with no metrics.k8s.io APIService the "
-    "real kube-apiserver answers 404 with the plain-text body '404 page not found' (not a Status), which the "
-    "agent takes for 'no sample for this node' (200 noSample) instead of 'metrics API absent' (503)",
-)
 def test_without_the_apiservice_one_node_is_503_naming_metrics_server(agent, apiservice_removed):
     def settled():
         r = agent.get(f"{API}/nodes/{WORKER_A}/utilization")

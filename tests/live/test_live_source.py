@@ -350,3 +350,39 @@ def test_demo_dump_served_live_reads_like_the_snapshot_source(tmp_path):
             return len(live_pods)
 
         assert run(kc, compare) > 0
+
+
+def test_node_metrics_404_from_the_api_server_itself_means_no_metrics_api(fake, kubeconfig):
+    """A real kube-apiserver without the metrics APIService answers a plain-text '404 page not found'; only
+    metrics-server's own NotFound Status means "no sample for this node"."""
+    import asyncio as _asyncio
+
+    from k8s_agent.cluster.live import LiveSource
+    from k8s_agent.errors import MetricsUnavailable, NotFound
+
+    async def main():
+        src = await LiveSource.connect(kubeconfig=str(kubeconfig), timeout=5)
+        try:
+            fake.fail(r"/apis/metrics.k8s.io/v1beta1/nodes/node-a$", 404, message="404 page not found")
+            try:
+                await src.get_node_metrics("node-a")
+            except MetricsUnavailable as exc:
+                unavailable = exc
+            fake.reset_controls()
+            fake.fail(
+                r"/apis/metrics.k8s.io/v1beta1/nodes/node-a$",
+                404,
+                message='nodemetrics.metrics.k8s.io "node-a" not found',
+            )
+            try:
+                await src.get_node_metrics("node-a")
+            except NotFound as exc:
+                missing = exc
+            return unavailable, missing
+        finally:
+            fake.reset_controls()
+            await src.close()
+
+    unavailable, missing = _asyncio.run(main())
+    assert "metrics-server" in unavailable.details
+    assert "no sample" in missing.details

@@ -265,8 +265,10 @@ class LiveSource:
                 f"/apis/metrics.k8s.io/v1beta1/nodes/{quote(name)}", what="get nodes.metrics.k8s.io"
             )
         except NotFound as exc:
-            # 404 means either "no such API" or "no sample for this node": tell them apart
-            if "could not find the requested resource" in exc.details:
+            # 404 means "no sample for this node" only as metrics-server's own Status
+            # (`nodemetrics.metrics.k8s.io "x" not found`); anything else (the API server's plain
+            # "404 page not found", "could not find the requested resource") means no metrics API at all
+            if 'metrics.k8s.io "' not in exc.details:
                 raise MetricsUnavailable(
                     details="the metrics.k8s.io API is not served: install metrics-server"
                 ) from None
