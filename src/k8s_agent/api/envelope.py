@@ -7,7 +7,7 @@ hit costs no analysis and no encoding of the data.
 
 from __future__ import annotations
 
-import os
+import random
 import re
 import time
 
@@ -43,12 +43,14 @@ class ErrorEnvelope(msgspec.Struct):
     metadata: Metadata
 
 
+_VERSION_MASK = ~((0xF << 76) | (0x3 << 62))
+_VERSION_BITS = (0x4 << 76) | (0x2 << 62)
+
+
 def new_request_id() -> str:
-    """A random UUID4 string (what ``str(uuid.uuid4())`` gives, at a fraction of its cost on the hot path)."""
-    b = bytearray(os.urandom(16))
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
+    """A random UUID4 string, like ``str(uuid.uuid4())`` at a fraction of its cost on the hot path (a request
+    id needs uniqueness, not a cryptographic source)."""
+    h = f"{(random.getrandbits(128) & _VERSION_MASK) | _VERSION_BITS:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 

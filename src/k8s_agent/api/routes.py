@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sanic import HTTPResponse, Request
+from sanic import Request
 
 from k8s_agent.api import envelope, validation
 from k8s_agent.errors import DeadlineExceeded
@@ -112,34 +112,39 @@ def add_routes(routes: list[Route]) -> None:
             ROUTES.append(r)
 
 
-async def serve(request: Request, route: Route, raw_params: dict[str, str]) -> HTTPResponse:
-    """Validate, then answer from the response cache or compute once, all within the request's deadline."""
-    ctx = request.app.ctx.agent
+def request_key(route: Route, raw_params: dict[str, str], request: Request) -> tuple[dict, dict, tuple]:
+    """Validate the path and query (BadRequest before any upstream call) and build the response-cache key."""
     params = {p.name: p.validate(raw_params.get(p.name, "")) for p in route.params}
+    if not route.query:
+        return params, {}, (route.name, *params.values())
     query = {q.name: q.parse(request.args) for q in route.query}
-    key = (route.name, *params.values(), *(query[q.name] for q in route.query))
-    if ctx.authorizer is None:
-        data = ctx.responses.peek(key)
-        if data is not None:  # a poller's repeat: no await, no deadline timer, no analysis
-            return envelope.success(data, request.ctx.request_id)
+    return params, query, (route.name, *params.values(), *query.values())
+
+
+async def answer(
+    request: Request, route: Route, params: dict, query: dict, key: tuple, started: float
+) -> bytes:
+    """The encoded ``data`` of a request the response cache could not answer at once: authorize (token
+    mode), then wait for the single computation shared by every concurrent caller, all within the deadline
+    that started at ``started`` (loop time)."""
+    ctx = request.app.ctx.agent
 
     async def compute() -> bytes:
         result = await route.compute(ctx, datetime.now(UTC), **params, **query)
         return envelope.encode(result)
 
     loop = asyncio.get_running_loop()
-    deadline_at = request.ctx.started + ctx.settings.request_deadline
+    deadline = ctx.settings.request_deadline
     try:
-        async with asyncio.timeout_at(deadline_at) as cm:
+        async with asyncio.timeout_at(started + deadline) as cm:
             if ctx.authorizer is not None:
                 await ctx.authorizer.authorize(request, route, params)
-            data = await ctx.responses.get(key, compute)
+            return await ctx.responses.get(key, compute)
     except TimeoutError:
         if not cm.expired():
             raise
         ctx.observe_timeout(route.name)
         raise DeadlineExceeded(
-            details=f"{route.name} did not complete within the {ctx.settings.request_deadline * 1000:.0f} ms "
-            f"deadline ({(loop.time() - request.ctx.started) * 1000:.0f} ms); the Kubernetes API is slow to answer"
+            details=f"{route.name} did not complete within the {deadline * 1000:.0f} ms deadline "
+            f"({(loop.time() - started) * 1000:.0f} ms); the Kubernetes API is slow to answer"
         ) from None
-    return envelope.success(data, request.ctx.request_id)

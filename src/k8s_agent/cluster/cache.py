@@ -100,20 +100,22 @@ class SingleFlightCache:
             self._negative.clear()
 
     def peek(self, key: Hashable) -> T | None:
-        """The fresh value for ``key`` (counted as a hit), or None: the synchronous fast path of ``get``
-        for callers that can answer a hit without awaiting anything."""
+        """The fresh value for ``key`` (counted as a hit of this cache, not in the request's stats), or
+        None: the synchronous fast path of ``get`` for callers that can answer a hit without awaiting."""
         if self._values is None:
             return None
-        value = self._values.get(key)
-        if value is not None:
-            self.hits += 1
-            current_stats().cache_hits += 1
-            self._observe("hit")
+        try:
+            value = self._values[key]  # one lookup (TTLCache.get would make two, each reading the clock)
+        except KeyError:
+            return None
+        self.hits += 1
+        self._observe("hit")
         return value
 
     async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         value = self.peek(key)
         if value is not None:
+            current_stats().cache_hits += 1
             return value
         if self._negative is not None:
             try:
