@@ -623,6 +623,10 @@ class FakeKubeAPI:
             )
         if status == 404 and rule.message is None:
             return self._not_served()
+        if status == 200:  # a 2xx whose body is not the Kubernetes shape (a captive proxy's page, a cut body)
+            return web.Response(
+                status=200, text=rule.message or "<html>sign in</html>", content_type="text/html"
+            )
         if status == 502 and rule.message is None:  # a proxy in front of the API server: not a Status body
             return web.Response(
                 status=502,

@@ -386,3 +386,31 @@ def test_node_metrics_404_from_the_api_server_itself_means_no_metrics_api(fake, 
     unavailable, missing = _asyncio.run(main())
     assert "metrics-server" in unavailable.details
     assert "no sample" in missing.details
+
+
+def test_an_answer_that_is_not_the_kubernetes_shape_is_service_unavailable(fake, kubeconfig):
+    import asyncio as _asyncio
+
+    from k8s_agent.cluster.live import LiveSource
+    from k8s_agent.errors import ServiceUnavailable
+
+    async def main():
+        src = await LiveSource.connect(kubeconfig=str(kubeconfig), timeout=5)
+        errors = []
+        try:
+            fake.fail(r"/pods/api-crashloop$", 200)
+            fake.fail(r"/api/v1/nodes$", 200, message='{"items": [{"metadata": {"name": 42}}]}')
+            for call in (src.get_pod("demo", "api-crashloop"), src.list_nodes()):
+                try:
+                    await call
+                except ServiceUnavailable as exc:
+                    errors.append(exc)
+        finally:
+            fake.reset_controls()
+            await src.close()
+        return errors
+
+    errors = _asyncio.run(main())
+    assert len(errors) == 2
+    assert all(e.message == "Kubernetes API sent an unreadable answer" for e in errors)
+    assert errors[0].details.startswith("get pods:") and errors[1].details.startswith("list nodes:")

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
+import msgspec
 from kubernetes_asyncio import client, config
 
 from k8s_agent.cluster import models as m
@@ -37,6 +38,17 @@ _KIND_BY_RESOURCE = {
     "persistentvolumeclaims": "PersistentVolumeClaim",
     "persistentvolumes": "PersistentVolume",
 }
+
+
+def _decode(raw: bytes, t: type, what: str):
+    """Decode an answer; one that is not the Kubernetes shape (a proxy's HTML page, a truncated body) is the
+    cluster's failure, not a bug of ours: 503, never 500."""
+    try:
+        return m.decode(raw, t)
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+        raise ServiceUnavailable(
+            "Kubernetes API sent an unreadable answer", f"{what}: {exc} ({len(raw)} bytes)"
+        ) from None
 
 
 def in_cluster() -> bool:
@@ -168,7 +180,7 @@ class LiveSource:
             q = [*query, ("limit", str(PAGE_SIZE))]
             if token:
                 q.append(("continue", token))
-            page = m.decode(await self._get(path, q, what=what), list_type)
+            page = _decode(await self._get(path, q, what=what), list_type, what)
             items.extend(page.items)
             token = page.metadata.continue_
             if not token:
@@ -182,7 +194,7 @@ class LiveSource:
             )
         except NotFound:
             raise NotFound("Pod", name, namespace) from None
-        return m.decode(raw, m.Pod)
+        return _decode(raw, m.Pod, "get pods")
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
@@ -206,7 +218,7 @@ class LiveSource:
             raw = await self._get(f"/api/v1/nodes/{quote(name)}", what="get nodes")
         except NotFound:
             raise NotFound("Node", name) from None
-        return m.decode(raw, m.Node)
+        return _decode(raw, m.Node, "get nodes")
 
     async def list_nodes(self):
         return await self._list("/api/v1/nodes", m.NodeList, what="list nodes")
@@ -224,7 +236,7 @@ class LiveSource:
             raw = await self._get(f"/api/v1/namespaces/{quote(name)}", what="get namespaces")
         except NotFound:
             raise NotFound("Namespace", name) from None
-        return m.decode(raw, m.Namespace)
+        return _decode(raw, m.Namespace, "get namespaces")
 
     async def get_pvc(self, namespace: str, name: str) -> m.PersistentVolumeClaim:
         try:
@@ -234,14 +246,14 @@ class LiveSource:
             )
         except NotFound:
             raise NotFound("PersistentVolumeClaim", name, namespace) from None
-        return m.decode(raw, m.PersistentVolumeClaim)
+        return _decode(raw, m.PersistentVolumeClaim, "get persistentvolumeclaims")
 
     async def get_pv(self, name: str) -> m.PersistentVolume:
         try:
             raw = await self._get(f"/api/v1/persistentvolumes/{quote(name)}", what="get persistentvolumes")
         except NotFound:
             raise NotFound("PersistentVolume", name) from None
-        return m.decode(raw, m.PersistentVolume)
+        return _decode(raw, m.PersistentVolume, "get persistentvolumes")
 
     async def list_node_metrics(self):
         try:
@@ -281,7 +293,7 @@ class LiveSource:
             raise MetricsUnavailable(
                 details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
             ) from None
-        return m.decode(raw, m.NodeMetrics)
+        return _decode(raw, m.NodeMetrics, "get nodes.metrics.k8s.io")
 
     async def check_ready(self) -> None:
         # /version is readable by every authenticated identity (system:public-info-viewer)
