@@ -276,19 +276,18 @@ def finish_request(
     ctx: AppContext, request: Request, route: str, response: HTTPResponse, wall: float, stats: RequestStats
 ) -> None:
     seconds = time.perf_counter() - wall
-    ctx.metrics.observe_request(route, request.method, response.status, seconds)
+    status = response.status
+    ctx.metrics.observe_request(route, request.method, status, seconds)
     ctx.access_log.write(
         request.ctx.request_id,
         envelope.now_iso(),
-        {
-            "method": request.method,
-            "path": request.path,
-            "status": response.status,
-            "durationMs": round(seconds * 1000, 2),
-            "upstreamCalls": stats.upstream_calls,
-            "cacheHits": stats.cache_hits,
-            "coalesced": stats.coalesced,
-        },
+        request.method,
+        request.path,
+        status,
+        seconds * 1000,
+        stats.upstream_calls,
+        stats.cache_hits,
+        stats.coalesced,
     )
 
 

@@ -114,24 +114,46 @@ class AccessLog:
         self._buffer = bytearray()
         self._scheduled = False
 
-    def write(self, request_id: str, timestamp: str, fields: dict) -> None:
+    def write(
+        self,
+        request_id: str,
+        timestamp: str,
+        method: str,
+        path: str,
+        status: int,
+        duration_ms: float,
+        upstream_calls: int,
+        cache_hits: int,
+        coalesced: int,
+    ) -> None:
         if not self.enabled:
             return
         if self.json:
-            doc = {
-                "ts": timestamp,
-                "level": "info",
-                "msg": "request",
-                "logger": "k8s_agent.access",
-                "pid": self.pid,
-                "requestId": request_id,
-                **fields,
-            }
-            self._buffer += _ENC.encode(doc)
+            # formatted directly: every field but the path is a number or a token that needs no escaping
+            # (request ids are validated), and the path is JSON-encoded
+            self._buffer += (
+                b'{"ts":"%s","level":"info","msg":"request","logger":"k8s_agent.access","pid":%d,'
+                b'"requestId":"%s","method":"%s","path":%s,"status":%d,"durationMs":%.2f,'
+                b'"upstreamCalls":%d,"cacheHits":%d,"coalesced":%d}\n'
+                % (
+                    timestamp.encode(),
+                    self.pid,
+                    request_id.encode(),
+                    method.encode(),
+                    _ENC.encode(path),
+                    status,
+                    duration_ms,
+                    upstream_calls,
+                    cache_hits,
+                    coalesced,
+                )
+            )
         else:
-            extra = " ".join(f"{k}={v}" for k, v in fields.items())
-            self._buffer += f"{timestamp} INFO    [{self.pid}] [{request_id}] request {extra}".encode()
-        self._buffer += b"\n"
+            self._buffer += (
+                f"{timestamp} INFO    [{self.pid}] [{request_id}] request method={method} path={path} "
+                f"status={status} durationMs={duration_ms:.2f} upstreamCalls={upstream_calls} "
+                f"cacheHits={cache_hits} coalesced={coalesced}\n"
+            ).encode()
         if len(self._buffer) >= self.MAX_BUFFER:
             self.flush()
         elif not self._scheduled:

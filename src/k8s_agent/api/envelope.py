@@ -75,13 +75,13 @@ def now_iso() -> str:
     return f"{_second[1]}.{int((t - sec) * 1000):03d}Z"
 
 
-def _metadata(request_id: str) -> bytes:
-    # the request id matches _REQUEST_ID_RE (or is a UUID), so it needs no JSON escaping
-    return b'{"requestId":"%s","timestamp":"%s"}' % (request_id.encode(), now_iso().encode())
-
-
 def success(data: bytes, request_id: str, status: int = 200) -> HTTPResponse:
-    body = b'{"data":%s,"metadata":%s}' % (data, _metadata(request_id))
+    # the request id matches _REQUEST_ID_RE (or is a UUID), so it needs no JSON escaping
+    body = b'{"data":%s,"metadata":{"requestId":"%s","timestamp":"%s"}}' % (
+        data,
+        request_id.encode(),
+        now_iso().encode(),
+    )
     return HTTPResponse(body, status=status, content_type=JSON, headers={"X-Request-ID": request_id})
 
 
