@@ -8,6 +8,7 @@ what each one caches for a short TTL.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from k8s_agent.logs import AccessLog, request_id_var, sanic_log_config, setup_lo
 
 API_PREFIX = "/api/v1"
 READY_INTERVAL = 5.0
+GC_GEN0_THRESHOLD = 50_000
 DEMO_CLUSTER = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
@@ -197,6 +199,11 @@ def create_app(
 
     @app.after_server_start
     async def start_readiness(app: Sanic) -> None:
+        # everything alive now (imports, app, decoded snapshot) lives as long as the worker: move it out of
+        # the cyclic GC's reach, and collect the young generation less often (request garbage is acyclic
+        # and freed by reference counting; a collection every 700 allocations cost ~10% of a cached answer)
+        gc.freeze()
+        gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
         ctx.ready_task = asyncio.get_running_loop().create_task(_readiness_loop(ctx))
 
     @app.before_server_stop
