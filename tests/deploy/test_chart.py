@@ -432,7 +432,7 @@ def test_every_app_env_var_is_set(rendered: dict[str, list[dict]], scenario: str
 def test_default_resources_and_values(rendered: dict[str, list[dict]]) -> None:
     docs = rendered["default"]
     assert container(docs)["resources"] == {
-        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "requests": {"cpu": "100m", "memory": "320Mi"},
         "limits": {"memory": "512Mi"},
     }
     env = {k: v["value"] for k, v in env_of(docs).items() if "value" in v}
