@@ -1,6 +1,7 @@
-"""``create_app(settings)``: the Sanic application, its routes, middleware and per-worker lifecycle.
+"""``create_app(settings)``: the Sanic application, its routes, error handling and per-worker lifecycle.
 
-Each worker process opens its own cluster source (one API client) and its own two caches in
+The per-request bookkeeping (request id, accounting, the log line, metrics) lives in the API route handler
+rather than in middleware: it is the hot path of every cached answer. Each worker process opens its own cluster source (one API client) and its own two caches in
 ``before_server_start`` and closes them in ``after_server_stop``; nothing is shared between workers but
 what each one caches for a short TTL.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from loguru import logger
 from sanic import HTTPResponse, Request, Sanic
 from sanic.exceptions import MethodNotAllowed as SanicMethodNotAllowed
@@ -68,8 +70,6 @@ class AppContext:
 # ------------------------------------------------------------------------------------------- sources
 def resolve_source(settings: Settings) -> tuple[Settings, str]:
     """Turn CLUSTER_SOURCE=auto into live or snapshot; returns the settings and a sentence for the log."""
-    import msgspec
-
     from k8s_agent.cluster.live import in_cluster, kubeconfig_path
 
     if settings.cluster_source == "live":
@@ -202,8 +202,9 @@ def create_app(
         # everything alive now (imports, app, decoded snapshot) lives as long as the worker: move it out of
         # the cyclic GC's reach, and collect the young generation less often (request garbage is acyclic
         # and freed by reference counting; a collection every 700 allocations cost ~10% of a cached answer)
-        gc.freeze()
-        gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
+        if not Sanic.test_mode:  # not inside a test process that builds many apps
+            gc.freeze()
+            gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
         ctx.ready_task = asyncio.get_running_loop().create_task(_readiness_loop(ctx))
 
     @app.before_server_stop
