@@ -193,6 +193,109 @@ def _tail(path: Path, lines: int) -> str:
 # --------------------------------------------------------------------------- PKI
 
 
+def write_key(path: Path, key) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    path.chmod(0o600)
+
+
+class CertAuthority:
+    """A throwaway CA for the tests' TLS (the control plane's PKI, the test metrics server): EC P-256, valid
+    from five minutes ago for ``days``."""
+
+    def __init__(self, common_name: str, days: int = 1) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        self.not_before = _dt.datetime.now(_dt.UTC) - _dt.timedelta(minutes=5)
+        self.not_after = self.not_before + _dt.timedelta(days=days)
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(self.name)
+            .issuer_name(self.name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.not_before)
+            .not_valid_after(self.not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(_key_usage(ca=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+
+    @property
+    def pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def write_ca(self, cert_path: Path, key_path: Path) -> tuple[Path, Path]:
+        cert_path.write_bytes(self.pem)
+        write_key(key_path, self.key)
+        return cert_path, key_path
+
+    def issue(
+        self, stem: Path, common_name: str, eku, sans=None, org: str | None = None
+    ) -> tuple[Path, Path]:
+        """A leaf certificate for ``common_name`` (and ``org``), written to ``<stem>.crt`` / ``<stem>.key``."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+        if org:
+            attrs.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+        key = ec.generate_private_key(ec.SECP256R1())
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name(attrs))
+            .issuer_name(self.name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.not_before)
+            .not_valid_after(self.not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(ca=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
+            )
+        )
+        if sans:
+            b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        cert = b.sign(self.key, hashes.SHA256())
+        cert_path, key_path = stem.with_suffix(".crt"), stem.with_suffix(".key")
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_key(key_path, key)
+        return cert_path, key_path
+
+
+def _key_usage(*, ca: bool):
+    from cryptography import x509
+
+    return x509.KeyUsage(
+        digital_signature=True,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 @dataclass
 class Pki:
     dir: Path
@@ -209,96 +312,14 @@ class Pki:
 
     def generate(self) -> Pki:
         from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import ExtendedKeyUsageOID
 
         d = self.dir
         d.mkdir(parents=True, exist_ok=True)
-        now = _dt.datetime.now(_dt.UTC) - _dt.timedelta(minutes=5)
-        later = now + _dt.timedelta(days=2)
-
-        def write_key(path: Path, key) -> None:
-            path.write_bytes(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-            path.chmod(0o600)
-
-        def name(cn: str, org: str | None = None) -> x509.Name:
-            attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
-            if org:
-                attrs.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-            return x509.Name(attrs)
-
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = name("k8s-agent-test-ca")
-        ca = (
-            x509.CertificateBuilder()
-            .subject_name(ca_name)
-            .issuer_name(ca_name)
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(later)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256())
-        )
-        self.ca_cert, self.ca_key = d / "ca.crt", d / "ca.key"
-        self.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        write_key(self.ca_key, ca_key)
-
-        def leaf(subject: x509.Name, eku, sans: list[x509.GeneralName] | None):
-            key = ec.generate_private_key(ec.SECP256R1())
-            b = (
-                x509.CertificateBuilder()
-                .subject_name(subject)
-                .issuer_name(ca_name)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now)
-                .not_valid_after(later)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(
-                    x509.KeyUsage(
-                        digital_signature=True,
-                        key_encipherment=False,
-                        key_cert_sign=False,
-                        crl_sign=False,
-                        content_commitment=False,
-                        data_encipherment=False,
-                        key_agreement=False,
-                        encipher_only=False,
-                        decipher_only=False,
-                    ),
-                    critical=True,
-                )
-                .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
-                .add_extension(
-                    x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-                )
-            )
-            if sans:
-                b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            return b.sign(ca_key, hashes.SHA256()), key
+        ca = CertAuthority("k8s-agent-test-ca", days=2)
+        self.ca_cert, self.ca_key = ca.write_ca(d / "ca.crt", d / "ca.key")
 
         service_ip = next(ipaddress.ip_network(SERVICE_CIDR).hosts())  # 10.96.0.1, the `kubernetes` Service
         sans: list[x509.GeneralName] = [
@@ -315,24 +336,16 @@ class Pki:
                 )
             ),
         ]
-        cert, key = leaf(name("kube-apiserver"), ExtendedKeyUsageOID.SERVER_AUTH, sans)
-        self.serving_cert, self.serving_key = d / "apiserver.crt", d / "apiserver.key"
-        self.serving_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        write_key(self.serving_key, key)
-
-        cert, key = leaf(name("kube-admin", "system:masters"), ExtendedKeyUsageOID.CLIENT_AUTH, None)
-        self.admin_cert, self.admin_key = d / "admin.crt", d / "admin.key"
-        self.admin_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        write_key(self.admin_key, key)
-
-        # aggregation-layer client (requestheader); one CA is enough for a test cluster
-        cert, key = leaf(name("front-proxy-client"), ExtendedKeyUsageOID.CLIENT_AUTH, None)
-        self.front_proxy_cert, self.front_proxy_key = (
-            d / "front-proxy-client.crt",
-            d / "front-proxy-client.key",
+        self.serving_cert, self.serving_key = ca.issue(
+            d / "apiserver", "kube-apiserver", ExtendedKeyUsageOID.SERVER_AUTH, sans
         )
-        self.front_proxy_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        write_key(self.front_proxy_key, key)
+        self.admin_cert, self.admin_key = ca.issue(
+            d / "admin", "kube-admin", ExtendedKeyUsageOID.CLIENT_AUTH, org="system:masters"
+        )
+        # aggregation-layer client (requestheader); one CA is enough for a test cluster
+        self.front_proxy_cert, self.front_proxy_key = ca.issue(
+            d / "front-proxy-client", "front-proxy-client", ExtendedKeyUsageOID.CLIENT_AUTH
+        )
 
         sa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.sa_key, self.sa_pub = d / "sa.key", d / "sa.pub"

@@ -39,7 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from controlplane import ApiError, ControlPlane, wait_for
+from controlplane import ApiError, CertAuthority, ControlPlane, wait_for
 
 GROUP = "metrics.k8s.io"
 VERSION = "v1beta1"
@@ -125,75 +125,19 @@ class MetricsServer:
     # ------------------------------------------------------------------ PKI
     def _make_certs(self) -> tuple[Path, Path]:
         from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        from cryptography.x509.oid import ExtendedKeyUsageOID
 
         d = self.workdir
         d.mkdir(parents=True, exist_ok=True)
-        now = _dt.datetime.now(_dt.UTC) - _dt.timedelta(minutes=5)
-        later = now + _dt.timedelta(days=1)
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "e2e-metrics-server-ca")])
-        ca = (
-            x509.CertificateBuilder()
-            .subject_name(ca_name)
-            .issuer_name(ca_name)
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(later)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.server_name)]))
-            .issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(later)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.SubjectAlternativeName(
-                    [
-                        x509.DNSName(self.server_name),
-                        x509.DNSName(f"{self.server_name}.cluster.local"),
-                        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                    ]
-                ),
-                critical=False,
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
-        self.ca_pem = ca.public_bytes(serialization.Encoding.PEM)
-        cert_file, key_file = d / "serving.crt", d / "serving.key"
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        key_file.chmod(0o600)
+        ca = CertAuthority("e2e-metrics-server-ca")
+        self.ca_pem = ca.pem
         (d / "ca.crt").write_bytes(self.ca_pem)
-        return cert_file, key_file
+        sans = [
+            x509.DNSName(self.server_name),
+            x509.DNSName(f"{self.server_name}.cluster.local"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]
+        return ca.issue(d / "serving", self.server_name, ExtendedKeyUsageOID.SERVER_AUTH, sans)
 
     # ------------------------------------------------------------------ responses
     def node_metrics(self, name: str, sample: dict[str, str]) -> dict:
