@@ -28,17 +28,6 @@ PAGE_SIZE = 500
 USER_AGENT = "k8s-cluster-agent/0.1"
 SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
-# (kind shown to users, API path template pieces) for the reads the agent makes
-_KIND_BY_RESOURCE = {
-    "pods": "Pod",
-    "nodes": "Node",
-    "events": "Event",
-    "replicasets": "ReplicaSet",
-    "namespaces": "Namespace",
-    "persistentvolumeclaims": "PersistentVolumeClaim",
-    "persistentvolumes": "PersistentVolume",
-}
-
 
 def _decode(raw: bytes, t: type, what: str):
     """Decode an answer; one that is not the Kubernetes shape (a proxy's HTML page, a truncated body) is the
@@ -186,15 +175,18 @@ class LiveSource:
             if not token:
                 return items
 
+    async def _get_object(self, path: str, t: type, what: str, kind: str, name: str, namespace: str = ""):
+        """GET one object; a 404 names it (``Pod 'x' not found in namespace 'y'``)."""
+        try:
+            raw = await self._get(path, what=what)
+        except NotFound:
+            raise NotFound(kind, name, namespace) from None
+        return _decode(raw, t, what)
+
     # ------------------------------------------------------------------------------------- reads
     async def get_pod(self, namespace: str, name: str) -> m.Pod:
-        try:
-            raw = await self._get(
-                f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}", what="get pods"
-            )
-        except NotFound:
-            raise NotFound("Pod", name, namespace) from None
-        return _decode(raw, m.Pod, "get pods")
+        path = f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}"
+        return await self._get_object(path, m.Pod, "get pods", "Pod", name, namespace)
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
@@ -214,11 +206,7 @@ class LiveSource:
         )
 
     async def get_node(self, name: str) -> m.Node:
-        try:
-            raw = await self._get(f"/api/v1/nodes/{quote(name)}", what="get nodes")
-        except NotFound:
-            raise NotFound("Node", name) from None
-        return _decode(raw, m.Node, "get nodes")
+        return await self._get_object(f"/api/v1/nodes/{quote(name)}", m.Node, "get nodes", "Node", name)
 
     async def list_nodes(self):
         return await self._list("/api/v1/nodes", m.NodeList, what="list nodes")
@@ -232,28 +220,25 @@ class LiveSource:
         return await self._list(path, m.ReplicaSetList, what="list replicasets.apps")
 
     async def get_namespace(self, name: str) -> m.Namespace:
-        try:
-            raw = await self._get(f"/api/v1/namespaces/{quote(name)}", what="get namespaces")
-        except NotFound:
-            raise NotFound("Namespace", name) from None
-        return _decode(raw, m.Namespace, "get namespaces")
+        path = f"/api/v1/namespaces/{quote(name)}"
+        return await self._get_object(path, m.Namespace, "get namespaces", "Namespace", name)
 
     async def get_pvc(self, namespace: str, name: str) -> m.PersistentVolumeClaim:
-        try:
-            raw = await self._get(
-                f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}",
-                what="get persistentvolumeclaims",
-            )
-        except NotFound:
-            raise NotFound("PersistentVolumeClaim", name, namespace) from None
-        return _decode(raw, m.PersistentVolumeClaim, "get persistentvolumeclaims")
+        path = f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}"
+        return await self._get_object(
+            path,
+            m.PersistentVolumeClaim,
+            "get persistentvolumeclaims",
+            "PersistentVolumeClaim",
+            name,
+            namespace,
+        )
 
     async def get_pv(self, name: str) -> m.PersistentVolume:
-        try:
-            raw = await self._get(f"/api/v1/persistentvolumes/{quote(name)}", what="get persistentvolumes")
-        except NotFound:
-            raise NotFound("PersistentVolume", name) from None
-        return _decode(raw, m.PersistentVolume, "get persistentvolumes")
+        path = f"/api/v1/persistentvolumes/{quote(name)}"
+        return await self._get_object(
+            path, m.PersistentVolume, "get persistentvolumes", "PersistentVolume", name
+        )
 
     async def list_node_metrics(self):
         try:
