@@ -102,10 +102,10 @@ async def default_source_factory(settings: Settings) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- errors
-def error_response(request: Request, exception: Exception) -> HTTPResponse:
+def error_response(
+    request: Request, exception: Exception, rid: str, timestamp: str | None = None
+) -> HTTPResponse:
     """Every error, ours or Sanic's, leaves in the error envelope; 5xx details never carry a stack trace."""
-    rctx = getattr(request, "ctx", None)
-    rid = getattr(rctx, "request_id", None) or envelope.request_id_from(request.headers.get("x-request-id"))
     headers: dict[str, str] = {}
     if isinstance(exception, errors.AgentError):
         exc = exception
@@ -129,7 +129,7 @@ def error_response(request: Request, exception: Exception) -> HTTPResponse:
         exc = errors.InternalError(
             details="an unexpected error occurred; see the agent's log for this request id"
         )
-    return envelope.error(exc, rid, headers)
+    return envelope.error(exc, rid, headers, timestamp)
 
 
 class EnvelopeErrorHandler(ErrorHandler):
@@ -137,13 +137,15 @@ class EnvelopeErrorHandler(ErrorHandler):
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         wall = time.perf_counter()
-        if not hasattr(request.ctx, "request_id"):
-            request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
-        response = error_response(request, exception)
+        rid = getattr(request.ctx, "request_id", None)
+        if rid is None:
+            rid = request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
+        timestamp = envelope.now_iso()
+        response = error_response(request, exception, rid, timestamp)
         agent = getattr(request.app.ctx, "agent", None)
         if agent is not None:
             stats = getattr(request.ctx, "stats", None) or RequestStats()
-            finish_request(agent, request, "unmatched", response, wall, stats)
+            finish_request(agent, request, "unmatched", response, wall, stats, rid, timestamp)
         return response
 
 
@@ -224,21 +226,21 @@ def create_app(
     # -------------------------------------------------------------------------- health
     @app.get("/healthz", name="healthz")
     async def healthz(request: Request) -> HTTPResponse:
-        return HTTPResponse(b'{"status":"ok"}', content_type=envelope.JSON)
+        return envelope.Response(b'{"status":"ok"}', content_type=envelope.JSON)
 
     @app.get("/readyz", name="readyz")
     async def readyz(request: Request) -> HTTPResponse:
         if ctx.ready and not ctx.shutting_down:
-            return HTTPResponse(b'{"status":"ready"}', content_type=envelope.JSON)
+            return envelope.Response(b'{"status":"ready"}', content_type=envelope.JSON)
         body = envelope.encode({"status": "not ready", "reason": ctx.ready_reason})
-        return HTTPResponse(body, status=503, content_type=envelope.JSON)
+        return envelope.Response(body, status=503, content_type=envelope.JSON)
 
     @app.get("/metrics", name="metrics")
     async def metrics(request: Request) -> HTTPResponse:
         body, content_type = ctx.metrics.render()
         if not body:
             body = b"# metrics are off: set PROMETHEUS_MULTIPROC_DIR to a writable directory\n"
-        return HTTPResponse(body, content_type=content_type)
+        return envelope.Response(body, content_type=content_type)
 
     # -------------------------------------------------------------------------- API
     for route in routes.ROUTES:
@@ -250,30 +252,41 @@ def create_app(
 
 def _add_api_route(app: Sanic, route: routes.Route) -> None:
     """One API route. The request's bookkeeping (id, stats, deadline start, the log line, metrics) is done
-    here rather than in middleware: it is the hot path of every cached answer."""
+    here rather than in middleware: it is the hot path of every cached answer.
+
+    A poller's repeat is answered before validation: the response cache is looked up with the raw path
+    parameters, and only validated parameters ever make an entry, so a hit proves them valid (validators
+    return valid values unchanged). Everything else is validated first (400 before any upstream call)."""
     ctx: AppContext = app.ctx.agent
+    name = route.name
+    raw_key_hits = not route.query  # a query's parsed values are part of the key: validate those first
 
     async def handler(request: Request, **path: str) -> HTTPResponse:
         wall = time.perf_counter()
-        started = asyncio.get_running_loop().time()
-        rid = request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
+        rid = envelope.request_id_from(request.headers.get("x-request-id"))
         stats = _CACHE_HIT
         try:
-            params, query, key = routes.request_key(route, path, request)
-            data = ctx.responses.peek(key) if ctx.authorizer is None else None
-            if data is None:  # not a poller's repeat: account, compute or wait, within the deadline
+            data = None
+            if raw_key_hits and ctx.authorizer is None:
+                data = ctx.responses.peek((name, *path.values()))
+            if data is None:  # not a poller's repeat: validate, account, compute or wait, within the deadline
+                started = asyncio.get_running_loop().time()
+                request.ctx.request_id = rid
+                params, query, key = routes.request_key(route, path, request)
                 stats = request.ctx.stats = RequestStats()
                 request_stats.set(stats)
                 request_id_var.set(rid)
                 data = await routes.answer(request, route, params, query, key, started)
-            response = envelope.success(data, rid)
+            timestamp = envelope.now_iso()
+            response = envelope.success(data, rid, timestamp)
         except Exception as exc:  # noqa: BLE001 - AgentError or a bug: the error envelope either way
-            response = error_response(request, exc)
-        finish_request(ctx, request, route.name, response, wall, stats)
+            timestamp = envelope.now_iso()
+            response = error_response(request, exc, rid, timestamp)
+        finish_request(ctx, request, name, response, wall, stats, rid, timestamp)
         return response
 
-    handler.__name__ = route.name
-    app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=route.name)
+    handler.__name__ = name
+    app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=name)
 
 
 #: the accounting of an answer served straight from the response cache
@@ -281,15 +294,23 @@ _CACHE_HIT = RequestStats(cache_hits=1)
 
 
 def finish_request(
-    ctx: AppContext, request: Request, route: str, response: HTTPResponse, wall: float, stats: RequestStats
+    ctx: AppContext,
+    request: Request,
+    route: str,
+    response: HTTPResponse,
+    wall: float,
+    stats: RequestStats,
+    request_id: str,
+    timestamp: str,
 ) -> None:
     seconds = time.perf_counter() - wall
     status = response.status
-    ctx.metrics.observe_request(route, request.method, status, seconds)
+    method = request.method
+    ctx.metrics.observe_request(route, method, status, seconds)
     ctx.access_log.write(
-        request.ctx.request_id,
-        envelope.now_iso(),
-        request.method,
+        request_id,
+        timestamp,
+        method,
         request.path,
         status,
         seconds * 1000,

@@ -177,6 +177,22 @@ def test_request_id_is_taken_from_a_valid_header_and_replaced_when_invalid(clien
     assert uuid.UUID(rid).version == 4
 
 
+def test_cached_answers_get_their_own_request_id_and_never_skip_validation(client):
+    url = "/api/v1/pods/argocd/my-pod/describe"
+    _, first = client.get(url, headers={"X-Request-ID": "poller-1"})
+    _, second = client.get(url, headers={"X-Request-ID": "poller-2"})
+    _, third = client.get(url)
+    assert first.json["data"] == second.json["data"] == third.json["data"]
+    assert [r.json["metadata"]["requestId"] for r in (first, second)] == ["poller-1", "poller-2"]
+    assert second.headers["x-request-id"] == "poller-2"
+    assert uuid.UUID(third.headers["x-request-id"]).version == 4
+    assert third.json["metadata"]["requestId"] == third.headers["x-request-id"]
+    # the same pod under names that are not valid Kubernetes names: 400, never the cached answer
+    for bad in ("/api/v1/pods/argocd/My-Pod/describe", "/api/v1/pods/Argocd/my-pod/describe"):
+        _, resp = client.get(bad)
+        _err(resp, 400, "BAD_REQUEST")
+
+
 def test_health_endpoints_have_no_envelope(client):
     _, resp = client.get("/healthz")
     assert resp.json == {"status": "ok"}
