@@ -52,7 +52,8 @@ def test_generated_request_ids_are_distinct_uuid4():
     ("header", "kept"),
     [
         ("dash-42.a", True),
-        ("a:b_c", True), ("a b", False),
+        ("a:b_c", True),
+        ("a b", False),
         ("x" * 128, True),
         ("x" * 129, False),
         ("-lead", False),
