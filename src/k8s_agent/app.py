@@ -45,6 +45,7 @@ class NoMetrics:
     def observe_cache(self, cache: str, outcome: str) -> None: ...
     def observe_upstream(self, what: str, outcome: str) -> None: ...
     def observe_timeout(self, route: str) -> None: ...
+    def publish(self) -> None: ...
     def render(self) -> tuple[bytes, str]:
         return b"", "text/plain"
 
@@ -61,6 +62,7 @@ class AppContext:
     ready_reason: str = "starting"
     shutting_down: bool = False
     ready_task: asyncio.Task | None = None
+    publish_task: asyncio.Task | None = None
     access_log: AccessLog = field(default_factory=AccessLog)
 
     def observe_timeout(self, route: str) -> None:
@@ -207,19 +209,24 @@ def create_app(
         if not Sanic.test_mode:  # not inside a test process that builds many apps
             gc.freeze()
             gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
-        ctx.ready_task = asyncio.get_running_loop().create_task(_readiness_loop(ctx))
+        loop = asyncio.get_running_loop()
+        ctx.ready_task = loop.create_task(_readiness_loop(ctx))
+        if not isinstance(ctx.metrics, NoMetrics):
+            ctx.publish_task = loop.create_task(_publish_loop(ctx.metrics))
 
     @app.before_server_stop
     async def begin_shutdown(app: Sanic) -> None:
         ctx.shutting_down = True
         ctx.ready = False
         ctx.ready_reason = "shutting down"
-        if ctx.ready_task is not None:
-            ctx.ready_task.cancel()
+        for task in (ctx.ready_task, ctx.publish_task):
+            if task is not None:
+                task.cancel()
 
     @app.after_server_stop
     async def close_source(app: Sanic) -> None:
         ctx.access_log.flush()
+        ctx.metrics.publish()
         if ctx.source is not None:
             await ctx.source.close()
 
@@ -318,6 +325,16 @@ def finish_request(
         stats.cache_hits,
         stats.coalesced,
     )
+
+
+async def _publish_loop(metrics: Any) -> None:
+    """Publish this worker's counted metrics to the shared multiprocess files every second."""
+    while True:
+        await asyncio.sleep(metrics.PUBLISH_EVERY)
+        try:
+            metrics.publish()
+        except Exception as exc:  # noqa: BLE001 - metrics must never take the worker down
+            logger.warning("publishing metrics failed: {!r}", exc)
 
 
 async def _readiness_loop(ctx: AppContext) -> None:

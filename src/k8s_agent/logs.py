@@ -99,19 +99,38 @@ def setup_logging(level: str = "info", fmt: str = "json") -> None:
     logging.basicConfig(handlers=[InterceptHandler()], level=logging.WARNING, force=True)
 
 
+class _AccessRecord(msgspec.Struct, rename="camel"):
+    """One request line; encoded in batches (``Encoder.encode_lines``), which is far cheaper per line than
+    formatting it in Python."""
+
+    ts: str
+    level: str
+    msg: str
+    logger: str
+    pid: int
+    request_id: str
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    upstream_calls: int
+    cache_hits: int
+    coalesced: int
+
+
 class AccessLog:
     """The one line per request, written without loguru's record machinery (it is the only line on the hot
-    path of a cached answer): the same fields and format as the other lines, buffered and flushed within
-    ``FLUSH_AFTER`` seconds (and at shutdown), so a busy worker makes one write per batch, not per request."""
+    path of a cached answer): the same fields and format as the other lines. Records are kept and written
+    within ``FLUSH_AFTER`` seconds (and at shutdown), so a busy worker encodes and writes a batch at a time."""
 
     FLUSH_AFTER = 0.05
-    MAX_BUFFER = 64 * 1024
+    MAX_RECORDS = 256
 
     def __init__(self, level: str = "info", fmt: str = "json") -> None:
         self.enabled = _LEVELS.get(level, "INFO") in ("DEBUG", "INFO")
         self.json = fmt == "json"
         self.pid = os.getpid()
-        self._buffer = bytearray()
+        self._records: list = []
         self._scheduled = False
 
     def write(
@@ -128,33 +147,25 @@ class AccessLog:
     ) -> None:
         if not self.enabled:
             return
-        if self.json:
-            # formatted directly: every field but the path is a number or a token that needs no escaping
-            # (request ids are validated), and the path is JSON-encoded
-            self._buffer += (
-                b'{"ts":"%s","level":"info","msg":"request","logger":"k8s_agent.access","pid":%d,'
-                b'"requestId":"%s","method":"%s","path":%s,"status":%d,"durationMs":%.2f,'
-                b'"upstreamCalls":%d,"cacheHits":%d,"coalesced":%d}\n'
-                % (
-                    timestamp.encode(),
-                    self.pid,
-                    request_id.encode(),
-                    method.encode(),
-                    _ENC.encode(path),
-                    status,
-                    duration_ms,
-                    upstream_calls,
-                    cache_hits,
-                    coalesced,
-                )
+        records = self._records
+        records.append(
+            _AccessRecord(
+                timestamp,
+                "info",
+                "request",
+                "k8s_agent.access",
+                self.pid,
+                request_id,
+                method,
+                path,
+                status,
+                int(duration_ms * 100 + 0.5) / 100,  # two decimals; round() costs 4x as much
+                upstream_calls,
+                cache_hits,
+                coalesced,
             )
-        else:
-            self._buffer += (
-                f"{timestamp} INFO    [{self.pid}] [{request_id}] request method={method} path={path} "
-                f"status={status} durationMs={duration_ms:.2f} upstreamCalls={upstream_calls} "
-                f"cacheHits={cache_hits} coalesced={coalesced}\n"
-            ).encode()
-        if len(self._buffer) >= self.MAX_BUFFER:
+        )
+        if len(records) >= self.MAX_RECORDS:
             self.flush()
         elif not self._scheduled:
             try:
@@ -163,10 +174,22 @@ class AccessLog:
             except RuntimeError:  # no loop (tests calling it directly): write now
                 self.flush()
 
+    def render(self) -> bytes:
+        """The pending lines, as they will be written."""
+        if self.json:
+            return _ENC.encode_lines(self._records)
+        return "".join(
+            f"{r.ts} INFO    [{r.pid}] [{r.request_id}] request method={r.method} path={r.path} "
+            f"status={r.status} durationMs={r.duration_ms:.2f} upstreamCalls={r.upstream_calls} "
+            f"cacheHits={r.cache_hits} coalesced={r.coalesced}\n"
+            for r in self._records
+        ).encode()
+
     def flush(self) -> None:
         self._scheduled = False
-        if self._buffer:
-            data, self._buffer = bytes(self._buffer), bytearray()
+        if self._records:
+            data = self.render()
+            self._records = []
             sys.stdout.flush()  # keep the order with lines already written through loguru
             out = getattr(sys.stdout, "buffer", None)
             if out is not None:

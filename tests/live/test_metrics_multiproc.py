@@ -1,11 +1,12 @@
 """/metrics of the real 2-worker agent (prometheus_client multiprocess mode): the counts of every worker add
-up; requests by route and status, latency histogram, upstream reads by resource and outcome, cache
+up (each worker publishes its own every second); requests by route and status, latency histogram, upstream reads by resource and outcome, cache
 outcomes, deadline timeouts."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import httpx
 import pytest
@@ -63,8 +64,14 @@ def test_counts_of_all_workers_add_up(setup):
         fake.reset_controls()
     assert slow.status_code == 504
 
-    text = httpx.get(agent.url + "/metrics").text
-    requests = _samples(text, "k8s_agent_http_requests_total")
+    # each worker publishes its counts every second (the scraped one at once): wait for the other's
+    end = time.monotonic() + 10
+    while True:
+        text = httpx.get(agent.url + "/metrics").text
+        requests = _samples(text, "k8s_agent_http_requests_total")
+        if sum(requests.values()) >= 39 or time.monotonic() > end:
+            break
+        time.sleep(0.2)
     assert requests['k8s_agent_http_requests_total{method="GET",route="pod_describe",status="200"}'] == 33
     assert requests['k8s_agent_http_requests_total{method="GET",route="pod_resources",status="404"}'] == 5
     assert requests['k8s_agent_http_requests_total{method="GET",route="pod_describe",status="504"}'] == 1

@@ -9,7 +9,7 @@ def _line(fmt: str, path: str) -> str:
     log = AccessLog("info", fmt)
     log._scheduled = True  # keep it in the buffer
     log.write("dash-1", "2026-11-27T00:00:00.000Z", "GET", path, 404, 1.2345, 2, 1, 3)
-    return bytes(log._buffer).decode()
+    return log.render().decode()
 
 
 def test_json_line_parses_with_every_field():
@@ -34,4 +34,4 @@ def test_text_line_and_levels():
     )
     quiet = AccessLog("warn", "json")
     quiet.write("x", "t", "GET", "/", 200, 0.1, 0, 0, 0)
-    assert quiet._buffer == bytearray()
+    assert quiet.render() == b""

@@ -89,3 +89,17 @@ def test_error_envelope():
     assert "web-1" in body["error"]["message"] + body["error"]["details"]
     assert body["metadata"]["requestId"] == "dash-2"
     assert resp.headers["allow"] == "GET"
+
+
+def test_now_iso_follows_the_clock(monkeypatch):
+    import time
+
+    for t, want in [
+        (1795737600.0, "2026-11-27T00:00:00.000Z"),
+        (1795737600.0004, "2026-11-27T00:00:00.000Z"),
+        (1795737600.9996, "2026-11-27T00:00:00.999Z"),
+        (1795737601.25, "2026-11-27T00:00:01.250Z"),
+        (1795737599.5, "2026-11-26T23:59:59.500Z"),
+    ]:
+        monkeypatch.setattr(time, "time", lambda t=t: t)
+        assert envelope.now_iso() == want
