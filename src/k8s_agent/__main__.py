@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     logger.info(
-        "starting k8s-cluster-agent on {}:{} with {} worker(s), deadline {:g} ms",
+        "starting k8s-cluster-agent on {}:{} with {}, deadline {:g} ms",
         settings.host,
         settings.port,
-        settings.workers,
+        "a single process" if single else f"{settings.workers} worker(s)",
         settings.request_deadline * 1000,
     )
     if single:

@@ -151,3 +151,29 @@ def test_ttl_zero_disables_caching_but_still_coalesces(ttl):
         return up
 
     assert run(main()).calls == 2
+
+
+def test_peek_serves_fresh_values_only_and_holds_no_more_than_the_size_bound():
+    async def main():
+        clock = Clock()
+        cache = SingleFlightCache("t", maxsize=3, ttl=2, timer=clock)
+
+        async def value_of(key):
+            return await cache.get(key, lambda: asyncio.sleep(0, result=f"v-{key}"))
+
+        assert cache.peek("a") is None
+        assert await value_of("a") == "v-a"
+        assert cache.peek("a") == "v-a"
+        clock.t = 1.999
+        assert cache.peek("a") == "v-a"
+        clock.t = 2.0  # expired exactly at the TTL, like the TTLCache behind it
+        assert cache.peek("a") is None
+        for key in "bcde":  # four keys into three places: the oldest is evicted
+            await value_of(key)
+        held = [k for k in "abcde" if cache.peek(k) is not None]
+        assert held == ["c", "d", "e"]
+        assert len(cache._fresh) == len(cache._values) == 3
+        cache.clear()
+        assert cache.peek("e") is None
+
+    run(main())
