@@ -6,7 +6,9 @@
 Phases (it prints figures and asserts nothing about time):
   (a) requests/s of a cached ``/api/v1/pods/<ns>/<pod>/describe`` vs a bare Sanic route returning the same
       bytes, both served with the same process setup (single process, then 2 workers), load from ``wrk``
-      (Debian package) or, without it, an aiohttp keep-alive load generator in a separate process;
+      (Debian package) or, without it, an aiohttp keep-alive load generator in a separate process; then,
+      with valgrind (Debian package), the instructions each executes per request: a figure this shared,
+      noisy host cannot blur;
   (b) cold ``/describe`` latency (every request a different pod: response and read caches empty) against
       the fake upstream's injected round trip, and the overhead over one round trip;
   (c) upstream reads under 100 concurrent pollers of one pod for the phase duration with 2 workers;
@@ -493,7 +495,7 @@ def phase_instructions(kubeconfig: Path, tmp: Path, path: str, rows: list) -> No
     floor = counts["bare, agent's Response class"]
     print(
         f"  ratio agent/bare by instructions: {ratio:.2f} (target >= 0.8); the agent's own work per cached answer"
-        f" (request id, cache lookup, envelope, header, log line, metrics) is {(counts['agent'] - floor) / 1000:.1f} k"
+        f" (request id, cache lookup, envelope, header, log line) is {(counts['agent'] - floor) / 1000:.1f} k"
         f" instructions over the same route with its Response class, whose header encoding saves"
         f" {(counts['bare'] - floor) / 1000:.1f} k"
     )

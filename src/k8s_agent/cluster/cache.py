@@ -11,7 +11,8 @@
 It is built on cachetools' TTLCache for expiry and size bounds; the in-flight table is a plain dict (one
 event loop per process, no threads, so no locks). Fresh values are also indexed in a plain dict with their
 expiry time, kept to the keys the TTLCache holds, so that a hit (the hot path of every poller) is one dict
-lookup and one clock read rather than four Python calls inside TTLCache.
+lookup and one clock read rather than four Python calls inside TTLCache. (Such hits do not refresh the
+TTLCache's least-recently-used order; with a TTL of seconds a hot key is stored again every TTL anyway.)
 """
 
 from __future__ import annotations
