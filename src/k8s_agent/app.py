@@ -188,11 +188,12 @@ def create_app(
         inner = await factory(ctx.settings)
         if hasattr(inner, "observer"):
             inner.observer = ctx.metrics.observe_upstream
+        observe_cache = None if isinstance(ctx.metrics, NoMetrics) else ctx.metrics.observe_cache
         ctx.reads = SingleFlightCache(
-            "reads", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=ctx.metrics.observe_cache
+            "reads", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=observe_cache
         )
         ctx.responses = SingleFlightCache(
-            "responses", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=ctx.metrics.observe_cache
+            "responses", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=observe_cache
         )
         ctx.source = CachedSource(inner, ctx.reads)
         if s.auth_mode == "token":
@@ -313,7 +314,8 @@ def finish_request(
     seconds = time.perf_counter() - wall
     status = response.status
     method = request.method
-    ctx.metrics.observe_request(route, method, status, seconds)
+    if ctx.metrics.__class__ is not NoMetrics:
+        ctx.metrics.observe_request(route, method, status, seconds)
     ctx.access_log.write(
         request_id,
         timestamp,

@@ -103,3 +103,23 @@ def test_now_iso_follows_the_clock(monkeypatch):
     ]:
         monkeypatch.setattr(time, "time", lambda t=t: t)
         assert envelope.now_iso() == want
+
+
+def test_ids_made_ahead_are_not_inherited_by_a_forked_worker():
+    import os
+
+    first = envelope.new_request_id()  # fills the batch in this process
+    assert envelope._ids and first not in envelope._ids
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a worker right after its fork
+        try:
+            os.write(write, f"{len(envelope._ids)} {envelope.new_request_id()}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    left, child_id = os.read(read, 200).decode().split()
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert left == "0"
+    assert child_id not in envelope._ids and child_id != first

@@ -7,6 +7,7 @@ hit costs no analysis and no encoding of the data.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -77,11 +78,24 @@ _VERSION_MASK = ~((0xF << 76) | (0x3 << 62))
 _VERSION_BITS = (0x4 << 76) | (0x2 << 62)
 
 
+_ids: list[str] = []  # request ids made ahead, in batches (see new_request_id)
+_ID_BATCH = 256
+os.register_at_fork(after_in_child=_ids.clear)  # a worker never reuses ids made before its fork
+
+
+def _more_ids() -> None:
+    bits, mask, version = random.getrandbits, _VERSION_MASK, _VERSION_BITS
+    for h in ["%032x" % ((bits(128) & mask) | version) for _ in range(_ID_BATCH)]:
+        _ids.append("-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:])))
+
+
 def new_request_id() -> str:
     """A random UUID4 string, like ``str(uuid.uuid4())`` at a fraction of its cost on the hot path (a request
-    id needs uniqueness, not a cryptographic source)."""
-    h = "%032x" % ((random.getrandbits(128) & _VERSION_MASK) | _VERSION_BITS)
-    return "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:]))
+    id needs uniqueness, not a cryptographic source). Ids are made 256 at a time: a tight loop keeps its
+    code in the CPU's caches, which costs a request less than making one id among other work."""
+    if not _ids:
+        _more_ids()
+    return _ids.pop()
 
 
 def request_id_from(header: str | None) -> str:
@@ -89,7 +103,7 @@ def request_id_from(header: str | None) -> str:
     else a new UUID4."""
     if header and _REQUEST_ID_RE.fullmatch(header):
         return header
-    return new_request_id()
+    return _ids.pop() if _ids else new_request_id()
 
 
 _second = [0, ""]  # the last second seen, and its "YYYY-MM-DDTHH:MM:SS"
@@ -110,10 +124,16 @@ def now_iso() -> str:
 
 def success(data: bytes, request_id: str, timestamp: str | None = None, status: int = 200) -> Response:
     # the request id matches _REQUEST_ID_RE (or is a UUID) and the timestamp is ours: no JSON escaping
-    body = b'{"data":%s,"metadata":{"requestId":"%s","timestamp":"%s"}}' % (
-        data,
-        request_id.encode(),
-        (timestamp or now_iso()).encode(),
+    body = b"".join(
+        (
+            b'{"data":',
+            data,
+            b',"metadata":{"requestId":"',
+            request_id.encode(),
+            b'","timestamp":"',
+            (timestamp or now_iso()).encode(),
+            b'"}}',
+        )
     )
     return Response(body, status=status, content_type=JSON, headers={"X-Request-ID": request_id})
 
