@@ -272,11 +272,13 @@ def _add_api_route(app: Sanic, route: routes.Route) -> None:
     async def handler(request: Request, **path: str) -> HTTPResponse:
         wall = time.perf_counter()
         rid = envelope.request_id_from(request.headers.get("x-request-id"))
-        stats = _CACHE_HIT
+        stats = _NO_WORK
         try:
             data = None
             if raw_key_hits and ctx.authorizer is None:
                 data = ctx.responses.peek((name, *path.values()))
+                if data is not None:
+                    stats = _CACHE_HIT
             if data is None:  # not a poller's repeat: validate, account, compute or wait, within the deadline
                 started = asyncio.get_running_loop().time()
                 request.ctx.request_id = rid
@@ -297,8 +299,10 @@ def _add_api_route(app: Sanic, route: routes.Route) -> None:
     app.add_route(handler, API_PREFIX + route.path, methods=["GET"], name=name)
 
 
-#: the accounting of an answer served straight from the response cache
+#: the accounting of an answer served straight from the response cache, and of a request refused before any
+#: lookup (bad parameters)
 _CACHE_HIT = RequestStats(cache_hits=1)
+_NO_WORK = RequestStats()
 
 
 def finish_request(

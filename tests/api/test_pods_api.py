@@ -193,6 +193,27 @@ def test_cached_answers_get_their_own_request_id_and_never_skip_validation(clien
         _err(resp, 400, "BAD_REQUEST")
 
 
+def test_request_log_accounts_hits_misses_and_refusals(client, monkeypatch):
+    lines = []
+    log = client.app.ctx.agent.access_log
+    monkeypatch.setattr(
+        log,
+        "write",
+        lambda rid, ts, method, path, status, ms, up, hits, co: lines.append((path, status, hits)),
+    )
+    client.app.ctx.agent.responses.clear()
+    client.app.ctx.agent.reads.clear()
+    for url in (
+        "/api/v1/pods/argocd/my-pod/resources",  # computed
+        "/api/v1/pods/argocd/my-pod/resources",  # the response cache's
+        "/api/v1/pods/Argocd/my-pod/resources",  # refused before any lookup
+    ):
+        client.get(url)
+    (_, s1, computed), (_, s2, hit), (_, s3, refused) = lines
+    assert (s1, s2, s3) == (200, 200, 400)
+    assert (computed, hit, refused) == (0, 1, 0)
+
+
 def test_health_endpoints_have_no_envelope(client):
     _, resp = client.get("/healthz")
     assert resp.json == {"status": "ok"}
