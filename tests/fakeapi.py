@@ -418,6 +418,18 @@ class FakeKubeAPI:
         self.reset_controls()
         self.reset_log()
 
+    def settle(self, quiet: float = 0.1, timeout: float = 2.0) -> None:
+        """Wait until no request has arrived for ``quiet`` seconds: a read an earlier test's request started
+        and then cancelled (its sibling failed) may reach this server after that test's answer."""
+        end = time.monotonic() + timeout
+        seen = len(self.requests)
+        while time.monotonic() < end:
+            time.sleep(quiet)
+            now = len(self.requests)
+            if now == seen:
+                return
+            seen = now
+
     # ------------------------------------------------------------------------------ request log
     @property
     def requests(self) -> list[RequestRecord]:

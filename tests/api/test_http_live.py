@@ -67,6 +67,7 @@ def client(fake, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean(fake):
+    fake.settle()
     fake.reset()
     yield
     fake.reset()
