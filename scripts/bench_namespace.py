@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from k8s_agent.analysis.events import analyze_failure_events
-from k8s_agent.analysis.namespace import analyze_namespace
-from k8s_agent.cluster.models import EventList, PodList, ReplicaSetList, decode
+from k8s_agent.analysis.failure_events import analyze_failure_events
+from k8s_agent.analysis.namespace_errors import analyze_namespace
+from k8s_agent.kube.models import EventList, PodList, ReplicaSetList, decode
 
 NS = "bench"
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from k8s_agent.analysis.cluster import analyze_cluster
-from k8s_agent.analysis.nodes import cluster_utilization, node_utilization
-from k8s_agent.cluster.models import EventList, NodeList, NodeMetricsList, PodList, ReplicaSetList, decode
+from k8s_agent.analysis.node_utilization import cluster_utilization, node_utilization
+from k8s_agent.analysis.pod_issues import analyze_cluster
+from k8s_agent.kube.models import EventList, NodeList, NodeMetricsList, PodList, ReplicaSetList, decode
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 NAMESPACES = 50

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from k8s_agent.analysis.scheduling import analyze_scheduling, explain_scheduling
-from k8s_agent.cluster.models import (
+from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
+from k8s_agent.kube.models import (
     Event,
     NodeList,
     PersistentVolume,

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if settings.cluster_source == "snapshot":
-        from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
+        from k8s_agent.kube.snapshot import SnapshotError, SnapshotSource
 
         try:
             SnapshotSource(settings.snapshot_path)  # fail here, once, with a clear line

@@ -26,8 +26,8 @@ from sanic.handlers import ErrorHandler
 
 from k8s_agent import errors
 from k8s_agent.api import docs, envelope, features, routes  # noqa: F401 - features registers its routes
-from k8s_agent.cluster.cache import CachedSource, RequestStats, SingleFlightCache, request_stats
 from k8s_agent.config import Settings
+from k8s_agent.kube.cache import CachedSource, RequestStats, SingleFlightCache, request_stats
 from k8s_agent.logs import AccessLog, request_id_var, sanic_log_config, setup_logging
 
 API_PREFIX = "/api/v1"
@@ -72,7 +72,7 @@ class AppContext:
 # ------------------------------------------------------------------------------------------- sources
 def resolve_source(settings: Settings) -> tuple[Settings, str]:
     """Turn CLUSTER_SOURCE=auto into live or snapshot; returns the settings and a sentence for the log."""
-    from k8s_agent.cluster.live import in_cluster, kubeconfig_path
+    from k8s_agent.kube.live import in_cluster, kubeconfig_path
 
     if settings.cluster_source == "live":
         return settings, "cluster source: live Kubernetes API"
@@ -93,12 +93,12 @@ def resolve_source(settings: Settings) -> tuple[Settings, str]:
 
 async def default_source_factory(settings: Settings) -> Any:
     if settings.cluster_source == "live":
-        from k8s_agent.cluster.live import LiveSource
+        from k8s_agent.kube.live import LiveSource
 
         return await LiveSource.connect(
             kubeconfig=settings.kubeconfig, context=settings.kube_context, timeout=settings.k8s_timeout
         )
-    from k8s_agent.cluster.snapshot import SnapshotSource
+    from k8s_agent.kube.snapshot import SnapshotSource
 
     return SnapshotSource(settings.snapshot_path or DEMO_CLUSTER)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
-from k8s_agent.cluster.cache import SingleFlightCache
 from k8s_agent.errors import Forbidden, ServiceUnavailable, Unauthorized
+from k8s_agent.kube.cache import SingleFlightCache
 
 
 class UserInfo(msgspec.Struct, rename="camel", omit_defaults=True):

@@ -206,7 +206,7 @@ def test_a_caller_arriving_while_a_timed_out_fetch_unwinds_gets_a_fresh_fetch():
     """Regression (SingleFlightCache): when the last waiter's deadline cancels a fetch, a request for the
     same key arriving before the cancelled fetch has finished unwinding used to join it and fail with
     CancelledError although its own budget was intact. It now starts a fresh fetch."""
-    from k8s_agent.cluster.cache import SingleFlightCache
+    from k8s_agent.kube.cache import SingleFlightCache
 
     async def main():
         cache = SingleFlightCache("t", maxsize=8, ttl=5)

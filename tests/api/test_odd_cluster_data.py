@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from _support import client_for
 
-from k8s_agent.cluster.snapshot import SnapshotSource
+from k8s_agent.kube.snapshot import SnapshotSource
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
 POD_ROUTES = ("describe", "resources", "scheduling", "scheduling/explain", "failure-events", "health-score")

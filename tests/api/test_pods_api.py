@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from _support import FailingSource, SlowSource, client_for
 
-from k8s_agent.cluster.snapshot import SnapshotSource
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
+from k8s_agent.kube.snapshot import SnapshotSource
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "fixtures" / "corpus" / "pods"

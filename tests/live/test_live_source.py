@@ -18,14 +18,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fakeapi import DEFAULT_TOKEN, DEFAULT_USER, FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
-from k8s_agent.cluster.live import PAGE_SIZE, USER_AGENT, LiveSource  # noqa: E402
-from k8s_agent.cluster.source import pod_events_selector  # noqa: E402
 from k8s_agent.errors import (  # noqa: E402
     MetricsUnavailable,
     NotFound,
     ServiceUnavailable,
     UpstreamForbidden,
 )
+from k8s_agent.kube.live import PAGE_SIZE, USER_AGENT, LiveSource  # noqa: E402
+from k8s_agent.kube.source import pod_events_selector  # noqa: E402
 
 CRASH = "api-crashloop"
 
@@ -323,7 +323,7 @@ def test_demo_dump_served_live_reads_like_the_snapshot_source(tmp_path):
     """The bundled dump served by the fake API and read through LiveSource gives the same pods, statuses,
     per-pod events (server-side field selector) and nodes as the SnapshotSource reading the files."""
     from k8s_agent.analysis.podstatus import kubectl_status
-    from k8s_agent.cluster.snapshot import SnapshotSource
+    from k8s_agent.kube.snapshot import SnapshotSource
 
     with FakeKubeAPI() as demo:
         assert demo.load_demo() == "examples/demo-cluster"
@@ -357,8 +357,8 @@ def test_node_metrics_404_from_the_api_server_itself_means_no_metrics_api(fake, 
     metrics-server's own NotFound Status means "no sample for this node"."""
     import asyncio as _asyncio
 
-    from k8s_agent.cluster.live import LiveSource
     from k8s_agent.errors import MetricsUnavailable, NotFound
+    from k8s_agent.kube.live import LiveSource
 
     async def main():
         src = await LiveSource.connect(kubeconfig=str(kubeconfig), timeout=5)
@@ -391,8 +391,8 @@ def test_node_metrics_404_from_the_api_server_itself_means_no_metrics_api(fake, 
 def test_an_answer_that_is_not_the_kubernetes_shape_is_service_unavailable(fake, kubeconfig):
     import asyncio as _asyncio
 
-    from k8s_agent.cluster.live import LiveSource
     from k8s_agent.errors import ServiceUnavailable
+    from k8s_agent.kube.live import LiveSource
 
     async def main():
         src = await LiveSource.connect(kubeconfig=str(kubeconfig), timeout=5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from k8s_agent.cluster.models import (
+from k8s_agent.kube.models import (
     Event,
     Node,
     PersistentVolume,

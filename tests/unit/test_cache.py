@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from k8s_agent.cluster.cache import SingleFlightCache
 from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.cache import SingleFlightCache
 
 
 class Clock:

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from k8s_agent.analysis.cluster import analyze_cluster
-from k8s_agent.cluster.models import Event, Pod, ReplicaSet, convert
+from k8s_agent.analysis.pod_issues import analyze_cluster
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
-from k8s_agent.services import cluster as svc
-from k8s_agent.services.events import NAMESPACE_EVENTS_SELECTOR
+from k8s_agent.kube.models import Event, Pod, ReplicaSet, convert
+from k8s_agent.services import pod_issues as svc
+from k8s_agent.services.failure_events import NAMESPACE_EVENTS_SELECTOR
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ resolved, literal values redacted on request, credential-carrying annotations om
 from datetime import UTC, datetime
 
 from k8s_agent.analysis.describe import REDACTED, describe_pod, probe_summary
-from k8s_agent.cluster.models import Event, Pod, convert
+from k8s_agent.kube.models import Event, Pod, convert
 
 POD = {
     "metadata": {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from _corpus import load_corpus
 
-from k8s_agent.analysis.events import classify_event, is_failure_event
-from k8s_agent.cluster.models import Event, EventSource, ObjectReference
+from k8s_agent.analysis.failure_events import classify_event, is_failure_event
+from k8s_agent.kube.models import Event, EventSource, ObjectReference
 
 ENTRIES = load_corpus("event_messages.json")
 

@@ -12,8 +12,9 @@ import msgspec
 import pytest
 from _corpus import load_corpus
 
-from k8s_agent.analysis.events import analyze_failure_events, clip_chars, recurrence
-from k8s_agent.cluster.models import (
+from k8s_agent.analysis.failure_events import analyze_failure_events, clip_chars, recurrence
+from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.models import (
     Event,
     EventSeries,
     EventSource,
@@ -21,8 +22,7 @@ from k8s_agent.cluster.models import (
     Pod,
     convert,
 )
-from k8s_agent.errors import NotFound, ServiceUnavailable
-from k8s_agent.services.events import pod_failure_events
+from k8s_agent.services.failure_events import pod_failure_events
 
 _AGE = re.compile(r"(\d+)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 from _corpus import load_corpus
 
-from k8s_agent.analysis.health import (
+from k8s_agent.analysis.health_score import (
     WEIGHTS,
     component_status,
     go_duration,
@@ -21,7 +21,7 @@ from k8s_agent.analysis.health import (
     overall_status,
     spaced_duration,
 )
-from k8s_agent.cluster.models import Event, Pod, convert
+from k8s_agent.kube.models import Event, Pod, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 _PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")

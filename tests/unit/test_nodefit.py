@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _sched_builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
 
-from k8s_agent.analysis.nodefit import (
+from k8s_agent.analysis.scheduling.nodefit import (
     F_HOST_PORTS,
     F_NODE_AFFINITY,
     F_NODE_SELECTOR,

@@ -11,7 +11,7 @@ from fractions import Fraction
 import msgspec
 import pytest
 
-from k8s_agent.analysis.nodes import (
+from k8s_agent.analysis.node_utilization import (
     cluster_utilization,
     group_pods_by_node,
     node_utilization,
@@ -20,7 +20,7 @@ from k8s_agent.analysis.nodes import (
     show,
 )
 from k8s_agent.analysis.quantity import BINARY, DECIMAL, format_quantity
-from k8s_agent.cluster.models import Node, NodeMetrics, Pod, convert
+from k8s_agent.kube.models import Node, NodeMetrics, Pod, convert
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 

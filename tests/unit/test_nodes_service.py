@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from k8s_agent.cluster.models import Node, NodeMetrics, Pod, convert
 from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
-from k8s_agent.services import nodes as svc
+from k8s_agent.kube.models import Node, NodeMetrics, Pod, convert
+from k8s_agent.services import node_utilization as svc
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from k8s_agent.analysis.podstatus import (
     pull_error,
     total_restarts,
 )
-from k8s_agent.cluster.models import Pod, convert
+from k8s_agent.kube.models import Pod, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 _PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")

@@ -9,7 +9,7 @@ from k8s_agent.analysis.resources import (
     pod_request_nanos,
     to_units,
 )
-from k8s_agent.cluster.models import Pod, convert
+from k8s_agent.kube.models import Pod, convert
 
 MI = 2**20 * 10**9
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from _corpus import load_corpus
 
-from k8s_agent.analysis.schedmsg import (
+from k8s_agent.analysis.scheduling.message import (
     CATEGORIES,
     FIT_ERROR,
     NO_FIT_ERROR_PREFIX,

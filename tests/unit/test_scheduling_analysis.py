@@ -10,8 +10,8 @@ import msgspec
 from _corpus import load_corpus
 from _sched_builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 
-from k8s_agent.analysis.scheduling import analyze_scheduling, explain_scheduling
-from k8s_agent.cluster.models import Pod, convert
+from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
+from k8s_agent.kube.models import Pod, convert
 
 NOW = datetime(2024, 5, 1, 10, 5, tzinfo=UTC)
 GPU_TAINT = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from _sched_builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 
-from k8s_agent.cluster.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
-from k8s_agent.cluster.source import ClusterSource
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.kube.source import ClusterSource
 from k8s_agent.services.scheduling import pod_scheduling, pod_scheduling_explain
 
 NOW = datetime(2024, 5, 1, 10, 5, tzinfo=UTC)

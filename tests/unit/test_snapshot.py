@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from _corpus import REPO
 
-from k8s_agent.cluster.snapshot import SnapshotError, SnapshotSource
 from k8s_agent.errors import MetricsUnavailable, NotFound
+from k8s_agent.kube.snapshot import SnapshotError, SnapshotSource
 
 DEMO = REPO / "examples" / "demo-cluster"
 CAPTURED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from k8s_agent.cluster.models import Event, Pod
+from k8s_agent.kube.models import Event, Pod
 
 COMBINED_PREFIX = "(combined from similar events): "
 

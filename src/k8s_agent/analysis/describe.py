@@ -24,7 +24,7 @@ from k8s_agent.analysis.resources import (
     pod_effective_limit,
     pod_effective_request,
 )
-from k8s_agent.cluster.models import Container, ContainerStatus, EnvVar, Event, Pod, Probe, Volume
+from k8s_agent.kube.models import Container, ContainerStatus, EnvVar, Event, Pod, Probe, Volume
 from k8s_agent.schemas import pods as s
 
 REDACTED = "<redacted: REDACT_ENV_VALUES=true>"

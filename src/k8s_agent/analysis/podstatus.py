@@ -10,7 +10,7 @@
 * :func:`exit_code_meaning` explains an exit code (128+n is signal n; 137 is SIGKILL, *not* "OOM": only the
   termination reason says OOMKilled).
 
-Pure functions over decoded :class:`~k8s_agent.cluster.models.Pod` objects; no I/O, no clock.
+Pure functions over decoded :class:`~k8s_agent.kube.models.Pod` objects; no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from k8s_agent.cluster.models import Container, ContainerStateTerminated, ContainerStatus, Pod
+from k8s_agent.kube.models import Container, ContainerStateTerminated, ContainerStatus, Pod
 
 # kubelet / runtime reason strings ------------------------------------------------------------------------
 #: waiting reasons that mean the image cannot be pulled (pkg/kubelet/images/types.go)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from k8s_agent.analysis.quantity import BINARY, DECIMAL, Quantity, try_parse
-from k8s_agent.cluster.models import Container, Pod
+from k8s_agent.kube.models import Container, Pod
 
 NANO = 10**9
 _BYTE_LIKE = ("memory", "ephemeral-storage", "storage")

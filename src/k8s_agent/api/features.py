@@ -5,8 +5,8 @@ from __future__ import annotations
 from k8s_agent.api import features_nodes, features_scheduling
 from k8s_agent.api.routes import NAMESPACE, POD, Route, add_routes
 from k8s_agent.errors import NotFound, ServiceUnavailable
-from k8s_agent.schemas.events import NamespaceErrorReport, PodFailureEvents
-from k8s_agent.services import events as events_service
+from k8s_agent.schemas.failure_events import NamespaceErrorReport, PodFailureEvents
+from k8s_agent.services import failure_events as events_service
 from k8s_agent.services._concurrency import gather
 
 

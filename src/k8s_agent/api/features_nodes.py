@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import get_args
 
-from k8s_agent.analysis.cluster import DEFAULT_LIMIT, MAX_LIMIT, SEVERITIES
-from k8s_agent.analysis.nodes import SORTS
+from k8s_agent.analysis.node_utilization import SORTS
+from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, MAX_LIMIT, SEVERITIES
 from k8s_agent.api import validation
 from k8s_agent.api.routes import NAMESPACE, NODE, POD, QueryParam, Route
 from k8s_agent.errors import BadRequest
-from k8s_agent.schemas.cluster import ClusterPodIssues
-from k8s_agent.schemas.events import IssueType
-from k8s_agent.schemas.health import PodHealthScore
-from k8s_agent.schemas.nodes import ClusterNodeUtilization, NodeUtilization
-from k8s_agent.services import cluster as cluster_service
-from k8s_agent.services import health as health_service
-from k8s_agent.services import nodes as nodes_service
+from k8s_agent.schemas.failure_events import IssueType
+from k8s_agent.schemas.health_score import PodHealthScore
+from k8s_agent.schemas.node_utilization import ClusterNodeUtilization, NodeUtilization
+from k8s_agent.schemas.pod_issues import ClusterPodIssues
+from k8s_agent.services import health_score as health_service
+from k8s_agent.services import node_utilization as nodes_service
+from k8s_agent.services import pod_issues as cluster_service
 
 ISSUE_TYPES: tuple[str, ...] = get_args(IssueType)
 

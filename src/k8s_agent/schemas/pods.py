@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from k8s_agent.cluster.models import (
+from k8s_agent.kube.models import (
     Affinity,
     ContainerState,
     PodCondition,

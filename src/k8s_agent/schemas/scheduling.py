@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from k8s_agent.cluster.models import Affinity, PodCondition, Toleration
+from k8s_agent.kube.models import Affinity, PodCondition, Toleration
 
 
 class _S(msgspec.Struct, rename="camel", omit_defaults=False, kw_only=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from k8s_agent.analysis.describe import describe_pod, pod_resources
 from k8s_agent.analysis.podstatus import kubectl_status
-from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.pods import PodDescription, PodResources
 from k8s_agent.services._concurrency import gather, optional
 

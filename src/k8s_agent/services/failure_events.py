@@ -1,5 +1,5 @@
 """Failure events of a pod and error analysis of a namespace: which reads to make, made together, then the
-pure analysis (``k8s_agent.analysis.events`` / ``k8s_agent.analysis.namespace``).
+pure analysis (``k8s_agent.analysis.failure_events`` / ``k8s_agent.analysis.namespace_errors``).
 
 Reads the answer can do without (the pod's events, its owner's and its node's events; the namespace's events
 and ReplicaSets) never fail the request: their failure (NotFound, API unavailable or refused) is named in the
@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import datetime
 
-from k8s_agent.analysis.events import analyze_failure_events
-from k8s_agent.analysis.namespace import analyze_namespace
-from k8s_agent.cluster.models import Event
-from k8s_agent.cluster.source import ClusterSource, pod_events_selector
+from k8s_agent.analysis.failure_events import analyze_failure_events
+from k8s_agent.analysis.namespace_errors import analyze_namespace
 from k8s_agent.errors import NotFound
-from k8s_agent.schemas.events import NamespaceErrorReport, PodFailureEvents
+from k8s_agent.kube.models import Event
+from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.schemas.failure_events import NamespaceErrorReport, PodFailureEvents
 from k8s_agent.services._concurrency import gather, optional
 
 #: the namespace analysis only looks at Warning events about pods

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from k8s_agent.cluster.models import (
+from k8s_agent.kube.models import (
     Event,
     Namespace,
     Node,

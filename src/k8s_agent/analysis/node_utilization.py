@@ -28,8 +28,8 @@ from datetime import datetime
 
 from k8s_agent.analysis.common import is_terminated, rfc3339
 from k8s_agent.analysis.resources import nano, pod_limit_nanos, pod_request_nanos, to_units
-from k8s_agent.cluster.models import Node, NodeMetrics, Pod
-from k8s_agent.schemas.nodes import (
+from k8s_agent.kube.models import Node, NodeMetrics, Pod
+from k8s_agent.schemas.node_utilization import (
     AllocatedResources,
     ClusterNodeUtilization,
     ClusterUtilizationTotals,

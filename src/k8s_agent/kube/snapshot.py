@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from k8s_agent.cluster import models as m
 from k8s_agent.errors import MetricsUnavailable, NotFound
+from k8s_agent.kube import models as m
 
 _TS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z$")
 

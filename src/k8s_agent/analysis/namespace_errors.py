@@ -61,8 +61,8 @@ from k8s_agent.analysis.podstatus import (
     kubectl_status,
     total_restarts,
 )
-from k8s_agent.cluster.models import Event, ObjectMeta, OwnerReference, Pod, ReplicaSet
-from k8s_agent.schemas.events import (
+from k8s_agent.kube.models import Event, ObjectMeta, OwnerReference, Pod, ReplicaSet
+from k8s_agent.schemas.failure_events import (
     EventInfo,
     IssueSummary,
     NamespaceErrorReport,

@@ -96,8 +96,8 @@ from k8s_agent.analysis.podstatus import (
     is_evicted,
     kubectl_status,
 )
-from k8s_agent.cluster.models import ContainerStatus, Event, Pod
-from k8s_agent.schemas.health import (
+from k8s_agent.kube.models import ContainerStatus, Event, Pod
+from k8s_agent.schemas.health_score import (
     ContainerHealth,
     HealthComponent,
     HealthCondition,

@@ -1,6 +1,6 @@
 """Response Structs of ``GET /cluster/pod-issues``: the namespace error analysis over every namespace.
 
-Problematic pods are the namespace endpoint's :class:`~k8s_agent.schemas.events.ProblematicPod` (same issue
+Problematic pods are the namespace endpoint's :class:`~k8s_agent.schemas.failure_events.ProblematicPod` (same issue
 types, severities and sentences). Every field is always present: lists are ``[]`` when empty and absent values
 are ``null``.
 """
@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from k8s_agent.schemas.events import IssueType, ProblematicPod
+from k8s_agent.schemas.failure_events import IssueType, ProblematicPod
 
 Scope = Literal["workloads", "all"]
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.cluster import DEFAULT_LIMIT, analyze_cluster
-from k8s_agent.cluster.source import ClusterSource
+from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, analyze_cluster
 from k8s_agent.errors import NotFound
-from k8s_agent.schemas.cluster import ClusterPodIssues
+from k8s_agent.kube.source import ClusterSource
+from k8s_agent.schemas.pod_issues import ClusterPodIssues
 from k8s_agent.services._concurrency import gather, optional
-from k8s_agent.services.events import NAMESPACE_EVENTS_SELECTOR
+from k8s_agent.services.failure_events import NAMESPACE_EVENTS_SELECTOR
 
 
 async def pod_issues(

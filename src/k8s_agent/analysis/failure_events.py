@@ -61,8 +61,8 @@ from k8s_agent.analysis.podstatus import (
     container_reports,
     kubectl_status,
 )
-from k8s_agent.cluster.models import Event, Pod
-from k8s_agent.schemas.events import FailureEvent, InvolvedObject, PodFailureEvents, RecentIssue
+from k8s_agent.kube.models import Event, Pod
+from k8s_agent.schemas.failure_events import FailureEvent, InvolvedObject, PodFailureEvents, RecentIssue
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 SEVERITY_WEIGHT = {CRITICAL: 3, WARNING: 2, INFO: 1}

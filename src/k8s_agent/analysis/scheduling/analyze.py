@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from k8s_agent.analysis.common import compact_duration, event_count, event_last_time, event_message, rfc3339
-from k8s_agent.analysis.nodefit import (
+from k8s_agent.analysis.scheduling.message import (
+    CATEGORIES,
+    MISCELLANEOUS,
+    NOT_READY_TAINT_KEYS,
+    ParsedSchedulingMessage,
+    parse_scheduling_message,
+    sort_categories,
+)
+from k8s_agent.analysis.scheduling.nodefit import (
     F_HOST_PORTS,
     F_NODE_AFFINITY,
     F_NODE_SELECTOR,
@@ -37,15 +45,7 @@ from k8s_agent.analysis.nodefit import (
     taint_str,
     term_matches,
 )
-from k8s_agent.analysis.schedmsg import (
-    CATEGORIES,
-    MISCELLANEOUS,
-    NOT_READY_TAINT_KEYS,
-    ParsedSchedulingMessage,
-    parse_scheduling_message,
-    sort_categories,
-)
-from k8s_agent.cluster.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint
+from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint
 from k8s_agent.schemas.scheduling import (
     ExplainSummary,
     FailureSummary,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.health import health_score
-from k8s_agent.cluster.source import ClusterSource, pod_events_selector
-from k8s_agent.schemas.health import PodHealthScore
+from k8s_agent.analysis.health_score import health_score
+from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.schemas.health_score import PodHealthScore
 from k8s_agent.services._concurrency import gather, optional
 
 

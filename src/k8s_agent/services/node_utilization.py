@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.nodes import cluster_utilization, node_utilization
-from k8s_agent.cluster.models import NodeMetrics, Pod
-from k8s_agent.cluster.source import ClusterSource
+from k8s_agent.analysis.node_utilization import cluster_utilization, node_utilization
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
-from k8s_agent.schemas.nodes import ClusterNodeUtilization, NodeUtilization
+from k8s_agent.kube.models import NodeMetrics, Pod
+from k8s_agent.kube.source import ClusterSource
+from k8s_agent.schemas.node_utilization import ClusterNodeUtilization, NodeUtilization
 from k8s_agent.services._concurrency import gather
 
 METRICS_HINT = "node usage comes from the metrics.k8s.io API: install or repair metrics-server"

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from k8s_agent.analysis.common import is_terminated
 from k8s_agent.analysis.quantity import human
 from k8s_agent.analysis.resources import nano, pod_request_nanos, to_units
-from k8s_agent.analysis.schedmsg import (
+from k8s_agent.analysis.scheduling.message import (
     INSUFFICIENT_CPU,
     INSUFFICIENT_MEMORY,
     INSUFFICIENT_STORAGE,
@@ -48,7 +48,7 @@ from k8s_agent.analysis.schedmsg import (
     VOLUME_NODE_AFFINITY,
     sort_categories,
 )
-from k8s_agent.cluster.models import (
+from k8s_agent.kube.models import (
     LabelSelector,
     LabelSelectorRequirement,
     Node,

@@ -1,7 +1,7 @@
 """Cluster-wide pod issues: the namespace error analysis (``analysis.namespace``) run over every namespace
 from one pod list, one event list and one ReplicaSet list, for dashboards.
 
-Per-pod detection is the namespace analysis's own (:func:`k8s_agent.analysis.namespace.pod_issues`), so the
+Per-pod detection is the namespace analysis's own (:func:`k8s_agent.analysis.namespace_errors.pod_issues`), so the
 two views always agree. That also fixes what the Go cluster view got wrong: Evicted pods are reported once
 (not also as Failed); completed pods are not flagged; a pod is Pending only after 5 minutes (ContainerCreating
 is not flagged at once); scheduled pods still creating containers are not called unschedulable; OOM kills in
@@ -12,7 +12,7 @@ consistency); ``include_all`` adds Job, DaemonSet, static (mirror) and bare pods
 namespace once (ReplicaSets are resolved, and events matched, within their own namespace: two namespaces may
 hold pods of the same name). Recent events are looked up only for the pods returned.
 
-See :class:`k8s_agent.schemas.cluster.ClusterPodIssues` for the filters, counts, ordering and truncation.
+See :class:`k8s_agent.schemas.pod_issues.ClusterPodIssues` for the filters, counts, ordering and truncation.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from k8s_agent.analysis.common import compact_duration, rfc3339
-from k8s_agent.analysis.namespace import (
+from k8s_agent.analysis.namespace_errors import (
     CRITICAL,
     SUMMARY_DESCRIPTIONS,
     WARNING,
@@ -34,9 +34,9 @@ from k8s_agent.analysis.namespace import (
     resolve_owner,
 )
 from k8s_agent.analysis.podstatus import kubectl_status, total_restarts
-from k8s_agent.cluster.models import Event, Pod, ReplicaSet
-from k8s_agent.schemas.cluster import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
-from k8s_agent.schemas.events import PodIssue, ProblematicPod
+from k8s_agent.kube.models import Event, Pod, ReplicaSet
+from k8s_agent.schemas.failure_events import PodIssue, ProblematicPod
+from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -1,6 +1,6 @@
 """Response Structs of ``GET /pods/{ns}/{pod}/health-score``.
 
-The formula is documented in :mod:`k8s_agent.analysis.health` and ``docs/health-score.md``. Every field is
+The formula is documented in :mod:`k8s_agent.analysis.health_score` and ``docs/health-score.md``. Every field is
 always present: lists are ``[]`` when empty and absent values are ``null``.
 """
 

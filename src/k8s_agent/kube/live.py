@@ -20,9 +20,9 @@ import aiohttp
 import msgspec
 from kubernetes_asyncio import client, config
 
-from k8s_agent.cluster import models as m
-from k8s_agent.cluster.cache import current_stats
 from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.kube import models as m
+from k8s_agent.kube.cache import current_stats
 
 PAGE_SIZE = 500
 USER_AGENT = "k8s-cluster-agent/0.1"
