@@ -18,11 +18,14 @@ from urllib.parse import quote
 
 import aiohttp
 import msgspec
-from kubernetes_asyncio import client, config
 
 from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.kube import lazy_client
 from k8s_agent.kube import models as m
 from k8s_agent.kube.cache import current_stats
+
+lazy_client.install()  # before the first kubernetes_asyncio import: no generated model tree
+from kubernetes_asyncio import client, config  # noqa: E402
 
 PAGE_SIZE = 500
 USER_AGENT = "k8s-cluster-agent/0.1"
