@@ -1119,7 +1119,7 @@ if _shift:
         def now(cls, tz=None):
             return _dt.datetime.now(tz) + _dt.timedelta(seconds=_shift)
 
-    import k8s_agent.api.routes as _routes
+    import k8s_agent.api.handler as _routes
 
     _routes.datetime = _ShiftedDateTime
 """

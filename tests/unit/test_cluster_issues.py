@@ -13,7 +13,7 @@ from k8s_agent.analysis.pod_issues import analyze_cluster
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import Event, Pod, ReplicaSet, convert
 from k8s_agent.services import pod_issues as svc
-from k8s_agent.services.failure_events import NAMESPACE_EVENTS_SELECTOR
+from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

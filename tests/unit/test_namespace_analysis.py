@@ -12,7 +12,7 @@ import pytest
 from k8s_agent.analysis.namespace_errors import analyze_namespace, pod_issues
 from k8s_agent.errors import NotFound, UpstreamForbidden
 from k8s_agent.kube.models import Event, EventSource, ObjectReference, Pod, ReplicaSet, convert
-from k8s_agent.services.failure_events import NAMESPACE_EVENTS_SELECTOR, namespace_errors
+from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR, namespace_errors
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 NS = "shop"

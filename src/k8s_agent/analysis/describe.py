@@ -1,4 +1,4 @@
-"""``kubectl describe pod`` as data, and the pod resources view. Pure: objects in, response Structs out."""
+"""``kubectl describe pod`` as data. Pure: objects in, response Structs out."""
 
 from __future__ import annotations
 
@@ -11,21 +11,12 @@ from k8s_agent.analysis.common import (
     event_message,
     event_source,
 )
-from k8s_agent.analysis.quantity import (
-    Quantity,
-    add_resource_lists,
-    format_resource_list,
-    parse_resource_list,
-)
 from k8s_agent.analysis.resources import (
-    container_limits,
-    container_requests,
     is_sidecar,
-    pod_effective_limit,
-    pod_effective_request,
 )
 from k8s_agent.kube.models import Container, ContainerStatus, EnvVar, Event, Pod, Probe, Volume
-from k8s_agent.schemas import pods as s
+from k8s_agent.schemas import describe as s
+from k8s_agent.schemas.resources import ResourcesInfo
 
 REDACTED = "<redacted: REDACT_ENV_VALUES=true>"
 MAX_EVENTS = 50
@@ -171,7 +162,7 @@ def container_info(
         restart_count=st.restart_count,
         state=st.state,
         last_state=st.last_state,
-        resources=s.ResourcesInfo(requests=dict(c.resources.requests), limits=dict(c.resources.limits)),
+        resources=ResourcesInfo(requests=dict(c.resources.requests), limits=dict(c.resources.limits)),
         command=list(c.command),
         args=list(c.args),
         ports=[
@@ -269,84 +260,4 @@ def describe_pod(
         events=infos[:MAX_EVENTS],
         deletion_timestamp=meta.deletion_timestamp,
         termination_grace_period_seconds=spec.termination_grace_period_seconds,
-    )
-
-
-# ------------------------------------------------------------------------------------------- resources
-def _sum(containers: list[Container], per) -> dict[str, Quantity]:
-    return add_resource_lists(*(per(c) for c in containers))
-
-
-def _total(rl: dict[str, Quantity], name: str) -> str:
-    q = rl.get(name)
-    return str(q) if q is not None else "0"
-
-
-def pod_resources(pod: Pod) -> s.PodResources:
-    spec = pod.spec
-    app_requests = _sum(spec.containers, container_requests)
-    app_limits = _sum(spec.containers, container_limits)
-    effective_req = pod_effective_request(pod)
-    app_and_sidecars = add_resource_lists(
-        app_requests, *(container_requests(c) for c in spec.init_containers if is_sidecar(c))
-    )
-    overhead = parse_resource_list(spec.overhead)
-    dominated = sorted(
-        k
-        for k, v in effective_req.items()
-        if (v - overhead.get(k, Quantity(0))) > app_and_sidecars.get(k, Quantity(0))
-    )
-    notes: list[str] = []
-    for c in spec.containers:
-        for res in ("cpu", "memory"):
-            if res not in c.resources.requests and res not in c.resources.limits:
-                notes.append(
-                    f"container {c.name} sets no {res} request: the scheduler reserves nothing for it"
-                )
-            if res not in c.resources.limits and spec.containers:
-                notes.append(
-                    f"container {c.name} sets no {res} limit: the pod's {res} use is not bounded by limits"
-                )
-    for res in dominated:
-        notes.append(
-            f"the effective {res} request ({effective_req[res]}) comes from an init container, "
-            f"not from the app containers ({app_and_sidecars.get(res, Quantity(0))})"
-        )
-    return s.PodResources(
-        pod_name=pod.metadata.name,
-        namespace=pod.metadata.namespace,
-        qos_class=pod.status.qos_class,
-        containers=[
-            s.ContainerResources(
-                name=c.name, requests=dict(c.resources.requests), limits=dict(c.resources.limits)
-            )
-            for c in spec.containers
-        ],
-        init_containers=[
-            s.ContainerResources(
-                name=c.name,
-                requests=dict(c.resources.requests),
-                limits=dict(c.resources.limits),
-                sidecar=is_sidecar(c),
-            )
-            for c in spec.init_containers
-        ],
-        total=s.ResourceTotals(
-            cpu_request=_total(app_requests, "cpu"),
-            cpu_limit=_total(app_limits, "cpu"),
-            memory_request=_total(app_requests, "memory"),
-            memory_limit=_total(app_limits, "memory"),
-            ephemeral_storage_request=_total(app_requests, "ephemeral-storage"),
-            ephemeral_storage_limit=_total(app_limits, "ephemeral-storage"),
-        ),
-        total_by_resource=s.ResourcesInfo(
-            requests=format_resource_list(app_requests), limits=format_resource_list(app_limits)
-        ),
-        effective=s.EffectiveResources(
-            requests=format_resource_list(effective_req),
-            limits=format_resource_list(pod_effective_limit(pod)),
-            overhead=dict(spec.overhead),
-            dominated_by_init=dominated,
-        ),
-        notes=notes,
     )

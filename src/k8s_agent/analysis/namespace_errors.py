@@ -62,7 +62,7 @@ from k8s_agent.analysis.podstatus import (
     total_restarts,
 )
 from k8s_agent.kube.models import Event, ObjectMeta, OwnerReference, Pod, ReplicaSet
-from k8s_agent.schemas.failure_events import (
+from k8s_agent.schemas.namespace_errors import (
     EventInfo,
     IssueSummary,
     NamespaceErrorReport,

@@ -35,7 +35,7 @@ from k8s_agent.analysis.namespace_errors import (
 )
 from k8s_agent.analysis.podstatus import kubectl_status, total_restarts
 from k8s_agent.kube.models import Event, Pod, ReplicaSet
-from k8s_agent.schemas.failure_events import PodIssue, ProblematicPod
+from k8s_agent.schemas.namespace_errors import PodIssue, ProblematicPod
 from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
 
 DEFAULT_LIMIT = 100

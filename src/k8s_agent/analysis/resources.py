@@ -15,8 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from k8s_agent.analysis.quantity import BINARY, DECIMAL, Quantity, try_parse
+from k8s_agent.analysis.quantity import (
+    BINARY,
+    DECIMAL,
+    Quantity,
+    add_resource_lists,
+    format_resource_list,
+    parse_resource_list,
+    try_parse,
+)
 from k8s_agent.kube.models import Container, Pod
+from k8s_agent.schemas import resources as s
 
 NANO = 10**9
 _BYTE_LIKE = ("memory", "ephemeral-storage", "storage")
@@ -132,3 +141,83 @@ def pod_effective_request(pod: Pod) -> dict[str, Quantity]:
 
 def pod_effective_limit(pod: Pod) -> dict[str, Quantity]:
     return {k: as_quantity(k, v) for k, v in pod_limit_nanos(pod).items()}
+
+
+# ------------------------------------------------------------------------------------------- the view
+def _sum(containers: list[Container], per) -> dict[str, Quantity]:
+    return add_resource_lists(*(per(c) for c in containers))
+
+
+def _total(rl: dict[str, Quantity], name: str) -> str:
+    q = rl.get(name)
+    return str(q) if q is not None else "0"
+
+
+def pod_resources(pod: Pod) -> s.PodResources:
+    spec = pod.spec
+    app_requests = _sum(spec.containers, container_requests)
+    app_limits = _sum(spec.containers, container_limits)
+    effective_req = pod_effective_request(pod)
+    app_and_sidecars = add_resource_lists(
+        app_requests, *(container_requests(c) for c in spec.init_containers if is_sidecar(c))
+    )
+    overhead = parse_resource_list(spec.overhead)
+    dominated = sorted(
+        k
+        for k, v in effective_req.items()
+        if (v - overhead.get(k, Quantity(0))) > app_and_sidecars.get(k, Quantity(0))
+    )
+    notes: list[str] = []
+    for c in spec.containers:
+        for res in ("cpu", "memory"):
+            if res not in c.resources.requests and res not in c.resources.limits:
+                notes.append(
+                    f"container {c.name} sets no {res} request: the scheduler reserves nothing for it"
+                )
+            if res not in c.resources.limits and spec.containers:
+                notes.append(
+                    f"container {c.name} sets no {res} limit: the pod's {res} use is not bounded by limits"
+                )
+    for res in dominated:
+        notes.append(
+            f"the effective {res} request ({effective_req[res]}) comes from an init container, "
+            f"not from the app containers ({app_and_sidecars.get(res, Quantity(0))})"
+        )
+    return s.PodResources(
+        pod_name=pod.metadata.name,
+        namespace=pod.metadata.namespace,
+        qos_class=pod.status.qos_class,
+        containers=[
+            s.ContainerResources(
+                name=c.name, requests=dict(c.resources.requests), limits=dict(c.resources.limits)
+            )
+            for c in spec.containers
+        ],
+        init_containers=[
+            s.ContainerResources(
+                name=c.name,
+                requests=dict(c.resources.requests),
+                limits=dict(c.resources.limits),
+                sidecar=is_sidecar(c),
+            )
+            for c in spec.init_containers
+        ],
+        total=s.ResourceTotals(
+            cpu_request=_total(app_requests, "cpu"),
+            cpu_limit=_total(app_limits, "cpu"),
+            memory_request=_total(app_requests, "memory"),
+            memory_limit=_total(app_limits, "memory"),
+            ephemeral_storage_request=_total(app_requests, "ephemeral-storage"),
+            ephemeral_storage_limit=_total(app_limits, "ephemeral-storage"),
+        ),
+        total_by_resource=s.ResourcesInfo(
+            requests=format_resource_list(app_requests), limits=format_resource_list(app_limits)
+        ),
+        effective=s.EffectiveResources(
+            requests=format_resource_list(effective_req),
+            limits=format_resource_list(pod_effective_limit(pod)),
+            overhead=dict(spec.overhead),
+            dominated_by_init=dominated,
+        ),
+        notes=notes,
+    )

@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 import msgspec
-from sanic import HTTPResponse, Request, Sanic
+from sanic import HTTPResponse, Request
 
 from k8s_agent import __version__
-from k8s_agent.api import envelope, routes
+from k8s_agent.api import envelope
+from k8s_agent.api.route import Route
+from k8s_agent.context import AppContext
 
 _STATUS_TEXT = {
     400: "BAD_REQUEST: a path or query parameter is invalid",
@@ -32,8 +34,9 @@ def _success_envelope(name: str, ref: dict) -> dict:
     }
 
 
-def build_openapi() -> dict[str, Any]:
-    api = list(routes.ROUTES)
+def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the given API routes, plus the health endpoints."""
+    api = list(routes)
     types = [r.response for r in api] + [envelope.ErrorEnvelope, envelope.Metadata]
     refs, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     ref_of = dict(zip(types, refs, strict=True))
@@ -161,15 +164,12 @@ fetch('/openapi.json').then(r=>r.json()).then(doc=>{
 </script></body></html>"""
 
 
-def register(app: Sanic) -> None:
-    cached: dict[str, bytes] = {}
+async def openapi(request: Request) -> HTTPResponse:
+    ctx: AppContext = request.app.ctx.agent
+    if ctx.openapi is None:
+        ctx.openapi = msgspec.json.encode(build_openapi(ctx.routes))
+    return HTTPResponse(ctx.openapi, content_type="application/json")
 
-    @app.get("/openapi.json", name="openapi")
-    async def openapi(request: Request) -> HTTPResponse:
-        if "doc" not in cached:
-            cached["doc"] = msgspec.json.encode(build_openapi())
-        return HTTPResponse(cached["doc"], content_type="application/json")
 
-    @app.get("/docs", name="docs")
-    async def docs(request: Request) -> HTTPResponse:
-        return HTTPResponse(_DOCS_HTML, content_type="text/html; charset=utf-8")
+async def docs(request: Request) -> HTTPResponse:
+    return HTTPResponse(_DOCS_HTML, content_type="text/html; charset=utf-8")

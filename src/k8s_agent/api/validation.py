@@ -59,3 +59,22 @@ def choice_query(args, name: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
         raise BadRequest(details=f"query parameter {name}={raw[:40]!r} is not one of: {', '.join(choices)}")
     return raw
+
+
+def bool_query(args, name: str) -> bool:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return False
+    low = raw.lower()
+    if low in ("true", "1", "yes"):
+        return True
+    if low in ("false", "0", "no"):
+        return False
+    raise BadRequest(details=f"query parameter {name}={raw[:40]!r} is not a boolean (true or false)")
+
+
+def namespace_query(args) -> str:
+    raw = args.get("namespace")
+    if raw is None or raw == "":
+        return ""  # every namespace (never a namespace literally named "all")
+    return namespace(raw)

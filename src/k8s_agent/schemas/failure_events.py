@@ -1,5 +1,4 @@
-"""Response Structs of the failure-events (``/pods/{ns}/{pod}/failure-events``) and namespace error
-(``/namespace/{ns}/error``) endpoints.
+"""Response Structs of the failure-events endpoint (``/pods/{ns}/{pod}/failure-events``).
 
 Field names are the contract's (camelCase on the wire). Every field is always present: lists are ``[]`` when
 empty and optional scalars are ``null`` rather than missing, so clients need one code path.
@@ -15,25 +14,12 @@ Category = Literal[
     "Scheduling", "ImagePull", "ContainerCrash", "Volume", "Resource", "Probe", "Network", "Other"
 ]
 Severity = Literal["critical", "warning", "info"]
-IssueType = Literal[
-    "HighRestarts",
-    "Pending",
-    "Failed",
-    "CrashLoopBackOff",
-    "ImagePullError",
-    "ResourceConstraints",
-    "Unschedulable",
-    "OOMKilled",
-    "Evicted",
-]
-IssueSeverity = Literal["critical", "warning"]
 
 
 class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
     """Base: camelCase on the wire, every field present."""
 
 
-# ------------------------------------------------------------------------------------------ failure events
 class InvolvedObject(_R, kw_only=True):
     """The object an event is about: the pod itself, its owner (e.g. a ReplicaSet's FailedCreate for quota)
     or its node (NodeNotReady, SystemOOM). ``fieldPath`` names the container when the event is about one
@@ -99,72 +85,4 @@ class PodFailureEvents(_R, kw_only=True):
     ongoing_issues: list[str] = []
     pod_phase: str = ""
     pod_status: str = ""
-    warnings: list[str] = []
-
-
-# ------------------------------------------------------------------------------------------ namespace errors
-class EventInfo(_R, kw_only=True):
-    """An event as shown with a pod: kubectl's columns, both event shapes read alike."""
-
-    type: str
-    reason: str
-    message: str
-    first_timestamp: str | None = None
-    last_timestamp: str | None = None
-    count: int = 1
-    source: str = ""
-
-
-class PodIssue(_R, kw_only=True):
-    """One problem found on a pod; ``details`` carries the evidence (waiting message, exit code, condition
-    message)."""
-
-    type: IssueType
-    description: str
-    severity: IssueSeverity
-    details: str = ""
-
-
-class ProblematicPod(_R, kw_only=True):
-    """A pod with at least one issue. ``ownerKind``/``ownerName`` are the workload (Deployment through its
-    ReplicaSet, StatefulSet, or a bare ReplicaSet); ``status`` is kubectl's STATUS column; ``restartCount``
-    sums app and init containers; ``recentEvents`` are its Warning events of the last hour, newest first, at
-    most 5."""
-
-    name: str
-    namespace: str
-    owner_kind: str
-    owner_name: str
-    phase: str
-    status: str
-    restart_count: int = 0
-    age: str
-    issues: list[PodIssue] = []
-    recent_events: list[EventInfo] = []
-
-
-class IssueSummary(_R, kw_only=True):
-    """How many pods have an issue of this type (a pod counts once per type), and which."""
-
-    issue_type: IssueType
-    count: int
-    description: str
-    affected_pods: list[str] = []
-
-
-class NamespaceErrorReport(_R, kw_only=True):
-    """Error analysis of the Deployment, StatefulSet and ReplicaSet pods of one namespace (Jobs, CronJobs,
-    DaemonSets and bare pods are not analysed). ``criticalIssuesCount``/``warningIssuesCount`` count issues;
-    ``summary`` counts pods. ``warnings`` names optional reads that failed (events, ReplicaSets)."""
-
-    namespace: str
-    analysis_time: str
-    total_pods_analyzed: int = 0
-    problematic_pods_count: int = 0
-    healthy_pods_count: int = 0
-    restart_threshold_used: int
-    summary: list[IssueSummary] = []
-    problematic_pods: list[ProblematicPod] = []
-    critical_issues_count: int = 0
-    warning_issues_count: int = 0
     warnings: list[str] = []

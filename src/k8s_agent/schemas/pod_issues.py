@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from k8s_agent.schemas.failure_events import IssueType, ProblematicPod
+from k8s_agent.schemas.namespace_errors import IssueType, ProblematicPod
 
 Scope = Literal["workloads", "all"]
 

@@ -1,9 +1,9 @@
-"""Failure events of a pod and error analysis of a namespace: which reads to make, made together, then the
-pure analysis (``k8s_agent.analysis.failure_events`` / ``k8s_agent.analysis.namespace_errors``).
+"""Failure events of a pod: which reads to make, made together, then the pure analysis
+(``k8s_agent.analysis.failure_events``).
 
-Reads the answer can do without (the pod's events, its owner's and its node's events; the namespace's events
-and ReplicaSets) never fail the request: their failure (NotFound, API unavailable or refused) is named in the
-result's ``warnings`` and the analysis runs on what was read.
+Reads the answer can do without (the pod's events, its owner's and its node's events) never fail the request:
+their failure (NotFound, API unavailable or refused) is named in the result's ``warnings`` and the analysis
+runs on what was read.
 """
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from collections.abc import Awaitable
 from datetime import datetime
 
 from k8s_agent.analysis.failure_events import analyze_failure_events
-from k8s_agent.analysis.namespace_errors import analyze_namespace
-from k8s_agent.errors import NotFound
 from k8s_agent.kube.models import Event
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
-from k8s_agent.schemas.failure_events import NamespaceErrorReport, PodFailureEvents
+from k8s_agent.schemas.failure_events import PodFailureEvents
 from k8s_agent.services._concurrency import gather, optional
-
-#: the namespace analysis only looks at Warning events about pods
-NAMESPACE_EVENTS_SELECTOR = "involvedObject.kind=Pod,type=Warning"
 
 
 async def _nothing() -> list[Event]:
@@ -68,38 +63,5 @@ async def pod_failure_events(
     owner_events, node_events = await gather(owner_read or _nothing(), node_read or _nothing())
 
     result = analyze_failure_events(pod, pod_events, owner_events, node_events, now)
-    result.warnings = warnings
-    return result
-
-
-async def namespace_errors(
-    source: ClusterSource, namespace: str, *, restart_threshold: int, now: datetime
-) -> NamespaceErrorReport:
-    """One pod LIST, one event LIST (Warning events about pods) and one ReplicaSet LIST, together; no per-pod
-    reads. A namespace that does not exist gives an empty, well-formed report."""
-    warnings: list[str] = []
-
-    async def pods_or_empty():
-        try:
-            return await source.list_pods(namespace)
-        except NotFound:
-            return []
-
-    pods, events, replicasets = await gather(
-        pods_or_empty(),
-        optional(
-            source.list_events(namespace, field_selector=NAMESPACE_EVENTS_SELECTOR),
-            [],
-            warnings,
-            "Events of the namespace",
-        ),
-        optional(
-            source.list_replicasets(namespace),
-            [],
-            warnings,
-            "ReplicaSets of the namespace (Deployment names are then taken from pod-template-hash)",
-        ),
-    )
-    result = analyze_namespace(namespace, pods, events, replicasets, restart_threshold, now)
     result.warnings = warnings
     return result

@@ -20,7 +20,7 @@ from k8s_agent.errors import NotFound
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
 from k8s_agent.services._concurrency import gather, optional
-from k8s_agent.services.failure_events import NAMESPACE_EVENTS_SELECTOR
+from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR
 
 
 async def pod_issues(

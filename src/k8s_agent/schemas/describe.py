@@ -1,4 +1,4 @@
-"""Response Structs of the pod describe and resources endpoints."""
+"""Response Structs of the pod describe endpoint."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from k8s_agent.kube.models import (
     PodCondition,
     Toleration,
 )
+from k8s_agent.schemas.resources import ResourcesInfo
 
 
 class _R(msgspec.Struct, rename="camel"):
@@ -22,7 +23,6 @@ class _Ro(msgspec.Struct, rename="camel", omit_defaults=True):
     """Base: camelCase on the wire, optional fields left out when empty."""
 
 
-# ------------------------------------------------------------------------------------------- describe
 class PodStatusInfo(_Ro):
     """The pod's phase and where it runs; ``reason``/``message`` are set for evicted or rejected pods."""
 
@@ -79,13 +79,6 @@ class PortInfo(_Ro):
     protocol: str = "TCP"
     name: str = ""
     host_port: int | None = None
-
-
-class ResourcesInfo(_R):
-    """Requests and limits as written in the spec (resource name -> quantity)."""
-
-    requests: dict[str, str] = {}
-    limits: dict[str, str] = {}
 
 
 class ProbesInfo(_Ro):
@@ -180,47 +173,3 @@ class PodDescription(_R):
     termination_grace_period_seconds: int | None = None
     omitted_annotations: list[str] = []
     warnings: list[str] = []  # reads the answer did without (e.g. events not readable)
-
-
-# ------------------------------------------------------------------------------------------- resources
-class ContainerResources(_R):
-    """A container's requests and limits ({} when none is set)."""
-
-    name: str
-    requests: dict[str, str]
-    limits: dict[str, str]
-    sidecar: bool = False
-
-
-class ResourceTotals(_R):
-    """Sums over the app containers (the spec's ``total``)."""
-
-    cpu_request: str
-    cpu_limit: str
-    memory_request: str
-    memory_limit: str
-    ephemeral_storage_request: str = "0"
-    ephemeral_storage_limit: str = "0"
-
-
-class EffectiveResources(_R):
-    """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead."""
-
-    requests: dict[str, str]
-    limits: dict[str, str]
-    overhead: dict[str, str]
-    dominated_by_init: list[str]  # resources whose effective request comes from an init container
-
-
-class PodResources(_R):
-    """Requests and limits per container, their totals, and the pod's effective request."""
-
-    pod_name: str
-    namespace: str
-    qos_class: str
-    containers: list[ContainerResources]
-    init_containers: list[ContainerResources]
-    total: ResourceTotals
-    total_by_resource: ResourcesInfo
-    effective: EffectiveResources
-    notes: list[str]

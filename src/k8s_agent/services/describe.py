@@ -1,11 +1,11 @@
-"""Pod describe and resources: which reads to make, made together, then the pure analysis."""
+"""Pod describe: the pod GET and the LIST of its events, together, then the pure analysis."""
 
 from __future__ import annotations
 
-from k8s_agent.analysis.describe import describe_pod, pod_resources
+from k8s_agent.analysis.describe import describe_pod
 from k8s_agent.analysis.podstatus import kubectl_status
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
-from k8s_agent.schemas.pods import PodDescription, PodResources
+from k8s_agent.schemas.describe import PodDescription
 from k8s_agent.services._concurrency import gather, optional
 
 
@@ -25,7 +25,3 @@ async def describe(
     result = describe_pod(pod, events, pod_status=kubectl_status(pod), redact_env=redact_env)
     result.warnings = warnings
     return result
-
-
-async def resources(source: ClusterSource, namespace: str, name: str) -> PodResources:
-    return pod_resources(await source.get_pod(namespace, name))

@@ -1,0 +1,197 @@
+"""How every API request is answered: the hot path for a poller's repeat, validation, the deadline, the
+envelope, errors, and the request's bookkeeping (id, accounting, the log line, metrics).
+
+The bookkeeping is done here rather than in middleware: it is the hot path of every cached answer.
+
+A poller's repeat is answered before validation: the response cache is looked up with the raw path
+parameters, and only validated parameters ever make an entry, so a hit proves them valid (validators return
+valid values unchanged). Everything else is validated first (400 before any upstream call), then, under the
+request's deadline, the route's encoded ``data`` is taken from the response cache or computed once for all
+concurrent callers (single-flight), and spliced into the envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from loguru import logger
+from sanic import HTTPResponse, Request
+from sanic.exceptions import MethodNotAllowed as SanicMethodNotAllowed
+from sanic.exceptions import NotFound as SanicNotFound
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+
+from k8s_agent import errors
+from k8s_agent.api import envelope
+from k8s_agent.api.route import Route
+from k8s_agent.context import AppContext, NoMetrics
+from k8s_agent.errors import DeadlineExceeded
+from k8s_agent.kube.cache import RequestStats, request_stats
+from k8s_agent.logs import request_id_var
+
+API_PREFIX = "/api/v1"
+
+#: the accounting of an answer served straight from the response cache, and of a request refused before any
+#: lookup (bad parameters)
+_CACHE_HIT = RequestStats(cache_hits=1)
+_NO_WORK = RequestStats()
+
+
+def api_handler(ctx: AppContext, route: Route) -> Callable[..., Awaitable[HTTPResponse]]:
+    """The Sanic handler of one API route."""
+    name = route.name
+    raw_key_hits = not route.query  # a query's parsed values are part of the key: validate those first
+
+    async def handler(request: Request, **path: str) -> HTTPResponse:
+        wall = time.perf_counter()
+        rid = envelope.request_id_from(request.headers.get("x-request-id"))
+        stats = _NO_WORK
+        try:
+            data = None
+            if raw_key_hits and ctx.authorizer is None:
+                data = ctx.responses.peek((name, *path.values()))  # type: ignore[union-attr]
+                if data is not None:
+                    stats = _CACHE_HIT
+            if data is None:  # not a poller's repeat: validate, account, compute or wait, within the deadline
+                started = asyncio.get_running_loop().time()
+                request.ctx.request_id = rid
+                params, query, key = request_key(route, path, request)
+                stats = request.ctx.stats = RequestStats()
+                request_stats.set(stats)
+                request_id_var.set(rid)
+                data = await answer(ctx, request, route, params, query, key, started)
+            timestamp = envelope.now_iso()
+            response = envelope.success(data, rid, timestamp)
+        except Exception as exc:  # noqa: BLE001 - AgentError or a bug: the error envelope either way
+            timestamp = envelope.now_iso()
+            response = error_response(request, exc, rid, timestamp)
+        finish_request(ctx, request, name, response, wall, stats, rid, timestamp)
+        return response
+
+    handler.__name__ = name
+    return handler
+
+
+def request_key(
+    route: Route, raw_params: dict[str, str], request: Request
+) -> tuple[dict[str, str], dict[str, Any], tuple[Any, ...]]:
+    """Validate the path and query (BadRequest before any upstream call) and build the response-cache key."""
+    params = {p.name: p.validate(raw_params.get(p.name, "")) for p in route.params}
+    if not route.query:
+        return params, {}, (route.name, *params.values())
+    query = {q.name: q.parse(request.args) for q in route.query}
+    return params, query, (route.name, *params.values(), *query.values())
+
+
+async def answer(
+    ctx: AppContext,
+    request: Request,
+    route: Route,
+    params: dict[str, str],
+    query: dict[str, Any],
+    key: tuple[Any, ...],
+    started: float,
+) -> bytes:
+    """The encoded ``data`` of a request the response cache could not answer at once: authorize (token
+    mode), then wait for the single computation shared by every concurrent caller, all within the deadline
+    that started at ``started`` (loop time)."""
+
+    async def compute() -> bytes:
+        result = await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+        return envelope.encode(result)
+
+    loop = asyncio.get_running_loop()
+    deadline = ctx.settings.request_deadline
+    try:
+        async with asyncio.timeout_at(started + deadline) as cm:
+            if ctx.authorizer is not None:
+                await ctx.authorizer.authorize(request, route, params)
+            return await ctx.responses.get(key, compute)  # type: ignore[union-attr]
+    except TimeoutError:
+        if not cm.expired():
+            raise
+        ctx.observe_timeout(route.name)
+        raise DeadlineExceeded(
+            details=f"{route.name} did not complete within the {deadline * 1000:.0f} ms deadline "
+            f"({(loop.time() - started) * 1000:.0f} ms); the Kubernetes API is slow to answer"
+        ) from None
+
+
+def error_response(
+    request: Request, exception: Exception, rid: str, timestamp: str | None = None
+) -> HTTPResponse:
+    """Every error, ours or Sanic's, leaves in the error envelope; 5xx details never carry a stack trace."""
+    headers: dict[str, str] = {}
+    exc: errors.AgentError
+    if isinstance(exception, errors.AgentError):
+        exc = exception
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="k8s-cluster-agent"'
+        if exc.status >= 500:
+            logger.warning("{} {}: {}", exc.status, exc.code, exc)
+    elif isinstance(exception, SanicNotFound):
+        exc = errors.RouteNotFound(details=f"no route for {request.method} {request.path}")
+    elif isinstance(exception, SanicMethodNotAllowed):
+        allowed = sorted(getattr(exception, "allowed_methods", None) or ["GET"])
+        exc = errors.MethodNotAllowed(
+            details=f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"
+        )
+        headers["Allow"] = ", ".join(allowed)
+    elif isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
+        exc = errors.BadRequest(details=str(exception))
+        exc.status = exception.status_code
+    else:
+        logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
+        exc = errors.InternalError(
+            details="an unexpected error occurred; see the agent's log for this request id"
+        )
+    return envelope.error(exc, rid, headers, timestamp)
+
+
+class EnvelopeErrorHandler(ErrorHandler):
+    """Errors raised outside the API handlers (no such route, wrong method, malformed HTTP)."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        wall = time.perf_counter()
+        rid = getattr(request.ctx, "request_id", None)
+        if rid is None:
+            rid = request.ctx.request_id = envelope.request_id_from(request.headers.get("x-request-id"))
+        timestamp = envelope.now_iso()
+        response = error_response(request, exception, rid, timestamp)
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is not None:
+            stats = getattr(request.ctx, "stats", None) or RequestStats()
+            finish_request(agent, request, "unmatched", response, wall, stats, rid, timestamp)
+        return response
+
+
+def finish_request(
+    ctx: AppContext,
+    request: Request,
+    route: str,
+    response: HTTPResponse,
+    wall: float,
+    stats: RequestStats,
+    request_id: str,
+    timestamp: str,
+) -> None:
+    seconds = time.perf_counter() - wall
+    status = response.status
+    method = request.method
+    if ctx.metrics.__class__ is not NoMetrics:
+        ctx.metrics.observe_request(route, method, status, seconds)
+    ctx.access_log.write(
+        request_id,
+        timestamp,
+        method,
+        request.path,
+        status,
+        seconds * 1000,
+        stats.upstream_calls,
+        stats.cache_hits,
+        stats.coalesced,
+    )

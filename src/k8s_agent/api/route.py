@@ -1,0 +1,86 @@
+"""What a route is: its path and query parameters (validated before any upstream call), its response type,
+the compute that answers it, and what the OpenAPI document says about it. The table of every route is
+``api.endpoints``; each feature's module in ``api/`` declares its own routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sanic import HTTPResponse, Request
+
+from k8s_agent.api import validation
+from k8s_agent.config import Settings
+from k8s_agent.kube.source import ClusterSource
+
+
+class Compute(Protocol):
+    """A route's answer from its typed dependencies: the worker's (cached) cluster source, the settings,
+    the request's clock, and the validated path and query parameters by name."""
+
+    def __call__(
+        self, source: ClusterSource, settings: Settings, now: datetime, /, **params: Any
+    ) -> Awaitable[Any]: ...
+
+
+@dataclass(frozen=True)
+class PathParam:
+    name: str
+    validate: Callable[[str], str]
+    description: str
+    schema: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    schema: dict[str, Any]
+    description: str
+    parse: Callable[[Any], Any]  # (request.args) -> normalised value (raises BadRequest)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    path: str  # Sanic form: /pods/<namespace>/<pod>/describe (relative to /api/v1)
+    summary: str
+    response: type
+    compute: Compute
+    params: tuple[PathParam, ...] = ()
+    query: tuple[QueryParam, ...] = ()
+    errors: tuple[int, ...] = (400, 404, 503, 504)
+    #: what the caller must be allowed to do (token auth mode): (verb, resource, group, namespaced-by-param)
+    permission: tuple[str, str, str, str | None] = ("get", "pods", "", "namespace")
+    description: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An endpoint outside the API envelope (health, metrics, the OpenAPI document and its page)."""
+
+    path: str
+    name: str
+    handler: Callable[[Request], Awaitable[HTTPResponse]]
+
+
+NAMESPACE = PathParam(
+    "namespace",
+    validation.namespace,
+    "Kubernetes namespace (DNS-1123 label)",
+    {"type": "string", "maxLength": 63, "pattern": validation.LABEL_PATTERN, "examples": ["default"]},
+)
+POD = PathParam(
+    "pod",
+    lambda v: validation.object_name(v, "pod"),
+    "Pod name (DNS-1123 subdomain)",
+    {"type": "string", "maxLength": 253, "pattern": validation.SUBDOMAIN_PATTERN, "examples": ["my-pod"]},
+)
+NODE = PathParam(
+    "node",
+    lambda v: validation.object_name(v, "node"),
+    "Node name (DNS-1123 subdomain)",
+    {"type": "string", "maxLength": 253, "pattern": validation.SUBDOMAIN_PATTERN, "examples": ["node-1"]},
+)

@@ -1,0 +1,59 @@
+"""Response Structs of the pod resources endpoint."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class _R(msgspec.Struct, rename="camel"):
+    """Base: camelCase on the wire, every field present."""
+
+
+class ResourcesInfo(_R):
+    """Requests and limits as written in the spec (resource name -> quantity)."""
+
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+
+
+class ContainerResources(_R):
+    """A container's requests and limits ({} when none is set)."""
+
+    name: str
+    requests: dict[str, str]
+    limits: dict[str, str]
+    sidecar: bool = False
+
+
+class ResourceTotals(_R):
+    """Sums over the app containers (the spec's ``total``)."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+    ephemeral_storage_request: str = "0"
+    ephemeral_storage_limit: str = "0"
+
+
+class EffectiveResources(_R):
+    """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead."""
+
+    requests: dict[str, str]
+    limits: dict[str, str]
+    overhead: dict[str, str]
+    dominated_by_init: list[str]  # resources whose effective request comes from an init container
+
+
+class PodResources(_R):
+    """Requests and limits per container, their totals, and the pod's effective request."""
+
+    pod_name: str
+    namespace: str
+    qos_class: str
+    containers: list[ContainerResources]
+    init_containers: list[ContainerResources]
+    total: ResourceTotals
+    total_by_resource: ResourcesInfo
+    effective: EffectiveResources
+    notes: list[str]
