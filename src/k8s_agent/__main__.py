@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from functools import partial
 
 from k8s_agent.config import VARIABLES, ConfigError, Settings, load_settings
 
@@ -45,10 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from loguru import logger
-    from sanic import Sanic
-    from sanic.worker.loader import AppLoader
 
-    from k8s_agent.app import create_app, resolve_source
+    from k8s_agent.kube.discovery import resolve_source
     from k8s_agent.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
@@ -62,36 +59,55 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if settings.cluster_source == "snapshot":
-        from k8s_agent.kube.snapshot import SnapshotError, SnapshotSource
-
-        try:
-            SnapshotSource(settings.snapshot_path)  # fail here, once, with a clear line
-        except SnapshotError as exc:
-            print(f"k8s-agent: cannot read the snapshot: {exc}", file=sys.stderr)
+        problem = _check_snapshot(settings.snapshot_path)
+        if problem:
+            print(f"k8s-agent: cannot read the snapshot: {problem}", file=sys.stderr)
             return 2
     if settings.prometheus_multiproc_dir:
         from k8s_agent.metrics import prepare_multiproc_dir
 
         prepare_multiproc_dir(settings.prometheus_multiproc_dir)
 
-    loader = AppLoader(factory=partial(create_app, settings))
-    app = loader.load()
+    single = single or settings.workers == 1
     logger.info(
         "starting k8s-cluster-agent on {}:{} with {}, deadline {:g} ms",
         settings.host,
         settings.port,
-        "a single process" if single else f"{settings.workers} worker(s)",
+        "a single process" if single else f"{settings.workers} worker processes",
         settings.request_deadline * 1000,
     )
+    from k8s_agent import serve
+
     if single:
-        app.prepare(host=settings.host, port=settings.port, single_process=True, motd=False, access_log=False)
-        Sanic.serve_single(primary=app)
+        serve.single_process(settings)
     else:
-        app.prepare(
-            host=settings.host, port=settings.port, workers=settings.workers, motd=False, access_log=False
-        )
-        Sanic.serve(primary=app, app_loader=loader)
+        serve.worker_processes(settings)
     return 0
+
+
+def _check_snapshot(path: str) -> str:
+    """Read the snapshot once, in a short-lived child, so that a bad path stops start-up with one clear line
+    while the decoded dump never stays in this process (which, with several workers, only supervises)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: decode, report, exit without running any parent cleanup
+        os.close(read)
+        message = b""
+        try:
+            from k8s_agent.kube.snapshot import SnapshotError, SnapshotSource
+
+            SnapshotSource(path)
+        except SnapshotError as exc:
+            message = str(exc).encode() or b"unreadable"
+        except BaseException as exc:  # noqa: BLE001 - anything else is reported the same way
+            message = f"{type(exc).__name__}: {exc}".encode()
+        os.write(write, message[:4000])
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    return message.decode(errors="replace")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import msgspec
 from loguru import logger
 from sanic import Sanic
 
@@ -25,37 +23,16 @@ from k8s_agent.api.route import Operation, Route
 from k8s_agent.config import Settings
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.kube.cache import CachedSource, SingleFlightCache
+from k8s_agent.kube.discovery import DEMO_CLUSTER, resolve_source
 from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging
 
 READY_INTERVAL = 5.0
 GC_GEN0_THRESHOLD = 50_000
-DEMO_CLUSTER = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
 
 
 # ------------------------------------------------------------------------------------------- sources
-def resolve_source(settings: Settings) -> tuple[Settings, str]:
-    """Turn CLUSTER_SOURCE=auto into live or snapshot; returns the settings and a sentence for the log."""
-    from k8s_agent.kube.live import in_cluster, kubeconfig_path
-
-    if settings.cluster_source == "live":
-        return settings, "cluster source: live Kubernetes API"
-    if settings.cluster_source == "snapshot":
-        return settings, f"cluster source: snapshot {settings.snapshot_path}"
-    if in_cluster():
-        return msgspec.structs.replace(settings, cluster_source="live"), "cluster source: live, in-cluster"
-    kc = kubeconfig_path(settings.kubeconfig)
-    if kc is not None:
-        return msgspec.structs.replace(settings, cluster_source="live", kubeconfig=str(kc)), (
-            f"cluster source: live, kubeconfig {kc}"
-        )
-    path = settings.snapshot_path or str(DEMO_CLUSTER)
-    return msgspec.structs.replace(settings, cluster_source="snapshot", snapshot_path=path), (
-        f"no cluster configured (not in a pod, no kubeconfig): serving the bundled demo cluster snapshot {path}"
-    )
-
-
 async def default_source_factory(settings: Settings) -> Any:
     if settings.cluster_source == "live":
         from k8s_agent.kube.live import LiveSource

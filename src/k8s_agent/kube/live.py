@@ -12,8 +12,6 @@ Lists are paged (``limit`` + ``continue``) so a large namespace never arrives as
 from __future__ import annotations
 
 import asyncio
-import os
-from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
@@ -23,13 +21,13 @@ from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, U
 from k8s_agent.kube import lazy_client
 from k8s_agent.kube import models as m
 from k8s_agent.kube.cache import current_stats
+from k8s_agent.kube.discovery import in_cluster, kubeconfig_path
 
 lazy_client.install()  # before the first kubernetes_asyncio import: no generated model tree
 from kubernetes_asyncio import client, config  # noqa: E402
 
 PAGE_SIZE = 500
 USER_AGENT = "k8s-cluster-agent/0.1"
-SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
 def _decode(raw: bytes, t: type, what: str):
@@ -41,22 +39,6 @@ def _decode(raw: bytes, t: type, what: str):
         raise ServiceUnavailable(
             "Kubernetes API sent an unreadable answer", f"{what}: {exc} ({len(raw)} bytes)"
         ) from None
-
-
-def in_cluster() -> bool:
-    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and SA_TOKEN.exists()
-
-
-def kubeconfig_path(explicit: str = "") -> Path | None:
-    """The kubeconfig that would be used outside a cluster, or None when there is none."""
-    candidates = (
-        [explicit] if explicit else [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
-    )
-    candidates.append(str(Path.home() / ".kube" / "config"))
-    for c in candidates:
-        if c and Path(c).expanduser().is_file():
-            return Path(c).expanduser()
-    return None
 
 
 class LiveSource:
