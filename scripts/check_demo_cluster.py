@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check that a cluster dump (``examples/demo-cluster/`` by default) is internally consistent.
+"""Check that a cluster dump (``src/k8s_agent/demo/cluster/`` by default) is internally consistent.
 
 Reads only the JSON files, never the generator, and re-derives what a real cluster would have made true:
 
@@ -22,7 +22,7 @@ Reads only the JSON files, never the generator, and re-derives what a real clust
 * metrics: one NodeMetrics per Ready node and none for a NotReady node; ResourceQuota usage is the sum of the
   namespace's live pods' limits.
 
-    .venv/bin/python scripts/check_demo_cluster.py [examples/demo-cluster]
+    .venv/bin/python scripts/check_demo_cluster.py [src/k8s_agent/demo/cluster]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "examples" / "demo-cluster"
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "src" / "k8s_agent" / "demo" / "cluster"
 LIST_FILES = [
     "namespaces.json",
     "nodes.json",

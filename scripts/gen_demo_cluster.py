@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Generate ``examples/demo-cluster/``: the bundled demo cluster dump.
+"""Generate ``src/k8s_agent/demo/cluster/``: the bundled demo cluster dump.
 
 Every file is what ``kubectl get <kind> -A -o json`` prints (a ``v1 List``), plus ``meta.json``. The output is
 fully deterministic: uids, hashes, container ids and IPs are derived from object names with SHA-256, and every
 timestamp is an offset from ``CAPTURED_AT`` (the snapshot loader shifts them by ``now - capturedAt``).
 
 The scenario (one Kubernetes v1.33 cluster, five nodes, ~40 pods) is described per pod in
-``examples/demo-cluster/README.md``. The scheduler messages written here are hand-written and then re-derived
+``src/k8s_agent/demo/cluster/README.md``. The scheduler messages written here are hand-written and then re-derived
 from the dumped objects by ``scripts/check_demo_cluster.py`` (run at the end), so a change of requests, nodes
 or taints that would make a message a lie fails the generation.
 
-    .venv/bin/python scripts/gen_demo_cluster.py [--out examples/demo-cluster] [--no-check]
+    .venv/bin/python scripts/gen_demo_cluster.py [--out src/k8s_agent/demo/cluster] [--no-check]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ K8S_VERSION = "v1.33.4"
 EVENT_TTL = timedelta(hours=1)  # kube-apiserver --event-ttl default: older events are gone from a real dump
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "examples" / "demo-cluster"
+DEFAULT_OUT = ROOT / "src" / "k8s_agent" / "demo" / "cluster"
 
 CSI_DRIVER = "block.csi.demo.local"
 STORAGE_CLASS = "standard-rwo"
@@ -5021,7 +5021,7 @@ IPs, uids, capacity, quota, event shapes and uids, and re-derives every FailedSc
 the default scheduler). Regenerate and check with:
 
 ```
-.venv/bin/python scripts/gen_demo_cluster.py        # writes examples/demo-cluster/ and runs the check
+.venv/bin/python scripts/gen_demo_cluster.py        # writes src/k8s_agent/demo/cluster/ and runs the check
 .venv/bin/python scripts/check_demo_cluster.py      # check only
 ```
 

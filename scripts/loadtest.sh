@@ -14,7 +14,7 @@ OUT=${OUT:-out/load}
 export P95_BUDGET_MS=${P95_BUDGET_MS:-500}
 mkdir -p "$(dirname "$OUT")"
 
-CLUSTER_SOURCE=snapshot SNAPSHOT_PATH=${SNAPSHOT_PATH:-examples/demo-cluster} PORT=$PORT \
+CLUSTER_SOURCE=snapshot SNAPSHOT_PATH=${SNAPSHOT_PATH:-src/k8s_agent/demo/cluster} PORT=$PORT \
   WORKERS=${WORKERS:-2} LOG_LEVEL=${LOG_LEVEL:-warn} "$VENV/bin/k8s-agent" > "$OUT.agent.log" 2>&1 &
 agent=$!
 trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null || true' EXIT

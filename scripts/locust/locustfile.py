@@ -6,7 +6,7 @@ most often, per-pod drill-downs (failure events, health score, scheduling) less,
 share of requests asks for a pod that does not exist (a stale link): a 404 in the error envelope is the
 right answer there and counts as a success.
 
-Targets come from the bundled demo cluster dump (examples/demo-cluster) unless TARGETS_FILE points at
+Targets come from the bundled demo cluster dump (src/k8s_agent/demo/cluster) unless TARGETS_FILE points at
 another dump directory, or PODS / NAMESPACES / NODES give comma-separated lists ("ns/pod,..").
 
     locust -f scripts/locust/locustfile.py --headless -u 50 -r 25 -t 30s -H http://127.0.0.1:8080 --csv out/load
@@ -35,7 +35,7 @@ def _items(path: Path) -> list[dict]:
 
 
 def _targets() -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    dump = Path(os.environ.get("TARGETS_FILE", ROOT / "examples" / "demo-cluster"))
+    dump = Path(os.environ.get("TARGETS_FILE", ROOT / "src" / "k8s_agent" / "demo" / "cluster"))
     pods = [
         (p["metadata"]["namespace"], p["metadata"]["name"])
         for p in _items(dump / "pods.json")

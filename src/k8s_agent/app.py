@@ -22,8 +22,9 @@ from k8s_agent.api.handler import API_PREFIX, EnvelopeErrorHandler, api_handler
 from k8s_agent.api.route import Operation, Route
 from k8s_agent.config import Settings
 from k8s_agent.context import AppContext, NoMetrics
+from k8s_agent.demo import demo_cluster_path
 from k8s_agent.kube.cache import CachedSource, SingleFlightCache
-from k8s_agent.kube.discovery import DEMO_CLUSTER, resolve_source
+from k8s_agent.kube.discovery import resolve_source
 from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging
 
 READY_INTERVAL = 5.0
@@ -42,7 +43,7 @@ async def default_source_factory(settings: Settings) -> Any:
         )
     from k8s_agent.kube.snapshot import SnapshotSource
 
-    return SnapshotSource(settings.snapshot_path or DEMO_CLUSTER)
+    return SnapshotSource(settings.snapshot_path or demo_cluster_path())
 
 
 # ------------------------------------------------------------------------------------------- the app

@@ -13,9 +13,9 @@ from pathlib import Path
 import msgspec
 
 from k8s_agent.config import Settings
+from k8s_agent.demo import demo_cluster_path
 
 SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
-DEMO_CLUSTER = Path(__file__).resolve().parents[3] / "examples" / "demo-cluster"
 
 
 def in_cluster() -> bool:
@@ -47,7 +47,7 @@ def resolve_source(settings: Settings) -> tuple[Settings, str]:
         return msgspec.structs.replace(settings, cluster_source="live", kubeconfig=str(kc)), (
             f"cluster source: live, kubeconfig {kc}"
         )
-    path = settings.snapshot_path or str(DEMO_CLUSTER)
+    path = settings.snapshot_path or str(demo_cluster_path())
     return msgspec.structs.replace(settings, cluster_source="snapshot", snapshot_path=path), (
         f"no cluster configured (not in a pod, no kubeconfig): serving the bundled demo cluster snapshot {path}"
     )

@@ -25,7 +25,7 @@ from k8s_agent.kube.models import (
 
 @runtime_checkable
 class ClusterSource(Protocol):
-    #: a short human description for logs ("live https://10.0.0.1:443", "snapshot examples/demo-cluster")
+    #: a short human description for logs ("live https://10.0.0.1:443", "snapshot /path/to/dump")
     description: str
 
     async def get_pod(self, namespace: str, name: str) -> Pod: ...
