@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = (
     str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 )
-FAKE = ROOT / "tests" / "fakeapi.py"
+TESTS = ROOT / "tests"  # the fake API server: `python -m fakeapi` with tests/ on PYTHONPATH
 TOKEN = "fake-agent-token"
 BENCH_NS = "bench"
 N_PODS = 400
@@ -632,8 +632,20 @@ def main() -> int:
     kubeconfig = tmp / "kubeconfig"
     delay = rf"^/api/v1/namespaces/[^/]+/(pods/[^/]+|events)$={args.rtt_ms / 1000:g}"
     fake = subprocess.Popen(
-        [PY, str(FAKE), "--demo", "--pods", str(N_PODS), "--kubeconfig", str(kubeconfig), "--delay", delay],
+        [
+            PY,
+            "-m",
+            "fakeapi",
+            "--demo",
+            "--pods",
+            str(N_PODS),
+            "--kubeconfig",
+            str(kubeconfig),
+            "--delay",
+            delay,
+        ],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -1,11 +1,5 @@
-"""Shared test set-up: Sanic's test mode (several apps per process), and the path to ../shared."""
-
-from pathlib import Path
+"""Shared test set-up: Sanic's test mode (several apps per process). Test data paths live in corpus.py."""
 
 from sanic import Sanic
 
 Sanic.test_mode = True
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-DEMO = ROOT / "examples" / "demo-cluster"

@@ -4,18 +4,13 @@ denied, missing and invalid tokens, a review the API server cannot answer in tim
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from sanic_testing.reusable import ReusableClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port  # noqa: E402
-from k8s_agent.app import create_app  # noqa: E402
-from k8s_agent.auth import token_hash  # noqa: E402
-from k8s_agent.config import load_settings  # noqa: E402
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from k8s_agent.app import create_app
+from k8s_agent.auth import token_hash
+from k8s_agent.config import load_settings
 
 POD = "/api/v1/pods/demo/api-crashloop/describe"
 DASHBOARD, OTHER = "dashboard-token-1", "other-token-2"

@@ -1,16 +1,13 @@
 """Every analysis endpoint over HTTP on the bundled demo cluster (timestamps shifted to now), checked against
-what the demo was built to show (examples/demo-cluster/README.md)."""
+what the demo was built to show (src/k8s_agent/demo/cluster/README.md)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from _support import client_for
 
+from corpus import DEMO
 from k8s_agent.kube.snapshot import SnapshotSource
-
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
 
 
 @pytest.fixture(scope="module")

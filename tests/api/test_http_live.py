@@ -10,19 +10,16 @@ upstream.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sanic_testing.reusable import ReusableClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
-from k8s_agent.app import create_app  # noqa: E402
-from k8s_agent.config import load_settings  # noqa: E402
+from builders import api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from k8s_agent.app import create_app
+from k8s_agent.config import load_settings
 
 DEADLINE = 0.3  # REQUEST_DEADLINE for this module
 TTL = 2.0  # CACHE_TTL (negative entries live TTL/2)
@@ -37,7 +34,7 @@ def fake():
     with FakeKubeAPI() as f:
         f.add(*builtin_cluster())
         # one pod per test that needs a cold cache
-        f.add(*(make_pod(name, "demo", node="node-b") for name in POD_NAMES))
+        f.add(*(api_pod(name, "demo", node="node-b") for name in POD_NAMES))
         yield f
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from _support import client_for
 
+from corpus import DEMO
 from k8s_agent.kube.snapshot import SnapshotSource
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-cluster"
 POD_ROUTES = ("describe", "resources", "scheduling", "scheduling/explain", "failure-events", "health-score")
 
 

@@ -14,18 +14,18 @@ import msgspec
 import pytest
 from _support import free_port
 
+from corpus import DEMO
 from k8s_agent.api import endpoints
 from k8s_agent.api.docs import build_openapi
 from k8s_agent.app import create_app
 from k8s_agent.config import load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 ST = Path(sys.executable).parent / "st"
 
 
 def test_document_covers_every_route_with_its_errors():
     create_app(
-        load_settings({}, cluster_source="snapshot", snapshot_path=str(ROOT / "examples/demo-cluster")),
+        load_settings({}, cluster_source="snapshot", snapshot_path=str(DEMO)),
         name="oa-doc",
     )
     doc = build_openapi(endpoints.API)
@@ -49,7 +49,7 @@ def agent():
     env = dict(
         os.environ,
         CLUSTER_SOURCE="snapshot",
-        SNAPSHOT_PATH=str(ROOT / "examples/demo-cluster"),
+        SNAPSHOT_PATH=str(DEMO),
         PORT=str(port),
         WORKERS="2",
         LOG_LEVEL="warn",

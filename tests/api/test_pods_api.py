@@ -1,4 +1,4 @@
-"""The HTTP contract over real pod objects (the shared corpus served as a snapshot): envelope, every error
+"""The HTTP contract over real pod objects (the corpus, tests/fixtures, served as a snapshot): envelope, every error
 code, request ids, describe and resources fields, the deadline."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from _support import FailingSource, SlowSource, client_for
 
+from corpus import CORPUS_PODS
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.snapshot import SnapshotSource
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "fixtures" / "corpus" / "pods"
+CORPUS = CORPUS_PODS
 
 
 def _placeholders(text: str) -> str:

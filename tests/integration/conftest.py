@@ -37,14 +37,9 @@ K8S_AGENT_BUILD_TIMEOUT (seconds, default 3600), KUBECTL (path).
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
+import controlplane
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import controlplane  # noqa: E402
 
 _REASON = controlplane.UNAVAILABLE_REASON
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from test_multiworker import kill, start_agent
 
-from fakeapi import FakeKubeAPI, builtin_cluster, make_pod
+from builders import api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def setup(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("metrics")
     with FakeKubeAPI() as fake:
         fake.add(*builtin_cluster())
-        fake.add(make_pod("api-slow", "demo", node="node-b"))
+        fake.add(api_pod("api-slow", "demo", node="node-b"))
         kubeconfig = fake.write_kubeconfig(tmp / "config")
         (tmp / "prom").mkdir()
         (tmp / "prom" / "stale.db").write_text("left by an earlier run")

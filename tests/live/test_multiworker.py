@@ -18,9 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
+from builders import api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -128,7 +127,7 @@ def kill(agent: Agent) -> None:
 def fake():
     with FakeKubeAPI() as f:
         f.add(*builtin_cluster())
-        f.add(make_pod("slow-term", "demo", node="node-b"))
+        f.add(api_pod("slow-term", "demo", node="node-b"))
         yield f
 
 

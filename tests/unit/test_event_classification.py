@@ -4,8 +4,8 @@ alternative) and its expected severity, and the failure filter agrees with the s
 from __future__ import annotations
 
 import pytest
-from _corpus import load_corpus
 
+from corpus import load_corpus
 from k8s_agent.analysis.failure_events import classify_event, is_failure_event
 from k8s_agent.kube.models import Event, EventSource, ObjectReference
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
-from _corpus import load_corpus
 
+from corpus import load_corpus
 from k8s_agent.analysis.failure_events import analyze_failure_events, clip_chars, recurrence
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import (

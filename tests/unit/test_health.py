@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
-from _corpus import load_corpus
 
+from corpus import load_corpus
 from k8s_agent.analysis.health_score import (
     WEIGHTS,
     component_status,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from _sched_builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
 
+from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
 from k8s_agent.analysis.scheduling.nodefit import (
     F_HOST_PORTS,
     F_NODE_AFFINITY,

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from _corpus import load_corpus
 
+from corpus import load_corpus
 from k8s_agent.analysis.podstatus import (
     backoff_duration,
     container_reports,

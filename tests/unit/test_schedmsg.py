@@ -4,8 +4,8 @@ quirks one at a time."""
 from __future__ import annotations
 
 import pytest
-from _corpus import load_corpus
 
+from corpus import load_corpus
 from k8s_agent.analysis.scheduling.message import (
     CATEGORIES,
     FIT_ERROR,

@@ -7,9 +7,9 @@ import random
 from datetime import UTC, datetime
 
 import msgspec
-from _corpus import load_corpus
-from _sched_builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 
+from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
+from corpus import load_corpus
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.kube.models import Pod, convert
 

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from _sched_builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 
+from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.kube.source import ClusterSource

@@ -4,12 +4,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from _corpus import REPO
 
+from corpus import DEMO
 from k8s_agent.errors import MetricsUnavailable, NotFound
 from k8s_agent.kube.snapshot import SnapshotError, SnapshotSource
 
-DEMO = REPO / "examples" / "demo-cluster"
 CAPTURED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
