@@ -31,15 +31,29 @@ class SchedulingEvent(_S):
 class FailureSummary(_S):
     """Nodes grouped by failure category. ``count`` is the number of nodes with that failure now (when the
     live evaluation found it), else the scheduler's own count from its last message. ``nodes`` names the
-    nodes found by the live evaluation, in name order. ``source`` says where the entry comes from:
-    ``nodes`` (live evaluation), ``scheduler`` (only the scheduler's message reports it), ``both``, or
-    ``pod`` (a problem of the pod itself, such as a missing PVC, which blocks every node)."""
+    nodes found by the live evaluation, in name order.
+
+    Three counts sit beside it, each null when it cannot be known:
+    ``anyFailureCount``: every node failing a check of this category now (a node may be counted under
+    several categories); ``firstFailureCount``: the nodes the scheduler's own rules count under it now,
+    because kube-scheduler stops at a node's first failing filter (in its plugin order) and reports only
+    that one (null when the cluster's pods could not be read); ``schedulerMessageCount``: the count in the
+    scheduler's last message.
+
+    ``source`` says where the entry comes from: ``nodes`` (live evaluation), ``scheduler`` (only the
+    scheduler's message reports it), ``both`` (the message reports it, and its counts for this category are
+    exactly those the scheduler's rules give on the cluster now), or ``pod`` (a problem of the pod itself,
+    such as a missing PVC, which blocks every node). A category the message reports with other counts than
+    the live evaluation is ``nodes``, and ``discrepancies`` says why."""
 
     category: str
     count: int
     description: str
     nodes: list[str]
     source: str
+    any_failure_count: int | None = None
+    first_failure_count: int | None = None
+    scheduler_message_count: int | None = None
 
 
 class UnschedulableNode(_S):

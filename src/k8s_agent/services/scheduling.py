@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling, scheduling_status
-from k8s_agent.analysis.scheduling.nodefit import pod_claims
+from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
+from k8s_agent.analysis.scheduling.context import scheduling_status
+from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.kube.source import ClusterSource, pod_events_selector

@@ -20,6 +20,7 @@ the PostFilter (preemption) suffix never contributes categories.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from msgspec import Struct
 
@@ -125,7 +126,7 @@ class ParsedSchedulingMessage(Struct, gc=False):
         return out
 
 
-def sort_categories(cats) -> list[str]:
+def sort_categories(cats: Iterable[str]) -> list[str]:
     """Categories in the API's canonical order (unknown strings last, alphabetically)."""
     return sorted(set(cats), key=lambda c: (_CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)), c))
 

@@ -5,25 +5,41 @@ from __future__ import annotations
 import pytest
 
 from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
-from k8s_agent.analysis.scheduling.nodefit import (
-    F_HOST_PORTS,
-    F_NODE_AFFINITY,
-    F_NODE_SELECTOR,
-    F_NOT_READY,
-    F_POD_AFFINITY,
-    F_RESOURCES,
-    F_TAINTS,
-    F_UNSCHEDULABLE,
-    F_VOLUME,
-    effective_request,
-    evaluate_nodes,
-    show,
+from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
+from k8s_agent.analysis.scheduling.filters import (
+    inter_pod_affinity,
+    node_affinity,
+    node_resources_fit,
+    taint_toleration,
 )
+from k8s_agent.analysis.scheduling.filters.node_ports import HOST_PORTS
+from k8s_agent.analysis.scheduling.filters.node_unschedulable import UNSCHEDULABLE
+from k8s_agent.analysis.scheduling.filters.volume_binding import VOLUME
+from k8s_agent.analysis.scheduling.index import effective_request, show
+
+F_NOT_READY = taint_toleration.NOT_READY.name
+F_TAINTS = taint_toleration.TAINTS.name
+F_UNSCHEDULABLE = UNSCHEDULABLE.name
+F_NODE_SELECTOR = node_affinity.NODE_SELECTOR.name
+F_NODE_AFFINITY = node_affinity.REQUIRED_AFFINITY.name
+F_HOST_PORTS = HOST_PORTS.name
+F_RESOURCES = node_resources_fit.RESOURCES.name
+F_VOLUME = VOLUME.name
+F_POD_AFFINITY = inter_pod_affinity.POD_AFFINITY_CHECK.name
 
 
 def verdicts(pod, nodes, pods=(), pvcs=None, pvs=None, **kw):
     report = evaluate_nodes(pod, nodes, list(pods) + [pod], pvcs or {}, pvs or {}, **kw)
     return {v.node_name: v for v in report.verdicts}, report
+
+
+def taints(v):
+    return taint_toleration.detail(v.outcome("TaintToleration"))
+
+
+def insufficient(v) -> list[str]:
+    d = node_resources_fit.detail(v.outcome("NodeResourcesFit"))
+    return [sf.text() for sf in d.shortfalls] if d else []
 
 
 def fits(pod, nodes, pods=(), **kw) -> list[str]:
@@ -35,7 +51,7 @@ def fits(pod, nodes, pods=(), **kw) -> list[str]:
 def test_not_ready_node_is_filtered_with_node_not_ready():
     vs, _ = verdicts(make_pod("web-1"), [make_node("n1", ready="False"), make_node("n2")])
     v = vs["n1"]
-    assert not v.fits and v.filters == [F_NOT_READY] and v.categories == ["NodeNotReady"]
+    assert not v.fits and v.checks == [F_NOT_READY] and v.categories == ["NodeNotReady"]
     assert "Ready=NotReady" in v.reasons[0] and "KubeletNotReady" in v.reasons[0]
     assert vs["n2"].fits
 
@@ -76,7 +92,7 @@ def test_not_ready_taint_on_a_ready_node_is_node_not_ready():
 def test_cordoned_node_unless_tolerated():
     nodes = [make_node("n1", unschedulable=True), make_node("n2")]
     vs, _ = verdicts(make_pod("web-1"), nodes)
-    assert vs["n1"].cordoned and vs["n1"].filters == [F_UNSCHEDULABLE]
+    assert vs["n1"].failed(UNSCHEDULABLE) and vs["n1"].checks == [F_UNSCHEDULABLE]
     assert vs["n1"].reasons == ["node is cordoned (spec.unschedulable)"]
     assert vs["n1"].categories == ["Miscellaneous"]
     tol = [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]
@@ -111,10 +127,10 @@ def test_taint_tolerations(tolerations, ok):
     v = vs["n1"]
     assert v.fits is ok
     if not ok:
-        assert v.filters == [F_TAINTS] and v.categories == ["TaintTolerationMismatch"]
+        assert v.checks == [F_TAINTS] and v.categories == ["TaintTolerationMismatch"]
         assert v.reasons == ["untolerated taint dedicated=gpu:NoSchedule"]
     else:
-        assert [t.key for t in v.tolerated_taints] == ["dedicated"]
+        assert [t.key for t in taints(v).tolerated] == ["dedicated"]
 
 
 def test_prefer_no_schedule_never_blocks_and_no_execute_does():
@@ -135,8 +151,10 @@ def test_node_selector_names_the_label_and_the_value_found():
     vs, _ = verdicts(make_pod("db-1", nodeSelector={"disktype": "ssd"}), nodes)
     assert vs["n1"].reasons == ["node selector disktype=ssd not matched (node has disktype=hdd)"]
     assert vs["n2"].reasons == ["node selector disktype=ssd not matched (label missing)"]
-    assert vs["n1"].filters == [F_NODE_SELECTOR] and vs["n1"].categories == ["NodeAffinityNotMatch"]
-    assert vs["n3"].fits and vs["n3"].matched_selector == {"disktype": "ssd"}
+    assert vs["n1"].checks == [F_NODE_SELECTOR] and vs["n1"].categories == ["NodeAffinityNotMatch"]
+    assert vs["n3"].fits and node_affinity.detail(vs["n3"].outcome("NodeAffinity")).matched_selector == (
+        ("disktype", "ssd"),
+    )
 
 
 def _required(*terms):
@@ -190,7 +208,7 @@ def test_match_fields_metadata_name_and_failure_text():
     aff = _required({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n2"]}]})
     vs, _ = verdicts(make_pod("ds-abc", affinity=aff), nodes)
     assert [n for n, v in vs.items() if v.fits] == ["n2"]
-    assert vs["n1"].filters == [F_NODE_AFFINITY]
+    assert vs["n1"].checks == [F_NODE_AFFINITY]
     assert vs["n1"].reasons == [
         "required node affinity not matched: field metadata.name In [n2] (node is n1)"
     ]
@@ -214,10 +232,10 @@ def test_free_resources_account_for_pods_already_on_the_node():
     ]
     vs, _ = verdicts(make_pod("web-1", cpu="2", memory="2Gi"), nodes, running)
     v = vs["n1"]
-    assert not v.fits and v.filters == [F_RESOURCES]
+    assert not v.fits and v.checks == [F_RESOURCES]
     assert v.categories == ["InsufficientCPU", "InsufficientMemory"]
     assert v.reasons == ["insufficient cpu", "insufficient memory"]
-    assert v.insufficient_resources == [
+    assert insufficient(v) == [
         "insufficient cpu (requested: 2, free: 1 of 4 allocatable)",
         "insufficient memory (requested: 2Gi, free: 1Gi of 8Gi allocatable)",
     ]
@@ -229,10 +247,12 @@ def test_a_node_whose_pods_fill_it_and_the_pod_itself_is_not_counted():
     me = make_pod("web-1", node="n1", cpu="1", memory="2Gi")
     other = make_pod("web-2", node="n1", cpu="1", memory="2Gi")
     vs, _ = verdicts(me, [node], [other])  # `me` is in the pod list too, but excluded from the node's load
-    assert vs["n1"].fits and vs["n1"].usage["cpu"] == (1000, 2000)
+    assert vs["n1"].fits and node_resources_fit.detail(vs["n1"].outcome("NodeResourcesFit")).used_alloc(
+        "cpu"
+    ) == (1000, 2000)
     third = make_pod("web-3", cpu="100m", memory="1Mi")
     vs, _ = verdicts(third, [node], [me, other])
-    assert vs["n1"].insufficient_resources == [
+    assert insufficient(vs["n1"]) == [
         "insufficient cpu (requested: 100m, free: 0 of 2 allocatable)",
         "insufficient memory (requested: 1Mi, free: 0 of 4Gi allocatable)",
     ]
@@ -250,9 +270,7 @@ def test_init_container_dominated_request():
     )
     assert effective_request(pod) == {"cpu": 2000, "memory": 256 * 2**20}
     vs, _ = verdicts(pod, [make_node("n1", cpu="1500m"), make_node("n2", cpu="2")])
-    assert vs["n1"].insufficient_resources == [
-        "insufficient cpu (requested: 2, free: 1500m of 1500m allocatable)"
-    ]
+    assert insufficient(vs["n1"]) == ["insufficient cpu (requested: 2, free: 1500m of 1500m allocatable)"]
     assert vs["n2"].fits
 
 
@@ -274,7 +292,7 @@ def test_pod_count_limit():
     vs, _ = verdicts(make_pod("web-1"), [node], running)
     v = vs["n1"]
     assert v.reasons == ["too many pods"] and v.categories == ["Miscellaneous"]
-    assert v.insufficient_resources == ["too many pods (3 of 3 allowed pods already on the node)"]
+    assert insufficient(v) == ["too many pods (3 of 3 allowed pods already on the node)"]
 
 
 def test_extended_resource_gpu():
@@ -289,10 +307,10 @@ def test_extended_resource_gpu():
         containers=[container(cpu="1", extra={"nvidia.com/gpu": "2"}, limits={"nvidia.com/gpu": "2"})],
     )
     vs, _ = verdicts(pod, nodes, running)
-    assert vs["cpu-1"].insufficient_resources == [
+    assert insufficient(vs["cpu-1"]) == [
         "insufficient nvidia.com/gpu (requested: 2, free: 0 of 0 allocatable)"
     ]
-    assert vs["gpu-1"].insufficient_resources == [
+    assert insufficient(vs["gpu-1"]) == [
         "insufficient nvidia.com/gpu (requested: 2, free: 1 of 2 allocatable)"
     ]
     assert vs["gpu-2"].reasons == ["insufficient nvidia.com/gpu"]
@@ -340,7 +358,7 @@ def test_host_port_conflicts_respect_protocol_and_host_ip():
     )
     vs, _ = verdicts(pod, nodes, running)
     assert vs["n1"].reasons == ["host port 9100/TCP already used by pod default/exporter-a"]
-    assert vs["n1"].filters == [F_HOST_PORTS] and vs["n1"].categories == ["Miscellaneous"]
+    assert vs["n1"].checks == [F_HOST_PORTS] and vs["n1"].categories == ["Miscellaneous"]
     assert vs["n2"].fits  # UDP vs TCP
     assert not vs["n3"].fits  # 0.0.0.0 conflicts with any specific IP
     assert vs["n4"].fits  # the failed pod holds nothing
@@ -382,7 +400,7 @@ def test_anti_affinity_on_hostname_and_namespace_semantics():
     pod = make_pod("web-c", labels={"app": "web"}, affinity=_anti())
     vs, _ = verdicts(pod, nodes, running)
     assert [n for n, v in vs.items() if v.fits] == ["n2", "n3"]
-    assert vs["n1"].filters == [F_POD_AFFINITY] and vs["n1"].categories == ["PodAffinityConflict"]
+    assert vs["n1"].checks == [F_POD_AFFINITY] and vs["n1"].categories == ["PodAffinityConflict"]
     assert "default/web-a" in vs["n1"].reasons[0] and "kubernetes.io/hostname=n1" in vs["n1"].reasons[0]
     # explicit namespaces, and an empty namespaceSelector meaning every namespace
     pod = make_pod("web-c", labels={"app": "web"}, affinity=_anti(namespaces=["other"]))
@@ -434,7 +452,11 @@ def test_pod_affinity_requires_a_matching_pod_in_the_domain():
     assert [n for n, v in vs.items() if v.fits] == ["a1", "a2"]
     assert "no pod matching the affinity term" in vs["b1"].reasons[0]
     assert "node has no topology.kubernetes.io/zone label" in vs["nozone"].reasons[0]
-    assert vs["a2"].pod_affinity_matched and "default/cache-1" in vs["a2"].pod_affinity_matched[0]
+    assert (
+        inter_pod_affinity.detail(vs["a2"].outcome("InterPodAffinity"))
+        .matched[0]
+        .startswith("pod default/cache-1")
+    )
 
 
 def test_pod_matching_its_own_affinity_may_go_anywhere_when_no_pod_matches():
@@ -455,7 +477,7 @@ def test_pv_node_affinity_conflict_is_per_node_and_volume_category():
     vs, report = verdicts(pod, nodes, pvcs=pvcs, pvs=pvs)
     assert vs["a1"].fits
     b = vs["b1"]
-    assert b.filters == [F_VOLUME] and b.categories == ["VolumeNodeAffinityConflict"]
+    assert b.checks == [F_VOLUME] and b.categories == ["VolumeNodeAffinityConflict"]
     assert b.reasons == [
         "volume node affinity conflict: PV pv-1 (claim data-db-0) requires topology.kubernetes.io/zone In "
         "[eu-1a] (node has topology.kubernetes.io/zone=eu-1b)"
@@ -527,7 +549,7 @@ def test_every_failed_check_is_listed_and_the_first_is_the_schedulers():
     pod = make_pod("web-1", cpu="2", nodeSelector={"disktype": "ssd"})
     vs, _ = verdicts(pod, [node])
     v = vs["n1"]
-    assert v.filters == [F_UNSCHEDULABLE, F_TAINTS, F_NODE_SELECTOR, F_RESOURCES]
+    assert v.checks == [F_UNSCHEDULABLE, F_TAINTS, F_NODE_SELECTOR, F_RESOURCES]
     assert v.first_categories == ["Miscellaneous"]
     assert v.categories == [
         "InsufficientCPU",
@@ -566,4 +588,4 @@ def test_default_no_execute_tolerations_do_not_let_a_pod_onto_a_not_ready_node()
     nodes = [make_node("tainted", ready="False", taints=lifecycle), make_node("untainted", ready="Unknown")]
     vs, _ = verdicts(make_pod("web-1", tolerations=defaults), nodes)
     assert not vs["tainted"].fits and not vs["untainted"].fits
-    assert [t.effect for t in vs["tainted"].untolerated_taints] == ["NoSchedule"]
+    assert [t.effect for t in taints(vs["tainted"]).untolerated] == ["NoSchedule"]

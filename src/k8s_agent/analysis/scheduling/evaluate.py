@@ -1,0 +1,105 @@
+"""Which nodes could run a pod now, and why not: every filter of the registry run on every node.
+
+Unlike the scheduler, every filter runs on every node, so a verdict lists all of a node's problems; the
+first failing plugin (``NodeVerdict.first_scheduler_failure``) is what the scheduler would report. Pod-level
+problems (a missing PVC, a ReadWriteOncePod claim in use) are returned once, as blockers, not copied onto
+every node. Pure: objects in, verdicts out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from k8s_agent.analysis.scheduling.filters import FILTERS
+from k8s_agent.analysis.scheduling.filters.base import Filter, NodeVerdict, PodContext, PodIssue
+from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAffinity
+from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
+from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
+from k8s_agent.analysis.scheduling.index import ClusterIndex
+from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod
+
+
+@dataclass(frozen=True, slots=True)
+class FitReport:
+    """Verdicts for the evaluated nodes (in name order) and the pod-level findings."""
+
+    verdicts: tuple[NodeVerdict, ...]
+    request: Mapping[str, int]
+    blockers: tuple[PodIssue, ...] = ()
+    notes: tuple[str, ...] = ()
+    pods_known: bool = True
+    volume_constraints: tuple[VolumeConstraint, ...] = ()
+    anti_affinity_terms: tuple[str, ...] = ()  # the pod's required anti-affinity, described
+    #: the reason a PreFilter wrote each node off with before the filters (see ``simulate``)
+    prefiltered: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def fitting(self) -> list[str]:
+        return [v.node_name for v in self.verdicts if v.fits]
+
+
+class PodFit:
+    """The registry's filters prepared for one pod (each computes what it needs once), then ``evaluate``
+    per node."""
+
+    def __init__(self, ctx: PodContext) -> None:
+        self.ctx = ctx
+        self.filters: list[Filter] = [f(ctx) for f in FILTERS]
+
+    def evaluate(self, node: Node) -> NodeVerdict:
+        return NodeVerdict(node.metadata.name, tuple((f.plugin, f.evaluate(node)) for f in self.filters))
+
+    def prefilter_reason(self, node: Node) -> str:
+        for f in self.filters:
+            why = f.prefilter_reason(node)
+            if why:
+                return why
+        return ""
+
+    def of(self, kind: type[Filter]) -> Filter | None:
+        return next((f for f in self.filters if isinstance(f, kind)), None)
+
+
+def evaluate_nodes(
+    pod: Pod,
+    nodes: Iterable[Node],
+    pods: Iterable[Pod] | None,
+    pvcs: Mapping[str, PersistentVolumeClaim] | None = None,
+    pvs: Mapping[str, PersistentVolume] | None = None,
+    *,
+    unreadable_pvcs: Collection[str] = (),
+    unreadable_pvs: Collection[str] = (),
+    only: Collection[str] | None = None,
+) -> FitReport:
+    """Evaluate every node for ``pod`` (or only the nodes named in ``only``: the others still count as
+    topology domains for pod affinity). ``pods`` is every pod of the cluster (None when it could not be
+    read: the resource, host-port and pod-affinity checks are then skipped and a note says so).
+    ``pvcs`` is keyed by claim name (the pod's namespace) and ``pvs`` by volume name; a claim or volume
+    named in ``unreadable_*`` could not be read and is skipped rather than reported missing."""
+    node_list = sorted(nodes, key=lambda n: n.metadata.name)
+    index = ClusterIndex(node_list, pods, exclude=pod) if pods is not None else None
+    ctx = PodContext(pod, index, pvcs or {}, pvs or {}, frozenset(unreadable_pvcs), frozenset(unreadable_pvs))
+    fit = PodFit(ctx)
+    chosen = [n for n in node_list if only is None or n.metadata.name in only]
+    verdicts = tuple(fit.evaluate(n) for n in chosen)
+    prefiltered = {n.metadata.name: why for n in chosen if (why := fit.prefilter_reason(n))}
+    notes = list(ctx.notes)
+    if index is None:
+        notes.append(
+            "the cluster's pods could not be read: resource, host-port and pod-affinity checks were skipped"
+        )
+    resources = fit.of(NodeResourcesFit)
+    affinity = fit.of(InterPodAffinity)
+    return FitReport(
+        verdicts=verdicts,
+        request=resources.request if isinstance(resources, NodeResourcesFit) else {},
+        blockers=tuple(ctx.blockers),
+        notes=tuple(notes),
+        pods_known=index is not None,
+        volume_constraints=claims_of(ctx).constraints,
+        anti_affinity_terms=tuple(t.text for t in affinity.anti_terms)
+        if isinstance(affinity, InterPodAffinity)
+        else (),
+        prefiltered=prefiltered,
+    )

@@ -1,0 +1,204 @@
+"""What every filter module shares: the check vocabulary, a failure, a filter's outcome on one node, the
+pod-level context, and the ``Filter`` base class (see the package docstring for how to add a filter).
+
+All results are frozen: a filter builds its outcome once and nobody mutates it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from k8s_agent.analysis.scheduling.message import sort_categories
+
+if TYPE_CHECKING:
+    from k8s_agent.analysis.scheduling.index import ClusterIndex
+    from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One named check of a filter plugin: the one vocabulary that maps a filter to its failure category
+    and to the scheduler's wording. ``name`` is what the explain summary counts (``filteredBy...``);
+    ``category`` is None where it depends on the failure (NodeResourcesFit: per resource); ``wording`` is
+    the reason kube-scheduler 1.36 writes for it (``""`` when it varies, as for ``Insufficient <resource>``).
+    """
+
+    name: str
+    plugin: str
+    category: str | None
+    wording: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One failed check on one node, in our words (``reason``), with its categories."""
+
+    check: Check
+    reason: str
+    categories: tuple[str, ...]
+    #: False for a finding the scheduler itself would not act on (a not-ready node without its taint yet)
+    scheduler_visible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A filter's result on one node.
+
+    ``failures``: every problem found, in our words (all of them, not only the first). ``scheduler_reasons``:
+    the reasons kube-scheduler itself would record for this node at this plugin (its exact 1.36 wording;
+    empty when the scheduler would let the node pass, for instance a not-ready node whose lifecycle taint is
+    not there yet: the agent flags it, the scheduler does not). ``detail`` is the filter's own frozen record
+    (what matched, what was tolerated, the usage numbers) for explanations.
+    """
+
+    failures: tuple[Failure, ...] = ()
+    scheduler_reasons: tuple[str, ...] = ()
+    detail: Any = None
+
+
+PASS = Outcome()
+
+
+@dataclass(frozen=True, slots=True)
+class PodIssue:
+    """A problem of the pod itself (not of any node): it blocks every node. ``scheduler_text`` is the
+    PreFilter message the scheduler writes for it (uncounted, in front of the per-node reasons)."""
+
+    message: str
+    category: str
+    fix: str = ""
+    scheduler_text: str = ""
+
+
+@dataclass(slots=True)
+class PodContext:
+    """The inputs a filter may read while preparing: the pod, the cluster index (None when the cluster's
+    pods could not be read) and the pod's claims. ``notes`` and ``blockers`` collect pod-level findings."""
+
+    pod: Pod
+    index: ClusterIndex | None
+    pvcs: Mapping[str, PersistentVolumeClaim]
+    pvs: Mapping[str, PersistentVolume]
+    unreadable_pvcs: frozenset[str] = frozenset()
+    unreadable_pvs: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
+    blockers: list[PodIssue] = field(default_factory=list)
+    #: what one filter computes for others (the resolved claims, for the volume filters)
+    shared: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeVerdict:
+    """What the filters say about one node: the outcome of every filter, in the scheduler's order."""
+
+    node_name: str
+    outcomes: tuple[tuple[str, Outcome], ...]
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        return tuple(f for _, o in self.outcomes for f in o.failures)
+
+    @property
+    def fits(self) -> bool:
+        return not any(o.failures for _, o in self.outcomes)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.reason for f in self.failures]
+
+    @property
+    def categories(self) -> list[str]:
+        return sort_categories(c for f in self.failures for c in f.categories)
+
+    @property
+    def checks(self) -> list[str]:
+        """The failed checks in the scheduler's order, each once; the first is what the scheduler reports."""
+        out: list[str] = []
+        for f in self.failures:
+            if f.check.name not in out:
+                out.append(f.check.name)
+        return out
+
+    @property
+    def first_categories(self) -> list[str]:
+        """Categories of the first failing plugin (the scheduler counts a node once, under its first failure)."""
+        for _, o in self.outcomes:
+            if o.failures:
+                return sort_categories(c for f in o.failures for c in f.categories)
+        return []
+
+    def outcome(self, plugin: str) -> Outcome:
+        for name, o in self.outcomes:
+            if name == plugin:
+                return o
+        return PASS
+
+    def failed(self, check: Check) -> bool:
+        return any(f.check == check for f in self.failures)
+
+    def first_scheduler_failure(self) -> tuple[str, tuple[str, ...]] | None:
+        """(plugin, reasons) of the first plugin the scheduler would reject this node at, or None."""
+        for plugin, o in self.outcomes:
+            if o.scheduler_reasons:
+                return plugin, o.scheduler_reasons
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What a filter's ``suggest`` sees: the pod, every verdict, the nodes, the pod's request, and a
+    helper that names a node with the reasons it is excluded for."""
+
+    pod: Pod
+    verdicts: Sequence[NodeVerdict]
+    nodes_by_name: Mapping[str, Node]
+    node_names: Sequence[str]
+    request: Mapping[str, int]
+    excluded: Callable[[str], str]
+
+    @property
+    def failing(self) -> list[NodeVerdict]:
+        return [v for v in self.verdicts if not v.fits]
+
+
+class Filter:
+    """One kube-scheduler filter plugin. A subclass sets ``plugin`` (the scheduler's plugin name) and
+    ``checks`` (its entries of the vocabulary), computes what it needs from the pod once in ``__init__``
+    (pod-level problems go to ``ctx.notes`` / ``ctx.blockers``), and implements ``evaluate(node)``.
+    ``suggest`` turns every node's outcome into concrete fixes (default: none)."""
+
+    plugin: ClassVar[str]
+    checks: ClassVar[tuple[Check, ...]]
+
+    def __init__(self, ctx: PodContext) -> None:
+        self.ctx = ctx
+
+    def prefilter_reason(self, node: Node) -> str:
+        """The reason this plugin's PreFilter writes the node off with before any filter runs (the
+        scheduler's PreFilterResult), or "" (default: the plugin narrows nothing)."""
+        return ""
+
+    def evaluate(self, node: Node) -> Outcome:
+        raise NotImplementedError
+
+    @classmethod
+    def suggest(cls, advice: Advice) -> list[str]:
+        return []
+
+
+def failure(check: Check, reason: str, *categories: str, visible: bool = True) -> Failure:
+    """A failure in ``check``'s category (or the categories given)."""
+    cats = categories or ((check.category,) if check.category else ())
+    return Failure(check, reason, tuple(cats), visible)
+
+
+def names(items: Sequence[str], limit: int = 5) -> str:
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+
+
+def nodes_word(n: int) -> str:
+    return f"{n} node" if n == 1 else f"{n} nodes"

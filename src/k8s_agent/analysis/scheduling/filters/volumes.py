@@ -1,0 +1,182 @@
+"""The pod's claims resolved once (what the volume plugins' PreFilter does): missing, deleted or lost
+claims, a ReadWriteOncePod claim in use, claims bound to a missing PV, and the node constraints of the bound
+PVs (required node affinity, legacy zone labels). Pod-level problems become ``PodIssue`` blockers, stated
+once rather than on every node. The filters (``volume_restrictions``, ``volume_binding``, ``volume_zone``)
+read the result from ``claims_of(ctx)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from k8s_agent.analysis.scheduling.filters.base import PodContext, PodIssue
+from k8s_agent.analysis.scheduling.index import pod_key
+from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_MULTI_ATTACH
+from k8s_agent.analysis.scheduling.selectors import describe_term
+from k8s_agent.kube.models import NodeSelector, Pod
+
+ZONE_LABELS = (
+    "topology.kubernetes.io/zone",
+    "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region",
+)
+RWOP_CONFLICT = (
+    "node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by "
+    "another pod"
+)
+PV_NOT_EXIST = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeConstraint:
+    """A bound PV that can only be used on some nodes."""
+
+    claim: str
+    pv: str
+    required: NodeSelector | None
+    zone_labels: tuple[tuple[str, frozenset[str]], ...]  # label key -> allowed values (VolumeZone)
+
+    def describe(self) -> str:
+        parts = []
+        if self.required is not None:
+            terms = [describe_term(t) for t in self.required.node_selector_terms]
+            parts.append(" OR ".join(terms) if terms else "no node (no terms)")
+        for k, vals in sorted(self.zone_labels):
+            parts.append(f"{k} In [{', '.join(sorted(vals))}]")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    constraints: tuple[VolumeConstraint, ...]
+    rwop_conflict: bool  # VolumeRestrictions rejects every node
+    pv_missing: bool  # VolumeBinding rejects every node
+
+
+def pod_claims(pod: Pod) -> list[tuple[str, bool]]:
+    """(claim name, generic ephemeral?) for every PVC the pod's volumes use; an ephemeral volume's claim is
+    named ``<pod>-<volume>``."""
+    out = []
+    for vol in pod.spec.volumes:
+        if vol.persistent_volume_claim is not None and vol.persistent_volume_claim.claim_name:
+            out.append((vol.persistent_volume_claim.claim_name, False))
+        elif vol.ephemeral is not None:
+            out.append((f"{pod.metadata.name}-{vol.name}", True))
+    return out
+
+
+def claims_of(ctx: PodContext) -> Claims:
+    """The resolved claims of ``ctx`` (computed by the first filter that asks, recorded on the context)."""
+    found = ctx.shared.get("claims")
+    if isinstance(found, Claims):
+        return found
+    claims = _resolve(ctx)
+    ctx.shared["claims"] = claims
+    return claims
+
+
+def _claim_users(ctx: PodContext, claim: str, with_node: bool = False) -> list[str]:
+    assert ctx.index is not None
+    ns = ctx.pod.metadata.namespace
+    users = []
+    for p in ctx.index.all_pods:
+        if p.metadata.namespace != ns:
+            continue
+        if claim in (c for c, _ in pod_claims(p)):
+            where = f" on node {p.spec.node_name}" if with_node and p.spec.node_name else ""
+            users.append(f"{pod_key(p)}{where}")
+    return sorted(users)
+
+
+def _resolve(ctx: PodContext) -> Claims:
+    pod = ctx.pod
+    constraints: list[VolumeConstraint] = []
+    rwop = pv_missing = False
+    for claim, ephemeral in pod_claims(pod):
+        if claim in ctx.unreadable_pvcs:
+            ctx.notes.append(f"PVC {claim} could not be read; its volume checks were skipped")
+            continue
+        pvc = ctx.pvcs.get(claim)
+        if pvc is None:
+            if ephemeral:
+                msg = f'waiting for ephemeral volume controller to create the persistentvolumeclaim "{claim}"'
+                fix = (
+                    "the ephemeral volume controller creates it shortly after the pod; if it does not, check "
+                    "kube-controller-manager and the volumeClaimTemplate"
+                )
+            else:
+                msg = f'persistentvolumeclaim "{claim}" not found'
+                fix = f"create PVC {claim} in namespace {pod.metadata.namespace}, or fix claimName in the pod spec"
+            ctx.blockers.append(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg))
+            continue
+        if pvc.metadata.deletion_timestamp is not None:
+            msg = f'persistentvolumeclaim "{claim}" is being deleted'
+            fix = f"wait for PVC {claim} to be deleted and recreate it, or use another claim"
+            ctx.blockers.append(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg))
+            continue
+        if pvc.status.phase == "Lost":
+            pv_missing = True
+            ctx.blockers.append(
+                PodIssue(
+                    f'persistentvolumeclaim "{claim}" is Lost: its persistentvolume '
+                    f'"{pvc.spec.volume_name}" no longer exists',
+                    VOLUME_ATTACHMENT,
+                    f"restore PV {pvc.spec.volume_name} or recreate PVC {claim} (its data is gone with the PV)",
+                )
+            )
+            continue
+        modes = set(pvc.spec.access_modes) | set(pvc.status.access_modes)
+        if "ReadWriteOncePod" in modes and ctx.index is not None:
+            users = _claim_users(ctx, claim)
+            if users:
+                rwop = True
+                ctx.blockers.append(
+                    PodIssue(
+                        f"PVC {claim} has access mode ReadWriteOncePod and is already used by pod "
+                        f"{', '.join(users)}",
+                        VOLUME_MULTI_ATTACH,
+                        f"stop the other pod using PVC {claim}, or use a claim of its own for this pod",
+                    )
+                )
+        if not pvc.spec.volume_name:
+            sc = pvc.spec.storage_class_name
+            ctx.notes.append(
+                f"PVC {claim} is not bound yet (phase {pvc.status.phase or 'Pending'}"
+                + (f", storage class {sc}" if sc else "")
+                + "): waiting for binding. With a WaitForFirstConsumer storage class that is expected "
+                "until the pod is scheduled; with Immediate binding the provisioner has not bound it yet"
+            )
+            continue
+        pv_name = pvc.spec.volume_name
+        if pv_name in ctx.unreadable_pvs:
+            ctx.notes.append(
+                f"PV {pv_name} (claim {claim}) could not be read; its node affinity was not checked"
+            )
+            continue
+        pv = ctx.pvs.get(pv_name)
+        if pv is None:
+            pv_missing = True
+            ctx.blockers.append(
+                PodIssue(
+                    f'persistentvolumeclaim "{claim}" bound to non-existent persistentvolume "{pv_name}"',
+                    VOLUME_ATTACHMENT,
+                    f"restore PV {pv_name}, or recreate PVC {claim} so that a new volume is provisioned",
+                )
+            )
+            continue
+        if "ReadWriteOnce" in modes and ctx.index is not None:
+            users = _claim_users(ctx, claim, with_node=True)
+            if users:
+                ctx.notes.append(
+                    f"PVC {claim} (ReadWriteOnce) is mounted by {', '.join(users)}; on another node the pod "
+                    "would start but fail to attach the volume (Multi-Attach error)"
+                )
+        required = pv.spec.node_affinity.required if pv.spec.node_affinity is not None else None
+        zones = []
+        for k in ZONE_LABELS:
+            v = pv.metadata.labels.get(k)
+            if v:
+                zones.append((k, frozenset(x for x in v.split("__") if x)))
+        if required is not None or zones:
+            constraints.append(VolumeConstraint(claim, pv_name, required, tuple(zones)))
+    return Claims(tuple(constraints), rwop, pv_missing)
