@@ -50,7 +50,9 @@ RESOURCES: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("apps", "deployments"): ("Deployment", "v1", True),
     ("apps", "statefulsets"): ("StatefulSet", "v1", True),
     ("apps", "daemonsets"): ("DaemonSet", "v1", True),
+    ("apps", "controllerrevisions"): ("ControllerRevision", "v1", True),
     ("batch", "jobs"): ("Job", "v1", True),
+    ("batch", "cronjobs"): ("CronJob", "v1", True),
     ("metrics.k8s.io", "nodes"): ("NodeMetrics", "v1beta1", False),
     ("metrics.k8s.io", "pods"): ("PodMetrics", "v1beta1", True),
 }

@@ -227,6 +227,22 @@ class CachedSource:
     async def list_replicasets(self, namespace: str | None = None):
         return await self._get(("replicasets", namespace), lambda: self.inner.list_replicasets(namespace))
 
+    async def get_workload(self, kind: str, namespace: str, name: str):
+        return await self._get(
+            ("workload", kind, namespace, name), lambda: self.inner.get_workload(kind, namespace, name)
+        )
+
+    async def list_workloads(self, kind: str, namespace: str | None = None):
+        return await self._get(("workloads", kind, namespace), lambda: self.inner.list_workloads(kind, namespace))
+
+    async def list_controllerrevisions(self, namespace: str):
+        return await self._get(
+            ("controllerrevisions", namespace), lambda: self.inner.list_controllerrevisions(namespace)
+        )
+
+    async def list_resourcequotas(self, namespace: str):
+        return await self._get(("resourcequotas", namespace), lambda: self.inner.list_resourcequotas(namespace))
+
     async def get_namespace(self, name: str):
         return await self._get(("namespace", name), lambda: self.inner.get_namespace(name))
 

@@ -204,6 +204,28 @@ class LiveSource:
         )
         return await self._list(path, m.ReplicaSetList, what="list replicasets.apps")
 
+    async def get_workload(self, kind: str, namespace: str, name: str):
+        k = m.WORKLOAD_KINDS[kind]
+        path = f"{k.api_path}/namespaces/{quote(namespace)}/{k.plural}/{quote(name)}"
+        return await self._get_object(path, k.type, f"get {k.plural}.{k.group}", kind, name, namespace)
+
+    async def list_workloads(self, kind: str, namespace: str | None = None):
+        k = m.WORKLOAD_KINDS[kind]
+        path = (
+            f"{k.api_path}/namespaces/{quote(namespace)}/{k.plural}"
+            if namespace
+            else f"{k.api_path}/{k.plural}"
+        )
+        return await self._list(path, k.list_type, what=f"list {k.plural}.{k.group}")
+
+    async def list_controllerrevisions(self, namespace: str):
+        path = f"/apis/apps/v1/namespaces/{quote(namespace)}/controllerrevisions"
+        return await self._list(path, m.ControllerRevisionList, what="list controllerrevisions.apps")
+
+    async def list_resourcequotas(self, namespace: str):
+        path = f"/api/v1/namespaces/{quote(namespace)}/resourcequotas"
+        return await self._list(path, m.ResourceQuotaList, what="list resourcequotas")
+
     async def get_namespace(self, name: str) -> m.Namespace:
         path = f"/api/v1/namespaces/{quote(name)}"
         return await self._get_object(path, m.Namespace, "get namespaces", "Namespace", name)

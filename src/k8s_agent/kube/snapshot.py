@@ -37,6 +37,13 @@ _LIST_ITEM_KIND = {
     "PersistentVolumeClaimList": "PersistentVolumeClaim",
     "PersistentVolumeList": "PersistentVolume",
     "NodeMetricsList": "NodeMetrics",
+    "DeploymentList": "Deployment",
+    "StatefulSetList": "StatefulSet",
+    "DaemonSetList": "DaemonSet",
+    "JobList": "Job",
+    "CronJobList": "CronJob",
+    "ControllerRevisionList": "ControllerRevision",
+    "ResourceQuotaList": "ResourceQuota",
 }
 _TYPES = {
     "Pod": m.Pod,
@@ -47,6 +54,9 @@ _TYPES = {
     "PersistentVolumeClaim": m.PersistentVolumeClaim,
     "PersistentVolume": m.PersistentVolume,
     "NodeMetrics": m.NodeMetrics,
+    **{kind: k.type for kind, k in m.WORKLOAD_KINDS.items()},
+    "ControllerRevision": m.ControllerRevision,
+    "ResourceQuota": m.ResourceQuota,
 }
 
 
@@ -198,6 +208,9 @@ class SnapshotSource:
         self.pvcs: dict[tuple[str, str], m.PersistentVolumeClaim] = {}
         self.pvs: dict[str, m.PersistentVolume] = {}
         self.node_metrics: dict[str, m.NodeMetrics] | None = None
+        self.workloads: dict[str, list] = {kind: [] for kind in m.WORKLOAD_KINDS}
+        self.controllerrevisions: list[m.ControllerRevision] = []
+        self.resourcequotas: list[m.ResourceQuota] = []
         self._load(now or datetime.now(UTC))
 
     def _files(self) -> list[Path]:
@@ -262,6 +275,12 @@ class SnapshotSource:
             self.pvcs = {(c.metadata.namespace, c.metadata.name): c for c in objs}
         elif kind == "PersistentVolume":
             self.pvs = {v.metadata.name: v for v in objs}
+        elif kind in m.WORKLOAD_KINDS:
+            self.workloads[kind] = objs
+        elif kind == "ControllerRevision":
+            self.controllerrevisions = objs
+        elif kind == "ResourceQuota":
+            self.resourcequotas = objs
         elif kind == "NodeMetrics" and objs:
             self.node_metrics = {x.metadata.name: x for x in objs}
 
@@ -304,6 +323,21 @@ class SnapshotSource:
 
     async def list_replicasets(self, namespace: str | None = None):
         return [r for r in self.replicasets if namespace is None or r.metadata.namespace == namespace]
+
+    async def get_workload(self, kind: str, namespace: str, name: str):
+        for w in self.workloads[kind]:
+            if w.metadata.namespace == namespace and w.metadata.name == name:
+                return w
+        raise NotFound(kind, name, namespace)
+
+    async def list_workloads(self, kind: str, namespace: str | None = None):
+        return [w for w in self.workloads[kind] if namespace is None or w.metadata.namespace == namespace]
+
+    async def list_controllerrevisions(self, namespace: str):
+        return [r for r in self.controllerrevisions if r.metadata.namespace == namespace]
+
+    async def list_resourcequotas(self, namespace: str):
+        return [q for q in self.resourcequotas if q.metadata.namespace == namespace]
 
     async def get_namespace(self, name: str) -> m.Namespace:
         try:

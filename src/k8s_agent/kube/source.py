@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from k8s_agent.kube.models import (
+    ControllerRevision,
     Event,
     Namespace,
     Node,
@@ -20,6 +21,8 @@ from k8s_agent.kube.models import (
     PersistentVolumeClaim,
     Pod,
     ReplicaSet,
+    ResourceQuota,
+    Workload,
 )
 
 
@@ -43,6 +46,19 @@ class ClusterSource(Protocol):
     async def list_nodes(self) -> list[Node]: ...
 
     async def list_replicasets(self, namespace: str | None = None) -> list[ReplicaSet]: ...
+
+    async def get_workload(self, kind: str, namespace: str, name: str) -> Workload:
+        """One controller (``kind`` a key of ``models.WORKLOAD_KINDS``: Deployment, StatefulSet,
+        DaemonSet, Job, CronJob); NotFound names it."""
+        ...
+
+    async def list_workloads(self, kind: str, namespace: str | None = None) -> list[Workload]:
+        """Controllers of one kind in a namespace, or in all namespaces when ``namespace`` is None."""
+        ...
+
+    async def list_controllerrevisions(self, namespace: str) -> list[ControllerRevision]: ...
+
+    async def list_resourcequotas(self, namespace: str) -> list[ResourceQuota]: ...
 
     async def get_namespace(self, name: str) -> Namespace: ...
 
