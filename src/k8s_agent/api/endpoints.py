@@ -18,6 +18,7 @@ from k8s_agent.api import (
     pod_issues,
     resources,
     scheduling,
+    workloads,
 )
 from k8s_agent.api.route import Operation, Route
 
@@ -32,6 +33,7 @@ API: tuple[Route, ...] = (
     node_utilization.ONE_NODE,
     health_score.ROUTE,
     pod_issues.ROUTE,
+    workloads.ROUTE,
 )
 
 OPERATIONS: tuple[Operation, ...] = (

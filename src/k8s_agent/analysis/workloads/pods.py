@@ -1,0 +1,122 @@
+"""Pods as the workload diagnosis sees them: who owns a pod (a pure function over objects, so the same
+answer comes from a namespace list or a watch-fed index), and whether a pod is failing, and why.
+
+Owner resolution (``workload_of``): the controller reference (``controller: true``; the first owner only
+when no reference carries the flag) names the workload. A ReplicaSet is looked up (by UID, else by name) and
+its own controller names the Deployment (or another controller, such as an Argo Rollout); a bare ReplicaSet
+is its own workload; an unknown ReplicaSet falls back to the Deployment named by ``-<pod-template-hash>``.
+A Job is looked up the same way and its controller names the CronJob. StatefulSet and DaemonSet pods name
+their controller directly; a static pod's mirror is owned by its ``Node``; a pod without a controller is a
+bare pod: kind ``Pod``, named after itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from k8s_agent.analysis.namespace_errors import CRITICAL, controller_of, pod_issues
+from k8s_agent.kube.models import Job, ObjectMeta, Pod, ReplicaSet
+
+NOT_READY_AFTER = timedelta(minutes=5)
+#: the issue that names a pod's failure best comes first (HighRestarts only says that something restarts)
+_RANK = {
+    t: i
+    for i, t in enumerate(
+        (
+            "ImagePullError",
+            "CrashLoopBackOff",
+            "OOMKilled",
+            "Failed",
+            "Evicted",
+            "Unschedulable",
+            "ResourceConstraints",
+            "Pending",
+            "HighRestarts",
+        )
+    )
+}
+
+#: the workload kinds pods are reported under
+OWNER_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Node", "Pod")
+
+
+class OwnerIndex:
+    """ReplicaSets and Jobs of the pods' namespace(s), by UID and by (namespace, name)."""
+
+    __slots__ = ("by_key", "by_uid")
+
+    def __init__(self, replicasets: list[ReplicaSet], jobs: list[Job] = ()) -> None:  # type: ignore[assignment]
+        self.by_uid: dict[str, ObjectMeta] = {}
+        self.by_key: dict[tuple[str, str, str], ObjectMeta] = {}
+        for kind, objs in (("ReplicaSet", replicasets), ("Job", jobs)):
+            for o in objs:
+                meta = o.metadata
+                if meta.uid:
+                    self.by_uid[meta.uid] = meta
+                self.by_key[(kind, meta.namespace, meta.name)] = meta
+
+    def get(self, kind: str, namespace: str, name: str, uid: str) -> ObjectMeta | None:
+        if uid and uid in self.by_uid:
+            return self.by_uid[uid]
+        meta = self.by_key.get((kind, namespace, name))
+        if meta is not None and uid and meta.uid and meta.uid != uid:
+            return None  # a newer object of the same name: not this pod's
+        return meta
+
+
+def workload_of(pod: Pod, owners: OwnerIndex) -> tuple[str, str]:
+    """``(kind, name)`` of the workload a pod belongs to (see the module docstring)."""
+    meta = pod.metadata
+    ref = controller_of(meta)
+    if ref is None:
+        return "Pod", meta.name
+    if ref.kind not in ("ReplicaSet", "Job"):
+        return ref.kind, ref.name
+    parent = owners.get(ref.kind, meta.namespace, ref.name, ref.uid)
+    if parent is not None:
+        up = controller_of(parent)
+        if up is None:
+            return ref.kind, parent.name
+        return up.kind, up.name
+    if ref.kind == "ReplicaSet":
+        template_hash = meta.labels.get("pod-template-hash", "")
+        suffix = f"-{template_hash}"
+        if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
+            return "Deployment", ref.name[: -len(suffix)]
+    return ref.kind, ref.name
+
+
+def _ready_condition(pod: Pod):
+    for c in pod.status.conditions:
+        if c.type == "Ready":
+            return c
+    return None
+
+
+def pod_problem(pod: Pod, now: datetime, restart_threshold: int) -> tuple[str, str] | None:
+    """``(reason, message)`` when a pod fails: its most telling issue of the namespace analysis (critical
+    first), or ``NotReady`` for a running pod not ready for more than 5 minutes; None for a healthy pod, a
+    finished one, or one still starting."""
+    if pod.metadata.deletion_timestamp is not None or pod.status.phase == "Succeeded":
+        return None
+    issues = pod_issues(pod, restart_threshold, now)
+    if issues:
+        best = min(issues, key=lambda i: (i.severity != CRITICAL, _RANK.get(i.type, len(_RANK))))
+        return best.type, best.details or best.description
+    if pod.status.phase == "Running":
+        cond = _ready_condition(pod)
+        if (
+            cond is not None
+            and cond.status != "True"
+            and cond.last_transition_time is not None
+            and now - cond.last_transition_time > NOT_READY_AFTER
+        ):
+            not_ready = [cs.name for cs in pod.status.container_statuses if not cs.ready]
+            what = f"containers not ready: {', '.join(not_ready)}" if not_ready else cond.message
+            return "NotReady", what or "the pod is not ready"
+    return None
+
+
+def is_ready(pod: Pod) -> bool:
+    cond = _ready_condition(pod)
+    return cond is not None and cond.status == "True"
