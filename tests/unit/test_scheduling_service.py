@@ -82,6 +82,18 @@ class FakeSource:
     async def list_replicasets(self, namespace=None):  # pragma: no cover
         return []
 
+    async def get_workload(self, kind, namespace, name):  # pragma: no cover
+        raise NotImplementedError
+
+    async def list_workloads(self, kind, namespace=None):  # pragma: no cover
+        return []
+
+    async def list_controllerrevisions(self, namespace):  # pragma: no cover
+        return []
+
+    async def list_resourcequotas(self, namespace):  # pragma: no cover
+        return []
+
     async def get_namespace(self, name):  # pragma: no cover
         raise NotImplementedError
 

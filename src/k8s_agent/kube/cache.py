@@ -233,7 +233,9 @@ class CachedSource:
         )
 
     async def list_workloads(self, kind: str, namespace: str | None = None):
-        return await self._get(("workloads", kind, namespace), lambda: self.inner.list_workloads(kind, namespace))
+        return await self._get(
+            ("workloads", kind, namespace), lambda: self.inner.list_workloads(kind, namespace)
+        )
 
     async def list_controllerrevisions(self, namespace: str):
         return await self._get(
@@ -241,7 +243,9 @@ class CachedSource:
         )
 
     async def list_resourcequotas(self, namespace: str):
-        return await self._get(("resourcequotas", namespace), lambda: self.inner.list_resourcequotas(namespace))
+        return await self._get(
+            ("resourcequotas", namespace), lambda: self.inner.list_resourcequotas(namespace)
+        )
 
     async def get_namespace(self, name: str):
         return await self._get(("namespace", name), lambda: self.inner.get_namespace(name))
