@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from _workload_builders import (
+
+from k8s_agent.analysis.workloads import OwnerIndex, diagnose, workload_of, workload_state
+from k8s_agent.analysis.workloads.cron import CronError, Schedule
+from k8s_agent.analysis.workloads.template import diff_templates
+from k8s_agent.kube import models as m
+from workload_builders import (
     NOW,
     NS,
     ago,
@@ -28,11 +33,6 @@ from _workload_builders import (
     statefulset,
     ts,
 )
-
-from k8s_agent.analysis.workloads import OwnerIndex, diagnose, workload_of, workload_state
-from k8s_agent.analysis.workloads.cron import CronError, Schedule
-from k8s_agent.analysis.workloads.template import diff_templates
-from k8s_agent.kube import models as m
 
 
 def conv(d: dict, t: type):
