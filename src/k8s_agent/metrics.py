@@ -77,10 +77,22 @@ class PrometheusMetrics:
         self.timeouts = Counter(
             "k8s_agent_deadline_timeouts_total", "Requests answered 504 at the deadline", ["route"]
         )
+        self.not_modified = Counter(
+            "k8s_agent_http_not_modified_total",
+            "API requests answered 304 Not Modified (If-None-Match matched the ETag)",
+            ["route"],
+        )
+        self.compressed = Counter(
+            "k8s_agent_http_compressed_responses_total",
+            "API responses sent compressed, by content coding",
+            ["route", "encoding"],
+        )
         # not yet published: (route, method, status) -> n; (route, method) -> [n per bucket..., sum]; ...
         self._requests: dict[tuple[str, str, int], int] = {}
         self._latency: dict[tuple[str, str], list] = {}
         self._cache: dict[tuple[str, str], int] = {}
+        self._not_modified: dict[str, int] = {}
+        self._compressed: dict[tuple[str, str], int] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status)
@@ -95,6 +107,13 @@ class PrometheusMetrics:
         key = (cache, outcome)
         self._cache[key] = self._cache.get(key, 0) + 1
 
+    def observe_not_modified(self, route: str) -> None:
+        self._not_modified[route] = self._not_modified.get(route, 0) + 1
+
+    def observe_compressed(self, route: str, encoding: str) -> None:
+        key = (route, encoding)
+        self._compressed[key] = self._compressed.get(key, 0) + 1
+
     def observe_upstream(self, what: str, outcome: str) -> None:
         self.upstream.labels(what, outcome).inc()
 
@@ -106,6 +125,8 @@ class PrometheusMetrics:
         requests, self._requests = self._requests, {}
         latency, self._latency = self._latency, {}
         cache, self._cache = self._cache, {}
+        not_modified, self._not_modified = self._not_modified, {}
+        compressed, self._compressed = self._compressed, {}
         for (route, method, status), n in requests.items():
             self.requests.labels(route, method, str(status)).inc(n)
         for (route, method), counts in latency.items():
@@ -117,6 +138,10 @@ class PrometheusMetrics:
             child._sum.inc(counts[-1])
         for (name, outcome), n in cache.items():
             self.cache.labels(name, outcome).inc(n)
+        for route, n in not_modified.items():
+            self.not_modified.labels(route).inc(n)
+        for (route, encoding), n in compressed.items():
+            self.compressed.labels(route, encoding).inc(n)
 
     def render(self) -> tuple[bytes, str]:
         self.publish()

@@ -7,7 +7,9 @@ A poller's repeat is answered before validation: the response cache is looked up
 parameters, and only validated parameters ever make an entry, so a hit proves them valid (validators return
 valid values unchanged). Everything else is validated first (400 before any upstream call), then, under the
 request's deadline, the route's encoded ``data`` is taken from the response cache or computed once for all
-concurrent callers (single-flight), and spliced into the envelope.
+concurrent callers (single-flight), and spliced into the envelope. The cached answer is a ``conditional.Payload``
+(data, weak ETag, gzip form, all made once per fill): a matching ``If-None-Match`` is answered 304 on this same
+path, after authorization in token mode.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
 from k8s_agent import errors
-from k8s_agent.api import envelope
+from k8s_agent.api import conditional, envelope
 from k8s_agent.api.route import Route
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.errors import DeadlineExceeded
@@ -65,7 +67,7 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Awaitable[HTTPRe
                 request_id_var.set(rid)
                 data = await answer(ctx, request, route, params, query, key, started)
             timestamp = envelope.now_iso()
-            response = envelope.success(data, rid, timestamp)
+            response = conditional.respond(data, request, rid, timestamp)
         except Exception as exc:  # noqa: BLE001 - AgentError or a bug: the error envelope either way
             timestamp = envelope.now_iso()
             response = error_response(request, exc, rid, timestamp)
@@ -95,14 +97,15 @@ async def answer(
     query: dict[str, Any],
     key: tuple[Any, ...],
     started: float,
-) -> bytes:
-    """The encoded ``data`` of a request the response cache could not answer at once: authorize (token
+) -> conditional.Payload:
+    """The cached answer (encoded ``data``, ETag, gzip form) of a request the response cache could not
+    answer at once: authorize (token
     mode), then wait for the single computation shared by every concurrent caller, all within the deadline
     that started at ``started`` (loop time)."""
 
-    async def compute() -> bytes:
+    async def compute() -> conditional.Payload:
         result = await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
-        return envelope.encode(result)
+        return conditional.Payload.of(result)
 
     loop = asyncio.get_running_loop()
     deadline = ctx.settings.request_deadline
@@ -184,6 +187,10 @@ def finish_request(
     method = request.method
     if ctx.metrics.__class__ is not NoMetrics:
         ctx.metrics.observe_request(route, method, status, seconds)
+        if status == 304:
+            ctx.metrics.observe_not_modified(route)
+        elif response.__class__ is conditional.GzipResponse:
+            ctx.metrics.observe_compressed(route, "gzip")
     ctx.access_log.write(
         request_id,
         timestamp,

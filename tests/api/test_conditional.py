@@ -1,0 +1,279 @@
+"""Conditional requests and compression over HTTP: the whole app over the live source against the fake
+Kubernetes API (tests/fakeapi.py), whose objects the tests change.
+
+ETags are stable while the data is unchanged (across cache refills, since the time of the analysis is not
+part of them) and change when the cluster does; a matching If-None-Match gets a body-less 304 with the
+headers a 200 would have; gzip is sent when Accept-Encoding allows it and the body is large enough, and
+decompresses to the very bytes of the plain answer; in token mode a 304 needs the same authorization as a
+200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from sanic_testing.reusable import ReusableClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
+from k8s_agent.api import conditional  # noqa: E402
+from k8s_agent.app import create_app  # noqa: E402
+from k8s_agent.config import load_settings  # noqa: E402
+
+TTL = 0.5
+DESCRIBE = "/api/v1/pods/demo/api-crashloop/describe"  # well over 1 KB
+ISSUES = "/api/v1/cluster/pod-issues"  # carries analysisTime, which changes on every computation
+RESOURCES = "/api/v1/pods/demo/api-crashloop/resources"
+DASHBOARD, OTHER = "dashboard-token-1", "other-token-2"
+
+
+def _settings(kc: Path, **extra: str):
+    return load_settings(
+        {
+            "CLUSTER_SOURCE": "live",
+            "KUBECONFIG": str(kc),
+            "CACHE_TTL": f"{TTL}s",
+            "REQUEST_DEADLINE": "2s",
+            "LOG_LEVEL": "warn",
+            "WORKERS": "1",
+            **extra,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        f.add(make_pod("changing", "demo", node="node-b"))
+        yield f
+
+
+@pytest.fixture(scope="module")
+def client(fake, tmp_path_factory):
+    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
+    c = ReusableClient(create_app(_settings(kc), name="k8s-agent-conditional"), port=free_port())
+    c.run()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def get(client: ReusableClient, path: str, **headers: str):
+    headers.setdefault("Accept-Encoding", "identity")
+    _, resp = client.get(path, headers=headers)
+    return resp
+
+
+def past_ttl(client: ReusableClient) -> None:
+    """Let the response cache's entries expire (the server's loop runs only during requests)."""
+    client._loop.run_until_complete(asyncio.sleep(TTL * 1.5))
+
+
+# ------------------------------------------------------------------------------------------ ETag
+def test_etag_stable_while_data_unchanged_and_new_after_a_change(client, fake):
+    first = get(client, "/api/v1/pods/demo/changing/describe")
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and etag.endswith('"') and len(etag) > 10
+    assert first.headers["cache-control"] == "no-cache"
+    again = get(client, "/api/v1/pods/demo/changing/describe")
+    assert again.headers["etag"] == etag  # the same cached data
+    assert again.json["metadata"]["requestId"] != first.json["metadata"]["requestId"]
+    past_ttl(client)
+    refilled = get(client, "/api/v1/pods/demo/changing/describe")
+    assert refilled.headers["etag"] == etag  # computed again, from an unchanged pod: same tag
+
+    fake.add(make_pod("changing", "demo", node="node-b", restarts=3, image="nginx:1.28"))
+    cached = get(client, "/api/v1/pods/demo/changing/describe")
+    assert cached.headers["etag"] == etag  # within the TTL the cached answer stands
+    past_ttl(client)
+    changed = get(client, "/api/v1/pods/demo/changing/describe")
+    assert changed.headers["etag"] != etag
+    assert changed.json["data"]["containers"][0]["image"] == "nginx:1.28"
+
+
+def test_the_time_of_the_analysis_is_not_part_of_the_etag(client):
+    first = get(client, ISSUES)
+    client._loop.run_until_complete(asyncio.sleep(1.1))  # past the TTL, and into another second
+    second = get(client, ISSUES)
+    assert first.json["data"]["analysisTime"] != second.json["data"]["analysisTime"]
+    assert first.headers["etag"] == second.headers["etag"]
+    assert {**first.json["data"], "analysisTime": ""} == {**second.json["data"], "analysisTime": ""}
+
+
+# ------------------------------------------------------------------------------------------ 304
+def test_304_on_a_match_200_on_a_mismatch(client):
+    ok = get(client, DESCRIBE)
+    etag = ok.headers["etag"]
+    opaque = etag[2:]
+    for if_none_match in (etag, opaque, f'W/"nope", {etag}', "*"):  # exact, strong form, a list, any
+        resp = get(client, DESCRIBE, **{"If-None-Match": if_none_match, "X-Request-ID": "poll-304"})
+        assert resp.status_code == 304, if_none_match
+        assert resp.content == b""
+        assert resp.headers["etag"] == etag
+        assert resp.headers["x-request-id"] == "poll-304"
+        assert resp.headers["cache-control"] == "no-cache"
+        assert resp.headers["vary"] == "Accept-Encoding"  # as the 200 would say
+        assert "content-type" not in resp.headers and "content-encoding" not in resp.headers
+    for if_none_match in ('W/"0123456789abcdef01234567"', '"other", W/"more"', etag[:-2] + '"'):
+        resp = get(client, DESCRIBE, **{"If-None-Match": if_none_match})
+        assert resp.status_code == 200, if_none_match
+        assert resp.headers["etag"] == etag
+        assert resp.json["data"] == ok.json["data"]
+
+
+def test_a_match_for_another_answer_is_not_a_304(client):
+    etag = get(client, DESCRIBE).headers["etag"]
+    other = get(client, "/api/v1/pods/demo/changing/describe", **{"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+def test_errors_carry_no_etag(client):
+    resp = get(client, "/api/v1/pods/demo/ghost/describe", **{"If-None-Match": "*"})
+    assert resp.status_code == 404
+    assert "etag" not in resp.headers
+
+
+def test_a_304_after_the_data_changed_becomes_a_200(client, fake):
+    path = "/api/v1/pods/demo/changing/resources"
+    fake.add(make_pod("changing", "demo", node="node-b", cpu="100m"))
+    past_ttl(client)
+    etag = get(client, path).headers["etag"]
+    assert get(client, path, **{"If-None-Match": etag}).status_code == 304
+    fake.add(make_pod("changing", "demo", node="node-b", cpu="250m"))
+    past_ttl(client)
+    resp = get(client, path, **{"If-None-Match": etag})
+    assert resp.status_code == 200 and resp.headers["etag"] != etag
+    assert resp.json["data"]["containers"][0]["requests"]["cpu"] == "250m"
+
+
+# ------------------------------------------------------------------------------------------ compression
+def test_gzip_when_accepted_and_it_decodes_to_the_plain_answer(client):
+    plain = get(client, DESCRIBE, **{"X-Request-ID": "same-id"})
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    for accept in ("gzip", "gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8", "*"):
+        packed = get(client, DESCRIBE, **{"X-Request-ID": "same-id", "Accept-Encoding": accept})
+        assert packed.headers["content-encoding"] == "gzip", accept
+        assert packed.headers["vary"] == "Accept-Encoding"
+        assert packed.headers["etag"] == plain.headers["etag"]
+        # the client decoded the gzip stream (httpx over zlib); what was sent is the smaller, compressed one
+        assert int(packed.headers["content-length"]) < len(packed.content) / 2
+        ts_plain = plain.json["metadata"]["timestamp"].encode()
+        ts_packed = packed.json["metadata"]["timestamp"].encode()
+        assert packed.content == plain.content.replace(ts_plain, ts_packed)
+
+
+@pytest.mark.parametrize("accept", ["identity", "gzip;q=0", "*;q=0", "br", "deflate;q=1, gzip;q=0.0"])
+def test_no_gzip_when_not_accepted(client, accept):
+    resp = get(client, DESCRIBE, **{"Accept-Encoding": accept})
+    assert resp.status_code == 200
+    assert "content-encoding" not in resp.headers
+    assert int(resp.headers["content-length"]) == len(resp.content)
+    assert resp.headers["vary"] == "Accept-Encoding"
+
+
+def test_small_answers_are_not_compressed_and_do_not_vary(client):
+    resp = get(client, RESOURCES, **{"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200
+    assert int(resp.headers["content-length"]) < conditional.COMPRESS_MIN_BYTES
+    assert "content-encoding" not in resp.headers and "vary" not in resp.headers
+    assert resp.headers["etag"].startswith('W/"')
+
+
+def test_spliced_gzip_member_is_exactly_the_plain_body():
+    """At the byte level, for tails of every size a request id allows: one gzip member, a valid CRC and
+    length (zlib checks both), and exactly the plain envelope's bytes."""
+    data = (
+        b'{"pods":['
+        + b",".join(b'{"name":"pod-%05d","restarts":%d}' % (i, i % 7) for i in range(400))
+        + b"]}"
+    )
+    payload = conditional.Payload(data, 'W/"x"')
+    assert payload.gzip_head is not None
+    for rid in ("r", "a" * 128, "0b6f4c1e-8f3e-4d1a-9c7b-2f5e6d7c8b9a"):
+        tail = payload.tail(rid, "2026-11-27T00:05:01.123Z")
+        body = payload.body(tail)
+        assert body == b'{"data":' + data + b',"metadata":{"requestId":"' + rid.encode() + (
+            b'","timestamp":"2026-11-27T00:05:01.123Z"}}'
+        )
+        packed = payload.gzip_body(tail)
+        assert gzip.decompress(packed) == body
+        stream = zlib.decompressobj(wbits=31)  # exactly one member, nothing after it
+        assert stream.decompress(packed) == body and stream.eof and stream.unused_data == b""
+        assert len(packed) < len(body) / 3
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("gzip", True),
+        ("deflate, gzip", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("gzip;q=0.5", True),
+        ("GZIP;Q=1", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("*;q=0", False),
+        ("br;q=1, *;q=0.1", True),
+        ("br;q=1, *;q=0", False),
+        ("br, deflate", False),
+        ("identity", False),
+        ("", False),
+        ("gzip;q=bogus", False),
+    ],
+)
+def test_accept_encoding_parsing(value, expected):
+    assert conditional.accepts_gzip(value) is expected
+
+
+# ------------------------------------------------------------------------------------------ token mode
+@pytest.fixture(scope="module")
+def token_client(tmp_path_factory):
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        f.add_user(DASHBOARD, "system:serviceaccount:mon:dashboard", ("system:serviceaccounts",))
+        f.add_user(OTHER, "jane")
+        f.allow("system:serviceaccount:mon:dashboard", "get", "pods", "demo")
+        kc = f.write_kubeconfig(tmp_path_factory.mktemp("kube-token") / "config")
+        app = create_app(
+            _settings(kc, AUTH_MODE="token", CACHE_TTL="60s"), name="k8s-agent-conditional-token"
+        )
+        c = ReusableClient(app, port=free_port())
+        c.run()
+        try:
+            yield c
+        finally:
+            c.stop()
+
+
+def test_token_mode_never_answers_304_to_an_unauthorized_caller(token_client):
+    ok = get(token_client, DESCRIBE, Authorization=f"Bearer {DASHBOARD}")
+    assert ok.status_code == 200, ok.text
+    etag = ok.headers["etag"]
+    # the answer is cached and the tag is right: only the authorization differs
+    assert (
+        get(
+            token_client, DESCRIBE, Authorization=f"Bearer {DASHBOARD}", **{"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
+    for headers, status in (
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-real-token"}, 401),
+        ({"Authorization": f"Bearer {OTHER}"}, 403),
+    ):
+        for if_none_match in (etag, "*"):
+            resp = get(token_client, DESCRIBE, **headers, **{"If-None-Match": if_none_match})
+            assert resp.status_code == status, (headers, if_none_match)
+            assert "etag" not in resp.headers
+            assert resp.json["error"]["code"] in ("UNAUTHORIZED", "FORBIDDEN")
