@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint bench loadtest clean
+.PHONY: help venv browser run test test-fast lint bench loadtest clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -24,13 +24,26 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create the virtualenv and install the agent with its dev tools
 
+# The dashboard's browser tests drive Debian's chromium through chromedriver (Selenium, from the dev extras).
+# Installed with apt-get when missing and this runs as root (CI does); otherwise the tests say why they skip.
+browser: ## Debian's chromium and chromium-driver for the dashboard's browser tests (apt-get, as root, when missing)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (Debian) for the dashboard's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; \
+	else \
+		echo "chromium/chromedriver missing and not root: the dashboard's browser tests will be skipped"; \
+	fi
+
 run: $(STAMP) ## Start the agent (WORKERS, PORT... from the environment; demo cluster when no cluster is configured)
+	@echo "k8s-agent: dashboard at http://localhost:$(PORT)/ (API under /api/v1, OpenAPI at /docs)"
 	PORT=$(PORT) $(VENV)/bin/k8s-agent
 
-test: $(STAMP) ## Every tier: unit, API, live-source, deploy checks, load smoke, real control plane
+test: $(STAMP) browser ## Every tier: unit, API, live-source, deploy checks, load smoke, real control plane
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## Everything but the real control-plane tier
+test-fast: $(STAMP) browser ## Everything but the real control-plane tier
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff over the sources, tests and scripts

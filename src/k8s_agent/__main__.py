@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         "a single process" if single else f"{settings.workers} worker processes",
         settings.request_deadline * 1000,
     )
+    shown = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    logger.info("dashboard: http://{}:{}/  (API under /api/v1, OpenAPI at /docs)", shown, settings.port)
     from k8s_agent import serve
 
     if single:

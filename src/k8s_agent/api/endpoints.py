@@ -2,12 +2,13 @@
 does the OpenAPI builder (``docs.build_openapi``); nothing registers a route anywhere else.
 
 ``API`` routes answer under ``/api/v1`` in the envelope, through ``api.handler``; ``OPERATIONS`` are the
-health, metrics and documentation endpoints outside it.
+dashboard's page and files, health, metrics and documentation endpoints outside it.
 """
 
 from __future__ import annotations
 
 from k8s_agent.api import (
+    dashboard,
     describe,
     docs,
     failure_events,
@@ -37,6 +38,9 @@ API: tuple[Route, ...] = (
 )
 
 OPERATIONS: tuple[Operation, ...] = (
+    Operation("/", "dashboard", dashboard.page),
+    Operation("/ui/app.js", "dashboard_script", dashboard.script),
+    Operation("/ui/app.css", "dashboard_style", dashboard.style),
     Operation("/healthz", "healthz", health.healthz),
     Operation("/readyz", "readyz", health.readyz),
     Operation("/metrics", "metrics", health.metrics),
