@@ -99,9 +99,8 @@ async def answer(
     started: float,
 ) -> conditional.Payload:
     """The cached answer (encoded ``data``, ETag, gzip form) of a request the response cache could not
-    answer at once: authorize (token
-    mode), then wait for the single computation shared by every concurrent caller, all within the deadline
-    that started at ``started`` (loop time)."""
+    answer at once: authorize (token mode), then wait for the single computation shared by every concurrent
+    caller, all within the deadline that started at ``started`` (loop time)."""
 
     async def compute() -> conditional.Payload:
         result = await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
