@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 from sanic_testing.reusable import ReusableClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_pod  # noqa: E402
-from k8s_agent.api import conditional  # noqa: E402
-from k8s_agent.app import create_app  # noqa: E402
-from k8s_agent.config import load_settings  # noqa: E402
+from builders import api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from k8s_agent.api import conditional
+from k8s_agent.app import create_app
+from k8s_agent.config import load_settings
 
 TTL = 0.5
 DESCRIBE = "/api/v1/pods/demo/api-crashloop/describe"  # well over 1 KB
@@ -51,7 +49,7 @@ def _settings(kc: Path, **extra: str):
 def fake():
     with FakeKubeAPI() as f:
         f.add(*builtin_cluster())
-        f.add(make_pod("changing", "demo", node="node-b"))
+        f.add(api_pod("changing", "demo", node="node-b"))
         yield f
 
 
@@ -91,7 +89,7 @@ def test_etag_stable_while_data_unchanged_and_new_after_a_change(client, fake):
     refilled = get(client, "/api/v1/pods/demo/changing/describe")
     assert refilled.headers["etag"] == etag  # computed again, from an unchanged pod: same tag
 
-    fake.add(make_pod("changing", "demo", node="node-b", restarts=3, image="nginx:1.28"))
+    fake.add(api_pod("changing", "demo", node="node-b", restarts=3, image="nginx:1.28"))
     cached = get(client, "/api/v1/pods/demo/changing/describe")
     assert cached.headers["etag"] == etag  # within the TTL the cached answer stands
     past_ttl(client)
@@ -144,11 +142,11 @@ def test_errors_carry_no_etag(client):
 
 def test_a_304_after_the_data_changed_becomes_a_200(client, fake):
     path = "/api/v1/pods/demo/changing/resources"
-    fake.add(make_pod("changing", "demo", node="node-b", cpu="100m"))
+    fake.add(api_pod("changing", "demo", node="node-b", cpu="100m"))
     past_ttl(client)
     etag = get(client, path).headers["etag"]
     assert get(client, path, **{"If-None-Match": etag}).status_code == 304
-    fake.add(make_pod("changing", "demo", node="node-b", cpu="250m"))
+    fake.add(api_pod("changing", "demo", node="node-b", cpu="250m"))
     past_ttl(client)
     resp = get(client, path, **{"If-None-Match": etag})
     assert resp.status_code == 200 and resp.headers["etag"] != etag

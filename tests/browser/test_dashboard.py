@@ -26,9 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, free_port  # noqa: E402
+from fakeapi import FakeKubeAPI, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "out"
