@@ -12,7 +12,8 @@ import msgspec
 import pytest
 
 from corpus import load_corpus
-from k8s_agent.analysis.failure_events import analyze_failure_events, clip_chars, recurrence
+from k8s_agent.analysis.failure_events import ONGOING_MAX_CHARS, analyze_failure_events, recurrence
+from k8s_agent.analysis.text import shorten
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import (
     Event,
@@ -27,6 +28,11 @@ from k8s_agent.services.failure_events import pod_failure_events
 _AGE = re.compile(r"(\d+)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")
+
+
+def clip_chars(text: str) -> str:
+    """How an ongoing issue's text is cut."""
+    return shorten(text, ONGOING_MAX_CHARS)
 
 
 def _age(text: str) -> timedelta:

@@ -19,8 +19,8 @@ from k8s_agent.analysis.health_score import (
     go_duration,
     health_score,
     overall_status,
-    spaced_duration,
 )
+from k8s_agent.analysis.text import spaced_duration
 from k8s_agent.kube.models import Event, Pod, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)

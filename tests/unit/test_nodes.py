@@ -17,9 +17,9 @@ from k8s_agent.analysis.node_utilization import (
     node_utilization,
     percentage,
     pod_requests_limits,
-    show,
 )
 from k8s_agent.analysis.quantity import BINARY, DECIMAL, format_quantity
+from k8s_agent.analysis.quantity import units_exact as show
 from k8s_agent.kube.models import Node, NodeMetrics, Pod, convert
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
+from k8s_agent.analysis.quantity import units_human as show
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import (
     inter_pod_affinity,
@@ -15,7 +16,7 @@ from k8s_agent.analysis.scheduling.filters import (
 from k8s_agent.analysis.scheduling.filters.node_ports import HOST_PORTS
 from k8s_agent.analysis.scheduling.filters.node_unschedulable import UNSCHEDULABLE
 from k8s_agent.analysis.scheduling.filters.volume_binding import VOLUME
-from k8s_agent.analysis.scheduling.index import effective_request, show
+from k8s_agent.analysis.scheduling.index import effective_request
 
 F_NOT_READY = taint_toleration.NOT_READY.name
 F_TAINTS = taint_toleration.TAINTS.name

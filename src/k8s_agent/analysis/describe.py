@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import msgspec
 
-from k8s_agent.analysis.common import (
+from k8s_agent.analysis.kube import (
+    controller,
     event_count,
     event_first_time,
     event_last_time,
     event_message,
     event_source,
-)
-from k8s_agent.analysis.resources import (
+    events_about,
     is_sidecar,
 )
 from k8s_agent.kube.models import Container, ContainerStatus, EnvVar, Event, Pod, Probe, Volume
@@ -204,21 +204,15 @@ def event_info(ev: Event) -> s.DescribeEvent:
     )
 
 
-def pod_events(pod: Pod, events: list[Event]) -> list[Event]:
-    """Events of this pod: those of an earlier pod with the same name (other UID) are dropped."""
-    uid = pod.metadata.uid
-    return [e for e in events if not (uid and e.involved_object.uid and e.involved_object.uid != uid)]
-
-
 def describe_pod(
     pod: Pod, events: list[Event], *, pod_status: str, redact_env: bool = False
 ) -> s.PodDescription:
     meta, spec, status = pod.metadata, pod.spec, pod.status
     statuses = {cs.name: cs for cs in status.container_statuses}
     init_statuses = {cs.name: cs for cs in status.init_container_statuses}
-    infos = [event_info(e) for e in pod_events(pod, events)]
+    infos = [event_info(e) for e in events_about(meta.uid, events)]
     infos.sort(key=lambda e: (e.last_timestamp is not None, e.last_timestamp), reverse=True)
-    owner = meta.controller()
+    owner = controller(meta)
     annotations = {k: v for k, v in meta.annotations.items() if k not in OMITTED_ANNOTATIONS}
     return s.PodDescription(
         name=meta.name,

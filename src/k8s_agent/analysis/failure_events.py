@@ -45,14 +45,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from k8s_agent.analysis.common import (
-    compact_duration,
+from k8s_agent.analysis.kube import (
+    controller,
     event_count,
     event_first_time,
     event_last_time,
     event_message,
     event_source,
-    rfc3339,
+    events_about,
+    pod_start,
 )
 from k8s_agent.analysis.podstatus import (
     IMAGE_PULL_REASONS,
@@ -61,6 +62,7 @@ from k8s_agent.analysis.podstatus import (
     container_reports,
     kubectl_status,
 )
+from k8s_agent.analysis.text import compact_duration, dedupe, rfc3339, shorten
 from k8s_agent.kube.models import Event, Pod
 from k8s_agent.schemas.failure_events import FailureEvent, InvolvedObject, PodFailureEvents, RecentIssue
 
@@ -802,16 +804,6 @@ def _state_causes(topic: str, ev: Event, pod: Pod, reports: list[ContainerReport
     return out
 
 
-def _dedupe(items: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for s in items:
-        if s and s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
-
-
 # ------------------------------------------------------------------------------------------ recurrence
 def recurrence(ev: Event, now: datetime) -> tuple[bool, str | None, str | None]:
     """``(isRecurring, recurrenceRate, timeSinceFirst)`` for either event shape."""
@@ -830,26 +822,13 @@ def recurrence(ev: Event, now: datetime) -> tuple[bool, str | None, str | None]:
     return recurring, rate, since
 
 
-def clip_chars(text: str, limit: int = ONGOING_MAX_CHARS) -> str:
-    """Cut to ``limit`` characters (code points, never inside a UTF-8 sequence), ending with ``...``."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 # ------------------------------------------------------------------------------------------ the analysis
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def _uid_matches(ev: Event, uid: str) -> bool:
-    return not ev.involved_object.uid or not uid or ev.involved_object.uid == uid
-
-
-def _pod_reference_time(pod: Pod) -> datetime | None:
-    return pod.status.start_time or pod.metadata.creation_timestamp
-
-
 def relevant_node_events(pod: Pod, node_events: Iterable[Event]) -> list[Event]:
     """Node events that can explain the pod's trouble: node-health reasons, since the pod started."""
-    since = _pod_reference_time(pod)
+    since = pod_start(pod)
     out = []
     for ev in node_events:
         if ev.reason not in NODE_REASONS:
@@ -877,7 +856,7 @@ def _failure_event(ev: Event, cls: Classification, pod: Pod, reports, now: datet
         is_recurring=recurring,
         recurrence_rate=rate,
         time_since_first=since,
-        possible_causes=_dedupe([*cls.causes, *_state_causes(cls.topic, ev, pod, reports)]),
+        possible_causes=dedupe([*cls.causes, *_state_causes(cls.topic, ev, pod, reports)]),
         suggested_action=cls.action,
         involved_object=InvolvedObject(
             kind=io.kind or "Pod",
@@ -902,10 +881,10 @@ def analyze_failure_events(
     since the pod started.
     """
     uid = pod.metadata.uid
-    owner = pod.metadata.controller()
+    owner = controller(pod.metadata)
     owner_uid = owner.uid if owner is not None else ""
-    own = [e for e in pod_events if _uid_matches(e, uid)]
-    owners = [e for e in owner_events if _uid_matches(e, owner_uid)]
+    own = events_about(uid, pod_events)
+    owners = events_about(owner_uid, owner_events)
     nodes = relevant_node_events(pod, node_events)
     reports = container_reports(pod)
 
@@ -935,7 +914,7 @@ def analyze_failure_events(
         if most_recent_at is None or last > most_recent_at:
             most_recent, most_recent_at = fe, last
         if last is not _EPOCH and last > now - ONGOING_WINDOW:
-            ongoing.append(clip_chars(f"{fe.reason}: {fe.message}"))
+            ongoing.append(shorten(f"{fe.reason}: {fe.message}", ONGOING_MAX_CHARS))
 
     return PodFailureEvents(
         pod_name=pod.metadata.name,

@@ -79,13 +79,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from k8s_agent.analysis.common import (
-    compact_duration,
+from k8s_agent.analysis.kube import (
     event_count,
     event_first_time,
     event_last_time,
     event_message,
-    rfc3339,
+    is_about,
+    pod_start,
 )
 from k8s_agent.analysis.podstatus import (
     BENIGN_WAITING_REASONS,
@@ -96,6 +96,7 @@ from k8s_agent.analysis.podstatus import (
     is_evicted,
     kubectl_status,
 )
+from k8s_agent.analysis.text import compact_duration, rfc3339, spaced_duration
 from k8s_agent.kube.models import ContainerStatus, Event, Pod
 from k8s_agent.schemas.health_score import (
     ContainerHealth,
@@ -183,31 +184,11 @@ def component_status(score: int) -> str:
     return "Critical"
 
 
-def spaced_duration(delta: timedelta) -> str:
-    """``2d 3h 5m``, ``3h 5m``, ``5m`` (seconds dropped), the Go service's uptime format."""
-    mins = max(int(delta.total_seconds()), 0) // 60
-    hours, mins = divmod(mins, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h {mins}m"
-    if hours:
-        return f"{hours}h {mins}m"
-    return f"{mins}m"
-
-
-def _ago(delta: timedelta) -> str:
-    return compact_duration(delta)
-
-
 def round_half_up(x: Fraction) -> int:
     return math.floor(x + Fraction(1, 2))
 
 
 # ------------------------------------------------------------------------------------------ inputs
-def pod_start(pod: Pod) -> datetime | None:
-    return pod.status.start_time or pod.metadata.creation_timestamp
-
-
 def pod_created(pod: Pod) -> datetime | None:
     """When the pod was created; for partial objects, its start time or its earliest condition change."""
     if pod.metadata.creation_timestamp or pod.status.start_time:
@@ -333,7 +314,7 @@ def _restarts_component(facts: RestartFacts, now: datetime) -> tuple[int, str]:
         return score, "0 total restarts"
     text = f"{facts.total} total restarts, {facts.last_hour} in the last hour"
     if facts.last_time is not None:
-        text += f"; last {_ago(now - facts.last_time)} ago"
+        text += f"; last {compact_duration(now - facts.last_time)} ago"
         if facts.last_reason:
             text += f", {facts.last_reason}"
     text += f"; weighted restarts {float(facts.effective):g}"
@@ -377,7 +358,7 @@ def _container_caps(r: ContainerReport, pod: Pod, now: datetime) -> tuple[list[_
     if r.running:
         lt = r.last_terminated
         if lt is not None and lt.oom_killed and lt.finished_at is not None and now - lt.finished_at <= HOUR:
-            caps.append(_Cap(60, f"{label}: OOMKilled {_ago(now - lt.finished_at)} ago"))
+            caps.append(_Cap(60, f"{label}: OOMKilled {compact_duration(now - lt.finished_at)} ago"))
         if expected and not r.ready:
             caps.append(_Cap(NOT_READY_CAP, f"{label}: running, not ready"))
     healthy = completed or (r.running and r.ready) or (r.init and not r.sidecar and r.running)
@@ -429,7 +410,7 @@ def _belongs(ev: Event, pod: Pod) -> bool:
         return False
     if io.name and io.name != pod.metadata.name:
         return False
-    return not (io.uid and pod.metadata.uid and io.uid != pod.metadata.uid)
+    return is_about(ev, pod.metadata.uid)
 
 
 @dataclass(slots=True)
@@ -479,7 +460,7 @@ def _events_component(groups: list[_Group], now: datetime) -> tuple[int, str]:
         cap = EVENT_CAPS.get(g.reason, OTHER_WARNING_CAP)
         if now - g.last > HOUR:
             cap = cap + (100 - cap) // 2
-        caps.append(_Cap(cap, f"{g.reason} x{g.count}, last {_ago(now - g.last)} ago"))
+        caps.append(_Cap(cap, f"{g.reason} x{g.count}, last {compact_duration(now - g.last)} ago"))
     if not caps:
         return 100, "0 warning events in last 24h"
     worst = _min_cap(caps)
@@ -539,7 +520,7 @@ def _scheduling_component(pod: Pod, now: datetime) -> tuple[int, str]:
     if created is None or now - created <= STARTUP_GRACE:
         return 70, "waiting for the scheduler"
     scheduler = pod.spec.scheduler_name or "default-scheduler"
-    return 30, f"not scheduled after {_ago(now - created)} (is scheduler '{scheduler}' running?)"
+    return 30, f"not scheduled after {compact_duration(now - created)} (is scheduler '{scheduler}' running?)"
 
 
 # ------------------------------------------------------------------------------------------ details

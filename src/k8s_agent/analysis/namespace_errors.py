@@ -41,14 +41,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from k8s_agent.analysis.common import (
-    compact_duration,
+from k8s_agent.analysis.kube import (
+    controller,
     event_count,
     event_first_time,
     event_last_time,
     event_message,
     event_source,
-    rfc3339,
+    is_about,
 )
 from k8s_agent.analysis.podstatus import (
     IMAGE_PULL_REASONS,
@@ -61,7 +61,8 @@ from k8s_agent.analysis.podstatus import (
     kubectl_status,
     total_restarts,
 )
-from k8s_agent.kube.models import Event, ObjectMeta, OwnerReference, Pod, ReplicaSet
+from k8s_agent.analysis.text import compact_duration, one_line, rfc3339
+from k8s_agent.kube.models import Event, Pod, ReplicaSet
 from k8s_agent.schemas.namespace_errors import (
     EventInfo,
     IssueSummary,
@@ -109,21 +110,9 @@ class ReplicaSetIndex:
         return rs
 
 
-def controller_of(meta: ObjectMeta) -> OwnerReference | None:
-    """The owner with ``controller: true``; when no reference carries the flag at all (hand-written
-    objects), the first one; None when the only owners are explicitly not controllers."""
-    refs = meta.owner_references
-    for ref in refs:
-        if ref.controller:
-            return ref
-    if refs and all(ref.controller is None for ref in refs):
-        return refs[0]
-    return None
-
-
 def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | None:
     """``(ownerKind, ownerName)`` of an analysed pod, or None for pods the analysis skips."""
-    ref = controller_of(pod.metadata)
+    ref = controller(pod.metadata)
     if ref is None:
         return None
     if ref.kind == "StatefulSet":
@@ -132,7 +121,7 @@ def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | N
         return None
     rs = replicasets.get(ref.name, ref.uid)
     if rs is not None:
-        rs_owner = controller_of(rs.metadata)
+        rs_owner = controller(rs.metadata)
         if rs_owner is None:
             return "ReplicaSet", rs.metadata.name
         return rs_owner.kind, rs_owner.name
@@ -144,11 +133,6 @@ def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | N
 
 
 # ------------------------------------------------------------------------------------------ issues
-def _clip(text: str, limit: int = DETAILS_MAX_CHARS) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _termination_details(t: Termination) -> str:
     head = f"{t.reason or 'Error'}, exit code {t.exit_code} ({exit_code_meaning(t.exit_code)})"
     if t.signal:
@@ -179,17 +163,37 @@ def _pending_issue(pod: Pod, reports: list[ContainerReport], now: datetime) -> P
     if cond is not None and cond.reason == "Unschedulable":
         low = cond.message.lower()
         kind = "ResourceConstraints" if ("insufficient" in low or "too many pods" in low) else "Unschedulable"
-        return PodIssue(type=kind, description=description, severity=CRITICAL, details=_clip(cond.message))
+        return PodIssue(
+            type=kind,
+            description=description,
+            severity=CRITICAL,
+            details=one_line(cond.message, DETAILS_MAX_CHARS),
+        )
     if cond is not None and cond.reason == "SchedulingGated":
         gates = ", ".join(g.name for g in pod.spec.scheduling_gates)
         details = f"Scheduling gated by: {gates}" if gates else (cond.message or "Scheduling gated")
-        return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+        return PodIssue(
+            type="Pending",
+            description=description,
+            severity=CRITICAL,
+            details=one_line(details, DETAILS_MAX_CHARS),
+        )
     if cond is not None:
         details = f"{cond.reason}: {cond.message}" if cond.reason else cond.message
-        return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+        return PodIssue(
+            type="Pending",
+            description=description,
+            severity=CRITICAL,
+            details=one_line(details, DETAILS_MAX_CHARS),
+        )
     waiting = [f"{r.name}: {r.waiting_reason}" for r in reports if r.waiting_reason]
     details = "; ".join(waiting) if waiting else ("not scheduled yet" if not pod.spec.node_name else "")
-    return PodIssue(type="Pending", description=description, severity=CRITICAL, details=_clip(details))
+    return PodIssue(
+        type="Pending",
+        description=description,
+        severity=CRITICAL,
+        details=one_line(details, DETAILS_MAX_CHARS),
+    )
 
 
 def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
@@ -209,7 +213,7 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 type="CrashLoopBackOff",
                 description=f"{r.label} is in CrashLoopBackOff state",
                 severity=CRITICAL,
-                details=_clip(details),
+                details=one_line(details, DETAILS_MAX_CHARS),
             )
         )
     elif reason in IMAGE_PULL_REASONS:
@@ -218,7 +222,7 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 type="ImagePullError",
                 description=f"{r.label} has image pull error: {reason}",
                 severity=CRITICAL,
-                details=_clip(r.pull_error or r.waiting_message),
+                details=one_line(r.pull_error or r.waiting_message, DETAILS_MAX_CHARS),
             )
         )
     elif reason in START_FAILURE_REASONS:
@@ -227,7 +231,7 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 type="Failed",
                 description=f"{r.label} cannot start: {reason}",
                 severity=CRITICAL,
-                details=_clip(r.waiting_message),
+                details=one_line(r.waiting_message, DETAILS_MAX_CHARS),
             )
         )
 
@@ -246,7 +250,7 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 type="OOMKilled",
                 description=r.oom_sentence() or f"{r.label} was OOMKilled",
                 severity=WARNING if up_again else CRITICAL,
-                details=_clip(details),
+                details=one_line(details, DETAILS_MAX_CHARS),
             )
         )
 
@@ -257,7 +261,7 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 type="Failed",
                 description=f"{r.label} terminated with exit code {t.exit_code}",
                 severity=WARNING,
-                details=_clip(_termination_details(t)),
+                details=one_line(_termination_details(t), DETAILS_MAX_CHARS),
             )
         )
     return out
@@ -296,7 +300,9 @@ def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue
                 type="Evicted",
                 description="Pod was evicted from its node",
                 severity=CRITICAL,
-                details=_clip(pod.status.message or "DisruptionTarget condition set by the kubelet"),
+                details=one_line(
+                    pod.status.message or "DisruptionTarget condition set by the kubelet", DETAILS_MAX_CHARS
+                ),
             )
         )
         return issues  # containers of an evicted pod only show the eviction (ContainerStatusUnknown)
@@ -316,7 +322,7 @@ def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue
                 type="Failed",
                 description=f"Pod is in Failed phase ({why})" if why else "Pod is in Failed phase",
                 severity=CRITICAL,
-                details=_clip(details),
+                details=one_line(details, DETAILS_MAX_CHARS),
             )
         )
 
@@ -357,11 +363,7 @@ def index_recent_warnings(events: list[Event], now: datetime) -> dict[str, list[
 
 def recent_events(pod: Pod, index: dict[str, list[tuple[datetime, Event]]]) -> list[EventInfo]:
     uid = pod.metadata.uid
-    mine = [
-        (last, ev)
-        for last, ev in index.get(pod.metadata.name, ())
-        if not ev.involved_object.uid or not uid or ev.involved_object.uid == uid
-    ]
+    mine = [(last, ev) for last, ev in index.get(pod.metadata.name, ()) if is_about(ev, uid)]
     mine.sort(key=lambda t: (t[0], t[1].reason, t[1].message), reverse=True)
     return [_event_info(ev) for _, ev in mine[:RECENT_EVENTS_MAX]]
 

@@ -26,8 +26,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from k8s_agent.analysis.common import is_terminated, rfc3339
+from k8s_agent.analysis.kube import is_terminated, taint_text
+from k8s_agent.analysis.quantity import unit_of, units_exact
 from k8s_agent.analysis.resources import nano, pod_limit_nanos, pod_request_nanos, to_units
+from k8s_agent.analysis.text import rfc3339
 from k8s_agent.kube.models import Node, NodeMetrics, Pod
 from k8s_agent.schemas.node_utilization import (
     AllocatedResources,
@@ -50,43 +52,6 @@ UNAVAILABLE_NODE_MESSAGE = "metrics API unavailable: usage unknown"
 
 
 # ------------------------------------------------------------------------------------------ numbers
-def unit_of(resource: str) -> str:
-    if resource == "cpu":
-        return "millicores"
-    if resource in ("memory", "ephemeral-storage", "storage") or resource.startswith("hugepages-"):
-        return "bytes"
-    return "units"
-
-
-_DECIMAL_SUFFIX = {-3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
-_BINARY_SUFFIX = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
-
-
-def _decimal(n: int, exp: int) -> str:
-    """Canonical DecimalSI text of the integer ``n`` x 10^``exp`` (``exp`` -3 or 0)."""
-    if n == 0:
-        return "0"
-    while exp < 18 and n % 1000 == 0:
-        n //= 1000
-        exp += 3
-    return f"{n}{_DECIMAL_SUFFIX[exp]}"
-
-
-def show(resource: str, units: int) -> str:
-    """Canonical Kubernetes string of an integer amount (``152m``, ``4``, ``2Gi``, ``16318412Ki``): the text of
-    :func:`k8s_agent.analysis.quantity.format_quantity`, on integers (this runs for every node of a large
-    cluster)."""
-    if resource == "cpu":
-        return _decimal(units, -3)
-    if unit_of(resource) != "bytes" or -1024 < units < 1024:
-        return _decimal(units, 0)
-    n, exp = units, 0
-    while exp < 6 and n % 1024 == 0:
-        n //= 1024
-        exp += 1
-    return f"{n}{_BINARY_SUFFIX[exp]}"
-
-
 def percentage(part: int | None, whole: int | None) -> float | None:
     """``part / whole`` in percent, exact, rounded half-up to one decimal; None without a positive whole."""
     if part is None or not whole or whole <= 0:
@@ -148,13 +113,13 @@ def _allocation(resource: str, requests: int, limits: int, allocatable: int | No
     return ResourceAllocation(
         resource=resource,
         unit=unit_of(resource),
-        requests=show(resource, requests),
+        requests=units_exact(resource, requests),
         requests_value=requests,
         requests_percentage=percentage(requests, allocatable),
-        limits=show(resource, limits),
+        limits=units_exact(resource, limits),
         limits_value=limits,
         limits_percentage=percentage(limits, allocatable),
-        allocatable=show(resource, alloc),
+        allocatable=units_exact(resource, alloc),
         allocatable_value=alloc,
     )
 
@@ -184,10 +149,6 @@ def allocated_resources(
     )
 
 
-def taint_text(key: str, value: str, effect: str) -> str:
-    return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
-
-
 def condition_summary(node: Node) -> NodeConditionSummary:
     ready_status, reason, message, since = "Unknown", "", "", None
     pressure: list[str] = []
@@ -210,7 +171,7 @@ def condition_summary(node: Node) -> NodeConditionSummary:
         pressure=sorted(pressure, key=PRESSURE_CONDITIONS.index),
         network_unavailable=network_unavailable,
         unschedulable=node.spec.unschedulable,
-        taints=[taint_text(t.key, t.value, t.effect) for t in node.spec.taints],
+        taints=[taint_text(t) for t in node.spec.taints],
     )
 
 
@@ -269,19 +230,19 @@ def build_node_utilization(
         node_name=nums.name,
         metrics_status=metrics_status,  # type: ignore[arg-type]
         message=message,
-        cpu_usage=show("cpu", cpu_usage_m) if cpu_usage_m is not None else None,
+        cpu_usage=units_exact("cpu", cpu_usage_m) if cpu_usage_m is not None else None,
         cpu_usage_millicores=cpu_usage_m,
-        cpu_capacity=show("cpu", cap_cpu),
+        cpu_capacity=units_exact("cpu", cap_cpu),
         cpu_capacity_millicores=cap_cpu,
-        cpu_allocatable=show("cpu", alloc_cpu),
+        cpu_allocatable=units_exact("cpu", alloc_cpu),
         cpu_allocatable_millicores=alloc_cpu,
         cpu_percentage=_cpu_pct(nums.usage_cpu_nano, cap_cpu),
         cpu_allocatable_percentage=_cpu_pct(nums.usage_cpu_nano, alloc_cpu),
-        memory_usage=show("memory", nums.usage_memory) if nums.usage_memory is not None else None,
+        memory_usage=units_exact("memory", nums.usage_memory) if nums.usage_memory is not None else None,
         memory_usage_bytes=nums.usage_memory,
-        memory_capacity=show("memory", cap_mem),
+        memory_capacity=units_exact("memory", cap_mem),
         memory_capacity_bytes=cap_mem,
-        memory_allocatable=show("memory", alloc_mem),
+        memory_allocatable=units_exact("memory", alloc_mem),
         memory_allocatable_bytes=alloc_mem,
         memory_percentage=percentage(nums.usage_memory, cap_mem),
         memory_allocatable_percentage=percentage(nums.usage_memory, alloc_mem),
@@ -415,19 +376,19 @@ def _totals(numbers: list[NodeNumbers]) -> ClusterUtilizationTotals:
         ready_nodes=ready,
         nodes_with_metrics=with_metrics,
         nodes_without_metrics=len(numbers) - with_metrics,
-        cpu_usage=show("cpu", cpu_m) if cpu_m is not None else None,
+        cpu_usage=units_exact("cpu", cpu_m) if cpu_m is not None else None,
         cpu_usage_millicores=cpu_m,
-        cpu_capacity=show("cpu", cap.get("cpu", 0)),
+        cpu_capacity=units_exact("cpu", cap.get("cpu", 0)),
         cpu_capacity_millicores=cap.get("cpu", 0),
-        cpu_allocatable=show("cpu", alloc.get("cpu", 0)),
+        cpu_allocatable=units_exact("cpu", alloc.get("cpu", 0)),
         cpu_allocatable_millicores=alloc.get("cpu", 0),
         cpu_percentage=_cpu_pct(sampled_cpu, sampled_cap_cpu) if with_cpu else None,
         cpu_allocatable_percentage=_cpu_pct(sampled_cpu, sampled_alloc_cpu) if with_cpu else None,
-        memory_usage=show("memory", mem) if mem is not None else None,
+        memory_usage=units_exact("memory", mem) if mem is not None else None,
         memory_usage_bytes=mem,
-        memory_capacity=show("memory", cap.get("memory", 0)),
+        memory_capacity=units_exact("memory", cap.get("memory", 0)),
         memory_capacity_bytes=cap.get("memory", 0),
-        memory_allocatable=show("memory", alloc.get("memory", 0)),
+        memory_allocatable=units_exact("memory", alloc.get("memory", 0)),
         memory_allocatable_bytes=alloc.get("memory", 0),
         memory_percentage=percentage(mem, sampled_cap_mem) if mem is not None else None,
         memory_allocatable_percentage=percentage(mem, sampled_alloc_mem) if mem is not None else None,

@@ -21,19 +21,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from k8s_agent.analysis.common import compact_duration, rfc3339
+from k8s_agent.analysis.kube import controller
 from k8s_agent.analysis.namespace_errors import (
     CRITICAL,
     SUMMARY_DESCRIPTIONS,
     WARNING,
     ReplicaSetIndex,
-    controller_of,
     index_recent_warnings,
     pod_issues,
     recent_events,
     resolve_owner,
 )
 from k8s_agent.analysis.podstatus import kubectl_status, total_restarts
+from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.kube.models import Event, Pod, ReplicaSet
 from k8s_agent.schemas.namespace_errors import PodIssue, ProblematicPod
 from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
@@ -58,7 +58,7 @@ def _event_namespace(ev: Event) -> str:
 def other_owner(pod: Pod) -> tuple[str, str]:
     """Owner of a pod outside the workload scope (``include_all``): its controller's kind and name (Job,
     DaemonSet, Node for a static pod's mirror...), or empty strings for a bare pod."""
-    ref = controller_of(pod.metadata)
+    ref = controller(pod.metadata)
     if ref is None:
         return "", ""
     return ref.kind, ref.name

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from k8s_agent.analysis.kube import is_sidecar
+from k8s_agent.analysis.text import one_line
 from k8s_agent.kube.models import Container, ContainerStateTerminated, ContainerStatus, Pod
 
 # kubelet / runtime reason strings ------------------------------------------------------------------------
@@ -156,8 +158,6 @@ def pull_error(message: str) -> str | None:
 
 
 # kubectl STATUS column ---------------------------------------------------------------------------------
-def _is_sidecar(spec: Container | None) -> bool:
-    return spec is not None and spec.restart_policy == "Always"
 
 
 def _condition_true(pod: Pod, ctype: str) -> bool:
@@ -187,7 +187,7 @@ def kubectl_status(pod: Pod) -> str:
         waiting = cs.state.waiting
         if term is not None and term.exit_code == 0:
             continue
-        if _is_sidecar(init_specs.get(cs.name)) and cs.started:
+        if (spec := init_specs.get(cs.name)) is not None and is_sidecar(spec) and cs.started:
             continue
         if term is not None:
             reason = _terminated_label(term, "Init:")
@@ -353,7 +353,7 @@ class ContainerReport:
             return None
         text = f"{self.label} {t.describe()}"
         if (t.start_error or t.status_unknown) and t.message:
-            text += f": {_clip(t.message, 240)}"
+            text += f": {one_line(t.message, 240)}"
         return text
 
     def restart_sentence(self) -> str | None:
@@ -373,15 +373,10 @@ class ContainerReport:
             return f"{self.label} is waiting in CrashLoopBackOff{tail}"
         if r in IMAGE_PULL_REASONS:
             err = self.pull_error
-            return f"{self.label} cannot pull its image ({r})" + (f": {_clip(err, 240)}" if err else "")
+            return f"{self.label} cannot pull its image ({r})" + (f": {one_line(err, 240)}" if err else "")
         if self.waiting_message:
-            return f"{self.label} is waiting in {r}: {_clip(self.waiting_message, 240)}"
+            return f"{self.label} is waiting in {r}: {one_line(self.waiting_message, 240)}"
         return f"{self.label} is waiting in {r}"
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _report(cs: ContainerStatus, spec: Container | None, init: bool) -> ContainerReport:
@@ -390,7 +385,7 @@ def _report(cs: ContainerStatus, spec: Container | None, init: bool) -> Containe
     return ContainerReport(
         name=cs.name,
         init=init,
-        sidecar=init and _is_sidecar(spec),
+        sidecar=init and spec is not None and is_sidecar(spec),
         ready=cs.ready,
         running=cs.state.running is not None,
         restart_count=cs.restart_count,

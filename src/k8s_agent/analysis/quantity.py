@@ -219,6 +219,20 @@ def format_resource_list(rl: dict[str, Quantity]) -> dict[str, str]:
     return {k: str(v) for k, v in rl.items()}
 
 
+# ------------------------------------------------------------------------------------------- resources
+def is_bytes(resource: str) -> bool:
+    """Memory, storage and huge pages are counted in bytes (written with binary suffixes); cpu in cores,
+    everything else (pods, extended resources) in plain units."""
+    return resource in ("memory", "ephemeral-storage", "storage") or resource.startswith("hugepages-")
+
+
+def unit_of(resource: str) -> str:
+    """The integer unit the analyses count a resource in (as the scheduler compares it)."""
+    if resource == "cpu":
+        return "millicores"
+    return "bytes" if is_bytes(resource) else "units"
+
+
 # ------------------------------------------------------------------------------------------- human forms
 def human_bytes(value: Fraction | int | Quantity) -> str:
     """Binary units with one decimal where needed, for sentences: ``1.2Gi``, ``512Mi``, ``900Ki``, ``17``."""
@@ -247,7 +261,55 @@ def human(resource: str, value: Fraction | int | Quantity) -> str:
     """Human form for a named resource: cpu in cores/millicores, memory and storage in binary units."""
     if resource == "cpu":
         return human_cpu(value)
-    if resource in ("memory", "ephemeral-storage", "storage") or resource.startswith("hugepages-"):
+    if is_bytes(resource):
         return human_bytes(value)
     v = value.value if isinstance(value, Quantity) else Fraction(value)
     return format_quantity(v, DECIMAL)
+
+
+# ------------------------------------------------------------------------------------------- integer units
+# The analyses of many nodes count in integer units (``unit_of``); these two write such a count without
+# building a Fraction (they run for every node of a large cluster).
+_DECIMAL_SUFFIX = {-3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+_BINARY_SUFFIX = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_BINARY_UNITS = tuple((1024**e, _BINARY_SUFFIX[e]) for e in range(6, 0, -1))
+
+
+def _decimal(n: int, exp: int) -> str:
+    """Canonical DecimalSI text of the integer ``n`` x 10^``exp`` (``exp`` -3 or 0)."""
+    if n == 0:
+        return "0"
+    while exp < 18 and n % 1000 == 0:
+        n //= 1000
+        exp += 3
+    return f"{n}{_DECIMAL_SUFFIX[exp]}"
+
+
+def units_exact(resource: str, units: int) -> str:
+    """The canonical Kubernetes string of a count (``152m``, ``4``, ``2Gi``, ``16318412Ki``): the text of
+    ``format_quantity``, for values shown as data."""
+    if resource == "cpu":
+        return _decimal(units, -3)
+    if not is_bytes(resource) or -1024 < units < 1024:
+        return _decimal(units, 0)
+    n, exp = units, 0
+    while exp < 6 and n % 1024 == 0:
+        n //= 1024
+        exp += 1
+    return f"{n}{_BINARY_SUFFIX[exp]}"
+
+
+def units_human(resource: str, units: int) -> str:
+    """A count as a rounded human quantity (``1.5Gi``, ``250m``, ``2``): the text of ``human``, for
+    sentences."""
+    if resource == "cpu":
+        return str(units // 1000) if units % 1000 == 0 else f"{units}m"
+    if is_bytes(resource):
+        sign = "-" if units < 0 else ""
+        v = abs(units)
+        for unit, suffix in _BINARY_UNITS:
+            if v >= unit:
+                text = f"{v / unit:.1f}".rstrip("0").rstrip(".")
+                return f"{sign}{text}{suffix}"
+        return f"{sign}{v}"
+    return human(resource, units)

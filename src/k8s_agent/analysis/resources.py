@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
+from k8s_agent.analysis.kube import is_sidecar
 from k8s_agent.analysis.quantity import (
     BINARY,
     DECIMAL,
     Quantity,
     add_resource_lists,
     format_resource_list,
+    is_bytes,
     parse_resource_list,
     try_parse,
 )
@@ -28,7 +30,6 @@ from k8s_agent.kube.models import Container, Pod
 from k8s_agent.schemas import resources as s
 
 NANO = 10**9
-_BYTE_LIKE = ("memory", "ephemeral-storage", "storage")
 
 
 @lru_cache(maxsize=16384)
@@ -63,11 +64,6 @@ def container_request_nanos(c: Container) -> dict[str, int]:
 
 def container_limit_nanos(c: Container) -> dict[str, int]:
     return _nanos(c.resources.limits)
-
-
-def is_sidecar(c: Container) -> bool:
-    """An init container with ``restartPolicy: Always`` keeps running beside the app containers (1.29+)."""
-    return c.restart_policy == "Always"
 
 
 def _add(into: dict[str, int], other: Mapping[str, int]) -> None:
@@ -121,7 +117,7 @@ def pod_limit_nanos(pod: Pod) -> dict[str, int]:
 def as_quantity(resource: str, nanos: int) -> Quantity:
     """A Quantity in the format Kubernetes would print: binary units for byte counts that are whole
     multiples of 1024, decimal otherwise."""
-    fmt = BINARY if resource in _BYTE_LIKE or resource.startswith("hugepages-") else DECIMAL
+    fmt = BINARY if is_bytes(resource) else DECIMAL
     if fmt == BINARY and nanos % (1024 * NANO):
         fmt = DECIMAL
     return Quantity.from_nanos(nanos, fmt)

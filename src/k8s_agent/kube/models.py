@@ -44,13 +44,6 @@ class ObjectMeta(_K):
     annotations: dict[str, str] = {}
     owner_references: list[OwnerReference] = []
 
-    def controller(self) -> OwnerReference | None:
-        """The controlling owner (``controller: true``), as kubectl's "Controlled By"; None without one."""
-        for ref in self.owner_references:
-            if ref.controller:
-                return ref
-        return None
-
 
 class ListMeta(_K):
     resource_version: str = ""

@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from datetime import datetime
 
 from k8s_agent.analysis.failure_events import analyze_failure_events
+from k8s_agent.analysis.kube import controller
 from k8s_agent.kube.models import Event
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.failure_events import PodFailureEvents
@@ -41,7 +42,7 @@ async def pod_failure_events(
         ),
     )
 
-    owner = pod.metadata.controller()
+    owner = controller(pod.metadata)
     owner_read: Awaitable[list[Event]] | None = None
     if owner is not None and owner.name and owner.kind and owner.kind != "Node":
         owner_read = optional(

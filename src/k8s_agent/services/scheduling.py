@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from k8s_agent.analysis.kube import events_about
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.context import scheduling_status
 from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
@@ -98,8 +99,7 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
         optional(source.list_pods(None), None, w, "pods of the cluster"),
     )
     inp.pod = pod
-    uid = pod.metadata.uid
-    inp.events = [e for e in events if not (uid and e.involved_object.uid and e.involved_object.uid != uid)]
+    inp.events = events_about(pod.metadata.uid, events)
     inp.nodes, inp.pods = nodes, pods
     if scheduling_status(pod) not in (
         "Failed",

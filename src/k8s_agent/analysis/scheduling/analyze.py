@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
-from k8s_agent.analysis.common import event_count, event_last_time, event_message, rfc3339
+from k8s_agent.analysis.kube import event_count, event_last_time, event_message
 from k8s_agent.analysis.scheduling.compare import compare, failure_summary
 from k8s_agent.analysis.scheduling.context import (
     STATUS_GATED,
@@ -37,6 +37,7 @@ from k8s_agent.analysis.scheduling.explain import (
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import detail as resource_detail
+from k8s_agent.analysis.text import rfc3339
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.schemas.scheduling import (
     NodeAnalysis,

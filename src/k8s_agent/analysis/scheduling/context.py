@@ -7,10 +7,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from k8s_agent.analysis.common import compact_duration, event_last_time, event_message, rfc3339
+from k8s_agent.analysis.kube import event_last_time, event_message, is_about
 from k8s_agent.analysis.scheduling.evaluate import FitReport, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.message import ParsedSchedulingMessage, parse_scheduling_message
+from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition
 
 DEFAULT_SCHEDULER = "default-scheduler"
@@ -50,8 +51,7 @@ def is_scheduling_event(ev: Event, scheduler: str) -> bool:
 
 
 def _belongs(ev: Event, pod: Pod) -> bool:
-    uid = ev.involved_object.uid
-    return not (uid and pod.metadata.uid and uid != pod.metadata.uid)
+    return is_about(ev, pod.metadata.uid)
 
 
 def scheduling_events(pod: Pod, events: Iterable[Event]) -> list[Event]:

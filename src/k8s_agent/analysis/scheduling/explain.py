@@ -4,6 +4,8 @@ pod's node satisfies its constraints."""
 
 from __future__ import annotations
 
+from k8s_agent.analysis.kube import taint_text as taint_str
+from k8s_agent.analysis.quantity import units_human as show
 from k8s_agent.analysis.scheduling.context import (
     STATUS_GATED,
     STATUS_PENDING,
@@ -24,9 +26,8 @@ from k8s_agent.analysis.scheduling.filters.base import Advice, names, nodes_word
 from k8s_agent.analysis.scheduling.filters.node_ports import HOST_PORTS
 from k8s_agent.analysis.scheduling.filters.node_unschedulable import UNSCHEDULABLE
 from k8s_agent.analysis.scheduling.filters.volume_binding import VolumeBinding, VolumeDetail
-from k8s_agent.analysis.scheduling.index import show
 from k8s_agent.analysis.scheduling.message import MISCELLANEOUS, NOT_READY_TAINT_KEYS, ParsedSchedulingMessage
-from k8s_agent.analysis.scheduling.selectors import taint_str, term_matches
+from k8s_agent.analysis.scheduling.selectors import term_matches
 from k8s_agent.schemas.scheduling import ExplainSummary
 
 # ------------------------------------------------------------------------------------------ node counts

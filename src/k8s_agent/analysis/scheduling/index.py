@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from k8s_agent.analysis.common import is_terminated
-from k8s_agent.analysis.quantity import human
+from k8s_agent.analysis.kube import is_sidecar, is_terminated
 from k8s_agent.analysis.resources import nano, pod_request_nanos, to_units
 from k8s_agent.kube.models import Node, Pod
 
@@ -37,28 +36,6 @@ def node_allocatable(node: Node) -> dict[str, int]:
     return out
 
 
-_BIN_UNITS = tuple(
-    (1024**e, suffix) for e, suffix in ((6, "Ei"), (5, "Pi"), (4, "Ti"), (3, "Gi"), (2, "Mi"), (1, "Ki"))
-)
-_BYTES = ("memory", "ephemeral-storage", "storage")
-
-
-def show(resource: str, units: int) -> str:
-    """Scheduler units as a human quantity (``1.5Gi``, ``250m``, ``2``): the same text as
-    ``quantity.human`` (integer fast path; this runs for every node of a large cluster)."""
-    if resource == "cpu":
-        return str(units // 1000) if units % 1000 == 0 else f"{units}m"
-    if resource in _BYTES or resource.startswith("hugepages-"):
-        sign = "-" if units < 0 else ""
-        v = abs(units)
-        for unit, suffix in _BIN_UNITS:
-            if v >= unit:
-                text = f"{v / unit:.1f}".rstrip("0").rstrip(".")
-                return f"{sign}{text}{suffix}"
-        return f"{sign}{v}"
-    return human(resource, units)
-
-
 def ready_condition(node: Node) -> tuple[str, str]:
     """(status, "reason: message") of the Ready condition; status "" when the node has none."""
     for c in node.status.conditions:
@@ -78,9 +55,7 @@ class HostPort:
 def host_ports(pod: Pod) -> list[HostPort]:
     """The host ports of the app containers and sidecars (what NodePorts checks)."""
     out = []
-    containers = list(pod.spec.containers) + [
-        c for c in pod.spec.init_containers if c.restart_policy == "Always"
-    ]
+    containers = list(pod.spec.containers) + [c for c in pod.spec.init_containers if is_sidecar(c)]
     for c in containers:
         for p in c.ports:
             if p.host_port and p.host_port > 0:

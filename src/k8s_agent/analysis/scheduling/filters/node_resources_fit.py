@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8s_agent.analysis.quantity import units_human as show
 from k8s_agent.analysis.scheduling.filters.base import (
     PASS,
     Advice,
@@ -25,7 +26,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     names,
     nodes_word,
 )
-from k8s_agent.analysis.scheduling.index import effective_request, node_allocatable, show
+from k8s_agent.analysis.scheduling.index import effective_request, node_allocatable
 from k8s_agent.analysis.scheduling.message import (
     INSUFFICIENT_CPU,
     INSUFFICIENT_MEMORY,

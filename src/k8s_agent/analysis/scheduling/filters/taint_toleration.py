@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8s_agent.analysis.kube import taint_text as taint_str
 from k8s_agent.analysis.scheduling.filters.base import (
     Advice,
     Check,
@@ -25,7 +26,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
 from k8s_agent.analysis.scheduling.filters.node_unschedulable import TAINT_UNSCHEDULABLE
 from k8s_agent.analysis.scheduling.index import ready_condition
 from k8s_agent.analysis.scheduling.message import NODE_NOT_READY, NOT_READY_TAINT_KEYS, TAINT_TOLERATION
-from k8s_agent.analysis.scheduling.selectors import taint_str, tolerated
+from k8s_agent.analysis.scheduling.selectors import tolerated
 from k8s_agent.kube.models import Node, Taint
 
 TAINT_NOT_READY = "node.kubernetes.io/not-ready"
