@@ -12,18 +12,11 @@ from k8s_agent.kube.models import (
     PodCondition,
     Toleration,
 )
+from k8s_agent.schemas.base import Response, Sparse
 from k8s_agent.schemas.resources import ResourcesInfo
 
 
-class _R(msgspec.Struct, rename="camel"):
-    """Base: camelCase on the wire, every field present."""
-
-
-class _Ro(msgspec.Struct, rename="camel", omit_defaults=True):
-    """Base: camelCase on the wire, optional fields left out when empty."""
-
-
-class PodStatusInfo(_Ro):
+class PodStatusInfo(Sparse, kw_only=True):
     """The pod's phase and where it runs; ``reason``/``message`` are set for evicted or rejected pods."""
 
     phase: str = ""
@@ -34,7 +27,7 @@ class PodStatusInfo(_Ro):
     nominated_node_name: str = ""
 
 
-class EnvValueFrom(_Ro):
+class EnvValueFrom(Sparse, kw_only=True):
     """Where an environment variable's value comes from. Never resolved: Secrets are not read."""
 
     kind: str = ""  # configMapKeyRef | secretKeyRef | fieldRef | resourceFieldRef
@@ -46,7 +39,7 @@ class EnvValueFrom(_Ro):
     description: str = ""  # as kubectl describe prints it
 
 
-class EnvEntry(_Ro):
+class EnvEntry(Sparse, kw_only=True):
     """One environment variable: a literal ``value`` (or the redaction marker) or a ``valueFrom`` reference."""
 
     name: str = ""
@@ -54,7 +47,7 @@ class EnvEntry(_Ro):
     value_from: EnvValueFrom | None = None
 
 
-class EnvFromEntry(_Ro):
+class EnvFromEntry(Sparse, kw_only=True):
     """A whole ConfigMap or Secret imported as environment variables (``envFrom``)."""
 
     kind: str = ""
@@ -63,7 +56,7 @@ class EnvFromEntry(_Ro):
     optional: bool | None = None
 
 
-class MountInfo(_Ro):
+class MountInfo(Sparse, kw_only=True):
     """A volume mounted into the container."""
 
     name: str = ""
@@ -72,7 +65,7 @@ class MountInfo(_Ro):
     sub_path: str = ""
 
 
-class PortInfo(_Ro):
+class PortInfo(Sparse, kw_only=True):
     """A declared container port."""
 
     container_port: int = 0
@@ -81,7 +74,7 @@ class PortInfo(_Ro):
     host_port: int | None = None
 
 
-class ProbesInfo(_Ro):
+class ProbesInfo(Sparse, kw_only=True):
     """Probes in kubectl's one-line form, e.g. ``http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3``."""
 
     liveness: str = ""
@@ -89,7 +82,7 @@ class ProbesInfo(_Ro):
     startup: str = ""
 
 
-class ContainerInfo(_R):
+class ContainerInfo(Response, kw_only=True):
     """A container of the pod with its spec and its current and previous state."""
 
     name: str
@@ -112,7 +105,7 @@ class ContainerInfo(_R):
     sidecar: bool = False
 
 
-class VolumeInfo(_R):
+class VolumeInfo(Response, kw_only=True):
     """A pod volume: its type (EmptyDir, ConfigMap, Secret, PersistentVolumeClaim, ...) and its source."""
 
     name: str
@@ -120,14 +113,14 @@ class VolumeInfo(_R):
     source: msgspec.Raw  # the Kubernetes volume source object, e.g. {"configMap": {"name": "x"}}
 
 
-class OwnerInfo(_R):
+class OwnerInfo(Response, kw_only=True):
     """The controller that owns the pod (kubectl's "Controlled By")."""
 
     kind: str
     name: str
 
 
-class DescribeEvent(_R):
+class DescribeEvent(Response, kw_only=True):
     """An event of the pod, in the classic shape whatever shape it was written in."""
 
     type: str
@@ -140,7 +133,7 @@ class DescribeEvent(_R):
     field_path: str = ""
 
 
-class PodDescription(_R):
+class PodDescription(Response, kw_only=True):
     """Everything ``kubectl describe pod`` shows, as JSON."""
 
     name: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 Category = Literal[
     "Scheduling", "ImagePull", "ContainerCrash", "Volume", "Resource", "Probe", "Network", "Other"
@@ -16,11 +16,7 @@ Category = Literal[
 Severity = Literal["critical", "warning", "info"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
-
-
-class InvolvedObject(_R, kw_only=True):
+class InvolvedObject(Response, kw_only=True):
     """The object an event is about: the pod itself, its owner (e.g. a ReplicaSet's FailedCreate for quota)
     or its node (NodeNotReady, SystemOOM). ``fieldPath`` names the container when the event is about one
     (``spec.containers{app}``)."""
@@ -30,7 +26,7 @@ class InvolvedObject(_R, kw_only=True):
     field_path: str = ""
 
 
-class FailureEvent(_R, kw_only=True):
+class FailureEvent(Response, kw_only=True):
     """One event that signals trouble, classified, with its recurrence and what to do about it.
 
     ``firstTimestamp``/``lastTimestamp``/``count`` are read from either event shape (classic core/v1 or
@@ -56,7 +52,7 @@ class FailureEvent(_R, kw_only=True):
     involved_object: InvolvedObject
 
 
-class RecentIssue(_R, kw_only=True):
+class RecentIssue(Response, kw_only=True):
     """The failure event seen last."""
 
     reason: str
@@ -64,7 +60,7 @@ class RecentIssue(_R, kw_only=True):
     last_timestamp: str | None = None
 
 
-class PodFailureEvents(_R, kw_only=True):
+class PodFailureEvents(Response, kw_only=True):
     """Failure-event analysis of one pod: its failure events (and those of its owner and node that explain
     its trouble), sorted by severity then recency, with per-category and per-severity totals.
 

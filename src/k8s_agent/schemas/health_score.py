@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 OverallStatus = Literal["Healthy", "Good", "Warning", "Degraded", "Critical"]
 ComponentStatus = Literal["Excellent", "Good", "Fair", "Poor", "Critical"]
@@ -16,11 +16,7 @@ ContainerKind = Literal["app", "init", "sidecar"]
 ContainerStateName = Literal["Running", "Waiting", "Terminated", "Unknown"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
-
-
-class HealthComponent(_R, kw_only=True):
+class HealthComponent(Response, kw_only=True):
     """One part of the score: its 0-100 ``score``, its ``weight`` in the overall score (weights sum to 1),
     its label (>=90 Excellent, >=70 Good, >=50 Fair, >=30 Poor, else Critical) and what produced it."""
 
@@ -31,7 +27,7 @@ class HealthComponent(_R, kw_only=True):
     description: str
 
 
-class ContainerHealth(_R, kw_only=True):
+class ContainerHealth(Response, kw_only=True):
     """One container status as the score read it. ``kind`` is ``app``, ``init`` or ``sidecar`` (an init
     container with ``restartPolicy: Always``). ``reason``/``message``/``exitCode`` describe the current state
     (waiting or terminated); ``lastTermination...`` the previous run, when there was one."""
@@ -49,7 +45,7 @@ class ContainerHealth(_R, kw_only=True):
     last_termination_time: str | None = None
 
 
-class HealthEvent(_R, kw_only=True):
+class HealthEvent(Response, kw_only=True):
     """Events of the pod seen in the last 24 hours, grouped by type and reason (both event shapes read:
     ``count``/``lastTimestamp`` or ``series``/``eventTime``). ``count`` sums the occurrences, ``message`` is
     the latest one's."""
@@ -62,7 +58,7 @@ class HealthEvent(_R, kw_only=True):
     last_seen: str | None = None
 
 
-class HealthCondition(_R, kw_only=True):
+class HealthCondition(Response, kw_only=True):
     type: str
     status: str
     reason: str = ""
@@ -70,7 +66,7 @@ class HealthCondition(_R, kw_only=True):
     last_transition_time: str | None = None
 
 
-class HealthDetails(_R, kw_only=True):
+class HealthDetails(Response, kw_only=True):
     """The evidence. ``restartCount`` sums every container (app, init, sidecar). ``restartsLastHour`` is
     reconstructed (Kubernetes keeps only the latest termination of each container): every restart when the
     pod is younger than an hour; else, per container whose last termination finished within the hour, the
@@ -91,7 +87,7 @@ class HealthDetails(_R, kw_only=True):
     pod_conditions: list[HealthCondition] = []
 
 
-class PodHealthScore(_R, kw_only=True):
+class PodHealthScore(Response, kw_only=True):
     """A 0-100 health score of a pod with the components that produced it.
 
     ``status``: >=90 Healthy, >=70 Good, >=50 Warning, >=30 Degraded, else Critical. ``components`` are

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 IssueType = Literal[
     "HighRestarts",
@@ -24,11 +24,7 @@ IssueType = Literal[
 IssueSeverity = Literal["critical", "warning"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
-
-
-class EventInfo(_R, kw_only=True):
+class EventInfo(Response, kw_only=True):
     """An event as shown with a pod: kubectl's columns, both event shapes read alike."""
 
     type: str
@@ -40,7 +36,7 @@ class EventInfo(_R, kw_only=True):
     source: str = ""
 
 
-class PodIssue(_R, kw_only=True):
+class PodIssue(Response, kw_only=True):
     """One problem found on a pod; ``details`` carries the evidence (waiting message, exit code, condition
     message)."""
 
@@ -50,7 +46,7 @@ class PodIssue(_R, kw_only=True):
     details: str = ""
 
 
-class ProblematicPod(_R, kw_only=True):
+class ProblematicPod(Response, kw_only=True):
     """A pod with at least one issue. ``ownerKind``/``ownerName`` are the workload (Deployment through its
     ReplicaSet, StatefulSet, or a bare ReplicaSet); ``status`` is kubectl's STATUS column; ``restartCount``
     sums app and init containers; ``recentEvents`` are its Warning events of the last hour, newest first, at
@@ -68,7 +64,7 @@ class ProblematicPod(_R, kw_only=True):
     recent_events: list[EventInfo] = []
 
 
-class IssueSummary(_R, kw_only=True):
+class IssueSummary(Response, kw_only=True):
     """How many pods have an issue of this type (a pod counts once per type), and which."""
 
     issue_type: IssueType
@@ -77,7 +73,7 @@ class IssueSummary(_R, kw_only=True):
     affected_pods: list[str] = []
 
 
-class NamespaceErrorReport(_R, kw_only=True):
+class NamespaceErrorReport(Response, kw_only=True):
     """Error analysis of the Deployment, StatefulSet and ReplicaSet pods of one namespace (Jobs, CronJobs,
     DaemonSets and bare pods are not analysed). ``criticalIssuesCount``/``warningIssuesCount`` count issues;
     ``summary`` counts pods. ``warnings`` names optional reads that failed (events, ReplicaSets)."""

@@ -19,17 +19,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 MetricsStatus = Literal["ok", "noSample", "unavailable"]
 NodeSort = Literal["cpu", "memory", "name"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
-
-
-class ResourceAllocation(_R, kw_only=True):
+class ResourceAllocation(Response, kw_only=True):
     """One resource committed on a node, as ``kubectl describe node`` "Allocated resources" reports it: the
     sum of the requests and of the limits of the node's non-terminated pods (each pod's effective value:
     the larger of its init-container peak and its app containers plus sidecars, plus pod overhead; a
@@ -51,7 +47,7 @@ class ResourceAllocation(_R, kw_only=True):
     allocatable_value: int
 
 
-class AllocatedResources(_R, kw_only=True):
+class AllocatedResources(Response, kw_only=True):
     """Requests and limits committed on a node (or, in cluster totals, on every node). ``other`` holds the
     extended resources and hugepages pods request or the node advertises, by name."""
 
@@ -61,7 +57,7 @@ class AllocatedResources(_R, kw_only=True):
     other: list[ResourceAllocation] = []
 
 
-class NodeConditionSummary(_R, kw_only=True):
+class NodeConditionSummary(Response, kw_only=True):
     """The node's health at a glance. ``ready`` is true only when the Ready condition is True;
     ``readyStatus`` is that condition's status (``Unknown`` when the kubelet stopped reporting or the
     condition is missing). ``pressure`` lists the pressure conditions that are True (MemoryPressure,
@@ -78,7 +74,7 @@ class NodeConditionSummary(_R, kw_only=True):
     taints: list[str] = []
 
 
-class NodeUtilization(_R, kw_only=True):
+class NodeUtilization(Response, kw_only=True):
     """Usage of one node from metrics-server next to its capacity, allocatable and committed resources.
 
     ``metricsStatus`` is ``ok`` (usage fields set), ``noSample`` (metrics-server has no sample for this node
@@ -116,7 +112,7 @@ class NodeUtilization(_R, kw_only=True):
     conditions: NodeConditionSummary
 
 
-class ClusterUtilizationTotals(_R, kw_only=True):
+class ClusterUtilizationTotals(Response, kw_only=True):
     """Sums over the nodes. Usage percentages are computed over the nodes that have a sample only (their
     usage against their own capacity/allocatable), so nodes without a sample do not make the cluster look
     idle; ``cpuCapacity``/``cpuAllocatable`` (and memory) sum every node. ``allocated`` sums the requests
@@ -148,7 +144,7 @@ class ClusterUtilizationTotals(_R, kw_only=True):
     pod_percentage: float | None = None
 
 
-class ClusterNodeUtilization(_R, kw_only=True):
+class ClusterNodeUtilization(Response, kw_only=True):
     """Every node's utilization in one answer, with cluster totals.
 
     ``metricsAvailable`` is false when the metrics API is absent or refused: the answer is then the

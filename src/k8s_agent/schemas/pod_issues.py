@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
-
+from k8s_agent.schemas.base import Response
 from k8s_agent.schemas.namespace_errors import IssueType, ProblematicPod
 
 Scope = Literal["workloads", "all"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
-
-
-class NamespaceIssueCounts(_R, kw_only=True):
+class NamespaceIssueCounts(Response, kw_only=True):
     """One namespace: ``totalPods`` analysed there, ``problematicPods`` among them with an issue matching the
     filters, and the matching issues by severity."""
 
@@ -31,7 +26,7 @@ class NamespaceIssueCounts(_R, kw_only=True):
     warning_issues: int
 
 
-class ClusterIssueSummary(_R, kw_only=True):
+class ClusterIssueSummary(Response, kw_only=True):
     """Pods with an issue of this type (a pod counts once per type). ``affectedPods`` names the first 10
     (``namespace/pod``, in the order of ``problematicPods``); ``count`` is the full number."""
 
@@ -42,7 +37,7 @@ class ClusterIssueSummary(_R, kw_only=True):
     affected_pods: list[str] = []
 
 
-class ClusterPodIssues(_R, kw_only=True):
+class ClusterPodIssues(Response, kw_only=True):
     """Pod issues across the cluster (or one namespace), for dashboards.
 
     Scope: ``workloads`` (default) analyses the pods of Deployments (through their ReplicaSets), bare

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 
-class _R(msgspec.Struct, rename="camel"):
-    """Base: camelCase on the wire, every field present."""
-
-
-class ResourcesInfo(_R):
+class ResourcesInfo(Response, kw_only=True):
     """Requests and limits as written in the spec (resource name -> quantity)."""
 
     requests: dict[str, str] = {}
     limits: dict[str, str] = {}
 
 
-class ContainerResources(_R):
+class ContainerResources(Response, kw_only=True):
     """A container's requests and limits ({} when none is set)."""
 
     name: str
@@ -25,7 +21,7 @@ class ContainerResources(_R):
     sidecar: bool = False
 
 
-class ResourceTotals(_R):
+class ResourceTotals(Response, kw_only=True):
     """Sums over the app containers (the spec's ``total``)."""
 
     cpu_request: str
@@ -36,7 +32,7 @@ class ResourceTotals(_R):
     ephemeral_storage_limit: str = "0"
 
 
-class EffectiveResources(_R):
+class EffectiveResources(Response, kw_only=True):
     """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead."""
 
     requests: dict[str, str]
@@ -45,7 +41,7 @@ class EffectiveResources(_R):
     dominated_by_init: list[str]  # resources whose effective request comes from an init container
 
 
-class PodResources(_R):
+class PodResources(Response, kw_only=True):
     """Requests and limits per container, their totals, and the pod's effective request."""
 
     pod_name: str

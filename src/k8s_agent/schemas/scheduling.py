@@ -6,16 +6,11 @@ guess whether a key was left out or means "nothing". Timestamps are RFC 3339 str
 
 from __future__ import annotations
 
-import msgspec
-
 from k8s_agent.kube.models import Affinity, PodCondition, Toleration
+from k8s_agent.schemas.base import Response
 
 
-class _S(msgspec.Struct, rename="camel", omit_defaults=False, kw_only=True):
-    """Base: camelCase on the wire, every field present."""
-
-
-class SchedulingEvent(_S):
+class SchedulingEvent(Response, kw_only=True):
     """A scheduling-related event of the pod (FailedScheduling, Scheduled, Preempted, cluster-autoscaler's
     NotTriggerScaleUp/TriggeredScaleUp, or anything the pod's scheduler reported). Both event shapes are
     read: ``timestamp`` is lastTimestamp, else series.lastObservedTime, else eventTime; ``count`` is count,
@@ -28,7 +23,7 @@ class SchedulingEvent(_S):
     count: int
 
 
-class FailureSummary(_S):
+class FailureSummary(Response, kw_only=True):
     """Nodes grouped by failure category. ``count`` is the number of nodes with that failure now (when the
     live evaluation found it), else the scheduler's own count from its last message. ``nodes`` names the
     nodes found by the live evaluation, in name order.
@@ -56,7 +51,7 @@ class FailureSummary(_S):
     scheduler_message_count: int | None = None
 
 
-class UnschedulableNode(_S):
+class UnschedulableNode(Response, kw_only=True):
     """A node the pod cannot run on now, with every failed check (not only the first, as the scheduler
     reports). ``categories`` come from this node's own checks."""
 
@@ -66,7 +61,7 @@ class UnschedulableNode(_S):
     categories: list[str]
 
 
-class ParsedSchedulerReason(_S):
+class ParsedSchedulerReason(Response, kw_only=True):
     """One reason of the scheduler's message: the text, the node count in front of it (null for a
     PreFilter reason, which applies to the pod as a whole), and its categories (empty for preemption text
     and for DaemonSet PreFilterResult noise)."""
@@ -76,7 +71,7 @@ class ParsedSchedulerReason(_S):
     categories: list[str]
 
 
-class PodScheduling(_S):
+class PodScheduling(Response, kw_only=True):
     """Where the pod runs and why, or why it does not run anywhere.
 
     ``status``: ``Scheduled`` (spec.nodeName set), ``SchedulingGated`` (spec.schedulingGates non-empty),
@@ -116,7 +111,7 @@ class PodScheduling(_S):
     warnings: list[str] = []
 
 
-class NodeAnalysis(_S):
+class NodeAnalysis(Response, kw_only=True):
     """One node's verdict for the pod: ``schedulable`` when every check passes; otherwise every failed
     check in ``reasons`` (resource shortfalls detailed in ``insufficientResources``) and its categories."""
 
@@ -127,7 +122,7 @@ class NodeAnalysis(_S):
     categories: list[str]
 
 
-class ExplainSummary(_S):
+class ExplainSummary(Response, kw_only=True):
     """Node counts: how many nodes exist, how many could run the pod now, and how many fail each check (a
     node failing several checks is counted under each)."""
 
@@ -144,7 +139,7 @@ class ExplainSummary(_S):
     filtered_by_host_ports: int
 
 
-class SchedulingExplanation(_S):
+class SchedulingExplanation(Response, kw_only=True):
     """Why the pod is (or is not) on a node, in words, with concrete fixes.
 
     ``explanation`` is a short paragraph; ``suggestions`` are concrete actions naming nodes, labels, taints

@@ -1,0 +1,17 @@
+"""The one base of every response Struct."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Response(msgspec.Struct, rename="camel", kw_only=True, gc=False):
+    """A response Struct: camelCase on the wire, every field present (lists ``[]`` when empty, optional
+    scalars ``null``), so clients need one code path. Not tracked by the cyclic GC: a response holds no
+    reference cycles. Subclasses say ``kw_only=True`` too (msgspec applies it per class): fields are given
+    by keyword, so a required field may follow one with a default."""
+
+
+class Sparse(Response, omit_defaults=True):
+    """A response Struct whose fields at their default are left out (the optional parts of ``describe``,
+    as kubectl leaves out what is not set)."""
