@@ -1,8 +1,7 @@
 """Failure-event analysis: which events signal trouble, what kind, how bad, how often, and what to do.
 
-Classification is deterministic and looks at the reason **and** the message (the Go service matched reason
-substrings in random map order, so ``BackOff`` was sometimes a crash and sometimes not, and kubelet's
-``Failed`` always fell through to Other):
+Classification is deterministic and looks at the reason **and** the message, because one reason covers
+several failures:
 
 * ``BackOff`` is an image-pull back-off (a *Normal* event: ``Back-off pulling image "x"``) or a crash back-off
   (``Back-off restarting failed container``), by its message;
@@ -19,17 +18,16 @@ are at least ``warning`` (unknown reasons: category guessed from the reason's wo
 for details"), except the routine reasons of the info table (``ProbeWarning``: a probe that passed with a
 warning). Normal events are failures only when they are known failure signals (``Back-off pulling image``,
 ``Killing`` on a probe, ``Preempted``, ``TaintManagerEviction``, ``NotTriggerScaleUp``, node pressure and
-NotReady events) or when they repeat (count >= 5, the Go rule) **and** their reason is not a routine lifecycle
+NotReady events) or when they repeat (count >= 5) **and** their reason is not a routine lifecycle
 reason: a Normal ``Pulled``/``Created``/``Started``/``Scheduled`` repeated 50 times is a symptom of a restart
 loop whose cause is reported by its own Warning events, so it stays ``info`` and out of the list;
 ``SandboxChanged`` repeated >= 5 times becomes a warning (the sandbox keeps being re-created).
 
-Recurrence: ``isRecurring`` when count > 3 (Go); for recurring events ``recurrenceRate`` is count / span in
-hours, 1 decimal, always "per hour" (also for spans under an hour; Go switched to "N times in H hours" below
-one per hour), null for a zero span; counts and times come from both event shapes (``count``/``first``/
+Recurrence: ``isRecurring`` when count > 3; for recurring events ``recurrenceRate`` is count / span in
+hours, 1 decimal, always "per hour" (also for spans under an hour, so rates compare), null for a zero span; counts and times come from both event shapes (``count``/``first``/
 ``lastTimestamp`` or ``eventTime``/``series``), a null or zero count meaning once. ``ongoingIssues``: failure
-events (critical **or** warning; Go only took critical ones) last seen strictly within the last 5 minutes,
-``"<reason>: <message>"`` cut to 100 characters (Go cut bytes and could split UTF-8).
+events (critical **or** warning) last seen strictly within the last 5 minutes,
+``"<reason>: <message>"`` cut to 100 characters (never inside a UTF-8 sequence).
 
 ``possibleCauses`` starts with what the message tells (missing Secret name, pull error, scheduler summary), or
 the generic causes for the reason, then adds what the pod's own state says (exit code of the current **or last**
@@ -73,9 +71,9 @@ SEVERITY_WEIGHT = {CRITICAL: 3, WARNING: 2, INFO: 1}
 ONGOING_WINDOW = timedelta(minutes=5)
 #: ongoing-issue strings are cut to this many characters (not bytes)
 ONGOING_MAX_CHARS = 100
-#: count > this makes an event recurring (Go rule)
+#: count > this makes an event recurring
 RECURRING_AFTER = 3
-#: a Normal event with an unknown reason repeated this often is a failure signal (Go rule)
+#: a Normal event with an unknown reason repeated this often is a failure signal
 HIGH_FREQUENCY_COUNT = 5
 
 GENERIC_CAUSE = "Check event message for details"

@@ -1,20 +1,20 @@
 """Namespace error analysis: every Deployment/StatefulSet pod of a namespace checked for common problems.
 
-Which pods: those whose controller (the owner reference with ``controller: true``; the first owner only when
-no reference carries the flag) is a StatefulSet or a ReplicaSet. The ReplicaSet is looked up in the
+Which pods: those whose controller (``analysis.kube.controller``: the owner reference with
+``controller: true``) is a StatefulSet or a ReplicaSet. The ReplicaSet is looked up in the
 namespace's ReplicaSet list (by UID, else by name) and its own controller names the workload: a Deployment
 (``ownerKind: Deployment``), another controller such as an Argo Rollout (its kind), or none, for a bare
 ReplicaSet (``ownerKind: ReplicaSet``, analysed too: it is a long-running workload like a Deployment's).
 When the ReplicaSet is not in the list (not readable, or just deleted) the Deployment name is the ReplicaSet
 name minus ``-<pod-template-hash>`` when the pod's label says so (how the Deployment controller names
-ReplicaSets), else the pod is reported under its ReplicaSet. The Go service assumed every ReplicaSet belonged
-to a Deployment and cut the last dash segment of any name. Jobs (and so CronJobs), DaemonSets, static/mirror
+ReplicaSets), else the pod is reported under its ReplicaSet; a name is never guessed by cutting dash
+segments. Jobs (and so CronJobs), DaemonSets, static/mirror
 pods and bare pods are not analysed.
 
 Issues per pod (severity):
 
 * ``HighRestarts`` (critical): app + init container restarts strictly above the threshold;
-* ``Pending`` (critical): phase Pending for more than 5 minutes since creation (the Go rule, also for the two
+* ``Pending`` (critical): phase Pending for more than 5 minutes since creation (also for the two
   scheduling types below: a pod unschedulable for a minute may just be waiting for the autoscaler); becomes ``ResourceConstraints`` when the
   PodScheduled=False/Unschedulable message says ``Insufficient ...`` or ``Too many pods``, ``Unschedulable``
   for any other Unschedulable message;
@@ -24,7 +24,7 @@ Issues per pod (severity):
 * ``Failed``: phase Failed (critical; the containers' exit codes go into its details rather than into
   separate issues); a container that cannot start (CreateContainerConfigError and the other create/start
   waiting reasons: critical, the waiting message as details); a container currently terminated with a
-  non-zero code (warning, as in Go);
+  non-zero code (warning: it may be restarted and recover);
 * ``CrashLoopBackOff`` (critical), app and init containers;
 * ``ImagePullError`` (critical): ImagePullBackOff, ErrImagePull, InvalidImageName, ErrImageNeverPull and the
   other image waiting reasons;

@@ -1,11 +1,11 @@
-"""Cluster-wide pod issues: the namespace error analysis (``analysis.namespace``) run over every namespace
+"""Cluster-wide pod issues: the namespace error analysis (``analysis.namespace_errors``) run over every namespace
 from one pod list, one event list and one ReplicaSet list, for dashboards.
 
 Per-pod detection is the namespace analysis's own (:func:`k8s_agent.analysis.namespace_errors.pod_issues`), so the
-two views always agree. That also fixes what the Go cluster view got wrong: Evicted pods are reported once
-(not also as Failed); completed pods are not flagged; a pod is Pending only after 5 minutes (ContainerCreating
-is not flagged at once); scheduled pods still creating containers are not called unschedulable; OOM kills in
-``lastState`` are seen; the restart threshold is ``POD_RESTART_THRESHOLD``, not a hard-coded 5.
+two views always agree: Evicted pods are reported once (not also as Failed); completed pods are not flagged;
+a pod is Pending only after 5 minutes (ContainerCreating is not flagged at once); scheduled pods still
+creating containers are not called unschedulable; OOM kills in ``lastState`` are seen; the restart threshold
+is ``POD_RESTART_THRESHOLD``.
 
 Scope: the pods of Deployments/ReplicaSets and StatefulSets by default (the namespace endpoint's rule, for
 consistency); ``include_all`` adds Job, DaemonSet, static (mirror) and bare pods. Objects are grouped by

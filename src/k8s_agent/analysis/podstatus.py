@@ -111,7 +111,7 @@ def signal_name(n: int) -> str:
 
 
 def exit_code_meaning(code: int) -> str:
-    """What an exit code usually means (Linux/shell conventions; table C.3 of the failure-formats guide).
+    """What an exit code usually means (Linux and shell conventions).
 
     137 is SIGKILL, which the OOM killer sends but so do the kubelet after a grace period and the runtime on
     a liveness-probe restart: only a termination reason of ``OOMKilled`` says the container ran out of memory.
@@ -324,7 +324,7 @@ class ContainerReport:
 
     @property
     def crash_termination(self) -> Termination | None:
-        """The most telling failed termination: the current one, else the last one (what Go never looked at)."""
+        """The most telling failed termination: the current one, else the last one (``lastState``)."""
         for t in (self.terminated, self.last_terminated):
             if t is not None and t.failed:
                 return t

@@ -101,9 +101,6 @@ class Quantity:
         """The value in thousandths, rounded up (Kubernetes' MilliValue)."""
         return math.ceil(self.value * 1000)
 
-    def as_float(self) -> float:
-        return float(self.value)
-
 
 ZERO = Quantity(0)
 
@@ -193,15 +190,6 @@ def add_resource_lists(*lists: dict[str, Quantity]) -> dict[str, Quantity]:
     for rl in lists:
         for k, v in rl.items():
             out[k] = out[k] + v if k in out else v
-    return out
-
-
-def max_resource_lists(a: dict[str, Quantity], b: dict[str, Quantity]) -> dict[str, Quantity]:
-    """Key-wise maximum of two resource lists."""
-    out = dict(a)
-    for k, v in b.items():
-        if k not in out or v > out[k]:
-            out[k] = v
     return out
 
 

@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
@@ -38,7 +38,6 @@ class RequestStats:
     upstream_calls: int = 0
     cache_hits: int = 0
     coalesced: int = 0
-    upstream: list[str] = field(default_factory=list)
 
 
 #: the stats of the request being served (set by the HTTP layer; a fresh throwaway one elsewhere)

@@ -94,7 +94,6 @@ class LiveSource:
     async def _get_once(self, path: str, query: list[tuple[str, str]] | None, *, what: str) -> bytes:
         stats = current_stats()
         stats.upstream_calls += 1
-        stats.upstream.append(what)
         for attempt in (1, 2):
             try:
                 resp = await self.api.call_api(
@@ -295,7 +294,6 @@ class LiveSource:
         """A POST of a JSON body (TokenReview / SubjectAccessReview); same error mapping as reads."""
         stats = current_stats()
         stats.upstream_calls += 1
-        stats.upstream.append(what)
         try:
             resp = await self.api.call_api(
                 path,

@@ -1,7 +1,7 @@
 """Pod health score: the pod GET and the LIST of its events, together, then the pure score
-(``analysis.health``).
+(``analysis.health_score``).
 
-A missing pod is a 404 (the Go service answered 500). The events are optional: when they cannot be read the
+A missing pod is a 404. The events are optional: when they cannot be read the
 score is computed without them and ``warnings`` says so.
 """
 

@@ -1,7 +1,7 @@
-"""Cluster pod issues: three reads, together, then the pure analysis (``analysis.cluster``).
+"""Cluster pod issues: three reads, together, then the pure analysis (``analysis.pod_issues``).
 
-Every namespace (``namespace`` empty, the default: an empty value means all namespaces, never a namespace
-named "all" as in the Go service): one all-namespaces pod LIST (the same cached read as the all-nodes
+Every namespace (``namespace`` empty, the default: an empty value means all namespaces; "all" is just a
+namespace name): one all-namespaces pod LIST (the same cached read as the all-nodes
 utilization view), one all-namespaces LIST of Warning events about pods and one all-namespaces ReplicaSet
 LIST. One namespace: the same three reads in that namespace, which are the reads ``/namespace/{ns}/error``
 makes, so the two endpoints share the cache. No per-namespace or per-pod reads; the source pages the lists.
