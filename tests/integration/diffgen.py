@@ -1,0 +1,540 @@
+"""Seeded random clusters and pending pods for the differential test against the real kube-scheduler.
+
+Pure: no I/O, no clock. A case is one integer seed. The cluster of a case is drawn from ``seed // BATCH``
+(so ``BATCH`` consecutive seeds share one cluster and are run against one set of API objects), the pending
+pod from ``seed`` itself. Everything the same seed draws is the same on every machine (``random.Random``
+with an integer seed and only ``randint``/``random``/``choice``/``sample`` on sequences of fixed order).
+
+What is drawn (classes switched by :class:`Classes`, defaults in ``DEFAULT_CLASSES``):
+
+* 3-30 nodes: cpu, memory, ephemeral-storage, pods and an extended resource (``example.com/gpu``) of random
+  size; labels (hostname, zone and region on most nodes, custom ``disk``/``tier``/``gen`` labels, ``gen``
+  numeric for Gt/Lt and sometimes not); taints NoSchedule/NoExecute/PreferNoSchedule, some with values;
+  cordons (sometimes with the ``node.kubernetes.io/unschedulable`` taint the controller adds); NotReady
+  nodes (Ready=False with ``node.kubernetes.io/not-ready`` taints, or Ready=Unknown with
+  ``node.kubernetes.io/unreachable`` taints: what the node lifecycle controller writes).
+* Existing pods bound with ``spec.nodeName`` in two namespaces of the batch: requests (containers, init
+  containers, sidecars), host ports (TCP/UDP, with and without hostIP), labels, some with required pod
+  anti-affinity (the scheduler's "existing pods anti-affinity" symmetry), a few terminated (Succeeded).
+* The pending pod: requests (containers, init containers, sidecars, optionally pod-level resources),
+  nodeSelector, required node affinity with every operator (In, NotIn, Exists, DoesNotExist, Gt, Lt) and
+  ``matchFields`` on ``metadata.name`` (In/NotIn), tolerations (Equal/Exists, with and without effect, the
+  tolerate-everything toleration, the not-ready/unreachable/unschedulable keys), host ports, required pod
+  affinity and anti-affinity (hostname/zone/custom keys, own namespace, listed namespaces, namespace
+  selectors on ``kubernetes.io/metadata.name`` and the empty selector, matchLabelKeys/mismatchLabelKeys),
+  optionally topology spread constraints (DoNotSchedule).
+
+Excluded classes (never drawn) and why are listed in ``EXCLUDED`` and in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+BATCH = 10  # pending pods per cluster
+EXT = "example.com/gpu"
+ZONE = "topology.kubernetes.io/zone"
+REGION = "topology.kubernetes.io/region"
+HOST = "kubernetes.io/hostname"
+NS_NAME = "kubernetes.io/metadata.name"
+NOT_READY = "node.kubernetes.io/not-ready"
+UNREACHABLE = "node.kubernetes.io/unreachable"
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
+IMAGE = "registry.k8s.io/pause:3.10"
+BATCH_LABEL = "differential.k8s-agent.test/batch"  # on every node, so a batch's nodes are deleted in one call
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Which optional classes the generator may draw (``--classes`` of ``scripts/fuzz_scheduler.py``)."""
+
+    pod_level_resources: bool = False  # issue 15: pod-level spec.resources
+    topology_spread: bool = False  # issue 18: topologySpreadConstraints (DoNotSchedule)
+    match_fields: bool = True  # node affinity matchFields metadata.name (NodeAffinity PreFilterResult)
+    sidecars: bool = True  # init containers with restartPolicy Always
+    terminated_pods: bool = True  # existing pods in phase Succeeded (not counted by the scheduler)
+
+    @classmethod
+    def parse(cls, spec: str) -> Classes:
+        """``"+topology_spread,-match_fields"`` on top of the defaults; ``"all"`` switches every class on."""
+        c = DEFAULT_CLASSES
+        for item in (s.strip() for s in spec.split(",") if s.strip()):
+            if item == "all":
+                c = cls(**{f.name: True for f in fields(cls)})
+                continue
+            on = not item.startswith("-")
+            name = item.lstrip("+-").replace("-", "_")
+            if name not in {f.name for f in fields(cls)}:
+                raise ValueError(f"unknown generator class {name!r}; known: {[f.name for f in fields(cls)]}")
+            c = replace(c, **{name: on})
+        return c
+
+
+DEFAULT_CLASSES = Classes()
+
+# Classes the generator never draws, with the reason (printed by `make fuzz`, listed in the README).
+EXCLUDED: dict[str, str] = {
+    "priority classes / preemption": "every pod has priority 0, so the scheduler's PostFilter (preemption) can "
+    "never nominate a node; the PostFilter suffix of the message is not compared",
+    "NotReady nodes without the lifecycle taints": "the scheduler does not read node conditions, only the "
+    "taints the node lifecycle controller adds (absent on this control plane); the agent judges readiness "
+    "by assuming those taints, which is right on every real cluster and wrong only on a cluster without "
+    "a controller-manager",
+    "which node is chosen": "when several nodes fit, the choice depends on scores and on a random tie-break; "
+    "only 'some node fits' is compared",
+    "namespaceSelector on labels other than kubernetes.io/metadata.name": "the agent does not read Namespace "
+    "objects (least privilege); it evaluates only the name label and says so in a note",
+    "PVCs / PVs": "no PV controller or CSI driver runs on this tier (claims never bind by themselves); "
+    "volume checks are covered by unit tests",
+    "DRA, volume limits, image locality, scheduling gates, nodeName pods": "no DRA driver, CSI node objects "
+    "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
+    "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
+    "the taints); drawn taints with arbitrary keys cover the same code",
+    "topology spread with ScheduleAnyway / minDomains / nodeTaintsPolicy=Honor": "drawn only behind the "
+    "topology_spread switch, and then only DoNotSchedule with the default policies",
+}
+
+_ZONES = ("zone-a", "zone-b", "zone-c", "zone-d")
+_APPS = ("web", "db", "cache", "batch")
+_TEAMS = ("red", "blue")
+_PORTS = (8080, 9090, 5432)
+_TAINT_POOL = (
+    ("dedicated", "gpu"),
+    ("dedicated", "infra"),
+    ("maintenance", ""),
+    ("example.com/spot", "true"),
+)
+
+
+def _cpu(rng: random.Random, choices=("50m", "100m", "250m", "500m", "750m", "1", "1500m", "2")) -> str:
+    return rng.choice(choices)
+
+
+def _mem(rng: random.Random, choices=("64Mi", "128Mi", "256Mi", "512Mi", "1Gi", "1536Mi", "2Gi", "3Gi")):
+    return rng.choice(choices)
+
+
+@dataclass
+class Cluster:
+    cid: int
+    namespaces: list[dict[str, Any]]
+    nodes: list[dict[str, Any]]
+    pods: list[dict[str, Any]]
+    terminated: set[str] = field(default_factory=set)  # "ns/name" of existing pods set to Succeeded
+
+
+def namespaces_of(cid: int) -> tuple[str, str]:
+    return f"d{cid}-a", f"d{cid}-b"
+
+
+def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
+    rng = random.Random(cid * 7919 + 17)
+    ns_a, ns_b = namespaces_of(cid)
+    namespaces = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns_a, "labels": {"team": "red"}}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns_b, "labels": {"team": "blue"}}},
+    ]
+    n_nodes = rng.randint(3, 30)
+    zones = _ZONES[: rng.randint(1, 4)]
+    nodes = []
+    pods: list[dict[str, Any]] = []
+    terminated: set[str] = set()
+    for i in range(n_nodes):
+        name = f"d{cid}-n{i:02d}"
+        labels = {HOST: name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+        if rng.random() < 0.9:
+            labels[ZONE] = rng.choice(zones)
+            labels[REGION] = "region-1"
+        if rng.random() < 0.6:
+            labels["disk"] = rng.choice(("ssd", "hdd"))
+        if rng.random() < 0.5:
+            labels["tier"] = rng.choice(("gold", "silver", "bronze"))
+        if rng.random() < 0.6:
+            labels["gen"] = rng.choice(("1", "2", "3", "4", "5", "10", "x"))
+        alloc = {
+            "cpu": rng.choice(("500m", "1", "1500m", "2", "4", "8")),
+            "memory": rng.choice(("1Gi", "2Gi", "3500Mi", "4Gi", "8Gi", "16Gi")),
+            "ephemeral-storage": rng.choice(("1Gi", "10Gi", "100Gi")),
+            "pods": str(rng.choice((2, 3, 4, 6, 110, 110))),
+        }
+        if rng.random() < 0.35:
+            alloc[EXT] = str(rng.randint(0, 4))
+        taints: list[dict[str, str]] = []
+        if rng.random() < 0.3:
+            for key, value in rng.sample(_TAINT_POOL, rng.randint(1, 2)):
+                if rng.random() < 0.3:
+                    value = ""
+                effect = rng.choice(("NoSchedule", "NoSchedule", "NoExecute", "PreferNoSchedule"))
+                t = {"key": key, "effect": effect}
+                if value:
+                    t["value"] = value
+                taints.append(t)
+        spec: dict[str, Any] = {}
+        ready = {"status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}
+        r = rng.random()
+        if r < 0.08:
+            ready = {"status": "False", "reason": "KubeletNotReady", "message": "container runtime is down"}
+            taints.append({"key": NOT_READY, "effect": "NoSchedule"})
+            if rng.random() < 0.5:
+                taints.append({"key": NOT_READY, "effect": "NoExecute"})
+        elif r < 0.13:
+            ready = {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting"}
+            taints.append({"key": UNREACHABLE, "effect": "NoSchedule"})
+            taints.append({"key": UNREACHABLE, "effect": "NoExecute"})
+        if rng.random() < 0.1:
+            spec["unschedulable"] = True
+            if rng.random() < 0.5:
+                taints.append({"key": UNSCHEDULABLE, "effect": "NoSchedule"})
+        if taints:
+            spec["taints"] = taints
+        nodes.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": name, "labels": {**labels, BATCH_LABEL: f"d{cid}"}},
+                "spec": spec,
+                "status": {
+                    "capacity": dict(alloc),
+                    "allocatable": dict(alloc),
+                    "conditions": [{"type": "Ready", **ready}],
+                    "addresses": [{"type": "InternalIP", "address": f"10.0.{i // 250}.{i % 250 + 1}"}],
+                },
+            }
+        )
+        cap = int(alloc["pods"])
+        for j in range(rng.randint(0, min(cap, 4))):
+            ns = rng.choice((ns_a, ns_a, ns_b))
+            pod = _existing_pod(rng, f"e{i:02d}-{j}", ns, name, classes)
+            pods.append(pod)
+            if classes.terminated_pods and rng.random() < 0.05:
+                terminated.add(f"{ns}/{pod['metadata']['name']}")
+    return Cluster(cid, namespaces, nodes, pods, terminated)
+
+
+def _requests(rng: random.Random, *, allow_ext: bool, big: bool = False) -> dict[str, Any]:
+    req: dict[str, str] = {}
+    lim: dict[str, str] = {}
+    if rng.random() < 0.85:
+        req["cpu"] = _cpu(rng, ("100m", "250m", "500m", "1", "1500m", "2", "3")) if big else _cpu(rng)
+    if rng.random() < 0.85:
+        req["memory"] = _mem(rng, ("128Mi", "512Mi", "1Gi", "2Gi", "3Gi", "6Gi")) if big else _mem(rng)
+    if rng.random() < 0.1:
+        req["ephemeral-storage"] = rng.choice(("500Mi", "2Gi", "20Gi"))
+    if allow_ext and rng.random() < 0.2:
+        n = str(rng.randint(1, 3))
+        req[EXT] = n
+        lim[EXT] = n
+    out: dict[str, Any] = {}
+    if req:
+        out["requests"] = req
+    if lim:
+        out["limits"] = lim
+    return out
+
+
+def _container(rng: random.Random, name: str, *, allow_ext: bool, big: bool = False, ports=None) -> dict:
+    c: dict[str, Any] = {"name": name, "image": IMAGE}
+    res = _requests(rng, allow_ext=allow_ext, big=big)
+    if res:
+        c["resources"] = res
+    if ports:
+        c["ports"] = ports
+    return c
+
+
+def _host_port(rng: random.Random) -> dict[str, Any]:
+    p: dict[str, Any] = {"containerPort": rng.choice((80, 81, 82)), "hostPort": rng.choice(_PORTS)}
+    if rng.random() < 0.25:
+        p["protocol"] = "UDP"
+    if rng.random() < 0.25:
+        p["hostIP"] = rng.choice(("127.0.0.1", "10.1.2.3"))
+    return p
+
+
+def _labels(rng: random.Random) -> dict[str, str]:
+    labels = {"app": rng.choice(_APPS)}
+    if rng.random() < 0.6:
+        labels["team"] = rng.choice(_TEAMS)
+    if rng.random() < 0.3:
+        labels["track"] = rng.choice(("stable", "canary"))
+    return labels
+
+
+def _existing_pod(rng: random.Random, name: str, ns: str, node: str, classes: Classes) -> dict[str, Any]:
+    containers = [_container(rng, "main", allow_ext=True)]
+    if rng.random() < 0.2:
+        containers.append(_container(rng, "helper", allow_ext=False))
+    if rng.random() < 0.15:
+        # the host ports of app containers count; give them a port of their own name
+        ports = [_host_port(rng)]
+        for k, p in enumerate(ports):
+            p["name"] = f"p{k}"
+        containers[0]["ports"] = ports
+    spec: dict[str, Any] = {
+        "nodeName": node,
+        "containers": containers,
+        "terminationGracePeriodSeconds": 0,
+    }
+    if rng.random() < 0.15:
+        spec["initContainers"] = [_container(rng, "init", allow_ext=False)]
+    if classes.sidecars and rng.random() < 0.1:
+        sc = _container(rng, "sidecar", allow_ext=False)
+        sc["restartPolicy"] = "Always"
+        if rng.random() < 0.3:
+            sc["ports"] = [_host_port(rng)]
+        spec.setdefault("initContainers", []).append(sc)
+    if rng.random() < 0.12:
+        spec["affinity"] = {
+            "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [_pod_term(rng, ns)]}
+        }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": _labels(rng)},
+        "spec": spec,
+    }
+
+
+def _pod_term(rng: random.Random, own_ns: str) -> dict[str, Any]:
+    key = rng.choice((HOST, HOST, ZONE, ZONE, "disk"))
+    sel: dict[str, Any] = {}
+    r = rng.random()
+    if r < 0.6:
+        sel["matchLabels"] = {"app": rng.choice(_APPS)}
+    elif r < 0.9:
+        sel["matchExpressions"] = [
+            {
+                "key": "app",
+                "operator": rng.choice(("In", "NotIn")),
+                "values": rng.sample(_APPS, rng.randint(1, 2)),
+            }
+        ]
+        if rng.random() < 0.3:
+            sel["matchExpressions"].append(
+                {"key": "team", "operator": rng.choice(("Exists", "DoesNotExist"))}
+            )
+    # else: empty selector (every pod)
+    term: dict[str, Any] = {"labelSelector": sel, "topologyKey": key}
+    cid = own_ns.rsplit("-", 1)[0]
+    r = rng.random()
+    if r < 0.15:
+        term["namespaces"] = rng.sample([f"{cid}-a", f"{cid}-b"], rng.randint(1, 2))
+    elif r < 0.25:
+        term["namespaceSelector"] = {}
+    elif r < 0.32:
+        term["namespaceSelector"] = {"matchLabels": {NS_NAME: rng.choice((f"{cid}-a", f"{cid}-b"))}}
+    if rng.random() < 0.1:
+        term["matchLabelKeys"] = ["team"] if "team" not in json.dumps(sel) else ["track"]
+    elif rng.random() < 0.05:
+        term["mismatchLabelKeys"] = ["track"]
+    return term
+
+
+def _node_requirement(rng: random.Random) -> dict[str, Any]:
+    op = rng.choice(("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"))
+    if op in ("Gt", "Lt"):
+        return {"key": "gen", "operator": op, "values": [str(rng.randint(0, 6))]}
+    key = rng.choice((ZONE, "disk", "tier", "gen", "missing-label"))
+    if op in ("Exists", "DoesNotExist"):
+        return {"key": key, "operator": op}
+    pool = {
+        ZONE: _ZONES + ("zone-z",),
+        "disk": ("ssd", "hdd", "nvme"),
+        "tier": ("gold", "silver", "bronze"),
+        "gen": ("1", "2", "3", "10"),
+        "missing-label": ("x",),
+    }[key]
+    return {"key": key, "operator": op, "values": rng.sample(pool, rng.randint(1, min(2, len(pool))))}
+
+
+def _tolerations(rng: random.Random, cluster: Cluster) -> list[dict[str, Any]]:
+    taints = [t for n in cluster.nodes for t in n["spec"].get("taints", [])]
+    out: list[dict[str, Any]] = []
+    for _ in range(rng.randint(1, 3)):
+        r = rng.random()
+        if r < 0.5 and taints:
+            t = rng.choice(taints)
+            tol: dict[str, Any] = {"key": t["key"]}
+            if rng.random() < 0.5 or not t.get("value"):
+                tol["operator"] = "Exists"
+            else:
+                tol["operator"] = "Equal"
+                tol["value"] = t["value"] if rng.random() < 0.8 else "other"
+            if rng.random() < 0.7:
+                tol["effect"] = t["effect"] if rng.random() < 0.8 else rng.choice(("NoSchedule", "NoExecute"))
+        elif r < 0.6:
+            tol = {"operator": "Exists"}  # tolerates everything
+            if rng.random() < 0.3:
+                tol["effect"] = "NoSchedule"
+        elif r < 0.8:
+            tol = {"key": rng.choice((NOT_READY, UNREACHABLE, UNSCHEDULABLE)), "operator": "Exists"}
+            if rng.random() < 0.5:
+                tol["effect"] = rng.choice(("NoSchedule", "NoExecute"))
+        else:
+            key, value = rng.choice(_TAINT_POOL)
+            tol = {"key": key, "operator": "Equal", "value": value}
+        if tol.get("effect") == "NoExecute" and rng.random() < 0.3:
+            tol["tolerationSeconds"] = 300
+        out.append(tol)
+    return out
+
+
+def pending_pod_name(seed: int) -> str:
+    return f"p{seed}"
+
+
+def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLASSES) -> dict[str, Any]:
+    rng = random.Random(seed * 104729 + 3)
+    ns = rng.choice(namespaces_of(cluster.cid))
+    host_ports = [_host_port(rng) for _ in range(rng.randint(1, 2))] if rng.random() < 0.2 else None
+    if host_ports:
+        for k, p in enumerate(host_ports):
+            p["name"] = f"hp{k}"
+        seen = set()
+        host_ports = [
+            p
+            for p in host_ports
+            if (p["hostPort"], p.get("protocol", "TCP")) not in seen
+            and not seen.add((p["hostPort"], p.get("protocol", "TCP")))
+        ]
+    containers = [_container(rng, "main", allow_ext=True, big=True, ports=host_ports)]
+    for k in range(rng.choice((0, 0, 0, 1, 2))):
+        containers.append(_container(rng, f"c{k}", allow_ext=False, big=rng.random() < 0.3))
+    spec: dict[str, Any] = {"containers": containers, "terminationGracePeriodSeconds": 0}
+    inits = []
+    if rng.random() < 0.3:
+        for k in range(rng.randint(1, 2)):
+            inits.append(_container(rng, f"init{k}", allow_ext=False, big=rng.random() < 0.5))
+    if classes.sidecars and rng.random() < 0.25:
+        for k in range(rng.randint(1, 2)):
+            sc = _container(rng, f"sidecar{k}", allow_ext=False)
+            sc["restartPolicy"] = "Always"
+            inits.insert(rng.randint(0, len(inits)), sc)
+    if inits:
+        spec["initContainers"] = inits
+    if classes.pod_level_resources and rng.random() < 0.25:
+        _pod_level(rng, spec)
+    if rng.random() < 0.3:
+        sel = {}
+        for key in rng.sample((ZONE, "disk", "tier"), rng.randint(1, 2)):
+            sel[key] = {
+                ZONE: rng.choice(_ZONES),
+                "disk": rng.choice(("ssd", "hdd")),
+                "tier": rng.choice(("gold", "silver", "bronze")),
+            }[key]
+        spec["nodeSelector"] = sel
+    affinity: dict[str, Any] = {}
+    if rng.random() < 0.35:
+        terms = []
+        for _ in range(rng.randint(1, 2)):
+            term: dict[str, Any] = {}
+            exprs = [_node_requirement(rng) for _ in range(rng.randint(1, 3))]
+            if exprs and rng.random() < 0.95:
+                term["matchExpressions"] = exprs
+            if classes.match_fields and rng.random() < 0.12:
+                names = [n["metadata"]["name"] for n in cluster.nodes]
+                term["matchFields"] = [
+                    {
+                        "key": "metadata.name",
+                        "operator": rng.choice(("In", "In", "NotIn")),
+                        "values": rng.sample(names, rng.randint(1, min(3, len(names)))),
+                    }
+                ]
+            terms.append(term)
+        affinity["nodeAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}
+        }
+    if rng.random() < 0.25:
+        affinity["podAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                _pod_term(rng, ns) for _ in range(rng.randint(1, 2))
+            ]
+        }
+    if rng.random() < 0.25:
+        affinity["podAntiAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                _pod_term(rng, ns) for _ in range(rng.randint(1, 2))
+            ]
+        }
+    if affinity:
+        spec["affinity"] = affinity
+    if rng.random() < 0.5:
+        spec["tolerations"] = _tolerations(rng, cluster)
+    labels = _labels(rng)
+    if classes.topology_spread and rng.random() < 0.3:
+        spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": rng.randint(1, 2),
+                "topologyKey": rng.choice((ZONE, HOST)),
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": rng.choice((labels["app"],) + _APPS)}},
+            }
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": pending_pod_name(seed), "namespace": ns, "labels": labels},
+        "spec": spec,
+    }
+
+
+def _pod_level(rng: random.Random, spec: dict[str, Any]) -> None:
+    """Pod-level requests no smaller than the containers' sum (API validation), cpu and/or memory."""
+    from k8s_agent.analysis.resources import nano  # noqa: PLC0415 - only when the class is on
+
+    total: dict[str, int] = {}
+    for c in spec["containers"] + [i for i in spec.get("initContainers", []) if i.get("restartPolicy")]:
+        for k, v in c.get("resources", {}).get("requests", {}).items():
+            if k in ("cpu", "memory"):
+                total[k] = total.get(k, 0) + (nano(v) or 0)
+    req = {}
+    if rng.random() < 0.8:
+        milli = max(total.get("cpu", 0) // 1_000_000, 0) + rng.choice((0, 100, 500, 1000))
+        req["cpu"] = f"{max(milli, 100)}m"
+    if rng.random() < 0.8:
+        mib = total.get("memory", 0) // (1024 * 1024 * 1_000_000_000) + rng.choice((0, 128, 1024))
+        req["memory"] = f"{max(mib, 64)}Mi"
+    if req:
+        spec["resources"] = {"requests": req}
+
+
+@dataclass
+class Case:
+    seed: int
+    cluster: Cluster
+    pod: dict[str, Any]
+
+
+_CLUSTERS: dict[tuple[int, Classes], Cluster] = {}
+
+
+def gen_case(seed: int, classes: Classes = DEFAULT_CLASSES) -> Case:
+    cid = seed // BATCH
+    key = (cid, classes)
+    cluster = _CLUSTERS.get(key)
+    if cluster is None:
+        if len(_CLUSTERS) > 64:
+            _CLUSTERS.clear()
+        cluster = _CLUSTERS[key] = gen_cluster(cid, classes)
+    return Case(seed, cluster, gen_pending_pod(seed, cluster, classes))
+
+
+def case_yaml(case: Case, nodes: list[str] | None = None) -> str:
+    """The case as one YAML stream (namespaces, nodes with their status, existing pods, the pending pod);
+    ``nodes`` limits it to those nodes and their pods (a shrunk case)."""
+    import yaml  # noqa: PLC0415
+
+    keep = set(nodes) if nodes is not None else None
+    docs: list[Any] = list(case.cluster.namespaces)
+    docs += [n for n in case.cluster.nodes if keep is None or n["metadata"]["name"] in keep]
+    for p in case.cluster.pods:
+        if keep is None or p["spec"]["nodeName"] in keep:
+            key = f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+            if key in case.cluster.terminated:
+                p = {**p, "status": {"phase": "Succeeded"}}
+            docs.append(p)
+    docs.append(case.pod)
+    return f"# differential case seed={case.seed}\n" + yaml.safe_dump_all(docs, sort_keys=False)

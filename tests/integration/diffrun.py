@@ -1,0 +1,368 @@
+"""The differential run: the real kube-scheduler decides, the agent predicts, the two are compared exactly.
+
+For a batch of cases sharing one cluster (``diffgen.BATCH`` seeds): the previous batch's nodes and pods are
+deleted, the cluster is created through the API (nodes with their status in one POST, existing pods bound
+with ``spec.nodeName``, terminated ones patched to Succeeded), then each pending pod is created, the test
+waits for the scheduler's verdict on the pod itself (``spec.nodeName`` set, or the ``PodScheduled=False``
+condition whose message is the FailedScheduling event's message), and deletes it again (grace 0) so that
+the next pod sees the same cluster.
+
+The agent predicts from the objects exactly as the API server returned them (defaults applied), decoded
+into the agent's own models: per node the first failing filter in the scheduler's plugin order, rendered as
+the scheduler's per-reason counts (``k8s_agent.analysis.scheduling`` does the evaluation; ``predict``
+below only renders it). The scheduler's message is parsed by the agent's parser
+(``analysis/scheduling/message.py``). Compared: schedulable or not, and when not, the exact reason counts
+(and the uncounted PreFilter message). The PostFilter (preemption) suffix is not compared: every pod has
+priority 0 so preemption never changes the outcome.
+
+Harness races (the scheduler's informers have not seen a just-created node yet, or still hold a deleted
+one) show as a message whose node total is not the cluster's, or a binding to a node outside the batch:
+such an attempt is retried and never counted as a disagreement. A disagreement is re-run once on the same
+objects before it is reported, and is reported only if the scheduler says the same thing again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import diffgen
+from controlplane import ApiError, ControlPlane
+
+from k8s_agent.analysis.scheduling.message import parse_scheduling_message
+from k8s_agent.kube.models import Node, Pod, convert
+
+FITS = "fits"
+
+# --------------------------------------------------------------------------------------------- prediction
+R_UNSCHEDULABLE = "node(s) were unschedulable"
+R_TAINTS = "node(s) had untolerated taint(s)"
+R_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
+R_PORTS = "node(s) didn't have free ports for the requested pod ports"
+R_TOO_MANY_PODS = "Too many pods"
+R_PV_AFFINITY = "node(s) didn't match PersistentVolume's node affinity"
+R_AFFINITY = "node(s) didn't match pod affinity rules"
+R_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
+R_EXISTING_ANTI = "node(s) didn't satisfy existing pods anti-affinity rules"
+R_SPREAD = "node(s) didn't match pod topology spread constraints"
+R_PREFILTER_RESULT = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+
+
+@dataclass
+class Verdict:
+    """What one side says: ``fits`` or the per-reason counts (and an uncounted PreFilter message)."""
+
+    fits: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    prefilter: str = ""
+    total: int | None = None
+    raw: str = ""
+    per_node: dict[str, list[str]] = field(default_factory=dict)  # agent only: node -> its reasons
+
+    def key(self) -> tuple:
+        return (self.fits, tuple(sorted(self.counts.items())), self.prefilter)
+
+    def text(self) -> str:
+        if self.fits:
+            return FITS
+        parts = ([self.prefilter] if self.prefilter else []) + [
+            f"{n} {r}" for r, n in sorted(self.counts.items())
+        ]
+        return "; ".join(parts)
+
+
+def _prefilter_node_names(pod: Pod) -> set[str] | None:
+    """NodeAffinity's PreFilterResult: when every required term names nodes with ``matchFields
+    metadata.name In``, only those nodes are filtered; the others are reported under the PreFilter."""
+    aff = pod.spec.affinity
+    na = aff.node_affinity if aff is not None else None
+    req = na.required_during_scheduling_ignored_during_execution if na is not None else None
+    if req is None or not req.node_selector_terms:
+        return None
+    names: set[str] = set()
+    for term in req.node_selector_terms:
+        term_names: set[str] | None = None
+        for r in term.match_fields:
+            if r.key == "metadata.name" and r.operator == "In":
+                term_names = set(r.values) if term_names is None else term_names & set(r.values)
+        if term_names is None:
+            return None
+        names |= term_names
+    return names
+
+
+def _verdict_reasons(v: Any) -> list[str]:
+    """The scheduler's reason strings for one node's first failing filter (nodefit's verdict)."""
+    from k8s_agent.analysis.scheduling import nodefit as nf  # noqa: PLC0415
+
+    first = v.filters[0]
+    if first == nf.F_UNSCHEDULABLE:
+        return [R_UNSCHEDULABLE]
+    if first in (nf.F_NOT_READY, nf.F_TAINTS):
+        return [R_TAINTS]
+    if first in (nf.F_NODE_SELECTOR, nf.F_NODE_AFFINITY):
+        return [R_NODE_AFFINITY]
+    if first == nf.F_HOST_PORTS:
+        return [R_PORTS]
+    if first == nf.F_RESOURCES:
+        return [
+            R_TOO_MANY_PODS if sf.resource == "pods" else f"Insufficient {sf.resource}" for sf in v.shortfalls
+        ]
+    if first == nf.F_VOLUME:
+        return [R_PV_AFFINITY]
+    if first == getattr(nf, "F_TOPOLOGY_SPREAD", None):
+        return [R_SPREAD]
+    if first == nf.F_POD_AFFINITY:
+        reasons = v.reasons
+        if any(r.startswith("pod affinity not satisfied") for r in reasons):
+            return [R_AFFINITY]
+        if any(r.startswith("pod anti-affinity conflict") for r in reasons):
+            return [R_ANTI_AFFINITY]
+        return [R_EXISTING_ANTI]
+    return [f"<unknown filter {first}>"]
+
+
+def predict(pod: Pod, nodes: list[Node], pods: list[Pod]) -> Verdict:
+    """The agent's prediction of the scheduler's verdict for ``pod`` on this cluster."""
+    from k8s_agent.analysis.scheduling.nodefit import evaluate_nodes  # noqa: PLC0415
+
+    report = evaluate_nodes(pod, nodes, pods)
+    if report.blockers:
+        return Verdict(False, prefilter="; ".join(b.message for b in report.blockers), total=len(nodes))
+    allowed = _prefilter_node_names(pod)
+    counts: Counter[str] = Counter()
+    per_node: dict[str, list[str]] = {}
+    fits = False
+    for v in report.verdicts:
+        if allowed is not None and v.node_name not in allowed:
+            reasons = [R_PREFILTER_RESULT]
+        elif v.fits:
+            fits = True
+            continue
+        else:
+            reasons = _verdict_reasons(v)
+        per_node[v.node_name] = reasons
+        counts.update(reasons)
+    if fits:
+        return Verdict(True, total=len(nodes))
+    return Verdict(False, dict(counts), total=len(nodes), per_node=per_node)
+
+
+def scheduler_verdict(message: str) -> Verdict:
+    parsed = parse_scheduling_message(message)
+    counts = parsed.per_node_counts() or {}
+    return Verdict(False, counts, parsed.prefilter, parsed.total_nodes, raw=message)
+
+
+def plugin_of(reason: str) -> str:
+    """The scheduler plugin a reason string belongs to (for the by-plugin tally)."""
+    r = reason.lower()
+    for needle, plugin in (
+        ("unschedulable", "NodeUnschedulable"),
+        ("taint", "TaintToleration"),
+        ("satisfy plugin(s)", "NodeAffinity(PreFilterResult)"),
+        ("node affinity/selector", "NodeAffinity"),
+        ("free ports", "NodePorts"),
+        ("insufficient", "NodeResourcesFit"),
+        ("too many pods", "NodeResourcesFit"),
+        ("persistentvolume", "VolumeBinding"),
+        ("topology spread", "PodTopologySpread"),
+        ("affinity", "InterPodAffinity"),
+    ):
+        if needle in r:
+            return plugin
+    return "other"
+
+
+def disagreeing_plugins(agent: Verdict, sched: Verdict) -> list[str]:
+    if agent.fits != sched.fits:
+        return ["verdict(fits)"]
+    keys = set(agent.counts) | set(sched.counts)
+    out = sorted({plugin_of(k) for k in keys if agent.counts.get(k, 0) != sched.counts.get(k, 0)})
+    if agent.prefilter != sched.prefilter:
+        out.append("PreFilter")
+    return out or ["?"]
+
+
+# ---------------------------------------------------------------------------------------------- the run
+@dataclass
+class Outcome:
+    seed: int
+    agent: Verdict
+    scheduler: Verdict
+    attempts: int = 1
+    confirmed: bool = False  # a disagreement seen twice
+
+    @property
+    def agree(self) -> bool:
+        return self.agent.key() == self.scheduler.key()
+
+
+class HarnessRace(Exception):
+    """The scheduler decided on a cache that did not hold this batch's cluster yet (or still held an old
+    one): not a verdict on the case."""
+
+
+class Runner:
+    """Runs cases against one control plane; ``run(seeds)`` batches them by cluster."""
+
+    def __init__(
+        self, cp: ControlPlane, classes: diffgen.Classes = diffgen.DEFAULT_CLASSES, threads: int = 6
+    ):
+        self.cp = cp
+        self.classes = classes
+        self.pool = ThreadPoolExecutor(threads)
+        self.cluster: diffgen.Cluster | None = None
+        self.node_models: list[Node] = []
+        self.pod_models: list[Pod] = []
+        self.node_names: set[str] = set()
+        self.races = 0
+        self.api_calls = 0
+
+    def close(self) -> None:
+        self.teardown()
+        self.pool.shutdown()
+
+    # ---- cluster lifecycle
+    def _api(self, *a, **kw) -> Any:
+        self.api_calls += 1
+        return self.cp.api(*a, **kw)
+
+    def teardown(self) -> None:
+        c = self.cluster
+        if c is None:
+            return
+        for ns in diffgen.namespaces_of(c.cid):
+            self._api("DELETE", f"/api/v1/namespaces/{ns}/pods", query={"gracePeriodSeconds": "0"})
+        self._api("DELETE", "/api/v1/nodes", query={"labelSelector": f"{diffgen.BATCH_LABEL}=d{c.cid}"})
+        self.cluster = None
+
+    def setup(self, cluster: diffgen.Cluster) -> None:
+        self.teardown()
+        for ns in cluster.namespaces:
+            self.cp.create_namespace(ns["metadata"]["name"], ns["metadata"].get("labels"))
+        nodes = list(self.pool.map(self._create_node, cluster.nodes))
+        pods = list(self.pool.map(lambda p: self._create_pod(p, cluster), cluster.pods))
+        self.cluster = cluster
+        self.node_models = [convert(n, Node) for n in nodes]
+        self.pod_models = [convert(p, Pod) for p in pods]
+        self.node_names = {n["metadata"]["name"] for n in nodes}
+
+    def _create_node(self, node: dict) -> dict:
+        out = self._api("POST", "/api/v1/nodes", node)
+        if not out.get("status", {}).get("allocatable"):  # status dropped on create: write it as a kubelet
+            out = self._api(
+                "PATCH", f"/api/v1/nodes/{node['metadata']['name']}/status", {"status": node["status"]}
+            )
+        return out
+
+    def _create_pod(self, pod: dict, cluster: diffgen.Cluster) -> dict:
+        md = pod["metadata"]
+        out = self._api("POST", f"/api/v1/namespaces/{md['namespace']}/pods", pod)
+        if f"{md['namespace']}/{md['name']}" in cluster.terminated:
+            out = self._api(
+                "PATCH",
+                f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}/status",
+                {"status": {"phase": "Succeeded"}},
+            )
+        return out
+
+    # ---- one pending pod
+    def _schedule(self, pod: dict, name: str, timeout: float = 30) -> tuple[dict, Verdict]:
+        pod = {**pod, "metadata": {**pod["metadata"], "name": name}}
+        ns = pod["metadata"]["namespace"]
+        created = self._api("POST", f"/api/v1/namespaces/{ns}/pods", pod)
+        path = f"/api/v1/namespaces/{ns}/pods/{name}"
+        deadline = time.monotonic() + timeout
+        verdict: Verdict | None = None
+        interval = 0.02
+        try:
+            while time.monotonic() < deadline:
+                cur = self._api("GET", path)
+                node = cur.get("spec", {}).get("nodeName")
+                if node:
+                    if node not in self.node_names:
+                        raise HarnessRace(f"bound to {node}, not a node of this batch")
+                    verdict = Verdict(True, raw=f"bound to {node}")
+                    break
+                for c in cur.get("status", {}).get("conditions", []):
+                    if c.get("type") == "PodScheduled" and c.get("status") == "False" and c.get("message"):
+                        verdict = scheduler_verdict(c["message"])
+                        if verdict.total != len(self.node_names):
+                            raise HarnessRace(
+                                f"scheduler saw {verdict.total} nodes, the batch has {len(self.node_names)}"
+                            )
+                        break
+                if verdict is not None:
+                    break
+                time.sleep(interval)
+                interval = min(interval * 1.5, 0.2)
+            else:
+                raise TimeoutError(f"no scheduling verdict for {ns}/{name} within {timeout}s")
+        finally:
+            try:
+                self._api("DELETE", path, query={"gracePeriodSeconds": "0"})
+            except ApiError as e:  # pragma: no cover - already gone
+                if e.status != 404:
+                    raise
+        return created, verdict
+
+    def run_case(self, case: diffgen.Case) -> Outcome:
+        if self.cluster is not case.cluster:
+            self.setup(case.cluster)
+        attempts = 0
+        base = diffgen.pending_pod_name(case.seed)
+        outcome: Outcome | None = None
+        while True:
+            attempts += 1
+            try:
+                created, sched = self._schedule(case.pod, base if attempts == 1 else f"{base}-r{attempts}")
+            except HarnessRace:
+                self.races += 1
+                if attempts >= 8:
+                    raise
+                time.sleep(0.25 * attempts)
+                continue
+            agent = predict(convert(created, Pod), self.node_models, self.pod_models)
+            if outcome is None:
+                outcome = Outcome(case.seed, agent, sched, attempts)
+                if outcome.agree:
+                    return outcome
+                time.sleep(0.5)  # re-run once on the same objects before reporting
+                continue
+            if sched.key() == outcome.scheduler.key():
+                outcome.confirmed = True
+                outcome.attempts = attempts
+                return outcome
+            # the scheduler changed its mind: the first answer came from a stale cache; keep the second
+            outcome = Outcome(case.seed, agent, sched, attempts, confirmed=False)
+            if outcome.agree or attempts >= 6:
+                return outcome
+
+    def run(self, seeds: Iterable[int], on_outcome: Callable[[Outcome, diffgen.Case], None] | None = None):
+        out = []
+        for seed in sorted(seeds, key=lambda s: (s // diffgen.BATCH, s)):
+            case = diffgen.gen_case(seed, self.classes)
+            o = self.run_case(case)
+            out.append(o)
+            if on_outcome is not None:
+                on_outcome(o, case)
+        return out
+
+
+def report_disagreement(o: Outcome, case: diffgen.Case) -> str:
+    lines = [
+        f"DISAGREEMENT seed={o.seed} (plugins: {', '.join(disagreeing_plugins(o.agent, o.scheduler))})",
+        f"  scheduler: {o.scheduler.text()}   [{o.scheduler.raw}]",
+        f"  agent:     {o.agent.text()}",
+    ]
+    if o.agent.per_node:
+        for node, reasons in sorted(o.agent.per_node.items()):
+            lines.append(f"    agent {node}: {', '.join(reasons)}")
+    lines.append(f"  reproduce: make fuzz SEEDS={o.seed}")
+    lines.append(diffgen.case_yaml(case))
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""The differential test's case generator (tests/integration/diffgen.py): reproducible by seed, valid shapes,
+and it really draws the classes it claims to draw."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+
+import diffgen  # noqa: E402
+
+
+def test_same_seed_same_case_and_batches_share_a_cluster():
+    a, b = diffgen.gen_case(1234), diffgen.gen_case(1234)
+    assert diffgen.case_yaml(a) == diffgen.case_yaml(b)
+    assert diffgen.gen_case(1230).cluster is diffgen.gen_case(1239).cluster
+    assert diffgen.gen_case(1239).cluster is not diffgen.gen_case(1240).cluster
+    assert diffgen.case_yaml(diffgen.gen_case(1235)) != diffgen.case_yaml(a)
+
+
+def test_cluster_sizes_and_names():
+    for cid in range(40):
+        c = diffgen.gen_cluster(cid)
+        assert 3 <= len(c.nodes) <= 30
+        names = {n["metadata"]["name"] for n in c.nodes}
+        assert all(p["spec"]["nodeName"] in names for p in c.pods)
+        assert all(n["metadata"]["labels"][diffgen.BATCH_LABEL] == f"d{cid}" for n in c.nodes)
+        for ns in diffgen.namespaces_of(cid):
+            assert ns in {x["metadata"]["name"] for x in c.namespaces}
+
+
+def _walk(obj, path=""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield f"{path}.{k}", v
+            yield from _walk(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk(v, path)
+
+
+def test_every_default_class_is_drawn_in_200_cases():
+    seen: set[str] = set()
+    ops: set[str] = set()
+    for seed in range(200):
+        case = diffgen.gen_case(seed)
+        for path, v in _walk(case.pod):
+            seen.add(path)
+            if path.endswith("nodeSelectorTerms.matchExpressions.operator"):
+                ops.add(v)
+        for n in case.cluster.nodes:
+            spec = n["spec"]
+            if spec.get("unschedulable"):
+                seen.add("node.cordoned")
+            for t in spec.get("taints", []):
+                seen.add(f"node.taint.{t['effect']}")
+                if t["key"] == diffgen.NOT_READY:
+                    seen.add("node.notready")
+        if case.cluster.terminated:
+            seen.add("pod.terminated")
+    assert ops == {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}
+    for want in (
+        ".spec.nodeSelector",
+        ".spec.tolerations",
+        ".spec.initContainers.restartPolicy",
+        ".spec.containers.ports.hostPort",
+        ".spec.affinity.podAffinity",
+        ".spec.affinity.podAntiAffinity",
+        ".spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.matchFields",
+        "node.cordoned",
+        "node.notready",
+        "node.taint.NoSchedule",
+        "node.taint.NoExecute",
+        "node.taint.PreferNoSchedule",
+        "pod.terminated",
+    ):
+        assert want in seen, want
+    assert ".spec.topologySpreadConstraints" not in seen  # behind a switch
+    assert ".spec.resources" not in seen
+
+
+def test_switches_add_the_optional_classes():
+    classes = diffgen.Classes.parse("+topology_spread,+pod_level_resources")
+    pods = [diffgen.gen_case(s, classes).pod for s in range(100)]
+    assert any("topologySpreadConstraints" in p["spec"] for p in pods)
+    with_level = [p for p in pods if "resources" in p["spec"]]
+    assert with_level
+    assert (
+        diffgen.Classes.parse("all").match_fields
+        and diffgen.Classes.parse("-match_fields").match_fields is False
+    )
+    with pytest.raises(ValueError, match="unknown generator class"):
+        diffgen.Classes.parse("+gpus")
