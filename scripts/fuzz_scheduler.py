@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", type=int, default=1000, help="first seed (default 1000)")
     ap.add_argument("--seeds", default="", help="comma-separated seeds to run instead of a range")
     ap.add_argument("--classes", default="", help="generator classes, e.g. +topology_spread,-match_fields")
+    ap.add_argument("--verbose", action="store_true", help="print both verdicts of every case")
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     args = ap.parse_args(argv)
 
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal fits, done
         done += 1
         fits += o.scheduler.fits
+        if args.verbose:
+            print(f"seed {o.seed}: scheduler [{o.scheduler.raw}] agent [{o.agent.text()}]", flush=True)
         if not o.agree:
             bad.append(o.seed)
             for p in diffrun.disagreeing_plugins(o.agent, o.scheduler):
@@ -73,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         runner.run(seeds, on_outcome)
+        elapsed = time.monotonic() - t0
     finally:
         runner.close()
         controlplane.cleanup(cp)
-    elapsed = time.monotonic() - t0
     print(f"kube-scheduler v{version}: {done} cases in {elapsed:.1f}s ({done / elapsed:.2f} cases/s)")
     print(f"scheduler verdicts: {fits} fit, {done - fits} unschedulable; harness retries: {runner.races}")
     if by_plugin:

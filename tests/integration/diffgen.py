@@ -163,7 +163,7 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
         if rng.random() < 0.35:
             alloc[EXT] = str(rng.randint(0, 4))
         taints: list[dict[str, str]] = []
-        if rng.random() < 0.3:
+        if rng.random() < 0.2:
             for key, value in rng.sample(_TAINT_POOL, rng.randint(1, 2)):
                 if rng.random() < 0.3:
                     value = ""
@@ -171,20 +171,21 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
                 t = {"key": key, "effect": effect}
                 if value:
                     t["value"] = value
-                taints.append(t)
+                if all((x["key"], x["effect"]) != (key, effect) for x in taints):  # unique by key+effect
+                    taints.append(t)
         spec: dict[str, Any] = {}
         ready = {"status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}
         r = rng.random()
-        if r < 0.08:
+        if r < 0.06:
             ready = {"status": "False", "reason": "KubeletNotReady", "message": "container runtime is down"}
             taints.append({"key": NOT_READY, "effect": "NoSchedule"})
             if rng.random() < 0.5:
                 taints.append({"key": NOT_READY, "effect": "NoExecute"})
-        elif r < 0.13:
+        elif r < 0.09:
             ready = {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting"}
             taints.append({"key": UNREACHABLE, "effect": "NoSchedule"})
             taints.append({"key": UNREACHABLE, "effect": "NoExecute"})
-        if rng.random() < 0.1:
+        if rng.random() < 0.06:
             spec["unschedulable"] = True
             if rng.random() < 0.5:
                 taints.append({"key": UNSCHEDULABLE, "effect": "NoSchedule"})
@@ -440,7 +441,7 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
                     {
                         "key": "metadata.name",
                         "operator": rng.choice(("In", "In", "NotIn")),
-                        "values": rng.sample(names, rng.randint(1, min(3, len(names)))),
+                        "values": [rng.choice(names)],  # the API allows exactly one
                     }
                 ]
             terms.append(term)
