@@ -44,6 +44,15 @@ NOT_READY = "node.kubernetes.io/not-ready"
 UNREACHABLE = "node.kubernetes.io/unreachable"
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 IMAGE = "registry.k8s.io/pause:3.10"
+RUNTIME_CLASS = {
+    "apiVersion": "node.k8s.io/v1",
+    "kind": "RuntimeClass",
+    "metadata": {"name": "sandboxed"},
+    "handler": "sandboxed",
+    "overhead": {"podFixed": {"cpu": "250m", "memory": "160Mi"}},
+}
+FINALIZER = "differential.k8s-agent.test/hold"
+OTHER_SCHEDULER = "no-such-scheduler"
 BATCH_LABEL = "differential.k8s-agent.test/batch"  # on every node, so a batch's nodes are deleted in one call
 
 
@@ -56,6 +65,11 @@ class Classes:
     match_fields: bool = True  # node affinity matchFields metadata.name (NodeAffinity PreFilterResult)
     sidecars: bool = True  # init containers with restartPolicy Always
     terminated_pods: bool = True  # existing pods in phase Succeeded (not counted by the scheduler)
+    terminating_pods: bool = True  # existing pods being deleted (held by a finalizer: still counted)
+    unscheduled_pods: bool = True  # pods of another scheduler, never bound (counted by nobody)
+    overhead: bool = True  # pods of a RuntimeClass with overhead (spec.overhead set by admission)
+    host_network: bool = True  # hostNetwork pods (hostPort defaulted to containerPort)
+    exact_fit: bool = True  # pending pods requesting exactly a node's free cpu or memory
 
     @classmethod
     def parse(cls, spec: str) -> Classes:
@@ -109,11 +123,14 @@ _TAINT_POOL = (
 )
 
 
-def _cpu(rng: random.Random, choices=("50m", "100m", "250m", "500m", "750m", "1", "1500m", "2")) -> str:
+def _cpu(rng: random.Random, choices=("50m", "100m", "0.25", "500m", "750m", "1", "1500m", "2")) -> str:
     return rng.choice(choices)
 
 
-def _mem(rng: random.Random, choices=("64Mi", "128Mi", "256Mi", "512Mi", "1Gi", "1536Mi", "2Gi", "3Gi")):
+def _mem(
+    rng: random.Random,
+    choices=("64Mi", "128Mi", "256M", "512Mi", "1Gi", "1536Mi", "1.5Gi", "3Gi", "268435456"),
+):
     return rng.choice(choices)
 
 
@@ -124,6 +141,7 @@ class Cluster:
     nodes: list[dict[str, Any]]
     pods: list[dict[str, Any]]
     terminated: set[str] = field(default_factory=set)  # "ns/name" of existing pods set to Succeeded
+    terminating: set[str] = field(default_factory=set)  # "ns/name" of existing pods deleted (finalizer holds)
 
 
 def namespaces_of(cid: int) -> tuple[str, str]:
@@ -142,6 +160,7 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
     nodes = []
     pods: list[dict[str, Any]] = []
     terminated: set[str] = set()
+    terminating: set[str] = set()
     for i in range(n_nodes):
         name = f"d{cid}-n{i:02d}"
         labels = {HOST: name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
@@ -155,13 +174,19 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
         if rng.random() < 0.6:
             labels["gen"] = rng.choice(("1", "2", "3", "4", "5", "10", "x"))
         alloc = {
-            "cpu": rng.choice(("500m", "1", "1500m", "2", "4", "8")),
-            "memory": rng.choice(("1Gi", "2Gi", "3500Mi", "4Gi", "8Gi", "16Gi")),
+            "cpu": rng.choice(("500m", "1", "1500m", "2", "2.5", "3900m", "4", "8")),
+            "memory": rng.choice(("1Gi", "2Gi", "3500Mi", "3.5Gi", "4Gi", "4G", "7800Mi", "8Gi", "16Gi")),
             "ephemeral-storage": rng.choice(("1Gi", "10Gi", "100Gi")),
             "pods": str(rng.choice((2, 3, 4, 6, 110, 110))),
         }
+        if rng.random() < 0.1:
+            del alloc["ephemeral-storage"]
         if rng.random() < 0.35:
             alloc[EXT] = str(rng.randint(0, 4))
+        capacity = dict(alloc)
+        if rng.random() < 0.3:  # kube-reserved: the scheduler uses allocatable, never capacity
+            capacity["cpu"] = "16"
+            capacity["memory"] = "32Gi"
         taints: list[dict[str, str]] = []
         if rng.random() < 0.2:
             for key, value in rng.sample(_TAINT_POOL, rng.randint(1, 2)):
@@ -198,7 +223,7 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
                 "metadata": {"name": name, "labels": {**labels, BATCH_LABEL: f"d{cid}"}},
                 "spec": spec,
                 "status": {
-                    "capacity": dict(alloc),
+                    "capacity": capacity,
                     "allocatable": dict(alloc),
                     "conditions": [{"type": "Ready", **ready}],
                     "addresses": [{"type": "InternalIP", "address": f"10.0.{i // 250}.{i % 250 + 1}"}],
@@ -210,9 +235,19 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
             ns = rng.choice((ns_a, ns_a, ns_b))
             pod = _existing_pod(rng, f"e{i:02d}-{j}", ns, name, classes)
             pods.append(pod)
-            if classes.terminated_pods and rng.random() < 0.05:
+            r = rng.random()
+            if classes.terminated_pods and r < 0.05:
                 terminated.add(f"{ns}/{pod['metadata']['name']}")
-    return Cluster(cid, namespaces, nodes, pods, terminated)
+            elif classes.terminating_pods and r < 0.1:
+                pod["metadata"]["finalizers"] = [FINALIZER]
+                terminating.add(f"{ns}/{pod['metadata']['name']}")
+    if classes.unscheduled_pods:
+        for j in range(rng.randint(0, 3)):
+            pod = _existing_pod(rng, f"u{j}", rng.choice((ns_a, ns_b)), "", classes)
+            del pod["spec"]["nodeName"]
+            pod["spec"]["schedulerName"] = OTHER_SCHEDULER
+            pods.append(pod)
+    return Cluster(cid, namespaces, nodes, pods, terminated, terminating)
 
 
 def _requests(rng: random.Random, *, allow_ext: bool, big: bool = False) -> dict[str, Any]:
@@ -228,6 +263,9 @@ def _requests(rng: random.Random, *, allow_ext: bool, big: bool = False) -> dict
         n = str(rng.randint(1, 3))
         req[EXT] = n
         lim[EXT] = n
+    if req and rng.random() < 0.08:  # limits only: the API defaults requests to the limits
+        lim.update(req)
+        req = {}
     out: dict[str, Any] = {}
     if req:
         out["requests"] = req
@@ -291,12 +329,35 @@ def _existing_pod(rng: random.Random, name: str, ns: str, node: str, classes: Cl
         spec["affinity"] = {
             "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [_pod_term(rng, ns)]}
         }
+    _maybe_overhead_and_host_network(rng, spec, classes)
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": ns, "labels": _labels(rng)},
         "spec": spec,
     }
+
+
+def _maybe_overhead_and_host_network(rng: random.Random, spec: dict[str, Any], classes: Classes) -> None:
+    if classes.overhead and rng.random() < 0.08:
+        spec["runtimeClassName"] = RUNTIME_CLASS["metadata"]["name"]
+    if classes.host_network and rng.random() < 0.05:
+        # with hostNetwork every container port is a host port (the API defaults hostPort to containerPort)
+        spec["hostNetwork"] = True
+        main = spec["containers"][0]
+        main.setdefault("ports", []).append({"name": "hn", "containerPort": rng.choice(_PORTS)})
+        seen: set[tuple[int, str]] = set()
+        for c in spec["containers"] + spec.get("initContainers", []):
+            kept = []
+            for p in c.get("ports", []):
+                p.pop("hostIP", None)
+                p["containerPort"] = p.pop("hostPort", p["containerPort"])
+                k = (p["containerPort"], p.get("protocol", "TCP"))
+                if k not in seen:
+                    seen.add(k)
+                    kept.append(p)
+            if "ports" in c:
+                c["ports"] = kept
 
 
 def _pod_term(rng: random.Random, own_ns: str) -> dict[str, Any]:
@@ -416,8 +477,11 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
             inits.insert(rng.randint(0, len(inits)), sc)
     if inits:
         spec["initContainers"] = inits
+    if classes.exact_fit and rng.random() < 0.15:
+        _exact_fit(rng, spec, cluster)
     if classes.pod_level_resources and rng.random() < 0.25:
         _pod_level(rng, spec)
+    _maybe_overhead_and_host_network(rng, spec, classes)
     if rng.random() < 0.3:
         sel = {}
         for key in rng.sample((ZONE, "disk", "tier"), rng.randint(1, 2)):
@@ -482,12 +546,39 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
     }
 
 
+def _exact_fit(rng: random.Random, spec: dict[str, Any], cluster: Cluster) -> None:
+    """Aim the main container at exactly the free cpu or memory of one node (the scheduler fits a request
+    equal to what is free and rejects one unit more); the node's pods are summed roughly (containers only),
+    so the aim may be a little off, which is fine: the scheduler decides."""
+    from k8s_agent.analysis.resources import nano  # noqa: PLC0415
+
+    node = rng.choice(cluster.nodes)
+    name = node["metadata"]["name"]
+    res = rng.choice(("cpu", "memory"))
+    free = nano(node["status"]["allocatable"][res]) or 0
+    for p in cluster.pods:
+        if p["spec"].get("nodeName") == name:
+            for c in p["spec"]["containers"]:
+                r = c.get("resources", {})
+                q = r.get("requests", {}).get(res) or r.get("limits", {}).get(res)
+                free -= (nano(q) or 0) if q else 0
+    free += rng.choice((0, 0, 1, -1)) * (1_000_000 if res == "cpu" else 1_000_000_000)
+    if free <= 0:
+        return
+    value = f"{free // 1_000_000}m" if res == "cpu" else str(free // 1_000_000_000)
+    main = spec["containers"][0]
+    main.setdefault("resources", {}).setdefault("requests", {})[res] = value
+    if res in main["resources"].get("limits", {}):
+        main["resources"]["limits"][res] = value
+
+
 def _pod_level(rng: random.Random, spec: dict[str, Any]) -> None:
     """Pod-level requests no smaller than the containers' sum (API validation), cpu and/or memory."""
     from k8s_agent.analysis.resources import nano  # noqa: PLC0415 - only when the class is on
 
     total: dict[str, int] = {}
-    for c in spec["containers"] + [i for i in spec.get("initContainers", []) if i.get("restartPolicy")]:
+    # every container summed: an upper bound of the effective request the API validates against
+    for c in spec["containers"] + spec.get("initContainers", []):
         for k, v in c.get("resources", {}).get("requests", {}).items():
             if k in ("cpu", "memory"):
                 total[k] = total.get(k, 0) + (nano(v) or 0)
@@ -531,11 +622,15 @@ def case_yaml(case: Case, nodes: list[str] | None = None) -> str:
     keep = set(nodes) if nodes is not None else None
     docs: list[Any] = list(case.cluster.namespaces)
     docs += [n for n in case.cluster.nodes if keep is None or n["metadata"]["name"] in keep]
+    if any("runtimeClassName" in p["spec"] for p in [*case.cluster.pods, case.pod]):
+        docs.insert(0, RUNTIME_CLASS)
     for p in case.cluster.pods:
-        if keep is None or p["spec"]["nodeName"] in keep:
+        if keep is None or p["spec"].get("nodeName") in keep or not p["spec"].get("nodeName"):
             key = f"{p['metadata']['namespace']}/{p['metadata']['name']}"
             if key in case.cluster.terminated:
                 p = {**p, "status": {"phase": "Succeeded"}}
+            if key in case.cluster.terminating:
+                p = {**p, "metadata": {**p["metadata"], "deletionTimestamp": "(deleted after creation)"}}
             docs.append(p)
     docs.append(case.pod)
     return f"# differential case seed={case.seed}\n" + yaml.safe_dump_all(docs, sort_keys=False)

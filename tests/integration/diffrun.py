@@ -221,6 +221,7 @@ class Runner:
         self.pod_models: list[Pod] = []
         self.node_names: set[str] = set()
         self.races = 0
+        self._runtime_class = False
         self.api_calls = 0
 
     def close(self) -> None:
@@ -236,6 +237,9 @@ class Runner:
         c = self.cluster
         if c is None:
             return
+        for key in c.terminating:  # let the finalizer go, or the pod stays forever
+            ns, name = key.split("/")
+            self._api("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}", {"metadata": {"finalizers": None}})
         for ns in diffgen.namespaces_of(c.cid):
             self._api("DELETE", f"/api/v1/namespaces/{ns}/pods", query={"gracePeriodSeconds": "0"})
         self._api("DELETE", "/api/v1/nodes", query={"labelSelector": f"{diffgen.BATCH_LABEL}=d{c.cid}"})
@@ -243,6 +247,13 @@ class Runner:
 
     def setup(self, cluster: diffgen.Cluster) -> None:
         self.teardown()
+        if not self._runtime_class:
+            try:
+                self._api("POST", "/apis/node.k8s.io/v1/runtimeclasses", diffgen.RUNTIME_CLASS)
+            except ApiError as e:
+                if e.status != 409:
+                    raise
+            self._runtime_class = True
         for ns in cluster.namespaces:
             self.cp.create_namespace(ns["metadata"]["name"], ns["metadata"].get("labels"))
         nodes = list(self.pool.map(self._create_node, cluster.nodes))
@@ -263,12 +274,14 @@ class Runner:
     def _create_pod(self, pod: dict, cluster: diffgen.Cluster) -> dict:
         md = pod["metadata"]
         out = self._api("POST", f"/api/v1/namespaces/{md['namespace']}/pods", pod)
-        if f"{md['namespace']}/{md['name']}" in cluster.terminated:
-            out = self._api(
-                "PATCH",
-                f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}/status",
-                {"status": {"phase": "Succeeded"}},
-            )
+        key = f"{md['namespace']}/{md['name']}"
+        path = f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}"
+        if key in cluster.terminated:
+            out = self._api("PATCH", path + "/status", {"status": {"phase": "Succeeded"}})
+        if key in cluster.terminating:
+            self._api("DELETE", path, query={"gracePeriodSeconds": "0"})  # the finalizer keeps it
+            out = self._api("GET", path)
+            assert out["metadata"].get("deletionTimestamp"), out["metadata"]
         return out
 
     # ---- one pending pod

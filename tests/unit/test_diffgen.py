@@ -26,7 +26,9 @@ def test_cluster_sizes_and_names():
         c = diffgen.gen_cluster(cid)
         assert 3 <= len(c.nodes) <= 30
         names = {n["metadata"]["name"] for n in c.nodes}
-        assert all(p["spec"]["nodeName"] in names for p in c.pods)
+        bound = [p for p in c.pods if "schedulerName" not in p["spec"]]
+        assert all(p["spec"]["nodeName"] in names for p in bound)
+        assert all("nodeName" not in p["spec"] for p in c.pods if p not in bound)
         assert all(n["metadata"]["labels"][diffgen.BATCH_LABEL] == f"d{cid}" for n in c.nodes)
         for ns in diffgen.namespaces_of(cid):
             assert ns in {x["metadata"]["name"] for x in c.namespaces}
@@ -61,6 +63,10 @@ def test_every_default_class_is_drawn_in_200_cases():
                     seen.add("node.notready")
         if case.cluster.terminated:
             seen.add("pod.terminated")
+        if case.cluster.terminating:
+            seen.add("pod.terminating")
+        for p in case.cluster.pods:
+            seen.update(f"existing{path}" for path, _ in _walk(p))
     assert ops == {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}
     for want in (
         ".spec.nodeSelector",
@@ -76,6 +82,13 @@ def test_every_default_class_is_drawn_in_200_cases():
         "node.taint.NoExecute",
         "node.taint.PreferNoSchedule",
         "pod.terminated",
+        "pod.terminating",
+        ".spec.runtimeClassName",
+        ".spec.hostNetwork",
+        "existing.spec.schedulerName",
+        "existing.spec.affinity.podAntiAffinity",
+        "existing.spec.initContainers.restartPolicy",
+        "existing.spec.containers.ports.hostPort",
     ):
         assert want in seen, want
     assert ".spec.topologySpreadConstraints" not in seen  # behind a switch
