@@ -107,8 +107,8 @@ EXCLUDED: dict[str, str] = {
     "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
     "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
     "the taints); drawn taints with arbitrary keys cover the same code",
-    "topology spread with ScheduleAnyway / minDomains / nodeTaintsPolicy=Honor": "drawn only behind the "
-    "topology_spread switch, and then only DoNotSchedule with the default policies",
+    "topology spread constraints, pod-level resources": "drawn only behind the topology_spread / "
+    "pod_level_resources switches until the agent evaluates them (issues 18 and 15)",
 }
 
 _ZONES = ("zone-a", "zone-b", "zone-c", "zone-d")

@@ -1,6 +1,6 @@
 """The agent's per-node evaluation against the real kube-scheduler on random clusters (issue 19).
 
-A short run of the differential test (`make fuzz` runs the long one): 40 random cases (seeds 0-39, four
+A short run of the differential test (`make fuzz` runs the long one): 100 random cases (seeds 0-99, ten
 clusters of ten pending pods) plus every seed that once disagreed and was fixed. Each case is decided by
 the real kube-scheduler and predicted by the agent; the verdict (fits or not) and the scheduler's
 per-reason node counts must be equal. A failure prints each disagreement's seed, both sides and the case
@@ -19,7 +19,7 @@ from controlplane import cleanup, requires_control_plane, start_control_plane
 
 pytestmark = requires_control_plane
 
-SHORT_RUN = range(0, 40)
+SHORT_RUN = range(0, 100)
 
 # Seeds that once disagreed, with what was wrong; each is kept as a regression case.
 REGRESSIONS: dict[int, str] = {}
