@@ -9,8 +9,8 @@ the next pod sees the same cluster.
 
 The agent predicts from the objects exactly as the API server returned them (defaults applied), decoded
 into the agent's own models: per node the first failing filter in the scheduler's plugin order, rendered as
-the scheduler's per-reason counts (``k8s_agent.analysis.scheduling`` does the evaluation; ``predict``
-below only renders it). The scheduler's message is parsed by the agent's parser
+the scheduler's per-reason counts: ``k8s_agent.analysis.scheduling.simulate.scheduler_view``, called as
+it is. The scheduler's message is parsed by the agent's parser
 (``analysis/scheduling/message.py``). Compared: schedulable or not, and when not, the exact reason counts
 (and the uncounted PreFilter message). The PostFilter (preemption) suffix is not compared: every pod has
 priority 0 so preemption never changes the outcome.
@@ -24,7 +24,6 @@ objects before it is reported, and is reported only if the scheduler says the sa
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,24 +33,11 @@ import diffgen
 from controlplane import ApiError, ControlPlane
 
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
+from k8s_agent.analysis.scheduling.simulate import FITS, scheduler_view
 from k8s_agent.kube.models import Node, Pod, convert
 
-FITS = "fits"
 
 # --------------------------------------------------------------------------------------------- prediction
-R_UNSCHEDULABLE = "node(s) were unschedulable"
-R_TAINTS = "node(s) had untolerated taint(s)"
-R_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
-R_PORTS = "node(s) didn't have free ports for the requested pod ports"
-R_TOO_MANY_PODS = "Too many pods"
-R_PV_AFFINITY = "node(s) didn't match PersistentVolume's node affinity"
-R_AFFINITY = "node(s) didn't match pod affinity rules"
-R_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
-R_EXISTING_ANTI = "node(s) didn't satisfy existing pods anti-affinity rules"
-R_SPREAD = "node(s) didn't match pod topology spread constraints"
-R_PREFILTER_RESULT = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
-
-
 @dataclass
 class Verdict:
     """What one side says: ``fits`` or the per-reason counts (and an uncounted PreFilter message)."""
@@ -75,81 +61,16 @@ class Verdict:
         return "; ".join(parts)
 
 
-def _prefilter_node_names(pod: Pod) -> set[str] | None:
-    """NodeAffinity's PreFilterResult: when every required term names nodes with ``matchFields
-    metadata.name In``, only those nodes are filtered; the others are reported under the PreFilter."""
-    aff = pod.spec.affinity
-    na = aff.node_affinity if aff is not None else None
-    req = na.required_during_scheduling_ignored_during_execution if na is not None else None
-    if req is None or not req.node_selector_terms:
-        return None
-    names: set[str] = set()
-    for term in req.node_selector_terms:
-        term_names: set[str] | None = None
-        for r in term.match_fields:
-            if r.key == "metadata.name" and r.operator == "In":
-                term_names = set(r.values) if term_names is None else term_names & set(r.values)
-        if term_names is None:
-            return None
-        names |= term_names
-    return names
-
-
-def _verdict_reasons(v: Any) -> list[str]:
-    """The scheduler's reason strings for one node's first failing filter (nodefit's verdict)."""
-    from k8s_agent.analysis.scheduling import nodefit as nf  # noqa: PLC0415
-
-    first = v.filters[0]
-    if first == nf.F_UNSCHEDULABLE:
-        return [R_UNSCHEDULABLE]
-    if first in (nf.F_NOT_READY, nf.F_TAINTS):
-        return [R_TAINTS]
-    if first in (nf.F_NODE_SELECTOR, nf.F_NODE_AFFINITY):
-        return [R_NODE_AFFINITY]
-    if first == nf.F_HOST_PORTS:
-        return [R_PORTS]
-    if first == nf.F_RESOURCES:
-        return [
-            R_TOO_MANY_PODS if sf.resource == "pods" else f"Insufficient {sf.resource}" for sf in v.shortfalls
-        ]
-    if first == nf.F_VOLUME:
-        return [R_PV_AFFINITY]
-    if first == getattr(nf, "F_TOPOLOGY_SPREAD", None):
-        return [R_SPREAD]
-    if first == nf.F_POD_AFFINITY:
-        reasons = v.reasons
-        if any(r.startswith("pod affinity not satisfied") for r in reasons):
-            return [R_AFFINITY]
-        if any(r.startswith("pod anti-affinity conflict") for r in reasons):
-            return [R_ANTI_AFFINITY]
-        return [R_EXISTING_ANTI]
-    return [f"<unknown filter {first}>"]
-
-
 def predict(pod: Pod, nodes: list[Node], pods: list[Pod]) -> Verdict:
-    """The agent's prediction of the scheduler's verdict for ``pod`` on this cluster."""
-    from k8s_agent.analysis.scheduling.nodefit import evaluate_nodes  # noqa: PLC0415
-
-    report = evaluate_nodes(pod, nodes, pods)
-    if report.blockers:
-        return Verdict(False, prefilter="; ".join(b.message for b in report.blockers), total=len(nodes))
-    allowed = _prefilter_node_names(pod)
-    counts: Counter[str] = Counter()
-    per_node: dict[str, list[str]] = {}
-    fits = False
-    for v in report.verdicts:
-        if allowed is not None and v.node_name not in allowed:
-            reasons = [R_PREFILTER_RESULT]
-        elif v.fits:
-            fits = True
-            continue
-        else:
-            reasons = _verdict_reasons(v)
-        per_node[v.node_name] = reasons
-        counts.update(reasons)
-    if fits:
-        return Verdict(True, total=len(nodes))
-    return Verdict(False, dict(counts), total=len(nodes), per_node=per_node)
+    """The agent's prediction of the scheduler's verdict for ``pod`` on this cluster: the scheduling
+    package's ``scheduler_view`` (per node the first failing filter plugin and its reasons), unchanged."""
+    view = scheduler_view(pod, nodes, pods)
+    per_node = {n.node_name: [f"{n.plugin}: {r}" for r in n.reasons] for n in view.nodes if not n.fits}
+    if view.fits:
+        return Verdict(True, total=view.total_nodes, raw=view.message)
+    return Verdict(
+        False, dict(view.reason_counts), view.prefilter, view.total_nodes, raw=view.message, per_node=per_node
+    )
 
 
 def scheduler_verdict(message: str) -> Verdict:

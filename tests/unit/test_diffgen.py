@@ -3,14 +3,8 @@ and it really draws the classes it claims to draw."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import diffgen
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
-import diffgen  # noqa: E402
 
 
 def test_same_seed_same_case_and_batches_share_a_cluster():
