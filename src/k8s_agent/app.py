@@ -23,11 +23,13 @@ from k8s_agent.api.route import Operation, Route
 from k8s_agent.config import Settings
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.demo import demo_cluster_path
-from k8s_agent.kube.cache import CachedSource, SingleFlightCache
+from k8s_agent.kube.cache import CachedSource, CircuitBreaker, SingleFlightCache
 from k8s_agent.kube.discovery import resolve_source
-from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging
+from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging, throttled
 
 READY_INTERVAL = 5.0
+#: how long a read that found the API unavailable is answered from memory (jittered per key)
+API_FAILURE_MEMORY = 1.0
 GC_GEN0_THRESHOLD = 50_000
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
@@ -90,12 +92,21 @@ def create_app(
             inner.observer = ctx.metrics.observe_upstream
         observe_cache = None if isinstance(ctx.metrics, NoMetrics) else ctx.metrics.observe_cache
         ctx.reads = SingleFlightCache(
-            "reads", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=observe_cache
+            "reads",
+            maxsize=s.cache_max_entries,
+            maxbytes=s.cache_max_bytes,
+            ttl=s.cache_ttl,
+            error_ttl=API_FAILURE_MEMORY,
+            observer=observe_cache,
         )
         ctx.responses = SingleFlightCache(
-            "responses", maxsize=s.cache_max_entries, ttl=s.cache_ttl, observer=observe_cache
+            "responses",
+            maxsize=s.cache_max_entries,
+            maxbytes=s.cache_max_bytes,
+            ttl=s.cache_ttl,
+            observer=observe_cache,
         )
-        ctx.source = CachedSource(inner, ctx.reads)
+        ctx.source = CachedSource(inner, ctx.reads, CircuitBreaker(on_change=_breaker_changed))
         if s.auth_mode == "token":
             from k8s_agent.auth import Authorizer
 
@@ -126,6 +137,7 @@ def create_app(
 
     @app.after_server_stop
     async def close_source(app: Sanic) -> None:
+        throttled.flush()
         ctx.access_log.flush()
         ctx.metrics.publish()
         if ctx.source is not None:
@@ -139,11 +151,19 @@ def create_app(
     return app
 
 
+def _breaker_changed(state: str, detail: str) -> None:
+    if state == "open":
+        logger.warning("Kubernetes API failing every read: answering 503 without calling it; last: {}", detail)
+    else:
+        logger.info("Kubernetes API answering again {}", detail)
+
+
 async def _publish_loop(metrics: Any) -> None:
     """Publish this worker's counted metrics to the shared multiprocess files every second."""
     while True:
         await asyncio.sleep(metrics.PUBLISH_EVERY)
         try:
+            throttled.flush()
             metrics.publish()
         except Exception as exc:  # noqa: BLE001 - metrics must never take the worker down
             logger.warning("publishing metrics failed: {!r}", exc)

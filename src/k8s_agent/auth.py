@@ -5,17 +5,36 @@ whether it may make the read the endpoint makes (SubjectAccessReview).
 Decisions are cached per process for AUTH_CACHE_TTL, keyed by a SHA-256 of the token (never the token),
 with single-flight, so a polling dashboard costs about one review per TTL. A review the API server cannot
 answer is a 503, never an allow.
+
+Bounded against a flood of bogus tokens: tokens the API server rejected are remembered briefly in a cache of
+their own (so they can't evict the decisions of valid callers), and reviews are limited per worker (a few at a
+time, and a budget per second beyond which a new token gets 503 with Retry-After without a review). A token
+that is not printable ASCII is a 401 without a review.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import time
 from typing import Any
 
 import msgspec
+from cachetools import TTLCache
 
 from k8s_agent.errors import Forbidden, ServiceUnavailable, Unauthorized
 from k8s_agent.kube.cache import SingleFlightCache
+
+#: reviews (TokenReview or SubjectAccessReview) in flight at once, per worker; a review beyond it is not queued
+#: (a queue would only turn the flood into 504s for everyone): 503 with Retry-After
+REVIEW_CONCURRENCY = 8
+#: reviews per second per worker (token bucket: this many at once, refilled at this rate)
+REVIEWS_PER_SECOND = 20.0
+#: how long a token the API server rejected is answered 401 without asking again, and how many are kept
+REJECTED_TTL = 5.0
+REJECTED_MAX = 4096
+#: a bearer token: printable ASCII, no spaces (RFC 6750 b64token is a subset), bounded length
+_TOKEN = re.compile(r"[\x21-\x7e]{1,16384}")
 
 
 class UserInfo(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -48,7 +67,6 @@ class _SAR(msgspec.Struct):
 
 _TR = msgspec.json.Decoder(_TokenReview)
 _SR = msgspec.json.Decoder(_SAR)
-_UNAUTHENTICATED = UserInfo(username="")
 
 
 def token_hash(token: str) -> str:
@@ -59,9 +77,50 @@ def bearer_token(header: str | None) -> str:
     if not header:
         raise Unauthorized(details="missing Authorization header: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized(details="the Authorization header must be 'Bearer <token>'")
-    return token.strip()
+    if _TOKEN.fullmatch(token) is None:  # e.g. bytes >= 0x80 (surrogate-escaped by the HTTP parser)
+        raise Unauthorized("Invalid token", "a bearer token is printable ASCII without spaces")
+    return token
+
+
+class ReviewLimiter:
+    """At most ``concurrency`` reviews at a time and ``rate`` per second (burst ``rate``) per worker; beyond
+    either, 503 with Retry-After at once, without a review. Callers whose decision is cached never get here."""
+
+    def __init__(self, concurrency: int = REVIEW_CONCURRENCY, rate: float = REVIEWS_PER_SECOND, timer=None):
+        self.concurrency = concurrency
+        self.in_flight = 0
+        self.rate = rate
+        self._timer = timer or time.monotonic
+        self._tokens = rate
+        self._at = self._timer()
+        self.refused = 0
+
+    def _take(self) -> None:
+        now = self._timer()
+        self._tokens = min(self.rate, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1.0 or self.in_flight >= self.concurrency:
+            self.refused += 1
+            exc = ServiceUnavailable(
+                "Too many token reviews",
+                f"this worker makes at most {self.concurrency} reviews at a time and {self.rate:g} per "
+                "second; retry shortly",
+            )
+            exc.retry_after = 1.0
+            raise exc
+        self._tokens -= 1.0
+
+    async def run(self, review):
+        self._take()
+        self.in_flight += 1
+        try:
+            return await review()
+        finally:
+            self.in_flight -= 1
+
 
 
 class Authorizer:
@@ -72,21 +131,43 @@ class Authorizer:
                 "token reviews cannot be made against a snapshot; use AUTH_MODE=none with a snapshot",
             )
         self.api = api
-        # failed authentications are cached too (as a value): a bad token must not cost a review per request
+        # decisions about authenticated callers; tokens the API server rejected live in their own, short-lived
+        # cache, so a flood of bogus tokens can neither cost a review per request nor evict valid decisions
         self.cache = SingleFlightCache("auth", maxsize=maxsize, ttl=ttl, negative_ttl=0)
+        self.rejected: TTLCache = TTLCache(REJECTED_MAX, min(ttl, REJECTED_TTL) or REJECTED_TTL)
+        self.limiter = ReviewLimiter()
 
-    async def authorize(self, request: Any, route: Any, params: dict[str, str]) -> UserInfo:
+    async def _user(self, request: Any) -> tuple[str, UserInfo]:
         token = bearer_token(request.headers.get("authorization"))
         key = token_hash(token)
-        user: UserInfo = await self.cache.get(("user", key), lambda: self._token_review(token))
-        if not user.username:
+        if key in self.rejected:
             raise Unauthorized("Invalid token", "the API server did not authenticate this bearer token")
+        try:
+            user: UserInfo = await self.cache.get(
+                ("user", key), lambda: self.limiter.run(lambda: self._token_review(token))
+            )
+        except Unauthorized:
+            self.rejected[key] = True
+            raise
+        return key, user
+
+    async def _allowed(self, key: str, user: UserInfo, verb: str, resource: str, group: str, namespace: str):
+        return await self.cache.get(
+            ("sar", key, verb, group, resource, namespace),
+            lambda: self.limiter.run(lambda: self._access_review(user, verb, group, resource, namespace)),
+        )
+
+    async def may(self, request: Any, verb: str, resource: str, group: str = "", namespace: str = "") -> bool:
+        """Whether the caller (already authorized for its route) may ``verb resource``."""
+        key, user = await self._user(request)
+        allowed, _reason = await self._allowed(key, user, verb, resource, group, namespace)
+        return allowed
+
+    async def authorize(self, request: Any, route: Any, params: dict[str, str]) -> UserInfo:
+        key, user = await self._user(request)
         verb, resource, group, ns_param = route.permission
         namespace = params.get(ns_param, "") if ns_param else ""
-        allowed, reason = await self.cache.get(
-            ("sar", key, verb, group, resource, namespace),
-            lambda: self._access_review(user, verb, group, resource, namespace),
-        )
+        allowed, reason = await self._allowed(key, user, verb, resource, group, namespace)
         if not allowed:
             scope = f"in namespace '{namespace}'" if namespace else "cluster-wide"
             res = f"{resource}.{group}" if group else resource
@@ -102,8 +183,9 @@ class Authorizer:
             "/apis/authentication.k8s.io/v1/tokenreviews", body, what="create tokenreviews"
         )
         review = _TR.decode(raw)
-        if not review.status.authenticated:
-            return _UNAUTHENTICATED
+        if not review.status.authenticated or not review.status.user.username:
+            # raised, so the decision cache never holds it (the rejection is remembered by _user)
+            raise Unauthorized("Invalid token", "the API server did not authenticate this bearer token")
         return review.status.user
 
     async def _access_review(self, user: UserInfo, verb: str, group: str, resource: str, namespace: str):

@@ -26,11 +26,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     read_timeout: float = 10.0
     write_timeout: float = 10.0
     shutdown_timeout: float = 10.0
+    shutdown_drain: float = 3.0  # after SIGTERM: keep serving (readiness 503, Connection: close) this long
     pod_restart_threshold: int = 5
     workers: int = 1
     request_deadline: float = 0.5
     cache_ttl: float = 2.0
     cache_max_entries: int = 1024
+    cache_max_bytes: int = 64 * 1024 * 1024  # per cache level and process
     cluster_source: str = "auto"  # auto | live | snapshot
     snapshot_path: str = ""
     kubeconfig: str = ""
@@ -78,6 +80,23 @@ def _int(name: str, lo: int, hi: int):
             raise ConfigError(f"{name}={text!r} is not an integer; accepted: {lo} to {hi}") from None
         if not lo <= v <= hi:
             raise ConfigError(f"{name}={text!r} is out of range; accepted: {lo} to {hi}")
+        return v
+
+    return parse
+
+
+_BYTES_RE = re.compile(r"^\s*(\d+)\s*(Ki|Mi|Gi|K|M|G)?\s*$")
+
+
+def _bytes(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        m = _BYTES_RE.match(text)
+        if not m:
+            raise ConfigError(f"{name}={text!r} is not a size; use e.g. 64Mi, 512Ki, 1Gi or bytes")
+        unit = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}
+        v = int(m[1]) * unit[m[2] or ""]
+        if not lo <= v <= hi:
+            raise ConfigError(f"{name}={text!r} is out of range; accepted: {lo} to {hi} bytes")
         return v
 
     return parse
@@ -134,6 +153,11 @@ VARIABLES: dict[str, tuple[str, object, str]] = {
         _duration("SHUTDOWN_TIMEOUT", 0, 600),
         "grace period for in-flight requests on SIGTERM",
     ),
+    "SHUTDOWN_DRAIN": (
+        "shutdown_drain",
+        _duration("SHUTDOWN_DRAIN", 0, 600),
+        "after SIGTERM, keep serving this long (readiness 503, Connection: close) before closing the listener",
+    ),
     "POD_RESTART_THRESHOLD": (
         "pod_restart_threshold",
         _int("POD_RESTART_THRESHOLD", 0, 1_000_000),
@@ -150,6 +174,11 @@ VARIABLES: dict[str, tuple[str, object, str]] = {
         "cache_max_entries",
         _int("CACHE_MAX_ENTRIES", 1, 10_000_000),
         "entries per cache level and process",
+    ),
+    "CACHE_MAX_BYTES": (
+        "cache_max_bytes",
+        _bytes("CACHE_MAX_BYTES", 1024 * 1024, 64 * 1024**3),
+        "byte budget per cache level and process (e.g. 64Mi)",
     ),
     "CLUSTER_SOURCE": (
         "cluster_source",

@@ -8,6 +8,8 @@ class AgentError(Exception):
     status: int = 500
     code: str = "INTERNAL_ERROR"
     default_message: str = "Internal server error"
+    #: seconds after which a retry may succeed (sent as ``Retry-After``); None: no such hint
+    retry_after: float | None = None
 
     def __init__(self, message: str | None = None, details: str = "") -> None:
         self.message = message or self.default_message

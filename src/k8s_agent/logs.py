@@ -86,6 +86,49 @@ def sanic_log_config(level: str) -> dict:
     }
 
 
+class ThrottledWarnings:
+    """Warnings about the same failure, once a second: the first occurrence is logged at once, the repeats
+    within the window are counted and reported (with the count) by the next occurrence after it, or by
+    ``flush`` (called every second by the worker and at shutdown)."""
+
+    WINDOW = 1.0
+    MAX_KEYS = 256
+
+    def __init__(self, timer=None) -> None:
+        import time
+
+        self._timer = timer or time.monotonic
+        self._windows: dict[str, list] = {}  # key -> [window start, repeats, last message]
+
+    def warning(self, key: str, message: str) -> None:
+        now = self._timer()
+        w = self._windows.get(key)
+        if w is not None and now - w[0] < self.WINDOW:
+            w[1] += 1
+            w[2] = message
+            return
+        if w is not None and w[1]:
+            message = f"{message} (and {w[1]} more like it in the last {now - w[0]:.1f}s)"
+        if w is None and len(self._windows) >= self.MAX_KEYS:
+            self.flush()
+            self._windows.clear()
+        self._windows[key] = [now, 0, message]
+        logger.warning(message)
+
+    def flush(self) -> None:
+        """Report the repeats counted in windows that have ended."""
+        now = self._timer()
+        for key, w in list(self._windows.items()):
+            if now - w[0] >= self.WINDOW:
+                if w[1]:
+                    logger.warning(f"{w[2]} (repeated {w[1]} times in the last {now - w[0]:.1f}s)")
+                del self._windows[key]
+
+
+#: the process's throttled warnings (one event loop per process)
+throttled = ThrottledWarnings()
+
+
 def setup_logging(level: str = "info", fmt: str = "json") -> None:
     """Configure loguru for this process (main and every worker call it)."""
     logger.remove()

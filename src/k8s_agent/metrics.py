@@ -27,6 +27,10 @@ from prometheus_client import (
     multiprocess,
 )
 
+#: the methods counted by name; any other method a client sends is counted as "other" (labels come from a
+#: closed set, so no client can add series: routes are route names or "unmatched", statuses are the agent's)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5)
 
 
@@ -95,6 +99,8 @@ class PrometheusMetrics:
         self._compressed: dict[tuple[str, str], int] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        if method not in KNOWN_METHODS:
+            method = "other"
         key = (route, method, status)
         self._requests[key] = self._requests.get(key, 0) + 1
         counts = self._latency.get(key[:2])

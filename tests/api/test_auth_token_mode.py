@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import uuid
 
+import time
+from collections import Counter
+
 import pytest
 from sanic_testing.reusable import ReusableClient
 
@@ -137,3 +140,84 @@ def test_a_review_the_api_server_cannot_answer_is_503_or_504_never_an_allow(clie
 def test_health_and_docs_stay_open(client):
     assert get(client, "/healthz").status_code == 200
     assert get(client, "/openapi.json").status_code == 200
+
+
+# ------------------------------------------------------------------------------------------ hardening
+def test_a_token_with_a_non_ascii_byte_is_401_not_500(client, fake):
+    import asyncio
+
+    async def raw_request(token: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            b"GET " + POD.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Authorization: Bearer " + token + b"\r\n\r\n"
+        )
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        return answer
+
+    fake.reset()
+    for raw in (b"abc\xffdef", b"\xff", b"tok\x80en"):
+        # the server's loop runs while the client talks to it (ReusableClient runs it only on demand)
+        answer = client._loop.run_until_complete(raw_request(raw))
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401 "), answer[:300]
+        assert b'"code":"UNAUTHORIZED"' in body and b"Traceback" not in answer
+    assert fake.requests_for(group="authentication.k8s.io") == []  # refused without a review
+
+
+def test_a_bogus_token_flood_costs_a_bounded_number_of_reviews_and_evicts_no_valid_decision(client, fake):
+    """500 distinct bogus tokens, 50 at a time: the reviews made are bounded by the per-worker budget (20 per
+    second, burst 20, 8 at once), the rest are 503 with Retry-After without a review; a valid caller's cached
+    decision survives the flood."""
+    import asyncio
+
+    import httpx
+
+    fake.reset()
+    assert get(client, POD, DASHBOARD).status_code == 200  # cached decision (may already be cached)
+    authorizer = client.app.ctx.agent.authorizer
+    decisions_before = set(authorizer.cache._values.keys())
+    fake.reset()
+    url = f"http://127.0.0.1:{client.port}{POD}"
+
+    async def flood():
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(limits=limits, timeout=10.0) as c:
+            sem = asyncio.Semaphore(50)
+
+            async def one(i):
+                async with sem:
+                    r = await c.get(url, headers={"Authorization": f"Bearer bogus-{i}"})
+                    return r.status_code, r.headers.get("retry-after")
+
+            return await asyncio.gather(*(one(i) for i in range(500)))
+
+    t0 = time.monotonic()
+    results = client._loop.run_until_complete(flood())  # the server's loop serves while the flood runs
+    elapsed = time.monotonic() - t0
+    reviews = len(fake.requests_for(group="authentication.k8s.io"))
+    statuses = Counter(s for s, _ in results)
+    print(f"flood: 500 bogus tokens in {elapsed:.2f}s -> {dict(statuses)}, {reviews} TokenReviews")
+    # a request that got a review gets its 401, or 504 when that review overran the 300 ms deadline (the
+    # fake API shares this machine's CPU with the flood); every other request is refused at once with 503
+    assert set(statuses) <= {401, 503, 504}
+    assert statuses[401] + statuses[504] == reviews
+    assert all(ra == "1" for s, ra in results if s == 503)
+    assert reviews <= 20 + 20 * elapsed + 1
+    # the valid caller's decisions are still cached: no review for it now
+    fake.reset()
+    assert decisions_before <= set(authorizer.cache._values.keys())
+    assert get(client, POD, DASHBOARD).status_code == 200
+    assert [r for r in fake.requests if r.method == "POST"] == []
+
+
+def test_a_rejected_token_is_remembered_apart_from_valid_decisions(client, fake):
+    fake.reset()
+    authorizer = client.app.ctx.agent.authorizer
+    for _ in range(5):
+        assert get(client, POD, "rejected-token-x").status_code == 401
+    assert len(fake.requests_for(group="authentication.k8s.io")) == 1
+    key = token_hash("rejected-token-x")
+    assert key in authorizer.rejected
+    assert not any(key in k for k in authorizer.cache._values.keys())

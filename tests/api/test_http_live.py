@@ -155,8 +155,13 @@ def test_upstream_500_is_503(client, fake):
     err = envelope_error(resp)
     assert err["code"] == "SERVICE_UNAVAILABLE" and "HTTP 500" in err["details"]
     assert "Traceback" not in resp.text
-    # errors other than NotFound are not cached: the next request asks the API again
+    # the failure is remembered about a second (jittered, at most 1.25 s): a request right after it is
+    # answered from that memory without calling the API; one after the memory expired asks the API again
     fake.reset_controls()
+    _, resp = client.get("/api/v1/pods/demo/err-500/describe")
+    assert resp.status == 503 and "HTTP 500" in envelope_error(resp)["details"]
+    assert fake.count("get", "pods", name="err-500") == 1
+    spin(client, 1.3)
     _, resp = client.get("/api/v1/pods/demo/err-500/describe")
     assert resp.status == 200
     assert fake.count("get", "pods", name="err-500") == 2

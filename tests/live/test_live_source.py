@@ -240,6 +240,18 @@ def test_non_status_error_page_is_service_unavailable(fake, kubeconfig):
     assert "HTTP 502" in err.details and "Bad Gateway" in err.details
 
 
+def test_addresses_in_an_api_error_are_not_passed_on(fake, kubeconfig):
+    fake.fail(
+        rf"/pods/{CRASH}$",
+        500,
+        message="rpc error: code = Unavailable desc = dial tcp 10.96.0.12:2379: connect: connection refused "
+        "(https://etcd-0.etcd.kube-system.svc:2379/health)",
+    )
+    err = expect(kubeconfig, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable)
+    assert "HTTP 500" in err.details and "connection refused" in err.details
+    assert "10.96.0.12" not in err.details and "etcd-0" not in err.details and "2379" not in err.details
+
+
 def test_connection_refused_is_service_unavailable(tmp_path):
     dead = FakeKubeAPI(port=free_port())
     kc = str(dead.write_kubeconfig(tmp_path / "dead"))  # nothing listens there
@@ -247,6 +259,9 @@ def test_connection_refused_is_service_unavailable(tmp_path):
     err = expect(kc, lambda s: s.get_pod("demo", CRASH), ServiceUnavailable)
     assert time.monotonic() - t0 < 5
     assert err.status == 503 and "unreachable" in err.message.lower()
+    # what failed, in words; not the API server's address nor the library's raw message
+    assert err.details == "get pods: cannot connect to the API server"
+    assert "127.0.0.1" not in str(err) and str(dead.port) not in str(err)
 
 
 def test_hanging_server_is_cut_by_the_per_call_timeout(fake, kubeconfig):

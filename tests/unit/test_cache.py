@@ -177,3 +177,172 @@ def test_peek_serves_fresh_values_only_and_holds_no_more_than_the_size_bound():
         assert cache.peek("e") is None
 
     run(main())
+
+
+# ------------------------------------------------------------------------------------------ hardening
+def test_a_remembered_not_found_holds_no_traceback_or_frames():
+    """The negative cache keeps a record, not the raised exception: the exception's traceback would keep the
+    failed request's frames (and everything they reference) alive for the negative TTL."""
+    import gc
+    import weakref
+
+    class RequestLike:  # stands for the Sanic Request a handler frame holds
+        pass
+
+    refs = []
+
+    async def handler(cache, name):
+        request = RequestLike()
+        refs.append(weakref.ref(request))
+
+        async def fetch():
+            raise NotFound("Pod", name, "ns")
+
+        try:
+            await cache.get(("pod", name), fetch)
+        except NotFound:
+            pass
+
+    async def main():
+        cache = SingleFlightCache("t", maxsize=100, ttl=2, negative_ttl=60)
+        for i in range(20):
+            await handler(cache, f"p{i}")
+        return cache
+
+    cache = run(main())
+    gc.collect()
+    assert len(cache) == 20  # every miss is remembered ...
+    assert [r for r in refs if r() is not None] == []  # ... and no request outlives its handler
+    with pytest.raises(NotFound) as info:
+        run(cache.get(("pod", "p3"), Upstream(error=AssertionError("must not be called")).fetch))
+    assert info.value.details == "Pod 'p3' not found in namespace 'ns'"
+
+
+def test_an_unavailable_api_is_remembered_per_key_for_about_the_error_ttl():
+    async def main():
+        clock = Clock()
+        cache = SingleFlightCache("t", maxsize=10, ttl=2, error_ttl=1.0, timer=clock)
+        up = Upstream(delay=0, error=ServiceUnavailable("Kubernetes API error", "get pods: HTTP 500"))
+        other = Upstream(delay=0)
+        errors = []
+        for _ in range(50):  # concurrent and immediately following requests: one call
+            try:
+                await cache.get("k", up.fetch)
+            except ServiceUnavailable as exc:
+                errors.append(exc.details)
+        assert await cache.get("other", other.fetch) == {"value": 1}  # per key: others still read
+        calls_within = up.calls
+        clock.t = 1.26  # past the largest jittered memory (1.25 x error_ttl)
+        with pytest.raises(ServiceUnavailable):
+            await cache.get("k", up.fetch)
+        return calls_within, up.calls, errors
+
+    within, after, errors = run(main())
+    assert within == 1 and after == 2
+    assert errors == ["get pods: HTTP 500"] * 50
+
+
+def test_remembered_failures_expire_at_jittered_times():
+    async def main():
+        clock = Clock()
+        cache = SingleFlightCache("t", maxsize=100, ttl=2, error_ttl=1.0, timer=clock)
+        up = Upstream(delay=0, error=ServiceUnavailable("x", "y"))
+        for i in range(40):
+            with pytest.raises(ServiceUnavailable):
+                await cache.get(i, up.fetch)
+        return sorted(expiry for expiry, _ in cache._errors.values())
+
+    expiries = run(main())
+    assert 0.75 <= expiries[0] and expiries[-1] <= 1.25
+    assert len(set(expiries)) == 40  # not one synchronised retry
+
+
+def test_values_are_bounded_in_bytes_as_well_as_entries():
+    async def main():
+        cache = SingleFlightCache("t", maxsize=1000, maxbytes=10_000, ttl=60)
+        for i in range(50):
+            body = bytes(1000)
+
+            async def fetch(body=body):
+                return body
+
+            await cache.get(i, fetch)
+        return cache
+
+    cache = run(main())
+    assert cache.nbytes <= 10_000
+    assert 5 <= len(cache) <= 10  # 1000-byte answers (+64 counted overhead) in a 10,000-byte budget
+
+
+# ------------------------------------------------------------------------------------------ circuit breaker
+def test_breaker_opens_after_consecutive_failures_rejects_without_calling_and_probes():
+    from k8s_agent.kube.cache import CircuitBreaker
+
+    async def main():
+        clock = Clock()
+        changes = []
+        breaker = CircuitBreaker(threshold=3, probe_interval=1.0, timer=clock, on_change=lambda *a: changes.append(a))
+        failing = Upstream(delay=0, error=ServiceUnavailable("Kubernetes API error", "list pods: HTTP 500"))
+        for _ in range(3):
+            with pytest.raises(ServiceUnavailable):
+                await breaker.call(failing.fetch)
+        assert breaker.state == "open" and failing.calls == 3
+        for _ in range(100):
+            with pytest.raises(ServiceUnavailable) as info:
+                await breaker.call(failing.fetch)
+        assert failing.calls == 3  # open: not called
+        assert info.value.retry_after == 1.0 and "list pods: HTTP 500" in info.value.details
+        clock.t = 1.0
+        with pytest.raises(ServiceUnavailable):  # the probe goes through and fails: still open
+            await breaker.call(failing.fetch)
+        assert failing.calls == 4 and breaker.state == "open"
+        with pytest.raises(ServiceUnavailable):
+            await breaker.call(failing.fetch)
+        assert failing.calls == 4
+        clock.t = 2.0
+        healthy = Upstream(delay=0)
+        assert await breaker.call(healthy.fetch) == {"value": 1}  # recovery within one probe interval
+        assert breaker.state == "closed"
+        assert await breaker.call(healthy.fetch) == {"value": 2}
+        return changes
+
+    changes = run(main())
+    assert [c[0] for c in changes] == ["open", "closed"]
+
+
+def test_breaker_counts_only_failures_of_the_api_server_itself():
+    from k8s_agent.errors import MetricsUnavailable, UpstreamForbidden
+    from k8s_agent.kube.cache import CircuitBreaker
+
+    async def main():
+        breaker = CircuitBreaker(threshold=2, probe_interval=1.0, timer=Clock())
+        for error in (
+            NotFound("Pod", "x", "ns"),
+            UpstreamForbidden(details="get pods: 403"),
+            MetricsUnavailable(details="metrics-server absent"),
+        ):
+            for _ in range(5):
+                with pytest.raises(type(error)):
+                    await breaker.call(Upstream(delay=0, error=error).fetch)
+            assert breaker.state == "closed", error
+
+    run(main())
+
+
+def test_only_one_probe_at_a_time():
+    from k8s_agent.kube.cache import CircuitBreaker
+
+    async def main():
+        clock = Clock()
+        breaker = CircuitBreaker(threshold=1, probe_interval=1.0, timer=clock)
+        with pytest.raises(ServiceUnavailable):
+            await breaker.call(Upstream(delay=0, error=ServiceUnavailable("x", "y")).fetch)
+        clock.t = 1.5
+        slow = Upstream(delay=0.05)
+        results = await asyncio.gather(*(breaker.call(slow.fetch) for _ in range(10)), return_exceptions=True)
+        return slow.calls, results
+
+    calls, results = run(main())
+    assert calls == 1
+    assert results[0] == {"value": 1}
+    assert all(isinstance(r, ServiceUnavailable) for r in results[1:])

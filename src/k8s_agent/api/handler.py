@@ -15,6 +15,7 @@ path, after authorization in token mode.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from k8s_agent.api.route import Route
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.errors import DeadlineExceeded
 from k8s_agent.kube.cache import RequestStats, request_stats
-from k8s_agent.logs import request_id_var
+from k8s_agent.logs import request_id_var, throttled
 
 API_PREFIX = "/api/v1"
 
@@ -133,8 +134,10 @@ def error_response(
         exc = exception
         if exc.status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="k8s-cluster-agent"'
-        if exc.status >= 500:
-            logger.warning("{} {}: {}", exc.status, exc.code, exc)
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        if exc.status >= 500:  # once a second per kind of failure, with the count of repeats
+            throttled.warning(f"{exc.status}:{exc.message}", f"{exc.status} {exc.code}: {exc}")
     elif isinstance(exception, SanicNotFound):
         exc = errors.RouteNotFound(details=f"no route for {request.method} {request.path}")
     elif isinstance(exception, SanicMethodNotAllowed):

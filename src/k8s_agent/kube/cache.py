@@ -4,7 +4,12 @@
 * a fresh value is returned at once (hit);
 * concurrent misses for one key share one ``fetch`` (coalesced): all of them get its result or its error;
 * NotFound is cached for a shorter time (a poller asking for a deleted pod costs one read per short TTL);
-  other errors are never cached, so the next request tries again;
+  it is remembered as a small record (kind, name, namespace, details), never as the raised exception, whose
+  traceback would keep the failed request's frames alive;
+* with ``error_ttl``, an unavailable API (ServiceUnavailable) is remembered for about that long (with
+  jitter, per key) the same way, so concurrent and immediately following requests for a failing read are
+  answered from that memory instead of each calling the API again;
+* with ``getsizeof``/``maxbytes``, the values are bounded in bytes as well as in entries;
 * when every waiter of a fetch has gone (their request deadline cancelled them), the fetch is cancelled:
   no task is left running for nobody.
 
@@ -18,6 +23,7 @@ TTLCache's least-recently-used order; with a TTL of seconds a hot key is stored 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
@@ -26,7 +32,13 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 
-from k8s_agent.errors import NotFound
+from k8s_agent.errors import (
+    AgentError,
+    MetricsUnavailable,
+    NotFound,
+    ServiceUnavailable,
+    UpstreamForbidden,
+)
 
 T = TypeVar("T")
 
@@ -56,6 +68,42 @@ def current_stats() -> RequestStats:
 CacheObserver = Callable[[str, str], None]
 
 
+class ErrorMemo:
+    """What an answer needs of a remembered error: its type and message, not the exception (whose traceback
+    holds the failed request's frames) and nothing of the request."""
+
+    __slots__ = ("cls", "args", "retry_after")
+
+    def __init__(self, exc: AgentError) -> None:
+        self.cls = type(exc)
+        if isinstance(exc, NotFound):
+            self.args: tuple = (exc.kind, exc.name, exc.namespace, exc.details)
+        else:
+            self.args = (exc.message, exc.details)
+        self.retry_after = exc.retry_after
+
+    def error(self) -> AgentError:
+        exc = self.cls(*self.args)
+        exc.retry_after = self.retry_after
+        return exc
+
+
+#: rough size of a value that does not say its own (a decoded object, an error record)
+DEFAULT_ITEM_BYTES = 4096
+
+
+def value_size(value: Any) -> int:
+    """Bytes a cached value is counted for: encoded answers by their length, lists read from the API by the
+    size of the JSON they were decoded from (``nbytes``, an upper bound of the decoded form), the rest at a
+    flat estimate."""
+    if isinstance(value, bytes | bytearray | str):
+        return len(value) + 64
+    nbytes = getattr(value, "nbytes", None)
+    if nbytes is not None:
+        return int(nbytes) + 64
+    return DEFAULT_ITEM_BYTES
+
+
 class _Flight:
     __slots__ = ("task", "waiters")
 
@@ -72,14 +120,27 @@ class SingleFlightCache:
         maxsize: int,
         ttl: float,
         negative_ttl: float | None = None,
+        error_ttl: float = 0.0,
+        maxbytes: int | None = None,
         observer: CacheObserver | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self.ttl = ttl
+        self.error_ttl = error_ttl
         neg = ttl / 2 if negative_ttl is None else negative_ttl
-        self._values: TTLCache | None = TTLCache(maxsize, ttl, timer=timer) if ttl > 0 else None
+        if maxbytes is not None:
+            # bounded in bytes: TTLCache's maxsize becomes a byte budget; the entry bound is kept separately
+            self._values: TTLCache | None = (
+                TTLCache(maxbytes, ttl, timer=timer, getsizeof=value_size) if ttl > 0 else None
+            )
+        else:
+            self._values = TTLCache(maxsize, ttl, timer=timer) if ttl > 0 else None
+        self._maxentries = maxsize
+        self._maxbytes = maxbytes
         self._negative: TTLCache | None = TTLCache(maxsize, neg, timer=timer) if neg > 0 else None
+        # errors of an unavailable API: key -> (expiry, memo), kept to maxsize entries
+        self._errors: dict[Hashable, tuple[float, ErrorMemo]] = {}
         self._inflight: dict[Hashable, _Flight] = {}
         self._fresh: dict[Hashable, tuple[float, Any]] = {}  # key -> (expiry, value), keys of _values only
         self._timer = timer
@@ -91,7 +152,12 @@ class SingleFlightCache:
             self._observer(self.name, outcome)
 
     def __len__(self) -> int:
-        return len(self._values or ()) + len(self._negative or ())
+        return len(self._values or ()) + len(self._negative or ()) + len(self._errors)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the fresh values are counted for (0 when the cache is bounded by entries only)."""
+        return int(self._values.currsize) if self._values is not None and self._maxbytes else 0
 
     @property
     def inflight(self) -> int:
@@ -99,6 +165,7 @@ class SingleFlightCache:
 
     def clear(self) -> None:
         self._fresh.clear()
+        self._errors.clear()
         if self._values is not None:
             self._values.clear()
         if self._negative is not None:
@@ -119,7 +186,13 @@ class SingleFlightCache:
         values = self._values
         if values is None:
             return
-        values[key] = value  # may expire or evict others
+        try:
+            values[key] = value  # may expire or evict others
+        except ValueError:  # a single value larger than the whole byte budget: not cached
+            return
+        if self._maxbytes is not None:
+            while len(values) > self._maxentries:
+                values.popitem()
         fresh = self._fresh
         fresh[key] = (self._timer() + self.ttl, value)
         if len(fresh) > len(values):  # keep the index to what the TTLCache holds (its size bound)
@@ -132,15 +205,21 @@ class SingleFlightCache:
             current_stats().cache_hits += 1
             return value
         if self._negative is not None:
-            try:
-                error: NotFound = self._negative[key]
-            except KeyError:
-                pass
-            else:
+            memo: ErrorMemo | None = self._negative.get(key)
+            if memo is not None:
                 self.hits += 1
                 current_stats().cache_hits += 1
                 self._observe("negative_hit")
-                raise NotFound(error.kind, error.name, error.namespace, error.details)
+                raise memo.error()
+        if self._errors:
+            remembered = self._errors.get(key)
+            if remembered is not None:
+                if remembered[0] > self._timer():
+                    self.hits += 1
+                    current_stats().cache_hits += 1
+                    self._observe("error_hit")
+                    raise remembered[1].error()
+                del self._errors[key]
 
         flight = self._inflight.get(key)
         if flight is None:
@@ -171,7 +250,11 @@ class SingleFlightCache:
             value = await fetch()
         except NotFound as exc:
             if self._negative is not None:
-                self._negative[key] = exc
+                self._negative[key] = ErrorMemo(exc)
+            raise
+        except ServiceUnavailable as exc:
+            if self.error_ttl > 0:
+                self._remember_error(key, exc)
             raise
         else:
             self._store(key, value)
@@ -182,21 +265,130 @@ class SingleFlightCache:
                 del self._inflight[key]
 
 
+    def _remember_error(self, key: Hashable, exc: ServiceUnavailable) -> None:
+        errors = self._errors
+        now = self._timer()
+        if len(errors) >= self._maxentries:
+            for k in [k for k, (expiry, _) in errors.items() if expiry <= now]:
+                del errors[k]
+            while len(errors) >= self._maxentries:
+                del errors[next(iter(errors))]  # the oldest remembered
+        # jitter: the keys remembered at one moment do not all come back at the same moment
+        errors[key] = (now + self.error_ttl * random.uniform(0.75, 1.25), ErrorMemo(exc))
+
+
+# ----------------------------------------------------------------------------------------- circuit breaker
+class CircuitBreaker:
+    """Stop calling an API server that fails every read.
+
+    After ``threshold`` consecutive failed reads (ServiceUnavailable: 5xx, 429, timeouts, connection
+    errors; not a 404, not a refusal of the agent's permissions, not an absent metrics-server) the breaker
+    opens: reads fail at once with 503 and ``Retry-After`` without calling the API. Every ``probe_interval``
+    one read is let through as a probe; its success closes the breaker (so recovery takes at most one probe
+    interval), its failure keeps it open. Any success resets the count.
+    """
+
+    def __init__(
+        self,
+        *,
+        threshold: int = 5,
+        probe_interval: float = 1.0,
+        timer: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self.probe_interval = probe_interval
+        self._timer = timer
+        self._on_change = on_change
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._next_probe = 0.0
+        self._probing = False
+        self.last_error = ""
+        self.rejected = 0
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "probing" if self._probing else "open"
+
+    def _set_open(self, detail: str) -> None:
+        if self.opened_at is None:
+            self.opened_at = self._timer()
+            if self._on_change is not None:
+                self._on_change("open", detail)
+        self._next_probe = self._timer() + self.probe_interval
+
+    def _rejection(self) -> ServiceUnavailable:
+        self.rejected += 1
+        wait = max(0.0, self._next_probe - self._timer())
+        exc = ServiceUnavailable(
+            "Kubernetes API unavailable",
+            f"the last {self.failures} reads failed (last: {self.last_error}); "
+            f"not calling it again for {wait:.1f}s",
+        )
+        exc.retry_after = max(1.0, wait)
+        return exc
+
+    async def call(self, fetch: Callable[[], Awaitable[T]]) -> T:
+        probe = False
+        if self.opened_at is not None:
+            if self._probing or self._timer() < self._next_probe:
+                raise self._rejection()
+            probe = self._probing = True
+        try:
+            value = await fetch()
+        except MetricsUnavailable:  # metrics-server trouble says nothing of the API server itself
+            raise
+        except ServiceUnavailable as exc:
+            if isinstance(exc, UpstreamForbidden):  # the API server answered
+                self._success()
+            else:
+                self.failures += 1
+                self.last_error = exc.details or exc.message
+                if probe or self.failures >= self.threshold:
+                    self._set_open(self.last_error)
+            raise
+        except AgentError:
+            self._success()  # a 404 is an answer
+            raise
+        finally:
+            if probe:
+                self._probing = False
+        self._success()
+        return value
+
+    def _success(self) -> None:
+        self.failures = 0
+        if self.opened_at is not None:
+            down = self._timer() - self.opened_at
+            self.opened_at = None
+            if self._on_change is not None:
+                self._on_change("closed", f"after {down:.1f}s, {self.rejected} reads answered 503 meanwhile")
+            self.rejected = 0
+
+
 # ----------------------------------------------------------------------------------------- cached source
 class CachedSource:
-    """A ClusterSource whose reads go through one SingleFlightCache, keyed by the read.
+    """A ClusterSource whose reads go through one SingleFlightCache, keyed by the read, and (when given) a
+    circuit breaker around the calls the cache lets through.
 
     Every endpoint shares it: one poller's pod GET serves the next poller's describe, scheduling and
     failure-events alike. Returned objects are shared between requests and must not be mutated.
     """
 
-    def __init__(self, inner: Any, cache: SingleFlightCache) -> None:
+    def __init__(self, inner: Any, cache: SingleFlightCache, breaker: CircuitBreaker | None = None) -> None:
         self.inner = inner
         self.cache = cache
+        self.breaker = breaker
         self.description = inner.description
 
     def _get(self, key: tuple, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
-        return self.cache.get(key, call)
+        breaker = self.breaker
+        if breaker is None:
+            return self.cache.get(key, call)
+        return self.cache.get(key, lambda: breaker.call(call))
 
     async def get_pod(self, namespace: str, name: str):
         return await self._get(("pod", namespace, name), lambda: self.inner.get_pod(namespace, name))

@@ -12,6 +12,7 @@ Lists are paged (``limit`` + ``continue``) so a large namespace never arrives as
 from __future__ import annotations
 
 import asyncio
+import re
 from urllib.parse import quote
 
 import aiohttp
@@ -39,6 +40,35 @@ def _decode(raw: bytes, t: type, what: str):
         raise ServiceUnavailable(
             "Kubernetes API sent an unreadable answer", f"{what}: {exc} ({len(raw)} bytes)"
         ) from None
+
+
+#: network addresses inside an error text (URLs, IPv4/IPv6 with a port, host:port)
+_ADDRESS = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S+|\[[0-9a-fA-F:]+\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"
+    r"|\b[\w.-]+\.[a-z]{2,}:\d+\b",
+    re.IGNORECASE,
+)
+
+
+class ObjectList(list):
+    """A list read from the API that knows the size of the JSON it was decoded from (the cache counts it)."""
+
+    __slots__ = ("nbytes",)
+
+
+def connection_failure(exc: BaseException) -> str:
+    """What failed, in words, without the API server's address or the library's raw message."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return "TLS handshake with the API server failed"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "cannot connect to the API server"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the API server closed the connection"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the API server's answer was cut short"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"the API server answered HTTP {exc.status}"
+    return f"connection to the API server failed ({type(exc).__name__})"
 
 
 class LiveSource:
@@ -114,14 +144,16 @@ class LiveSource:
                 if attempt == 1:  # a pooled keep-alive connection the server had closed: retry once
                     continue
                 raise ServiceUnavailable(
-                    "Kubernetes API unavailable", f"{what}: server disconnected"
+                    "Kubernetes API unavailable", f"{what}: the API server closed the connection"
                 ) from None
             except TimeoutError:
                 raise ServiceUnavailable(
                     "Kubernetes API did not answer in time", f"{what}: no answer within {self.timeout:g}s"
                 ) from None
             except aiohttp.ClientError as exc:
-                raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+                raise ServiceUnavailable(
+                    "Kubernetes API unreachable", f"{what}: {connection_failure(exc)}"
+                ) from None
             break
         if 200 <= status < 300:
             return body
@@ -141,19 +173,23 @@ class LiveSource:
                 details=f"{what}: the API server answered {status}: {detail} "
                 "(the agent's ServiceAccount lacks this permission; see the chart's ClusterRole)"
             )
+        detail = _ADDRESS.sub("<address>", detail)  # an etcd or proxy address says nothing to the caller
         return ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
 
     async def _list(
         self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None
     ) -> list:
-        items: list = []
+        items = ObjectList()
+        items.nbytes = 0
         query = [(k, v) for k, v in (selectors or {}).items() if v]
         token = ""
         while True:
             q = [*query, ("limit", str(PAGE_SIZE))]
             if token:
                 q.append(("continue", token))
-            page = _decode(await self._get(path, q, what=what), list_type, what)
+            raw = await self._get(path, q, what=what)
+            items.nbytes += len(raw)
+            page = _decode(raw, list_type, what)
             items.extend(page.items)
             token = page.metadata.continue_
             if not token:
@@ -311,7 +347,9 @@ class LiveSource:
         except TimeoutError:
             raise ServiceUnavailable("Kubernetes API did not answer in time", what) from None
         except aiohttp.ClientError as exc:
-            raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+            raise ServiceUnavailable(
+                "Kubernetes API unreachable", f"{what}: {connection_failure(exc)}"
+            ) from None
         if 200 <= status < 300:
             return data
         raise self._status_error(status, data, what)
