@@ -153,7 +153,9 @@ def create_app(
 
 def _breaker_changed(state: str, detail: str) -> None:
     if state == "open":
-        logger.warning("Kubernetes API failing every read: answering 503 without calling it; last: {}", detail)
+        logger.warning(
+            "Kubernetes API failing every read: answering 503 without calling it; last: {}", detail
+        )
     else:
         logger.info("Kubernetes API answering again {}", detail)
 

@@ -122,7 +122,6 @@ class ReviewLimiter:
             self.in_flight -= 1
 
 
-
 class Authorizer:
     def __init__(self, api: Any, *, ttl: float, maxsize: int = 1024) -> None:
         if not hasattr(api, "post_json"):

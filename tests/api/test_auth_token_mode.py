@@ -7,9 +7,9 @@ its own (``token()``) and starts from a clean fake: no test sees a review cached
 
 from __future__ import annotations
 
-import uuid
-
+import asyncio
 import time
+import uuid
 from collections import Counter
 
 import pytest
@@ -144,8 +144,6 @@ def test_health_and_docs_stay_open(client):
 
 # ------------------------------------------------------------------------------------------ hardening
 def test_a_token_with_a_non_ascii_byte_is_401_not_500(client, fake):
-    import asyncio
-
     async def raw_request(token: bytes) -> bytes:
         reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
         writer.write(
@@ -166,16 +164,17 @@ def test_a_token_with_a_non_ascii_byte_is_401_not_500(client, fake):
     assert fake.requests_for(group="authentication.k8s.io") == []  # refused without a review
 
 
-def test_a_bogus_token_flood_costs_a_bounded_number_of_reviews_and_evicts_no_valid_decision(client, fake):
-    """500 distinct bogus tokens, 50 at a time: the reviews made are bounded by the per-worker budget (20 per
+def test_a_bogus_token_flood_costs_a_bounded_number_of_reviews_and_evicts_no_valid_decision(
+    client, fake, token
+):
+    """300 distinct bogus tokens, 50 at a time: the reviews made are bounded by the per-worker budget (20 per
     second, burst 20, 8 at once), the rest are 503 with Retry-After without a review; a valid caller's cached
     decision survives the flood."""
-    import asyncio
-
     import httpx
 
     fake.reset()
-    assert get(client, POD, DASHBOARD).status_code == 200  # cached decision (may already be cached)
+    dashboard = token()
+    assert get(client, POD, dashboard).status_code == 200  # its decisions are cached now
     authorizer = client.app.ctx.agent.authorizer
     decisions_before = set(authorizer.cache._values.keys())
     fake.reset()
@@ -191,24 +190,25 @@ def test_a_bogus_token_flood_costs_a_bounded_number_of_reviews_and_evicts_no_val
                     r = await c.get(url, headers={"Authorization": f"Bearer bogus-{i}"})
                     return r.status_code, r.headers.get("retry-after")
 
-            return await asyncio.gather(*(one(i) for i in range(500)))
+            return await asyncio.gather(*(one(i) for i in range(300)))
 
     t0 = time.monotonic()
-    results = client._loop.run_until_complete(flood())  # the server's loop serves while the flood runs
+    # the flood runs in a thread of its own; the server's loop serves meanwhile (it only runs on demand)
+    results = client._loop.run_until_complete(asyncio.to_thread(asyncio.run, flood()))
     elapsed = time.monotonic() - t0
     reviews = len(fake.requests_for(group="authentication.k8s.io"))
     statuses = Counter(s for s, _ in results)
-    print(f"flood: 500 bogus tokens in {elapsed:.2f}s -> {dict(statuses)}, {reviews} TokenReviews")
-    # a request that got a review gets its 401, or 504 when that review overran the 300 ms deadline (the
-    # fake API shares this machine's CPU with the flood); every other request is refused at once with 503
+    print(f"flood: 300 bogus tokens in {elapsed:.2f}s -> {dict(statuses)}, {reviews} TokenReviews")
+    # a request that got a review gets its 401, or 504 when the 300 ms deadline passed first (the flood, the
+    # agent and the fake API share this machine's CPU); every other request is refused at once with 503
     assert set(statuses) <= {401, 503, 504}
-    assert statuses[401] + statuses[504] == reviews
+    assert statuses[401] <= reviews and statuses[503] >= 300 - 20 - 20 * elapsed - statuses[504]
     assert all(ra == "1" for s, ra in results if s == 503)
     assert reviews <= 20 + 20 * elapsed + 1
     # the valid caller's decisions are still cached: no review for it now
     fake.reset()
     assert decisions_before <= set(authorizer.cache._values.keys())
-    assert get(client, POD, DASHBOARD).status_code == 200
+    assert get(client, POD, dashboard).status_code == 200
     assert [r for r in fake.requests if r.method == "POST"] == []
 
 

@@ -87,3 +87,35 @@ def test_counts_of_all_workers_add_up(setup):
     assert sum(v for k, v in cache.items() if 'cache="responses"' in k) >= 38
     timeouts = _samples(text, "k8s_agent_deadline_timeouts_total")
     assert timeouts['k8s_agent_deadline_timeouts_total{route="pod_describe"}'] == 1
+
+
+def test_made_up_methods_and_paths_add_no_series(setup):
+    """Labels come from closed sets: 300 requests with made-up methods on made-up paths (and on real routes)
+    add at most the `other` method and the `unmatched` route, not one series per request."""
+    agent, _fake, _tmp = setup
+
+    def series() -> set[str]:
+        text = httpx.get(agent.url + "/metrics").text
+        return {line.rpartition(" ")[0] for line in text.splitlines() if line and not line.startswith("#")}
+
+    async def junk():
+        async with httpx.AsyncClient(base_url=agent.url, timeout=10) as c:
+            return await asyncio.gather(
+                *(
+                    c.request(f"M{i:04d}X", f"/junk/{i}" if i % 2 else "/api/v1/pods/demo/x/describe")
+                    for i in range(300)
+                )
+            )
+
+    before = series()
+    responses = asyncio.run(junk())
+    assert {r.status_code for r in responses} <= {404, 405}
+    time.sleep(1.3)  # every worker has published its counts
+    added = series() - before
+    methods = {m for s in added for m in re.findall(r'method="([^"]*)"', s)}
+    routes = {r for s in added for r in re.findall(r'route="([^"]*)"', s)}
+    assert methods <= {"other"}, methods
+    assert routes <= {"unmatched", "pod_describe"}, routes
+    assert len(added) <= 40, sorted(
+        added
+    )  # a handful of status x route x method combinations, histogram buckets

@@ -281,7 +281,9 @@ def test_breaker_opens_after_consecutive_failures_rejects_without_calling_and_pr
     async def main():
         clock = Clock()
         changes = []
-        breaker = CircuitBreaker(threshold=3, probe_interval=1.0, timer=clock, on_change=lambda *a: changes.append(a))
+        breaker = CircuitBreaker(
+            threshold=3, probe_interval=1.0, timer=clock, on_change=lambda *a: changes.append(a)
+        )
         failing = Upstream(delay=0, error=ServiceUnavailable("Kubernetes API error", "list pods: HTTP 500"))
         for _ in range(3):
             with pytest.raises(ServiceUnavailable):

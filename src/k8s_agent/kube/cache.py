@@ -264,7 +264,6 @@ class SingleFlightCache:
             if flight is not None and flight.task is asyncio.current_task():
                 del self._inflight[key]
 
-
     def _remember_error(self, key: Hashable, exc: ServiceUnavailable) -> None:
         errors = self._errors
         now = self._timer()
