@@ -10,12 +10,8 @@ still get daemon pods. Matching and taint logic are the scheduling analysis's ow
 
 from __future__ import annotations
 
-from k8s_agent.analysis.scheduling.nodefit import (
-    describe_term,
-    node_selector_matches,
-    taint_str,
-    tolerated,
-)
+from k8s_agent.analysis.kube import taint_text as taint_str
+from k8s_agent.analysis.scheduling.selectors import describe_term, node_selector_matches, tolerated
 from k8s_agent.kube.models import DaemonSet, Node, Pod, Taint, Toleration
 from k8s_agent.schemas.workloads import DaemonSetNodes, NodeGap
 

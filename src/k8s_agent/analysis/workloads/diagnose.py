@@ -40,16 +40,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from k8s_agent.analysis.common import (
-    compact_duration,
-    event_count,
-    event_first_time,
-    event_last_time,
-    event_message,
-    rfc3339,
-)
-from k8s_agent.analysis.namespace_errors import controller_of
+from k8s_agent.analysis.kube import controller, event_count, event_first_time, event_last_time, event_message
 from k8s_agent.analysis.quantity import human, try_parse
+from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.analysis.workloads.cron import CronError, Schedule
 from k8s_agent.analysis.workloads.daemonset import evaluate_daemonset_nodes
 from k8s_agent.analysis.workloads.pods import is_ready, pod_problem
@@ -93,7 +86,7 @@ HOPELESS = {"ImagePullError", "Unschedulable", "ResourceConstraints", "Failed", 
 
 # ------------------------------------------------------------------------------------------ small helpers
 def _owned_by(meta: ObjectMeta, owner: ObjectMeta, kind: str) -> bool:
-    ref = controller_of(meta)
+    ref = controller(meta)
     if ref is None or ref.kind != kind:
         return False
     if ref.uid and owner.uid:
@@ -236,7 +229,7 @@ def _assign_pods(
     unknown: _Rev | None = None
     rs_names = {r.name for r in revs} if kind == "Deployment" else set()
     for pod in pods:
-        ref = controller_of(pod.metadata)
+        ref = controller(pod.metadata)
         if ref is None:
             continue
         if kind == "Deployment":
@@ -948,7 +941,7 @@ def _job(job: Job, pods: list[Pod], c: _Ctx, quotas: list[ResourceQuota]) -> Wor
     rev = _Rev(0, job.metadata.name, job.metadata.creation_timestamp, job.spec.template.spec)
     rev.current = True
     for pod in pods:
-        ref = controller_of(pod.metadata)
+        ref = controller(pod.metadata)
         if (
             ref is not None
             and ref.kind == "Job"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from k8s_agent.analysis.namespace_errors import CRITICAL, controller_of, pod_issues
+from k8s_agent.analysis.kube import controller
+from k8s_agent.analysis.namespace_errors import CRITICAL, pod_issues
 from k8s_agent.kube.models import Job, ObjectMeta, Pod, ReplicaSet
 
 NOT_READY_AFTER = timedelta(minutes=5)
@@ -67,14 +68,14 @@ class OwnerIndex:
 def workload_of(pod: Pod, owners: OwnerIndex) -> tuple[str, str]:
     """``(kind, name)`` of the workload a pod belongs to (see the module docstring)."""
     meta = pod.metadata
-    ref = controller_of(meta)
+    ref = controller(meta)
     if ref is None:
         return "Pod", meta.name
     if ref.kind not in ("ReplicaSet", "Job"):
         return ref.kind, ref.name
     parent = owners.get(ref.kind, meta.namespace, ref.name, ref.uid)
     if parent is not None:
-        up = controller_of(parent)
+        up = controller(parent)
         if up is None:
             return ref.kind, parent.name
         return up.kind, up.name
