@@ -1,0 +1,161 @@
+"""How many processes the agent runs, and what the supervising one carries.
+
+WORKERS=1 is one process (Sanic's single-process mode: no worker manager, no helper processes) with the same
+behaviour as a worker: readiness, answers, metrics, JSON logs, graceful SIGTERM. With several workers the
+supervising process builds no application: it must not import the app, the API client or aiohttp, which
+only the workers use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path(sys.executable)
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.append(int(entry.name))
+    return kids
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        yield f
+
+
+def test_one_worker_is_one_process_that_serves_and_stops_gracefully(fake, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    fake.write_kubeconfig(kubeconfig)
+    metrics_dir = tmp_path / "prom"
+    metrics_dir.mkdir()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
+    env.update(
+        CLUSTER_SOURCE="live",
+        KUBECONFIG=str(kubeconfig),
+        WORKERS="1",
+        LOG_FORMAT="json",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        SHUTDOWN_TIMEOUT="5s",
+        PYTHONUNBUFFERED="1",
+    )
+    out = tmp_path / "agent.out"
+    proc = subprocess.Popen(
+        [str(PYTHON), "-m", "k8s_agent", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            assert proc.poll() is None, out.read_text()[-3000:]
+            try:
+                if httpx.get(url + "/readyz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise AssertionError("not ready within 60 s\n" + out.read_text()[-3000:])
+
+        assert _children(proc.pid) == []  # no manager, no resource tracker, no worker: this process serves
+        resp = httpx.get(url + "/api/v1/pods/demo/api-crashloop/describe", timeout=5.0)
+        assert resp.status_code == 200
+        assert resp.json()["data"]["name"] == "api-crashloop"
+        metrics = httpx.get(url + "/metrics", timeout=5.0).text
+        served = [line for line in metrics.splitlines() if line.startswith("k8s_agent_http_requests_total{")]
+        assert any('status="200"' in line and "describe" in line for line in served), served
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+    records = [json.loads(line) for line in out.read_text().splitlines() if line.startswith("{")]
+    messages = [r["msg"] for r in records]
+    assert any("a single process" in m for m in messages), messages[:10]
+    assert {r["pid"] for r in records} == {proc.pid}  # every line, Sanic's too, from the one process
+    assert not [r for r in records if r["level"] in ("error", "critical")]
+
+
+SUPERVISOR = """
+import json, sys
+from sanic import Sanic
+
+def serve(cls, primary=None, app_loader=None, **_):
+    mods = set(sys.modules)
+    print(json.dumps({
+        "primary": primary.name,
+        "routes": len(primary.router.routes),
+        "loader": getattr(app_loader.factory, "func", app_loader.factory).__module__,
+        "heavy": sorted(m for m in ("k8s_agent.app", "k8s_agent.api.handler", "k8s_agent.kube.live",
+                                    "k8s_agent.kube.snapshot", "aiohttp", "kubernetes_asyncio") if m in mods),
+    }))
+
+Sanic.serve = classmethod(serve)
+from k8s_agent.__main__ import main
+sys.exit(main(["--workers", "2", "--port", sys.argv[2], "--cluster-source", "snapshot",
+               "--snapshot-path", sys.argv[1]]))
+"""
+
+
+def test_the_supervisor_of_several_workers_builds_no_application() -> None:
+    from k8s_agent.kube.discovery import DEMO_CLUSTER
+
+    out = subprocess.run(
+        [str(PYTHON), "-c", SUPERVISOR, str(DEMO_CLUSTER), str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PROMETHEUS_")},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got == {"primary": "k8s-agent", "routes": 0, "loader": "k8s_agent.serve", "heavy": []}
+
+
+def test_a_bad_snapshot_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    out = subprocess.run(
+        [str(PYTHON), "-m", "k8s_agent", "--cluster-source", "snapshot", "--snapshot-path", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("k8s-agent: cannot read the snapshot: ")
+    assert str(missing) in out.stderr
