@@ -432,7 +432,7 @@ def test_every_app_env_var_is_set(rendered: dict[str, list[dict]], scenario: str
 def test_default_resources_and_values(rendered: dict[str, list[dict]]) -> None:
     docs = rendered["default"]
     assert container(docs)["resources"] == {
-        "requests": {"cpu": "100m", "memory": "320Mi"},
+        "requests": {"cpu": "100m", "memory": "200Mi"},
         "limits": {"memory": "512Mi"},
     }
     env = {k: v["value"] for k, v in env_of(docs).items() if "value" in v}
@@ -619,3 +619,18 @@ def test_networkpolicy_options(rendered: dict[str, list[dict]], helm: str) -> No
     )["spec"]
     assert spec["egress"] == [{}]
     assert "from" not in spec["ingress"][0]
+
+
+def test_workers_and_resources_follow_the_mode(rendered: dict[str, list[dict]], helm: str) -> None:
+    # deployment: 2 workers under a supervisor, sized for them
+    assert env_value(rendered["default"], "WORKERS") == "2"
+    assert container(rendered["default"])["resources"]["requests"]["memory"] == "200Mi"
+    # daemonset: one process on every node, and the small budget that goes with it
+    assert env_value(rendered["daemonset"], "WORKERS") == "1"
+    ds_resources = container(rendered["daemonset"])["resources"]
+    assert ds_resources == {"requests": {"cpu": "50m", "memory": "96Mi"}, "limits": {"memory": "256Mi"}}
+    # an explicit value wins in either mode
+    docs = template(helm, extra=["--set", "mode=daemonset,config.workers=3"])
+    assert env_value(docs, "WORKERS") == "3"
+    assert env_value(rendered["dev"], "WORKERS") == "1"
+    assert env_value(rendered["prod"], "WORKERS") == "2"

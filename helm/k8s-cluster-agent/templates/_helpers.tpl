@@ -132,3 +132,15 @@ Whether the workload has more than one pod to keep (for the PDB).
 true
 {{- end }}
 {{- end }}
+
+{{/*
+Worker processes per pod: config.workers when set, else 1 in daemonset mode (a single process) and 2 in
+deployment mode.
+*/}}
+{{- define "k8s-cluster-agent.workers" -}}
+{{- if .Values.config.workers -}}
+{{- .Values.config.workers -}}
+{{- else -}}
+{{- ternary 1 2 (eq .Values.mode "daemonset") -}}
+{{- end -}}
+{{- end -}}

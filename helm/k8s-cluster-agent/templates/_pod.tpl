@@ -51,7 +51,7 @@ spec:
         - name: PORT
           value: {{ .Values.config.port | quote }}
         - name: WORKERS
-          value: {{ .Values.config.workers | quote }}
+          value: {{ include "k8s-cluster-agent.workers" . | quote }}
         - name: LOG_LEVEL
           value: {{ .Values.config.logLevel | quote }}
         - name: LOG_FORMAT
@@ -117,7 +117,7 @@ spec:
             command: ["sleep", "{{ $preStop }}"]
           {{- end }}
       {{- end }}
-      {{- with .Values.resources }}
+      {{- with (ternary .Values.daemonset.resources .Values.resources (eq .Values.mode "daemonset")) }}
       resources:
         {{- toYaml . | nindent 8 }}
       {{- end }}
