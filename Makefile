@@ -55,6 +55,7 @@ bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about 
 	$(PY) scripts/bench_scheduling.py
 	$(PY) scripts/bench_namespace.py
 	$(PY) scripts/bench_nodes.py
+	$(PY) scripts/bench_memory.py
 
 loadtest: $(STAMP) ## Locust dashboard mix against the demo cluster (DURATION=60s USERS=50); CSV in out/load_*.csv
 	VENV=$(VENV) scripts/loadtest.sh
