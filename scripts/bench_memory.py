@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # a script beside its sibling bench.py
 
-from bench import FAKE, PY, ROOT, Proc, free_port, process_tree, wait_http  # noqa: E402
+from bench import PY, ROOT, TESTS, Proc, free_port, process_tree, wait_http  # noqa: E402
 
 LOCUSTFILE = ROOT / "scripts" / "locust" / "locustfile.py"
 LOCUST = ROOT / ".venv" / "bin" / "locust"
@@ -76,25 +76,36 @@ def report(setup: str, stage: str, rows: list[tuple[str, int, float, float]], su
     total_rss = sum(r[2] for r in rows)
     total_pss = sum(r[3] for r in rows)
     parts = ", ".join(f"{name} {rss:.0f}/{pss:.0f}" for name, _pid, rss, pss in rows)
-    print(f"  {setup:7s} {stage:13s} {len(rows)} processes, RSS {total_rss:6.1f} MiB, PSS {total_pss:6.1f} MiB"
-          f"  [RSS/PSS each: {parts}]")
+    print(
+        f"  {setup:7s} {stage:13s} {len(rows)} processes, RSS {total_rss:6.1f} MiB, PSS {total_pss:6.1f} MiB"
+        f"  [RSS/PSS each: {parts}]"
+    )
     summary.append((setup, stage, len(rows), total_rss, total_pss, rows))
 
 
 def start_fake(tmp: Path, pods: int) -> tuple[subprocess.Popen, Path]:
     kubeconfig = tmp / f"kubeconfig-{pods}"
-    args = [PY, str(FAKE), "--demo", "--kubeconfig", str(kubeconfig)]
+    args = [PY, "-m", "fakeapi", "--demo", "--kubeconfig", str(kubeconfig)]
     if pods:
         args += ["--pods", str(pods)]
-    fake = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+    fake = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     json.loads(fake.stdout.readline())  # serving
     return fake, kubeconfig
 
 
 def start_agent(kind: str, workers: int, kubeconfig: Path | None, tmp: Path) -> tuple[Proc, str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_", "KUBECONFIG"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_", "KUBECONFIG"))
+    }
     env.update(WORKERS=str(workers), LOG_FORMAT="json", LOG_LEVEL="warn", HOME=str(tmp), PORT=str(port))
     if kind == "live":
         env.update(CLUSTER_SOURCE="live", KUBECONFIG=str(kubeconfig))
@@ -111,9 +122,27 @@ def mix(url: str, seconds: float, tmp: Path) -> str:
     if not LOCUST.exists():
         return "locust not installed"
     out = subprocess.run(
-        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "20", "-r", "20", "-t", f"{seconds:g}s",
-         "-H", url, "--only-summary", "--csv", str(tmp / "mix")],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "P95_BUDGET_MS": "100000"},
+        [
+            str(LOCUST),
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "-u",
+            "20",
+            "-r",
+            "20",
+            "-t",
+            f"{seconds:g}s",
+            "-H",
+            url,
+            "--only-summary",
+            "--csv",
+            str(tmp / "mix"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "P95_BUDGET_MS": "100000"},
     )
     stats = (tmp / "mix_stats.csv").read_text().splitlines() if (tmp / "mix_stats.csv").exists() else []
     total = [line for line in stats if ",Aggregated," in line]
@@ -147,8 +176,10 @@ def main() -> int:
         fake, kubeconfig = start_fake(tmp, 0)
         fakes.append(fake)
         big_kubeconfig = None
-        print(f"k8s-agent memory benchmark: Python {sys.version.split()[0]}; dashboard mix {args.mix_seconds:g} s;"
-              f" cluster view over {args.cluster_pods:,} extra pods")
+        print(
+            f"k8s-agent memory benchmark: Python {sys.version.split()[0]}; dashboard mix {args.mix_seconds:g} s;"
+            f" cluster view over {args.cluster_pods:,} extra pods"
+        )
         for setup in args.only or list(TARGETS):
             kind, workers = TARGETS[setup]
             proc, url = start_agent(kind, workers, kubeconfig, tmp)

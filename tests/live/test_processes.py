@@ -19,9 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port  # noqa: E402
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -132,10 +130,10 @@ sys.exit(main(["--workers", "2", "--port", sys.argv[2], "--cluster-source", "sna
 
 
 def test_the_supervisor_of_several_workers_builds_no_application() -> None:
-    from k8s_agent.kube.discovery import DEMO_CLUSTER
+    from k8s_agent.demo import demo_cluster_path
 
     out = subprocess.run(
-        [str(PYTHON), "-c", SUPERVISOR, str(DEMO_CLUSTER), str(free_port())],
+        [str(PYTHON), "-c", SUPERVISOR, str(demo_cluster_path()), str(free_port())],
         capture_output=True,
         text=True,
         timeout=60,
