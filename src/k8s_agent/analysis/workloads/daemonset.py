@@ -11,6 +11,7 @@ still get daemon pods. Matching and taint logic are the scheduling analysis's ow
 from __future__ import annotations
 
 from k8s_agent.analysis.kube import taint_text as taint_str
+from k8s_agent.analysis.scheduling.filters.taint_toleration import toleration_for
 from k8s_agent.analysis.scheduling.selectors import describe_term, node_selector_matches, tolerated
 from k8s_agent.kube.models import DaemonSet, Node, Pod, Taint, Toleration
 from k8s_agent.schemas.workloads import DaemonSetNodes, NodeGap
@@ -28,12 +29,6 @@ _AUTO = [
 _HOST_NETWORK = Toleration(
     key="node.kubernetes.io/network-unavailable", operator="Exists", effect="NoSchedule"
 )
-
-
-def toleration_for(t: Taint) -> str:
-    if t.value:
-        return f"{{key: {t.key}, operator: Equal, value: {t.value}, effect: {t.effect}}}"
-    return f"{{key: {t.key}, operator: Exists, effect: {t.effect}}}"
 
 
 def _pod_node(pod: Pod) -> str:
