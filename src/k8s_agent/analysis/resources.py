@@ -5,6 +5,12 @@ sidecars (init containers with ``restartPolicy: Always``) run together; each reg
 beside the sidecars started before it; the pod needs the larger of the two, plus its overhead (added to limits
 only for the resources the pod limits). A container's request defaults to its limit (API defaulting).
 
+Pod-level resources (``spec.resources``, KEP-2837, PodLevelResources: beta and on by default since 1.34):
+for the resources they may set (cpu, memory, ``hugepages-*``), a pod-level request replaces the containers'
+sum, and a pod-level limit replaces their limit; a resource with a pod-level limit and neither a pod-level
+nor any container request requests its limit (API defaulting). Every other resource keeps the container
+rule. The overhead is added after. ``request_sources`` says which value is used for each resource.
+
 It is computed once here, on integers in billionths of a unit ("nanos"), which is exact for every quantity
 Kubernetes keeps and fast enough for every pod of a large cluster (the scheduling and node analyses run it on
 10,000 pods per request). ``pod_effective_request`` wraps the result in ``Quantity`` for display.
@@ -14,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+
+from msgspec import structs
 
 from k8s_agent.analysis.kube import is_sidecar
 from k8s_agent.analysis.quantity import (
@@ -77,6 +85,26 @@ def _max(into: dict[str, int], other: Mapping[str, int]) -> None:
             into[k] = v
 
 
+def pod_level_supported(resource: str) -> bool:
+    """The resources ``spec.resources`` may set (``resource.IsSupportedPodLevelResource``)."""
+    return resource in ("cpu", "memory") or resource.startswith("hugepages-")
+
+
+def _pod_level(pod: Pod, limits: bool, containers: Mapping[str, int]) -> dict[str, int]:
+    """The pod-level values that replace the containers' aggregate (see the module docstring)."""
+    pr = pod.spec.resources
+    if pr is None:
+        return {}
+    lim = {k: v for k, v in _nanos(pr.limits).items() if pod_level_supported(k)}
+    if limits:
+        return lim
+    req = {k: v for k, v in _nanos(pr.requests).items() if pod_level_supported(k)}
+    for k, v in lim.items():
+        if k not in req and k not in containers:
+            req[k] = v
+    return req
+
+
 def _effective(
     pod: Pod, per_container: Callable[[Container], dict[str, int]], limits: bool
 ) -> dict[str, int]:
@@ -97,6 +125,7 @@ def _effective(
                 _add(step, sidecars)
                 _max(peak, step)
         _max(total, peak)
+    total.update(_pod_level(pod, limits, total))
     if pod.spec.overhead:
         for k, n in _nanos(pod.spec.overhead).items():
             if not limits or k in total:  # overhead raises only the limits the pod sets
@@ -112,6 +141,42 @@ def pod_request_nanos(pod: Pod) -> dict[str, int]:
 def pod_limit_nanos(pod: Pod) -> dict[str, int]:
     """The pod-level limits by the same rule, in nanos (a resource is limited only where containers limit it)."""
     return _effective(pod, container_limit_nanos, limits=True)
+
+
+POD_LEVEL = "podLevel"
+POD_LEVEL_LIMIT = "podLevelLimit"
+CONTAINERS = "containers"
+
+
+def request_sources(pod: Pod) -> dict[str, str]:
+    """For each resource of the effective request, the value the scheduler uses: ``podLevel`` (the pod's
+    ``spec.resources.requests``), ``podLevelLimit`` (its pod-level limit, no request being set anywhere) or
+    ``containers`` (the container rule)."""
+    containers = _effective(_without_pod_level(pod), container_request_nanos, limits=False)
+    pr = pod.spec.resources
+    written = pr.requests if pr is not None else {}
+    req = {k for k, v in written.items() if pod_level_supported(k) and nano(v) is not None}
+    out = {}
+    for k in pod_request_nanos(pod):
+        if k in req:
+            out[k] = POD_LEVEL
+        elif k in _pod_level(pod, False, containers):
+            out[k] = POD_LEVEL_LIMIT
+        else:
+            out[k] = CONTAINERS
+    return out
+
+
+def limit_sources(pod: Pod) -> dict[str, str]:
+    """For each resource of the effective limit: ``podLevel`` or ``containers``."""
+    lim = _pod_level(pod, True, {})
+    return {k: POD_LEVEL if k in lim else CONTAINERS for k in pod_limit_nanos(pod)}
+
+
+def _without_pod_level(pod: Pod) -> Pod:
+    if pod.spec.resources is None:
+        return pod
+    return structs.replace(pod, spec=structs.replace(pod.spec, resources=None))
 
 
 def as_quantity(resource: str, nanos: int) -> Quantity:
@@ -158,22 +223,37 @@ def pod_resources(pod: Pod) -> s.PodResources:
         app_requests, *(container_requests(c) for c in spec.init_containers if is_sidecar(c))
     )
     overhead = parse_resource_list(spec.overhead)
+    req_sources, lim_sources = request_sources(pod), limit_sources(pod)
     dominated = sorted(
         k
         for k, v in effective_req.items()
-        if (v - overhead.get(k, Quantity(0))) > app_and_sidecars.get(k, Quantity(0))
+        if req_sources.get(k) == CONTAINERS
+        and (v - overhead.get(k, Quantity(0))) > app_and_sidecars.get(k, Quantity(0))
     )
     notes: list[str] = []
     for c in spec.containers:
         for res in ("cpu", "memory"):
-            if res not in c.resources.requests and res not in c.resources.limits:
+            if req_sources.get(res, CONTAINERS) == CONTAINERS and (
+                res not in c.resources.requests and res not in c.resources.limits
+            ):
                 notes.append(
                     f"container {c.name} sets no {res} request: the scheduler reserves nothing for it"
                 )
-            if res not in c.resources.limits and spec.containers:
+            if lim_sources.get(res) != POD_LEVEL and res not in c.resources.limits and spec.containers:
                 notes.append(
                     f"container {c.name} sets no {res} limit: the pod's {res} use is not bounded by limits"
                 )
+    for res, src in sorted(req_sources.items()):
+        if src == POD_LEVEL:
+            notes.append(
+                f"the pod-level {res} request ({effective_req[res]}) is what the scheduler reserves, not the "
+                "containers' sum (pod-level resources, PodLevelResources: on by default since Kubernetes 1.34)"
+            )
+        elif src == POD_LEVEL_LIMIT:
+            notes.append(
+                f"the {res} request ({effective_req[res]}) defaults to the pod-level {res} limit: neither the "
+                "pod nor a container requests it"
+            )
     for res in dominated:
         notes.append(
             f"the effective {res} request ({effective_req[res]}) comes from an init container, "
@@ -214,6 +294,11 @@ def pod_resources(pod: Pod) -> s.PodResources:
             limits=format_resource_list(pod_effective_limit(pod)),
             overhead=dict(spec.overhead),
             dominated_by_init=dominated,
+            request_sources=req_sources,
+            limit_sources=lim_sources,
         ),
         notes=notes,
+        pod_level=s.ResourcesInfo(requests=dict(spec.resources.requests), limits=dict(spec.resources.limits))
+        if spec.resources is not None
+        else None,
     )

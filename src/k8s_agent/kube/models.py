@@ -352,6 +352,7 @@ class PodSpec(_K):
     init_containers: list[Container] = []
     volumes: list[Volume] = []
     overhead: dict[str, str] = {}
+    resources: ResourceRequirements | None = None  # pod-level requests/limits (PodLevelResources, 1.34+ beta)
     scheduling_gates: list[PodSchedulingGate] = []
     topology_spread_constraints: list[TopologySpreadConstraint] = []
     termination_grace_period_seconds: int | None = None

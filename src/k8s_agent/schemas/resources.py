@@ -33,12 +33,18 @@ class ResourceTotals(Response, kw_only=True):
 
 
 class EffectiveResources(Response, kw_only=True):
-    """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead."""
+    """What the scheduler reserves for the pod: max(largest init step, app containers + sidecars) + overhead,
+    where a pod-level ``spec.resources`` value replaces the containers' one for the resources it sets.
+    ``requestSources`` / ``limitSources`` say, per resource, which value is used: ``podLevel`` (the pod's
+    ``spec.resources``), ``podLevelLimit`` (a request taken from the pod-level limit, no request being set
+    anywhere) or ``containers``."""
 
     requests: dict[str, str]
     limits: dict[str, str]
     overhead: dict[str, str]
     dominated_by_init: list[str]  # resources whose effective request comes from an init container
+    request_sources: dict[str, str] = {}
+    limit_sources: dict[str, str] = {}
 
 
 class PodResources(Response, kw_only=True):
@@ -53,3 +59,5 @@ class PodResources(Response, kw_only=True):
     total_by_resource: ResourcesInfo
     effective: EffectiveResources
     notes: list[str]
+    #: the pod-level ``spec.resources`` as written (PodLevelResources), null when the pod sets none
+    pod_level: ResourcesInfo | None = None
