@@ -40,15 +40,16 @@ run: $(STAMP) ## Start the agent (WORKERS, PORT... from the environment; demo cl
 	@echo "k8s-agent: dashboard at http://localhost:$(PORT)/ (API under /api/v1, OpenAPI at /docs)"
 	PORT=$(PORT) $(VENV)/bin/k8s-agent
 
-test: $(STAMP) browser ## Every tier: unit, API, live-source, deploy checks, load smoke, real control plane
+test: $(STAMP) browser lint ## make lint, then every tier: unit, API, live-source, deploy checks, load smoke, real control plane
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) browser ## Everything but the real control-plane tier
+test-fast: $(STAMP) browser lint ## make lint, then everything but the real control-plane tier
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff over the sources, tests and scripts
+lint: $(STAMP) ## ruff (check and format) over the sources, tests and scripts; mypy over src (pyproject.toml)
 	$(VENV)/bin/ruff check src tests scripts
 	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/mypy
 
 bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about time)
 	$(PY) scripts/bench.py

@@ -33,7 +33,7 @@ def settings_from_cli(argv: list[str] | None = None) -> tuple[Settings, bool]:
         value = getattr(args, var)
         if value is not None:
             env[var] = value
-    return load_settings(env), args.single_process
+    return load_settings(env, resolve=True), args.single_process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,19 +45,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from loguru import logger
 
-    from k8s_agent.kube.discovery import resolve_source
     from k8s_agent.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
-    settings, how = resolve_source(settings)
-    logger.info(how)  # the first line says which cluster is served
-    if settings.auth_mode == "token" and settings.cluster_source != "live":
-        print(
-            "k8s-agent: configuration error: AUTH_MODE=token needs the live Kubernetes API "
-            "(token reviews cannot be made against a snapshot)",
-            file=sys.stderr,
-        )
-        return 2
+    logger.info(settings.source_note)  # the first line says which cluster is served
     if settings.cluster_source == "snapshot":
         problem = _check_snapshot(settings.snapshot_path)
         if problem:

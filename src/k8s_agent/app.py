@@ -82,7 +82,7 @@ def create_app(
     async def open_source(app: Sanic) -> None:
         s = ctx.settings
         if s.cluster_source == "auto" and source_factory is None:
-            ctx.settings, _ = resolve_source(s)
+            ctx.settings = resolve_source(s)
         if ctx.settings.prometheus_multiproc_dir:
             from k8s_agent.metrics import prometheus_metrics
 

@@ -1,14 +1,17 @@
 """Settings from the environment (and CLI flags that mirror it), validated once at start-up.
 
-A malformed value stops start-up with one line naming the variable and what it accepts.
+``load_settings`` is the one place that validates: each value (a malformed one stops start-up with one line
+naming the variable and what it accepts) and every combination of values; with ``resolve=True`` it also
+decides, once, which cluster is served (``CLUSTER_SOURCE=auto`` becomes live or snapshot).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -42,9 +45,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redact_env_values: bool = False
     prometheus_multiproc_dir: str = ""
     node_name: str = ""
+    #: how the cluster source was decided, for the first log line (set when it is resolved)
+    source_note: str = ""
 
 
-#: (env var, field, parser, default shown in docs, help)
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -59,7 +63,7 @@ def parse_duration(text: str) -> float:
     return value * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
 
 
-def _duration(name: str, lo: float, hi: float):
+def _duration(name: str, lo: float, hi: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             v = parse_duration(text)
@@ -72,7 +76,7 @@ def _duration(name: str, lo: float, hi: float):
     return parse
 
 
-def _int(name: str, lo: int, hi: int):
+def _int(name: str, lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             v = int(text.strip())
@@ -88,7 +92,7 @@ def _int(name: str, lo: int, hi: int):
 _BYTES_RE = re.compile(r"^\s*(\d+)\s*(Ki|Mi|Gi|K|M|G)?\s*$")
 
 
-def _bytes(name: str, lo: int, hi: int):
+def _bytes(name: str, lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         m = _BYTES_RE.match(text)
         if not m:
@@ -102,7 +106,7 @@ def _bytes(name: str, lo: int, hi: int):
     return parse
 
 
-def _choice(name: str, *choices: str, aliases: Mapping[str, str] | None = None):
+def _choice(name: str, *choices: str, aliases: Mapping[str, str] | None = None) -> Callable[[str], str]:
     def parse(text: str) -> str:
         v = text.strip().lower()
         v = (aliases or {}).get(v, v)
@@ -113,7 +117,7 @@ def _choice(name: str, *choices: str, aliases: Mapping[str, str] | None = None):
     return parse
 
 
-def _bool(name: str):
+def _bool(name: str) -> Callable[[str], bool]:
     def parse(text: str) -> bool:
         v = text.strip().lower()
         if v in ("1", "true", "yes", "on"):
@@ -125,7 +129,7 @@ def _bool(name: str):
     return parse
 
 
-def _str(name: str):
+def _str(name: str) -> Callable[[str], str]:
     return lambda text: text.strip()
 
 
@@ -136,7 +140,7 @@ def _workers(text: str) -> int:
 
 
 #: every variable: name -> (field, parser, help). The CLI builds its flags from this table.
-VARIABLES: dict[str, tuple[str, object, str]] = {
+VARIABLES: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "HOST": ("host", _str("HOST"), "address to listen on"),
     "PORT": ("port", _int("PORT", 1, 65535), "HTTP port"),
     "LOG_LEVEL": (
@@ -232,8 +236,8 @@ def _cgroup_quota() -> float | None:
     v2 = Path("/sys/fs/cgroup/cpu.max")
     try:
         if v2.exists():
-            q, period = v2.read_text().split()[:2]
-            return None if q == "max" else int(q) / int(period)
+            quota, period = v2.read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
         q1 = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
         p1 = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
         if q1.exists() and p1.exists():
@@ -244,19 +248,41 @@ def _cgroup_quota() -> float | None:
     return None
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    """Build Settings from ``env`` (default ``os.environ``); ``overrides`` are already-typed values (tests)."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, resolve: bool = False, **overrides: Any
+) -> Settings:
+    """Build Settings from ``env`` (default ``os.environ``); ``overrides`` are already-typed values (tests).
+
+    Every value is checked, then every combination (``check_combinations``). With ``resolve`` the cluster
+    source is decided too (``kube.discovery.resolve_source``: in a pod, the in-cluster ServiceAccount;
+    else a kubeconfig; else the bundled demo snapshot) and the combinations are checked again against it.
+    Raises ConfigError with one line naming what is wrong.
+    """
     env = os.environ if env is None else env
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for var, (fld, parse, _help) in VARIABLES.items():
         raw = env.get(var)
         if raw is None:
             continue
-        values[fld] = parse(raw)  # type: ignore[operator]
+        values[fld] = parse(raw)
     if "workers" not in values:
         values["workers"] = available_cpus()
     values.update(overrides)
     settings = Settings(**values)
+    check_combinations(settings)
+    if resolve:
+        from k8s_agent.kube.discovery import resolve_source
+
+        settings = resolve_source(settings)
+        check_combinations(settings)
+    return settings
+
+
+def check_combinations(settings: Settings) -> None:
+    """Values that are valid alone but not together."""
     if settings.cluster_source == "snapshot" and not settings.snapshot_path:
         raise ConfigError("CLUSTER_SOURCE=snapshot needs SNAPSHOT_PATH (a cluster dump file or directory)")
-    return settings
+    if settings.auth_mode == "token" and settings.cluster_source == "snapshot":
+        raise ConfigError(
+            "AUTH_MODE=token needs the live Kubernetes API (token reviews cannot be made against a snapshot)"
+        )

@@ -97,13 +97,13 @@ def env_entry(e: EnvVar, *, redact: bool) -> s.EnvEntry:
             kind="fieldRef", field_path=f.field_path, description=f"({f.api_version or 'v1'}:{f.field_path})"
         )
     elif vf.resource_field_ref is not None:
-        r = vf.resource_field_ref
+        rf = vf.resource_field_ref
         ref = s.EnvValueFrom(
             kind="resourceFieldRef",
-            name=r.container_name,
-            resource=r.resource,
-            description=f"{r.resource} ({r.container_name or 'this container'})"
-            + (f" divisor {r.divisor}" if r.divisor else ""),
+            name=rf.container_name,
+            resource=rf.resource,
+            description=f"{rf.resource} ({rf.container_name or 'this container'})"
+            + (f" divisor {rf.divisor}" if rf.divisor else ""),
         )
     else:
         ref = s.EnvValueFrom(kind="unknown", description="<set from an unsupported source>")

@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from k8s_agent.analysis.kube import (
     controller,
@@ -62,9 +63,18 @@ from k8s_agent.analysis.podstatus import (
 )
 from k8s_agent.analysis.text import compact_duration, dedupe, rfc3339, shorten
 from k8s_agent.kube.models import Event, Pod
-from k8s_agent.schemas.failure_events import FailureEvent, InvolvedObject, PodFailureEvents, RecentIssue
+from k8s_agent.schemas.failure_events import (
+    Category,
+    FailureEvent,
+    InvolvedObject,
+    PodFailureEvents,
+    RecentIssue,
+    Severity,
+)
 
-CRITICAL, WARNING, INFO = "critical", "warning", "info"
+CRITICAL: Final = "critical"
+WARNING: Final = "warning"
+INFO: Final = "info"
 SEVERITY_WEIGHT = {CRITICAL: 3, WARNING: 2, INFO: 1}
 
 #: failure events whose last occurrence is within this window are "ongoing"
@@ -85,8 +95,8 @@ class Classification:
     """How an event is read: its category and severity, causes and action from the event itself, and the
     ``topic`` that says which part of the pod's state explains it further."""
 
-    category: str
-    severity: str
+    category: Category
+    severity: Severity
     causes: tuple[str, ...]
     action: str
     topic: str = ""  # crash | pull | config | probe | oom | evict | node | ""
@@ -96,7 +106,9 @@ class Classification:
         return self.severity in (CRITICAL, WARNING)
 
 
-def _c(category: str, severity: str, causes: Iterable[str], action: str, topic: str = "") -> Classification:
+def _c(
+    category: Category, severity: Severity, causes: Iterable[str], action: str, topic: str = ""
+) -> Classification:
     return Classification(category, severity, tuple(causes), action, topic)
 
 
@@ -429,7 +441,7 @@ NODE_REASONS = frozenset(
 )
 
 # Unknown reasons: the category is guessed from the reason's words, in this fixed order.
-_REASON_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+_REASON_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("schedul", "preempt", "affinity"), "Scheduling"),
     (("image", "pull"), "ImagePull"),
     (("oom", "evict", "quota", "outof", "pressure", "memory", "disk"), "Resource"),
@@ -440,7 +452,7 @@ _REASON_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def _category_from_reason(reason: str) -> str:
+def _category_from_reason(reason: str) -> Category:
     low = reason.lower()
     for words, category in _REASON_WORDS:
         if any(w in low for w in words):
@@ -838,7 +850,9 @@ def relevant_node_events(pod: Pod, node_events: Iterable[Event]) -> list[Event]:
     return out
 
 
-def _failure_event(ev: Event, cls: Classification, pod: Pod, reports, now: datetime) -> FailureEvent:
+def _failure_event(
+    ev: Event, cls: Classification, pod: Pod, reports: list[ContainerReport], now: datetime
+) -> FailureEvent:
     recurring, rate, since = recurrence(ev, now)
     io = ev.involved_object
     return FailureEvent(

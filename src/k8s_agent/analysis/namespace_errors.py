@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Final
 
 from k8s_agent.analysis.kube import (
     controller,
@@ -62,10 +63,11 @@ from k8s_agent.analysis.podstatus import (
     total_restarts,
 )
 from k8s_agent.analysis.text import compact_duration, one_line, rfc3339
-from k8s_agent.kube.models import Event, Pod, ReplicaSet
+from k8s_agent.kube.models import Event, Pod, PodCondition, ReplicaSet
 from k8s_agent.schemas.namespace_errors import (
     EventInfo,
     IssueSummary,
+    IssueType,
     NamespaceErrorReport,
     PodIssue,
     ProblematicPod,
@@ -76,7 +78,8 @@ RECENT_EVENTS_WINDOW = timedelta(hours=1)
 RECENT_EVENTS_MAX = 5
 DETAILS_MAX_CHARS = 500
 
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL: Final = "critical"
+WARNING: Final = "warning"
 
 SUMMARY_DESCRIPTIONS = {
     "HighRestarts": "Pods with excessive restart counts",
@@ -140,7 +143,7 @@ def _termination_details(t: Termination) -> str:
     return f"{head}: {t.message}" if t.message else head
 
 
-def _scheduled_false(pod: Pod):
+def _scheduled_false(pod: Pod) -> PodCondition | None:
     for c in pod.status.conditions:
         if c.type == "PodScheduled" and c.status == "False":
             return c
@@ -162,7 +165,9 @@ def _pending_issue(pod: Pod, reports: list[ContainerReport], now: datetime) -> P
     cond = _scheduled_false(pod)
     if cond is not None and cond.reason == "Unschedulable":
         low = cond.message.lower()
-        kind = "ResourceConstraints" if ("insufficient" in low or "too many pods" in low) else "Unschedulable"
+        kind: IssueType = (
+            "ResourceConstraints" if ("insufficient" in low or "too many pods" in low) else "Unschedulable"
+        )
         return PodIssue(
             type=kind,
             description=description,
@@ -410,7 +415,7 @@ def analyze_namespace(
     problematic.sort(key=lambda t: t[0])
     entries = [e for _, e in problematic]
 
-    affected: dict[str, list[str]] = {}
+    affected: dict[IssueType, list[str]] = {}
     for e in entries:
         for issue_type in dict.fromkeys(i.type for i in e.issues):
             affected.setdefault(issue_type, []).append(e.name)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from k8s_agent.analysis.kube import is_terminated, taint_text
 from k8s_agent.analysis.quantity import unit_of, units_exact
@@ -269,7 +270,7 @@ def node_utilization(node: Node, metrics: NodeMetrics | None, pods: Iterable[Pod
 
 
 # ------------------------------------------------------------------------------------------ all nodes
-def _sort_key(sort: str, u: NodeUtilization):
+def _sort_key(sort: str, u: NodeUtilization) -> tuple[Any, ...]:
     if sort == "name":
         return (u.node_name,)
     if sort == "memory":

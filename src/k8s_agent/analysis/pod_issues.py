@@ -18,8 +18,9 @@ See :class:`k8s_agent.schemas.pod_issues.ClusterPodIssues` for the filters, coun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from k8s_agent.analysis.kube import controller
 from k8s_agent.analysis.namespace_errors import (
@@ -43,9 +44,11 @@ MAX_LIMIT = 1000
 SUMMARY_PODS_MAX = 10
 SEVERITIES = (CRITICAL, WARNING)
 
+T = TypeVar("T")
 
-def _by_namespace(items: Iterable, ns_of) -> dict[str, list]:
-    out: dict[str, list] = defaultdict(list)
+
+def _by_namespace(items: Iterable[T], ns_of: Callable[[T], str]) -> dict[str, list[T]]:
+    out: dict[str, list[T]] = defaultdict(list)
     for x in items:
         out[ns_of(x)].append(x)
     return out

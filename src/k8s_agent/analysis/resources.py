@@ -205,7 +205,7 @@ def pod_effective_limit(pod: Pod) -> dict[str, Quantity]:
 
 
 # ------------------------------------------------------------------------------------------- the view
-def _sum(containers: list[Container], per) -> dict[str, Quantity]:
+def _sum(containers: list[Container], per: Callable[[Container], dict[str, Quantity]]) -> dict[str, Quantity]:
     return add_resource_lists(*(per(c) for c in containers))
 
 

@@ -11,6 +11,7 @@ import os
 import random
 import re
 import time
+from typing import Any
 
 import msgspec
 from sanic import HTTPResponse
@@ -35,7 +36,7 @@ class Response(HTTPResponse):
     __slots__ = ()
 
     @property
-    def processed_headers(self):
+    def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override] # a list is iterable
         headers = self.headers
         status = self.status
         if status >= 200 and status != 204 and status != 304:  # sanic.helpers.has_message_body
@@ -106,8 +107,8 @@ def request_id_from(header: str | None) -> str:
     return _ids.pop() if _ids else new_request_id()
 
 
-_second = [0, ""]  # the last second seen, and its "YYYY-MM-DDTHH:MM:SS"
-_milli = [0, ""]  # the last millisecond seen, and its whole timestamp
+_second: list[Any] = [0, ""]  # the last second seen, and its "YYYY-MM-DDTHH:MM:SS"
+_milli: list[Any] = [0, ""]  # the last millisecond seen, and its whole timestamp
 
 
 def now_iso() -> str:

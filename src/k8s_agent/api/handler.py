@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ _CACHE_HIT = RequestStats(cache_hits=1)
 _NO_WORK = RequestStats()
 
 
-def api_handler(ctx: AppContext, route: Route) -> Callable[..., Awaitable[HTTPResponse]]:
+def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
     """The Sanic handler of one API route."""
     name = route.name
     raw_key_hits = not route.query  # a query's parsed values are part of the key: validate those first
@@ -53,6 +53,7 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Awaitable[HTTPRe
         wall = time.perf_counter()
         rid = envelope.request_id_from(request.headers.get("x-request-id"))
         stats = _NO_WORK
+        response: HTTPResponse
         try:
             data = None
             if raw_key_hits and ctx.authorizer is None:

@@ -4,25 +4,19 @@ the compute that answers it, and what the OpenAPI document says about it. The ta
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sanic import HTTPResponse, Request
+from sanic.request import RequestParameters
 
 from k8s_agent.api import validation
-from k8s_agent.config import Settings
-from k8s_agent.kube.source import ClusterSource
 
-
-class Compute(Protocol):
-    """A route's answer from its typed dependencies: the worker's (cached) cluster source, the settings,
-    the request's clock, and the validated path and query parameters by name."""
-
-    def __call__(
-        self, source: ClusterSource, settings: Settings, now: datetime, /, **params: Any
-    ) -> Awaitable[Any]: ...
+#: A route's answer from its typed dependencies: ``compute(source, settings, now, **params)`` with the
+#: worker's (cached) ``ClusterSource``, the ``Settings``, the request's clock (a UTC ``datetime``) and the
+#: validated path and query parameters by name; it returns the response Struct.
+Compute = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ class QueryParam:
     name: str
     schema: dict[str, Any]
     description: str
-    parse: Callable[[Any], Any]  # (request.args) -> normalised value (raises BadRequest)
+    parse: Callable[[RequestParameters], Any]  # (request.args) -> normalised value (raises BadRequest)
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ class Operation:
 
     path: str
     name: str
-    handler: Callable[[Request], Awaitable[HTTPResponse]]
+    handler: Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
 
 
 NAMESPACE = PathParam(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sanic.request import RequestParameters
+
 from k8s_agent.errors import BadRequest
 
 # DNS-1123 label: namespaces (and most workload names) - at most 63 characters
@@ -37,7 +39,7 @@ def object_name(value: str, what: str) -> str:
     return value
 
 
-def int_query(args, name: str, default: int, lo: int, hi: int) -> int:
+def int_query(args: RequestParameters, name: str, default: int, lo: int, hi: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
@@ -52,7 +54,7 @@ def int_query(args, name: str, default: int, lo: int, hi: int) -> int:
     return v
 
 
-def choice_query(args, name: str, choices: tuple[str, ...]) -> str:
+def choice_query(args: RequestParameters, name: str, choices: tuple[str, ...]) -> str:
     raw = args.get(name)
     if raw is None or raw == "":
         return ""
@@ -61,7 +63,7 @@ def choice_query(args, name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
-def bool_query(args, name: str) -> bool:
+def bool_query(args: RequestParameters, name: str) -> bool:
     raw = args.get(name)
     if raw is None or raw == "":
         return False
@@ -73,7 +75,7 @@ def bool_query(args, name: str) -> bool:
     raise BadRequest(details=f"query parameter {name}={raw[:40]!r} is not a boolean (true or false)")
 
 
-def namespace_query(args) -> str:
+def namespace_query(args: RequestParameters) -> str:
     raw = args.get("namespace")
     if raw is None or raw == "":
         return ""  # every namespace (never a namespace literally named "all")

@@ -34,20 +34,29 @@ def kubeconfig_path(explicit: str = "") -> Path | None:
     return None
 
 
-def resolve_source(settings: Settings) -> tuple[Settings, str]:
-    """Turn CLUSTER_SOURCE=auto into live or snapshot; returns the settings and a sentence for the log."""
+def resolve_source(settings: Settings) -> Settings:
+    """Turn CLUSTER_SOURCE=auto into live or snapshot; ``source_note`` says how, for the first log line.
+    Called through ``config.load_settings(resolve=True)``, which checks the result."""
+    replace = msgspec.structs.replace
     if settings.cluster_source == "live":
-        return settings, "cluster source: live Kubernetes API"
+        return replace(settings, source_note="cluster source: live Kubernetes API")
     if settings.cluster_source == "snapshot":
-        return settings, f"cluster source: snapshot {settings.snapshot_path}"
+        return replace(settings, source_note=f"cluster source: snapshot {settings.snapshot_path}")
     if in_cluster():
-        return msgspec.structs.replace(settings, cluster_source="live"), "cluster source: live, in-cluster"
+        return replace(settings, cluster_source="live", source_note="cluster source: live, in-cluster")
     kc = kubeconfig_path(settings.kubeconfig)
     if kc is not None:
-        return msgspec.structs.replace(settings, cluster_source="live", kubeconfig=str(kc)), (
-            f"cluster source: live, kubeconfig {kc}"
+        return replace(
+            settings,
+            cluster_source="live",
+            kubeconfig=str(kc),
+            source_note=f"cluster source: live, kubeconfig {kc}",
         )
     path = settings.snapshot_path or str(demo_cluster_path())
-    return msgspec.structs.replace(settings, cluster_source="snapshot", snapshot_path=path), (
-        f"no cluster configured (not in a pod, no kubeconfig): serving the bundled demo cluster snapshot {path}"
+    return replace(
+        settings,
+        cluster_source="snapshot",
+        snapshot_path=path,
+        source_note="no cluster configured (not in a pod, no kubeconfig): serving the bundled demo cluster "
+        f"snapshot {path}",
     )

@@ -11,11 +11,15 @@ Timestamps are timezone-aware ``datetime`` objects (``metav1.Time`` and ``metav1
 
 from __future__ import annotations
 
+import builtins
 import gc
 from datetime import datetime
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import Struct, field
+
+T = TypeVar("T")
 
 
 class _K(Struct, rename="camel", omit_defaults=True, gc=False):
@@ -902,8 +906,8 @@ class WorkloadKind(Struct, frozen=True, gc=False):
     kind: str
     group: str
     plural: str
-    type: type
-    list_type: type
+    type: builtins.type[Any]
+    list_type: builtins.type[Any]
 
     @property
     def api_path(self) -> str:
@@ -963,7 +967,7 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
 GC_PAUSE_ABOVE = 512 * 1024
 
 
-def decode(raw: bytes, t: type):
+def decode(raw: bytes, t: type[T]) -> T:
     """Decode JSON bytes into ``t`` with the cached decoder for that type."""
     dec = DECODERS.get(t)
     if dec is None:
@@ -980,7 +984,7 @@ def decode(raw: bytes, t: type):
 _ENCODER = msgspec.json.Encoder()
 
 
-def convert(obj, t: type):
+def convert(obj: Any, t: type[T]) -> T:
     """Build ``t`` from already-parsed builtins (snapshot files that were YAML), through JSON bytes so
     that pass-through parts (``msgspec.Raw``) are kept exactly."""
     return decode(_ENCODER.encode(obj), t)

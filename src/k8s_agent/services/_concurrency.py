@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from k8s_agent.errors import NotFound, ServiceUnavailable
 
 T = TypeVar("T")
 
 
-async def gather(*aws: Awaitable):
+async def gather(*aws: Awaitable[Any]) -> list[Any]:
     """``asyncio.gather`` that cancels the siblings when one read fails, so no read outlives its request."""
     tasks = [asyncio.ensure_future(a) for a in aws]
     try:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from k8s_agent.analysis.namespace_errors import analyze_namespace
 from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.models import Pod
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.namespace_errors import NamespaceErrorReport
 from k8s_agent.services._concurrency import gather, optional
@@ -50,7 +51,7 @@ async def namespace_errors(
     reads. A namespace that does not exist gives an empty, well-formed report."""
     warnings: list[str] = []
 
-    async def pods_or_empty():
+    async def pods_or_empty() -> list[Pod]:
         try:
             return await source.list_pods(namespace)
         except NotFound:

@@ -21,7 +21,9 @@ listed with null usage and counted in ``nodesWithoutMetrics``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import TypeVar
 
 from k8s_agent.analysis.node_utilization import cluster_utilization, node_utilization
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
@@ -30,6 +32,8 @@ from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.node_utilization import ClusterNodeUtilization, NodeUtilization
 from k8s_agent.services._concurrency import gather
 
+T = TypeVar("T")
+
 METRICS_HINT = "node usage comes from the metrics.k8s.io API: install or repair metrics-server"
 
 
@@ -37,7 +41,7 @@ def node_pods_selector(node: str) -> str:
     return f"spec.nodeName={node}"
 
 
-async def _captured(aw):
+async def _captured(aw: Awaitable[T]) -> T | AgentError:
     """Await a read and return its AgentError instead of raising it (so the node GET decides first)."""
     try:
         return await aw

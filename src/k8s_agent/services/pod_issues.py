@@ -17,6 +17,7 @@ from datetime import datetime
 
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, analyze_cluster
 from k8s_agent.errors import NotFound
+from k8s_agent.kube.models import Pod
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
 from k8s_agent.services._concurrency import gather, optional
@@ -37,7 +38,7 @@ async def pod_issues(
     warnings: list[str] = []
     ns = namespace or None
 
-    async def pods_or_empty():
+    async def pods_or_empty() -> list[Pod]:
         try:
             return await source.list_pods(ns)
         except NotFound:
