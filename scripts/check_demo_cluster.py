@@ -48,6 +48,8 @@ LIST_FILES = [
     "persistentvolumeclaims.json",
     "persistentvolumes.json",
     "resourcequotas.json",
+    "controllerrevisions.json",
+    "cronjobs.json",
     "events.json",
 ]
 KNOWN_PRIORITY = {"": 0, "system-node-critical": 2000001000, "system-cluster-critical": 2000000000}

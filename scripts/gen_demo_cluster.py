@@ -257,6 +257,8 @@ OBJECTS: dict[str, list[dict]] = {
         "persistentvolumeclaims",
         "persistentvolumes",
         "resourcequotas",
+        "controllerrevisions",
+        "cronjobs",
         "events",
     )
 }
@@ -4232,6 +4234,92 @@ def batch() -> None:
     classic_event(
         jg, reason="SuccessfulCreate", message=f"Created pod: {gname}", first=t0, component="job-controller"
     )
+    ledger_snapshot_cronjob(ns)
+
+
+def ledger_snapshot_cronjob(ns: str) -> None:
+    """A CronJob whose hourly runs stopped 5 hours ago (the last one succeeded; its Job has since been
+    removed by the history limit): 4 missed schedules, a short startingDeadlineSeconds."""
+    last = ago(h=5)
+    OBJECTS["cronjobs"].append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": meta(
+                "CronJob", "ledger-snapshot", ns, ago(d=6), last + timedelta(minutes=2), generation=1
+            ),
+            "spec": {
+                "concurrencyPolicy": "Forbid",
+                "failedJobsHistoryLimit": 1,
+                "jobTemplate": {
+                    "spec": {
+                        "backoffLimit": 2,
+                        "template": {
+                            "spec": {
+                                "containers": [
+                                    {
+                                        "command": [
+                                            "/bin/ledger-snapshot",
+                                            "--target=s3://demo-ledger/snapshots",
+                                        ],
+                                        "image": f"{REGISTRY}/batch/ledger-snapshot:1.2.0",
+                                        "imagePullPolicy": "IfNotPresent",
+                                        "name": "snapshot",
+                                        "resources": {
+                                            "limits": {"memory": "256Mi"},
+                                            "requests": {"cpu": "100m", "memory": "256Mi"},
+                                        },
+                                        "terminationMessagePath": "/dev/termination-log",
+                                        "terminationMessagePolicy": "File",
+                                    }
+                                ],
+                                "dnsPolicy": "ClusterFirst",
+                                "restartPolicy": "OnFailure",
+                                "schedulerName": "default-scheduler",
+                                "securityContext": {},
+                                "terminationGracePeriodSeconds": 30,
+                            }
+                        },
+                    }
+                },
+                "schedule": "0 * * * *",
+                "startingDeadlineSeconds": 60,
+                "successfulJobsHistoryLimit": 3,
+                "suspend": False,
+                "timeZone": "Etc/UTC",
+            },
+            "status": {"lastScheduleTime": ts(last), "lastSuccessfulTime": ts(last + timedelta(minutes=2))},
+        }
+    )
+
+
+def controller_revisions() -> None:
+    """The ControllerRevision each StatefulSet and DaemonSet controller keeps of its current pod template
+    (named ``<owner>-<hash>``, the hash its pods carry in ``controller-revision-hash``)."""
+    for kind in ("statefulsets", "daemonsets"):
+        for o in OBJECTS[kind]:
+            m = o["metadata"]
+            h = o["_hash"]
+            tmpl = json.loads(json.dumps(o["spec"]["template"]))
+            tmpl["$patch"] = "replace"
+            created = datetime.fromisoformat(m["creationTimestamp"].replace("Z", "+00:00"))
+            labels = dict(o["spec"]["template"]["metadata"]["labels"]) | {"controller.kubernetes.io/hash": h}
+            OBJECTS["controllerrevisions"].append(
+                {
+                    "apiVersion": "apps/v1",
+                    "data": {"spec": {"template": tmpl}},
+                    "kind": "ControllerRevision",
+                    "metadata": meta(
+                        "ControllerRevision",
+                        f"{m['name']}-{h}",
+                        m["namespace"],
+                        created,
+                        labels=dict(sorted(labels.items())),
+                        ownerReferences=[owner_ref(o)],
+                    ),
+                    "revision": int(m.get("generation", 1)),
+                }
+            )
 
 
 # -------------------------------------------------------------------------------------------- default / monitoring
@@ -4714,6 +4802,7 @@ def as_list(items: list) -> dict:
 
 def finish() -> dict:
     build_nodes()
+    controller_revisions()
     for k in ("statefulsets", "daemonsets"):
         for o in OBJECTS[k]:
             o.pop("_hash", None)
@@ -5072,6 +5161,18 @@ The workers are GKE-like `e2-standard-4` (capacity cpu 4 / memory 16393216Ki, al
 * Jobs `batch/orders-export-20261120` (Complete), `batch/invoice-reconcile` (Failed, BackoffLimitExceeded),
   `batch/embeddings-backfill` (1 terminating, podFailurePolicy ignores DisruptionTarget),
   `batch/finetune-bert` (1 pending, nominated), `batch/quarterly-backfill` (1 gated).
+* CronJob `batch/ledger-snapshot` (`cronjobs.json`): hourly, `concurrencyPolicy: Forbid`,
+  `startingDeadlineSeconds: 60`, last scheduled 5 hours before capture: the runs since are missed schedules.
+* ControllerRevisions (`controllerrevisions.json`): the current revision of each StatefulSet and DaemonSet,
+  named `<owner>-<controller-revision-hash>` as their pods' label says.
+
+What `GET /api/v1/workloads/{{namespace}}/{{kind}}/{{name}}/diagnosis` shows here: `shop/Deployment/api` stuck
+(ProgressDeadlineExceeded while 2 old pods serve; revision 4 changed the image 2.4.1 -> 2.5.0; rollback to
+revision 3), `data/Deployment/etl-worker` stuck on the quota (1Gi limits.memory left, a pod asks for 2Gi),
+`batch/Job/invoice-reconcile` failed (BackoffLimitExceeded), `kube-system/DaemonSet/kube-proxy` short by the
+NotReady node, `kube-system/DaemonSet/nvidia-device-plugin-daemonset` excluded from the non-GPU nodes by its
+nodeSelector, `batch/CronJob/ledger-snapshot` stuck on missed schedules, `data/StatefulSet/search` degraded by
+its unschedulable `search-1`.
 * PVCs / PVs: three CSI volumes with `nodeAffinity` on `topology.kubernetes.io/zone` (zone-a, zone-b, zone-c);
   `data-search-1` was provisioned for the since-deleted node `demo-worker-4` (`volume.kubernetes.io/selected-node`).
 * `nodemetrics.json`: metrics.k8s.io/v1beta1 NodeMetricsList for the 4 Ready nodes (cpu in nanocores, memory in

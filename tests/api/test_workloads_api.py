@@ -3,6 +3,8 @@ what it holds): a stuck rollout, a failed Job, a short DaemonSet, a quota refusa
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from _support import client_for
 
@@ -53,3 +55,24 @@ def test_unknown_kind_is_400_and_missing_workload_is_404(client):
     err = get(client, "/workloads/shop/Deployment/no-such/diagnosis", 404)
     assert "no-such" in err["message"] + err.get("details", "")
     get(client, "/workloads/Bad_NS/Deployment/api/diagnosis", 400)
+
+
+def test_cronjob_with_missed_schedules_and_daemonset_kept_off_by_its_node_selector(client):
+    cj = get(client, "/workloads/batch/cj/ledger-snapshot/diagnosis")
+    assert cj["state"] == "stuck"
+    # last scheduled 5 hours before the snapshot was loaded: every full hour since, up to a minute before the
+    # analysis time (the controller's grace), is a missed run
+    last = datetime.fromisoformat(cj["cronJob"]["lastScheduleTime"].replace("Z", "+00:00"))
+    until = datetime.fromisoformat(cj["analysisTime"].replace("Z", "+00:00")) - timedelta(minutes=1)
+    hour = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    expected = 0
+    while hour <= until:
+        expected, hour = expected + 1, hour + timedelta(hours=1)
+    assert expected >= 4
+    assert cj["cronJob"]["missedSchedules"] == expected, cj["cronJob"]
+    assert "startingDeadlineSeconds 60" in cj["stateReason"]
+    ds = get(client, "/workloads/kube-system/ds/nvidia-device-plugin-daemonset/diagnosis")
+    assert ds["state"] == "complete"
+    nodes = ds["daemonSetNodes"]
+    assert (nodes["eligible"], nodes["excluded"]) == (1, 4)
+    assert all(g["reason"].startswith("nodeSelector nvidia.com/gpu.present=true") for g in nodes["nodes"])

@@ -52,7 +52,11 @@ EXPECTED_RBAC = {
     ("", "namespaces", "get"),
     ("", "persistentvolumeclaims", "get"),
     ("", "persistentvolumes", "get"),
+    ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
+    ("apps", "controllerrevisions", "list"),
+    *(("apps", r, v) for r in ("deployments", "statefulsets", "daemonsets") for v in ("get", "list")),
+    *(("batch", r, v) for r in ("jobs", "cronjobs") for v in ("get", "list")),
     *(("metrics.k8s.io", "nodes", v) for v in ("get", "list")),
 }
 

@@ -125,6 +125,7 @@ def test_every_route_of_the_openapi_document_is_covered_here(agent):
         f"{API}/nodes/{{node}}/utilization",
         f"{API}/nodes/utilization",
         f"{API}/cluster/pod-issues",
+        f"{API}/workloads/{{namespace}}/{{kind}}/{{name}}/diagnosis",  # test_workloads_e2e.py
     }
     assert served - covered == set(), "routes without an end-to-end check in this module"
     missing = covered - served
@@ -140,7 +141,11 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", f"/api/v1/namespaces/{SHOP}/configmaps"),
         ("GET", f"/api/v1/namespaces/{SHOP}/services"),
         ("GET", "/api/v1/namespaces"),  # get only, not list
-        ("GET", "/apis/batch/v1/jobs"),
+        ("GET", f"/apis/apps/v1/namespaces/{SHOP}/deployments/web/scale"),
+        ("GET", f"/api/v1/namespaces/{SHOP}/serviceaccounts"),
+        ("GET", "/apis/policy/v1/poddisruptionbudgets"),
+        ("GET", f"/api/v1/namespaces/{SHOP}/resourcequotas/compute"),  # list only, not get
+        ("GET", f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions/x"),  # list only
         ("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"),
         ("GET", f"/api/v1/namespaces/{SHOP}/pods/{API_POD}/log"),
         ("DELETE", f"/api/v1/namespaces/{SHOP}/pods/{WEB_POD}"),
@@ -156,6 +161,17 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
     # ...and what the agent reads is allowed
     assert cp.api("GET", "/api/v1/pods", token=token, query={"limit": 1})["items"]
     cp.api("GET", f"/api/v1/namespaces/{SHOP}", token=token)
+    # the workload diagnosis's reads
+    for path in (
+        "/apis/apps/v1/deployments",
+        "/apis/apps/v1/statefulsets",
+        "/apis/apps/v1/daemonsets",
+        f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions",
+        "/apis/batch/v1/jobs",
+        "/apis/batch/v1/cronjobs",
+        f"/api/v1/namespaces/{SHOP}/resourcequotas",
+    ):
+        cp.api("GET", path, token=token, query={"limit": 1})
     rules = agent_identity.cluster_role()["rules"]
     verbs = {v for r in rules for v in r["verbs"]}
     assert verbs == {"get", "list"}, verbs

@@ -734,11 +734,12 @@ def _statefulset(
             if policy == "OrderedReady"
             else ""
         )
-        c.suggestions.append(
-            f"Once the template is fixed (or rolled back: `kubectl rollout undo statefulset/{s.metadata.name} -n "
-            f"{c.namespace}`), delete {pod.metadata.name}: a StatefulSet does not replace a pod that never became "
-            "ready on its own"
-        )
+        if under_way and previous is not None:
+            c.suggestions.append(
+                f"Once the template is fixed (or rolled back: `kubectl rollout undo statefulset/{s.metadata.name} "
+                f"-n {c.namespace} --to-revision={previous.number}`), delete {pod.metadata.name}: a StatefulSet "
+                "does not replace a pod that never became ready on its own"
+            )
     elif failures and st.replicas < desired:
         state, reason = "stuck", f"the controller cannot create pods: {failures[0].message[:200]}"
     elif under_way or st.ready_replicas < desired:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from k8s_agent.analysis.kube import controller
 from k8s_agent.analysis.namespace_errors import CRITICAL, pod_issues
-from k8s_agent.kube.models import Job, ObjectMeta, Pod, ReplicaSet
+from k8s_agent.kube.models import Job, ObjectMeta, OwnerReference, Pod, ReplicaSet
 
 NOT_READY_AFTER = timedelta(minutes=5)
 #: the issue that names a pod's failure best comes first (HighRestarts only says that something restarts)
@@ -69,18 +69,31 @@ def workload_of(pod: Pod, owners: OwnerIndex) -> tuple[str, str]:
     """``(kind, name)`` of the workload a pod belongs to (see the module docstring)."""
     meta = pod.metadata
     ref = controller(meta)
+    return workload_of_controller(
+        ref,
+        meta.namespace,
+        meta.name,
+        meta.labels.get("pod-template-hash", "") if ref is not None else "",
+        owners,
+    )
+
+
+def workload_of_controller(
+    ref: OwnerReference | None, namespace: str, pod_name: str, template_hash: str, owners: OwnerIndex
+) -> tuple[str, str]:
+    """``workload_of`` from what a per-pod record keeps: the pod's controller reference, namespace, name and
+    ``pod-template-hash`` label."""
     if ref is None:
-        return "Pod", meta.name
+        return "Pod", pod_name
     if ref.kind not in ("ReplicaSet", "Job"):
         return ref.kind, ref.name
-    parent = owners.get(ref.kind, meta.namespace, ref.name, ref.uid)
+    parent = owners.get(ref.kind, namespace, ref.name, ref.uid)
     if parent is not None:
         up = controller(parent)
         if up is None:
             return ref.kind, parent.name
         return up.kind, up.name
     if ref.kind == "ReplicaSet":
-        template_hash = meta.labels.get("pod-template-hash", "")
         suffix = f"-{template_hash}"
         if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
             return "Deployment", ref.name[: -len(suffix)]
