@@ -819,20 +819,20 @@ def test_workload_of_every_owner_kind():
 
 
 def test_workload_state_from_the_controller_alone():
-    assert workload_state("Deployment", conv(deployment("w", "w:1"), m.Deployment), NOW) == "complete"
+    assert workload_state(conv(deployment("w", "w:1"), m.Deployment), NOW) == "complete"
     stuck = deployment(
         "w",
         "w:1",
         conditions=[cond("Progressing", "False", "ProgressDeadlineExceeded")],
         status={"updatedReplicas": 1},
     )
-    assert workload_state("Deployment", conv(stuck, m.Deployment), NOW) == "stuck"
+    assert workload_state(conv(stuck, m.Deployment), NOW) == "stuck"
     failed = job("j", conditions=[cond("Failed", "True", "BackoffLimitExceeded")])
-    assert workload_state("Job", conv(failed, m.Job), NOW) == "failed"
+    assert workload_state(conv(failed, m.Job), NOW) == "failed"
     sts = statefulset(
         "db",
         "pg",
         replicas=3,
         status={"replicas": 3, "readyReplicas": 2, "currentRevision": "a", "updateRevision": "a"},
     )
-    assert workload_state("StatefulSet", conv(sts, m.StatefulSet), NOW) == "degraded"
+    assert workload_state(conv(sts, m.StatefulSet), NOW) == "degraded"

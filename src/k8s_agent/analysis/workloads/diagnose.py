@@ -39,6 +39,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from k8s_agent.analysis.kube import controller, event_count, event_first_time, event_last_time, event_message
 from k8s_agent.analysis.quantity import human, try_parse
@@ -61,6 +62,7 @@ from k8s_agent.kube.models import (
     ReplicaSet,
     ResourceQuota,
     StatefulSet,
+    Workload,
 )
 from k8s_agent.schemas.workloads import (
     Condition,
@@ -107,14 +109,14 @@ def _conditions(conds: Iterable) -> list[Condition]:
     ]
 
 
-def _cond(conds: Iterable, ctype: str):
+def _cond(conds: Iterable[Any], ctype: str) -> Any:
     for c in conds:
         if c.type == ctype:
             return c
     return None
 
 
-def _generation_pending(meta, observed: int | None) -> str | None:
+def _generation_pending(meta: ObjectMeta, observed: int | None) -> str | None:
     gen = getattr(meta, "generation", None)
     if gen is not None and observed is not None and observed < gen:
         return (
@@ -369,11 +371,12 @@ def _quota_suggestions(
             if hard is None or used is None or want is None:
                 continue
             left = hard.value - used.value
-            left_text = human(res, max(left, 0))
+            left_text = human(res, left if left > 0 else 0)
+            short = want.value - left if want.value > left else 0
             out.append(
                 f"The quota `{cf.quota}` in `{namespace}` has {left_text} {key} left ({source}: "
                 f"{human(res, used.value)} of {human(res, hard.value)} used); a new pod asks for "
-                f"{human(res, want.value)}: raise the quota by {human(res, max(want.value - left, 0))} or "
+                f"{human(res, want.value)}: raise the quota by {human(res, short)} or "
                 "more, or lower the pod template's "
                 f"{'limits' if key.startswith('limits.') else 'requests'}"
             )
@@ -1150,7 +1153,7 @@ def _cronjob(cj: CronJob, jobs: list[Job], pods: list[Pod], c: _Ctx) -> Workload
 # ------------------------------------------------------------------------------------------ entry point
 def diagnose(
     kind: str,
-    obj,
+    obj: Workload,
     *,
     namespace: str,
     now: datetime,
@@ -1167,45 +1170,43 @@ def diagnose(
     ``revisions``, ``jobs`` and ``quotas`` may hold the whole namespace: what belongs to the controller is
     picked by owner reference."""
     c = _Ctx(namespace, obj.metadata.name, now, restart_threshold, events)
-    if kind == "Deployment":
+    out: WorkloadDiagnosis
+    if isinstance(obj, Deployment):
         out = _deployment(obj, list(replicasets), pods, list(quotas), c)
-    elif kind == "StatefulSet":
+    elif isinstance(obj, StatefulSet):
         out = _statefulset(obj, list(revisions), pods, list(quotas), c)
-    elif kind == "DaemonSet":
+    elif isinstance(obj, DaemonSet):
         out = _daemonset(obj, list(revisions), pods, nodes, list(quotas), c)
-    elif kind == "Job":
+    elif isinstance(obj, Job):
         out = _job(obj, pods, c, list(quotas))
-    elif kind == "CronJob":
+    else:
         out = _cronjob(obj, list(jobs), pods, c)
-    else:  # pragma: no cover - the API validates the kind
-        raise ValueError(f"unsupported kind {kind}")
+    assert out.kind == kind, (out.kind, kind)
     out.blockers = list(dict.fromkeys(c.blockers))
     out.suggestions = list(dict.fromkeys(c.suggestions))
     out.warnings = c.warnings
     return out
 
 
-def workload_state(kind: str, obj, now: datetime) -> str:
+def workload_state(obj: Workload, now: datetime) -> str:
     """The state from the controller object alone (no pods, no events): what the namespace and cluster
     summaries show. A StatefulSet or DaemonSet that is neither complete nor rolling is ``degraded``; a
     CronJob's is its suspension, else ``progressing`` (its Jobs carry their own states)."""
-    if kind == "Deployment":
+    if isinstance(obj, Deployment):
         return _deployment(obj, [], [], [], _Ctx("", obj.metadata.name, now, 5, [])).state
-    if kind == "Job":
+    if isinstance(obj, Job):
         return job_state(obj)[0]
-    if kind == "CronJob":
+    if isinstance(obj, CronJob):
         return "suspended" if obj.spec.suspend else "progressing"
-    st = obj.status
-    if _generation_pending(obj.metadata, st.observed_generation):
+    if _generation_pending(obj.metadata, obj.status.observed_generation):
         return "progressing"
-    if kind == "StatefulSet":
+    if isinstance(obj, StatefulSet):
+        st = obj.status
         desired = obj.spec.replicas if obj.spec.replicas is not None else 1
         if st.update_revision and st.current_revision and st.update_revision != st.current_revision:
             return "progressing"
         return "complete" if st.ready_replicas >= desired and st.replicas == desired else "degraded"
-    if kind == "DaemonSet":
-        desired = st.desired_number_scheduled
-        if st.updated_number_scheduled < desired:
-            return "progressing"
-        return "complete" if st.number_available >= desired else "degraded"
-    return "unknown"
+    ds = obj.status
+    if ds.updated_number_scheduled < ds.desired_number_scheduled:
+        return "progressing"
+    return "complete" if ds.number_available >= ds.desired_number_scheduled else "degraded"

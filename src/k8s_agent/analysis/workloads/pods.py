@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from k8s_agent.analysis.kube import controller
 from k8s_agent.analysis.namespace_errors import CRITICAL, pod_issues
-from k8s_agent.kube.models import Job, ObjectMeta, OwnerReference, Pod, ReplicaSet
+from k8s_agent.kube.models import Job, ObjectMeta, OwnerReference, Pod, PodCondition, ReplicaSet
 
 NOT_READY_AFTER = timedelta(minutes=5)
 #: the issue that names a pod's failure best comes first (HighRestarts only says that something restarts)
@@ -100,7 +100,7 @@ def workload_of_controller(
     return ref.kind, ref.name
 
 
-def _ready_condition(pod: Pod):
+def _ready_condition(pod: Pod) -> PodCondition | None:
     for c in pod.status.conditions:
         if c.type == "Ready":
             return c

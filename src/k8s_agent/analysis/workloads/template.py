@@ -8,7 +8,7 @@ what they point at (``NAME from secret db/password``).
 
 from __future__ import annotations
 
-from k8s_agent.kube.models import Container, EnvVar, PodSpec, Probe, Volume
+from k8s_agent.kube.models import Container, EnvFromSource, EnvVar, PodSpec, Probe, Volume
 from k8s_agent.schemas.workloads import TemplateChange
 
 
@@ -70,7 +70,7 @@ def _env_changes(name: str, a: Container, b: Container) -> list[TemplateChange]:
     return out
 
 
-def _env_from(s) -> str:
+def _env_from(s: EnvFromSource) -> str:
     prefix = f" (prefix {s.prefix})" if s.prefix else ""
     if s.secret_ref is not None:
         return f"secret {s.secret_ref.name}{prefix}"
