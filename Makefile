@@ -55,6 +55,7 @@ bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about 
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_scheduling.py
 	$(PY) scripts/bench_namespace.py
+	$(PY) scripts/bench_workloads.py
 	$(PY) scripts/bench_nodes.py
 	$(PY) scripts/bench_memory.py
 

@@ -836,3 +836,27 @@ def test_workload_state_from_the_controller_alone():
         status={"replicas": 3, "readyReplicas": 2, "currentRevision": "a", "updateRevision": "a"},
     )
     assert workload_state(conv(sts, m.StatefulSet), NOW) == "degraded"
+
+
+def test_label_selector_text_is_the_api_servers_syntax():
+    from k8s_agent.kube.source import label_selector_text
+
+    sel = m.convert(
+        {
+            "matchLabels": {"app": "web", "tier": "front"},
+            "matchExpressions": [
+                {"key": "track", "operator": "In", "values": ["stable", "canary"]},
+                {"key": "legacy", "operator": "DoesNotExist"},
+                {"key": "zone", "operator": "NotIn", "values": ["z9"]},
+                {"key": "team", "operator": "Exists"},
+            ],
+        },
+        m.LabelSelector,
+    )
+    assert (
+        label_selector_text(sel) == "app=web,tier=front,track in (stable,canary),!legacy,zone notin (z9),team"
+    )
+    assert label_selector_text(m.LabelSelector()) == ""
+    assert label_selector_text(None) is None
+    bad = m.convert({"matchExpressions": [{"key": "x", "operator": "Gt", "values": ["1"]}]}, m.LabelSelector)
+    assert label_selector_text(bad) is None

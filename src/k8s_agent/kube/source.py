@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from k8s_agent.kube.models import (
     ControllerRevision,
     Event,
+    LabelSelector,
     Namespace,
     Node,
     NodeMetrics,
@@ -80,6 +81,26 @@ class ClusterSource(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def label_selector_text(sel: LabelSelector | None) -> str | None:
+    """A metav1.LabelSelector in the API server's ``labelSelector`` syntax (``app=web,tier in (a,b),!old``);
+    ``""`` for an empty selector (everything), None for none at all or one with an unknown operator."""
+    if sel is None:
+        return None
+    terms = [f"{k}={v}" for k, v in sorted(sel.match_labels.items())]
+    for r in sel.match_expressions:
+        if r.operator == "In" and r.values:
+            terms.append(f"{r.key} in ({','.join(r.values)})")
+        elif r.operator == "NotIn" and r.values:
+            terms.append(f"{r.key} notin ({','.join(r.values)})")
+        elif r.operator == "Exists":
+            terms.append(r.key)
+        elif r.operator == "DoesNotExist":
+            terms.append(f"!{r.key}")
+        else:
+            return None
+    return ",".join(terms)
 
 
 def pod_events_selector(name: str, kind: str = "Pod") -> str:

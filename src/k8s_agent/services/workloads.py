@@ -1,9 +1,10 @@
 """Workload diagnosis: which reads to make for one controller, made together, then the pure analysis.
 
-One gather, under the request's deadline and the shared read cache: the controller (GET), and in its
-namespace the pods, the Warning events, and what the kind needs: ReplicaSets (Deployment), ControllerRevisions
-(StatefulSet, DaemonSet), nodes (DaemonSet), Jobs (CronJob), ResourceQuotas (for quota advice). The namespace
-lists are the same cached reads the namespace analysis makes. Everything but the controller is optional: a
+One gather, under the request's deadline and the shared read cache: the controller (GET) and then its pods
+(by the controller's own label selector: a small workload in a large namespace costs its own pods only;
+a CronJob's, which has no selector, are the namespace's), and meanwhile in its namespace the Warning
+events and what the kind needs: ReplicaSets (Deployment), ControllerRevisions
+(StatefulSet, DaemonSet), nodes (DaemonSet), Jobs (CronJob), ResourceQuotas (for quota advice). Everything but the controller is optional: a
 read that fails is named in ``warnings`` and the diagnosis goes on without it.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from k8s_agent.analysis.workloads import diagnose
-from k8s_agent.kube.source import ClusterSource
+from k8s_agent.kube.models import CronJobSpec, Pod, Workload
+from k8s_agent.kube.source import ClusterSource, label_selector_text
 from k8s_agent.schemas.workloads import WorkloadDiagnosis
 from k8s_agent.services._concurrency import gather, optional
 
@@ -32,9 +34,20 @@ async def diagnosis(
     source: ClusterSource, namespace: str, kind: str, name: str, *, now: datetime, restart_threshold: int
 ) -> WorkloadDiagnosis:
     warnings: list[str] = []
-    obj, pods, events, replicasets, revisions, nodes, jobs, quotas = await gather(
-        source.get_workload(kind, namespace, name),
-        optional(source.list_pods(namespace), [], warnings, "Pods of the namespace"),
+
+    async def controller_and_pods() -> tuple[Workload, list[Pod]]:
+        """The controller, then its pods by its own label selector (a CronJob, which has none, and a
+        selector the API could not take: every pod of the namespace, sorted out by owner)."""
+        obj = await source.get_workload(kind, namespace, name)
+        spec = obj.spec
+        selector = label_selector_text(spec.selector) if not isinstance(spec, CronJobSpec) else None
+        pods = await optional(
+            source.list_pods(namespace, label_selector=selector or ""), [], warnings, "Pods of the workload"
+        )
+        return obj, pods
+
+    (obj, pods), events, replicasets, revisions, nodes, jobs, quotas = await gather(
+        controller_and_pods(),
         optional(
             source.list_events(namespace, field_selector=WARNING_EVENTS_SELECTOR),
             [],
