@@ -125,7 +125,8 @@ def _effective(
                 _add(step, sidecars)
                 _max(peak, step)
         _max(total, peak)
-    total.update(_pod_level(pod, limits, total))
+    if pod.spec.resources is not None:
+        total.update(_pod_level(pod, limits, total))
     if pod.spec.overhead:
         for k, n in _nanos(pod.spec.overhead).items():
             if not limits or k in total:  # overhead raises only the limits the pod sets

@@ -18,7 +18,6 @@ from k8s_agent.analysis.scheduling.filters.node_resources_fit import detail as r
 from k8s_agent.analysis.scheduling.filters.taint_toleration import TaintToleration
 from k8s_agent.analysis.scheduling.filters.taint_toleration import detail as taint_detail
 from k8s_agent.analysis.scheduling.message import NOT_READY_TAINT_KEYS, categorize, sort_categories
-from k8s_agent.analysis.scheduling.simulate import view_of
 from k8s_agent.schemas.scheduling import FailureSummary
 
 #: failureSummary descriptions per category
@@ -98,7 +97,7 @@ def _keys(v: NodeVerdict, plugin: str | None = None) -> set[str]:
         if plugin is not None and name != plugin:
             continue
         for f in o.failures:
-            if f.check == RESOURCES:
+            if f.check is RESOURCES:
                 d = resource_detail(o)
                 out.update(f"Resources:{sf.resource}" for sf in (d.shortfalls if d else ()))
             else:
@@ -206,15 +205,14 @@ def _simulated_counts(a: Analysis, keyed_taints: bool) -> dict[str, int]:
     """Reason counts as the scheduler's rules give them now (first failing plugin per node), in
     ``canonical_reason`` spelling; with ``keyed_taints`` a taint reason names the taint the scheduler
     reports (the node's first untolerated one), as versions 1.18-1.34.1 did."""
-    assert a.report is not None
-    view = view_of(a.report)
+    view = a.scheduler_view()
     out: dict[str, int] = {}
-    verdicts = {v.node_name: v for v in a.verdicts}
-    for n in view.nodes:
+    for n in view.nodes if view is not None else ():
+        verdict = a.verdict(n.node_name)
         for r in n.reasons:
             text = r
-            if keyed_taints and n.plugin == TaintToleration.plugin:
-                d = taint_detail(verdicts[n.node_name].outcome(n.plugin))
+            if keyed_taints and n.plugin == TaintToleration.plugin and verdict is not None:
+                d = taint_detail(verdict.outcome(n.plugin))
                 t = d.scheduler_taint if d else None
                 if t is not None:
                     text = f"taint {{{t.key}: {t.value}}}"
@@ -235,8 +233,9 @@ def failure_summary(a: Analysis) -> list[FailureSummary]:
             continue
         for c in v.categories:
             any_nodes.setdefault(c, []).append(v.node_name)
-    if report is not None:
-        for n in view_of(report).nodes:
+    view = a.scheduler_view()
+    if view is not None:
+        for n in view.nodes:
             if n.fits:
                 continue
             verdict = a.verdict(n.node_name)

@@ -11,6 +11,7 @@ from k8s_agent.analysis.kube import event_last_time, event_message, is_about
 from k8s_agent.analysis.scheduling.evaluate import FitReport, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.message import ParsedSchedulingMessage, parse_scheduling_message
+from k8s_agent.analysis.scheduling.simulate import SchedulerView, view_of
 from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition
 
@@ -89,13 +90,25 @@ class Analysis:
     nodes_by_name: dict[str, Node] = field(default_factory=dict)
     discrepancies: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    by_node: dict[str, NodeVerdict] = field(default_factory=dict)
+    view: SchedulerView | None = None
 
     @property
     def verdicts(self) -> tuple[NodeVerdict, ...]:
         return self.report.verdicts if self.report is not None else ()
 
     def verdict(self, node: str) -> NodeVerdict | None:
-        return next((v for v in self.verdicts if v.node_name == node), None)
+        if len(self.by_node) != len(self.verdicts):
+            self.by_node = {v.node_name: v for v in self.verdicts}
+        return self.by_node.get(node)
+
+    def scheduler_view(self) -> SchedulerView | None:
+        """What the scheduler's rules give on the cluster now (None without an evaluation)."""
+        if self.report is None:
+            return None
+        if self.view is None:
+            self.view = view_of(self.report)
+        return self.view
 
 
 def _pod_scheduled_condition(pod: Pod) -> PodCondition | None:

@@ -46,9 +46,15 @@ class PodFit:
     def __init__(self, ctx: PodContext) -> None:
         self.ctx = ctx
         self.filters: list[Filter] = [f(ctx) for f in FILTERS]
+        self._plan = [(f.plugin, f.constant(), f) for f in self.filters]
 
     def evaluate(self, node: Node) -> NodeVerdict:
-        return NodeVerdict(node.metadata.name, tuple((f.plugin, f.evaluate(node)) for f in self.filters))
+        return NodeVerdict(
+            node.metadata.name,
+            tuple(
+                [(name, fixed if fixed is not None else f.evaluate(node)) for name, fixed, f in self._plan]
+            ),
+        )
 
     def prefilter_reason(self, node: Node) -> str:
         for f in self.filters:

@@ -328,7 +328,7 @@ def scheduled_reasons(a: Analysis, nodes_given: bool) -> list[str]:
         for vc in report.volume_constraints:
             if (vc.claim, vc.pv) not in conflicting:
                 out.append(f"Volume {vc.pv} (claim {vc.claim}) can be used on node {name}: {vc.describe()}")
-    ports = [f.reason for f in v.failures if f.check == HOST_PORTS]
+    ports = [f.reason for f in v.failures if f.check is HOST_PORTS]
     if ports:
         out.append(f"Node {name} host ports now also used by: {', '.join(ports)}")
     if not out:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from k8s_agent.kube.models import (
     LabelSelector,
@@ -156,11 +157,8 @@ def term_error(term: NodeSelectorTerm) -> str:
     return ""
 
 
-def term_matches(term: NodeSelectorTerm, node: Node) -> bool:
-    """Expressions and fields ANDed; a term with neither, or one that does not parse, matches nothing."""
+def _parsed_term_matches(term: NodeSelectorTerm, node: Node) -> bool:
     if not term.match_expressions and not term.match_fields:
-        return False
-    if term_error(term):
         return False
     labels = node.metadata.labels
     return all(requirement_matches(r, labels) for r in term.match_expressions) and all(
@@ -168,12 +166,36 @@ def term_matches(term: NodeSelectorTerm, node: Node) -> bool:
     )
 
 
+def term_matches(term: NodeSelectorTerm, node: Node) -> bool:
+    """Expressions and fields ANDed; a term with neither, or one that does not parse, matches nothing."""
+    return not term_error(term) and _parsed_term_matches(term, node)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSelector:
+    """A node selector with each term's parse error found once (for evaluating many nodes)."""
+
+    terms: tuple[tuple[NodeSelectorTerm, str], ...]  # (term, why it does not parse or "")
+
+    def first_match(self, node: Node) -> int | None:
+        """Index of the first matching term (terms ORed), or None."""
+        for i, (term, err) in enumerate(self.terms):
+            if not err and _parsed_term_matches(term, node):
+                return i
+        return None
+
+    def failures(self, node: Node) -> list[str]:
+        """For each term, why the node fails it."""
+        return [term_failure(t, node, err) for t, err in self.terms]
+
+
+def compile_selector(sel: NodeSelector) -> CompiledSelector:
+    return CompiledSelector(tuple((t, term_error(t)) for t in sel.node_selector_terms))
+
+
 def node_selector_matches(sel: NodeSelector, node: Node) -> int | None:
     """Index of the first matching term (terms ORed), or None."""
-    for i, term in enumerate(sel.node_selector_terms):
-        if term_matches(term, node):
-            return i
-    return None
+    return compile_selector(sel).first_match(node)
 
 
 def _req_text(r: NodeSelectorRequirement, kind: str = "") -> str:
@@ -190,11 +212,12 @@ def describe_term(term: NodeSelectorTerm) -> str:
     return " AND ".join(parts) if parts else "(empty term: matches nothing)"
 
 
-def term_failure(term: NodeSelectorTerm, node: Node) -> str:
-    """The first requirement of a term the node fails, with the node's value."""
+def term_failure(term: NodeSelectorTerm, node: Node, error: str | None = None) -> str:
+    """The first requirement of a term the node fails, with the node's value (``error``: the term's parse
+    error when already known)."""
     if not term.match_expressions and not term.match_fields:
         return "empty term matches nothing"
-    err = term_error(term)
+    err = term_error(term) if error is None else error
     if err:
         return f"{err}, so the term matches no node"
     labels = node.metadata.labels

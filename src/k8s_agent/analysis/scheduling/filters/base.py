@@ -91,18 +91,18 @@ class PodContext:
 
 @dataclass(frozen=True, slots=True)
 class NodeVerdict:
-    """What the filters say about one node: the outcome of every filter, in the scheduler's order."""
+    """What the filters say about one node: the outcome of every filter, in the scheduler's order.
+    ``failures`` and ``fits`` are derived from the outcomes once, at construction."""
 
     node_name: str
     outcomes: tuple[tuple[str, Outcome], ...]
+    failures: tuple[Failure, ...] = field(init=False)
+    fits: bool = field(init=False)
 
-    @property
-    def failures(self) -> tuple[Failure, ...]:
-        return tuple(f for _, o in self.outcomes for f in o.failures)
-
-    @property
-    def fits(self) -> bool:
-        return not any(o.failures for _, o in self.outcomes)
+    def __post_init__(self) -> None:
+        failures = tuple(f for _, o in self.outcomes if o.failures for f in o.failures)
+        object.__setattr__(self, "failures", failures)
+        object.__setattr__(self, "fits", not failures)
 
     @property
     def reasons(self) -> list[str]:
@@ -136,7 +136,7 @@ class NodeVerdict:
         return PASS
 
     def failed(self, check: Check) -> bool:
-        return any(f.check == check for f in self.failures)
+        return any(f.check is check for f in self.failures)
 
     def first_scheduler_failure(self) -> tuple[str, tuple[str, ...]] | None:
         """(plugin, reasons) of the first plugin the scheduler would reject this node at, or None."""
@@ -174,6 +174,11 @@ class Filter:
 
     def __init__(self, ctx: PodContext) -> None:
         self.ctx = ctx
+
+    def constant(self) -> Outcome | None:
+        """The outcome on every node when it does not depend on the node (the pod asks nothing this plugin
+        checks), so the evaluation can skip the plugin; None (default) when it does."""
+        return None
 
     def prefilter_reason(self, node: Node) -> str:
         """The reason this plugin's PreFilter writes the node off with before any filter runs (the

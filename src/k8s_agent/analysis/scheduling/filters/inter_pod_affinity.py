@@ -19,7 +19,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     failure,
     nodes_word,
 )
-from k8s_agent.analysis.scheduling.index import pod_key
+from k8s_agent.analysis.scheduling.index import ClusterIndex, pod_key
 from k8s_agent.analysis.scheduling.message import POD_AFFINITY
 from k8s_agent.analysis.scheduling.selectors import describe_label_selector, label_selector_matches
 from k8s_agent.kube.models import LabelSelector, LabelSelectorRequirement, Node, Pod, PodAffinityTerm
@@ -95,6 +95,9 @@ class PodAffinityDetail:
     anti_affinity_failed: bool
 
 
+_NOTHING = Outcome((), (), PodAffinityDetail((), False))
+
+
 def detail(outcome: Outcome) -> PodAffinityDetail | None:
     return outcome.detail if isinstance(outcome.detail, PodAffinityDetail) else None
 
@@ -129,6 +132,7 @@ class InterPodAffinity(Filter):
         # existing pods' anti-affinity: topology key -> {value: "pod (term)"}
         self.existing_anti: dict[str, dict[str, str]] = {}
         self.self_affinity = bool(self.affinity_terms) and all(t.matches(pod) for t in self.affinity_terms)
+        self.existing_sorted: list[tuple[str, dict[str, str]]] = []
         if index is None:
             return
         nodes = index.nodes
@@ -150,6 +154,10 @@ class InterPodAffinity(Filter):
                                 k = (t.topology_key, v)
                                 self.affinity_counts[k] = self.affinity_counts.get(k, 0) + 1
                                 self.affinity_examples.setdefault(k, pod_key(p))
+        self._existing(pod, index)
+
+    def _existing(self, pod: Pod, index: ClusterIndex) -> None:
+        nodes = index.nodes
         for p in index.anti_affinity_pods:
             node = nodes.get(p.spec.node_name)
             p_aff = p.spec.affinity
@@ -164,15 +172,25 @@ class InterPodAffinity(Filter):
                     self.existing_anti.setdefault(term.topology_key, {}).setdefault(
                         v, f"{pod_key(p)} (anti-affinity to {describe_label_selector(t.selector)})"
                     )
+        self.existing_sorted = sorted(self.existing_anti.items())
+
+    def constant(self) -> Outcome | None:
+        if self.ctx.index is None:
+            return PASS
+        if not self.existing_sorted and not self.anti_terms and not self.affinity_terms:
+            return _NOTHING
+        return None
 
     def evaluate(self, node: Node) -> Outcome:
         if self.ctx.index is None:
             return PASS
+        if not self.existing_sorted and not self.anti_terms and not self.affinity_terms:
+            return _NOTHING
         labels = node.metadata.labels
         fails = []
         matched: list[str] = []
         existing = anti = affinity = False
-        for key, domains in sorted(self.existing_anti.items()):
+        for key, domains in self.existing_sorted:
             val = labels.get(key)
             if val is not None and val in domains:
                 existing = True
@@ -234,7 +252,7 @@ class InterPodAffinity(Filter):
         pa = [v for v in advice.failing if v.failed(POD_AFFINITY_CHECK)]
         if not pa:
             return []
-        first = next(f.reason for f in pa[0].failures if f.check == POD_AFFINITY_CHECK)
+        first = next(f.reason for f in pa[0].failures if f.check is POD_AFFINITY_CHECK)
         first = first.split(": ", 1)[1] if ": " in first else first
         return [
             f"{nodes_word(len(pa))} excluded by pod affinity/anti-affinity (e.g. {pa[0].node_name}: {first}); "

@@ -21,7 +21,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     nodes_word,
 )
 from k8s_agent.analysis.scheduling.message import NODE_AFFINITY
-from k8s_agent.analysis.scheduling.selectors import describe_term, node_selector_matches, term_failure
+from k8s_agent.analysis.scheduling.selectors import compile_selector, describe_term
 from k8s_agent.kube.models import Node, NodeSelector
 
 _WORDING = "node(s) didn't match Pod's node affinity/selector"
@@ -55,6 +55,7 @@ class NodeAffinity(Filter):
         super().__init__(ctx)
         self.selector = sorted(ctx.pod.spec.node_selector.items())
         self.required = required_node_affinity(ctx)
+        self.compiled = compile_selector(self.required) if self.required is not None else None
         self.named: frozenset[str] | None = None
         if self.required is not None and self.required.node_selector_terms:
             named: set[str] = set()
@@ -75,6 +76,9 @@ class NodeAffinity(Filter):
             return PREFILTER_WORDING
         return ""
 
+    def constant(self) -> Outcome | None:
+        return PASS if not self.selector and self.required is None else None
+
     def evaluate(self, node: Node) -> Outcome:
         if not self.selector and self.required is None:
             return PASS
@@ -91,11 +95,10 @@ class NodeAffinity(Filter):
                 why = f"node has {k}={have}" if have is not None else "label missing"
                 fails.append(failure(NODE_SELECTOR, f"node selector {k}={want} not matched ({why})"))
         matched_term = ""
-        if self.required is not None:
-            idx = node_selector_matches(self.required, node)
+        if self.required is not None and self.compiled is not None:
+            idx = self.compiled.first_match(node)
             if idx is None:
-                terms = self.required.node_selector_terms
-                whys = [term_failure(t, node) for t in terms] or ["no terms"]
+                whys = self.compiled.failures(node) or ["no terms"]
                 text = whys[0] if len(whys) == 1 else " OR ".join(f"[{w}]" for w in whys)
                 fails.append(failure(REQUIRED_AFFINITY, f"required node affinity not matched: {text}"))
             else:

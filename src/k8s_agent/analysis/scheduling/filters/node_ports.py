@@ -30,6 +30,9 @@ class NodePorts(Filter):
         super().__init__(ctx)
         self.ports = host_ports(ctx.pod)
 
+    def constant(self) -> Outcome | None:
+        return PASS if self.ctx.index is None or not self.ports else None
+
     def evaluate(self, node: Node) -> Outcome:
         index = self.ctx.index
         if index is None or not self.ports:
@@ -51,7 +54,7 @@ class NodePorts(Filter):
         nodes = [v for v in advice.failing if v.failed(HOST_PORTS)]
         if not nodes:
             return []
-        first = next(f.reason for f in nodes[0].failures if f.check == HOST_PORTS)
+        first = next(f.reason for f in nodes[0].failures if f.check is HOST_PORTS)
         return [
             f"{names([v.node_name for v in nodes])}: {first}"
             + (f" (and {len(nodes) - 1} more nodes)" if len(nodes) > 1 else "")

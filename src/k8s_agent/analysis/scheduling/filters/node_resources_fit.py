@@ -99,6 +99,11 @@ class NodeResourcesFit(Filter):
     def __init__(self, ctx: PodContext) -> None:
         super().__init__(ctx)
         self.request = effective_request(ctx.pod)
+        self.shown = [r for r in sorted(set(self.request) | {"cpu", "memory"}) if r != "pods"]
+        self.checked = [(r, q) for r, q in ordered(self.request) if r != "pods" and q > 0]
+
+    def constant(self) -> Outcome | None:
+        return PASS if self.ctx.index is None else None
 
     def evaluate(self, node: Node) -> Outcome:
         index = self.ctx.index
@@ -108,10 +113,7 @@ class NodeResourcesFit(Filter):
         alloc = node_allocatable(node)
         used = index.requested.get(name, {})
         count = index.pod_count.get(name, 0)
-        req = self.request
-        usage = [
-            (r, used.get(r, 0), alloc.get(r, 0)) for r in sorted(set(req) | {"cpu", "memory"}) if r != "pods"
-        ]
+        usage = [(r, used.get(r, 0), alloc.get(r, 0)) for r in self.shown]
         shortfalls: list[Shortfall] = []
         fails: list[Failure] = []
         sched: list[str] = []
@@ -123,9 +125,7 @@ class NodeResourcesFit(Filter):
                 fails.append(failure(RESOURCES, "too many pods", MISCELLANEOUS))
         if count + 1 > alloc.get("pods", 0):
             sched.append(TOO_MANY_PODS)
-        for r, want in ordered({k: v for k, v in req.items() if k != "pods"}):
-            if want <= 0:
-                continue
+        for r, want in self.checked:
             a, u = alloc.get(r, 0), used.get(r, 0)
             if want > a - u:
                 shortfalls.append(Shortfall(r, want, a - u, a, u))

@@ -75,7 +75,10 @@ class TaintToleration(Filter):
 
     def evaluate(self, node: Node) -> Outcome:
         tols = self.tolerations
+        taints = node.spec.taints
         status, ready_text = ready_condition(node)
+        if not taints and status == "True":
+            return Outcome((), (), TaintDetail(status, ready_text, (), (), None))
         fails: list[Failure] = []
         untolerated: list[Taint] = []
         tolerated_: list[Taint] = []
@@ -84,7 +87,7 @@ class TaintToleration(Filter):
             handled.add(TAINT_UNSCHEDULABLE)  # NodeUnschedulable's business
         if status != "True":
             handled |= NOT_READY_TAINT_KEYS
-            lifecycle = [t for t in node.spec.taints if t.key in NOT_READY_TAINT_KEYS]
+            lifecycle = [t for t in taints if t.key in NOT_READY_TAINT_KEYS]
             synthetic = not lifecycle
             if lifecycle:
                 blocking = [t for t in lifecycle if t.effect in _BLOCKING and not tolerated(tols, t)]
@@ -99,8 +102,12 @@ class TaintToleration(Filter):
                 untolerated.extend(blocking)
                 text = f"node is not ready: Ready={state}" + (f" ({ready_text})" if ready_text else "")
                 fails.append(failure(NOT_READY, text, visible=not synthetic))
-        for t in node.spec.taints:
+        # what the scheduler reports: the first of the node's real taints that blocks and is not tolerated
+        first: Taint | None = None
+        for t in taints:
             if t.key in handled:
+                if first is None and t.effect in _BLOCKING and not tolerated(tols, t):
+                    first = t
                 continue
             if tolerated(tols, t):
                 tolerated_.append(t)
@@ -108,12 +115,12 @@ class TaintToleration(Filter):
             if t.effect not in _BLOCKING:
                 continue
             untolerated.append(t)
+            if first is None:
+                first = t
             if t.key in NOT_READY_TAINT_KEYS:
                 fails.append(failure(NOT_READY, f"node has taint {taint_str(t)} (the node was not ready)"))
             else:
                 fails.append(failure(TAINTS, f"untolerated taint {taint_str(t)}"))
-        # what the scheduler sees: the node's real taints only, in their order
-        first = next((t for t in node.spec.taints if t.effect in _BLOCKING and not tolerated(tols, t)), None)
         info = TaintDetail(status, ready_text, tuple(untolerated), tuple(tolerated_), first)
         return Outcome(tuple(fails), (_WORDING,) if first is not None else (), info)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8s_agent.analysis.scheduling.filters.base import (
+    PASS,
     Advice,
     Check,
     Filter,
@@ -17,7 +18,6 @@ from k8s_agent.analysis.scheduling.filters.base import (
 )
 from k8s_agent.analysis.scheduling.filters.volumes import PV_NOT_EXIST, VolumeConstraint, claims_of
 from k8s_agent.analysis.scheduling.message import VOLUME_NODE_AFFINITY
-from k8s_agent.analysis.scheduling.selectors import node_selector_matches, term_failure
 from k8s_agent.kube.models import Node
 
 VOLUME = Check("Volume", "VolumeBinding", VOLUME_NODE_AFFINITY, "node(s) had volume node affinity conflict")
@@ -33,8 +33,9 @@ def conflict_text(vc: VolumeConstraint, why: str) -> str:
 
 
 def affinity_conflict(vc: VolumeConstraint, node: Node) -> str:
-    if vc.required is not None and node_selector_matches(vc.required, node) is None:
-        fails = [term_failure(t, node) for t in vc.required.node_selector_terms] or ["has no terms"]
+    """Why the node fails the PV's required node affinity, or ""."""
+    if vc.compiled is not None and vc.compiled.first_match(node) is None:
+        fails = vc.compiled.failures(node) or ["has no terms"]
         return "requires " + " OR ".join(fails)
     return ""
 
@@ -49,7 +50,14 @@ class VolumeBinding(Filter):
         self.constraints = claims.constraints
         self.pv_missing = claims.pv_missing
 
+    def constant(self) -> Outcome | None:
+        if self.constraints:
+            return None
+        return Outcome((), (PV_NOT_EXIST,)) if self.pv_missing else PASS
+
     def evaluate(self, node: Node) -> Outcome:
+        if not self.constraints and not self.pv_missing:
+            return PASS
         conflicts = [(vc, why) for vc in self.constraints if (why := affinity_conflict(vc, node))]
         sched = ((VOLUME.wording,) if conflicts else ()) + ((PV_NOT_EXIST,) if self.pv_missing else ())
         return Outcome(
@@ -72,7 +80,8 @@ class VolumeBinding(Filter):
                         bad.setdefault((vc.claim, vc.pv), (vc, []))[1].append(v.node_name)
         out = []
         for vc, nodes in bad.values():
-            good = [n for n in advice.node_names if n not in nodes]
+            excluded = set(nodes)
+            good = [n for n in advice.node_names if n not in excluded]
             text = f"PV {vc.pv} (claim {vc.claim}) can only be used where {vc.describe()}"
             text += (
                 f"; nodes there: {names([advice.excluded(n) for n in good], 3)}"

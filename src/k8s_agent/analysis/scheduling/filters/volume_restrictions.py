@@ -19,5 +19,12 @@ class VolumeRestrictions(Filter):
         super().__init__(ctx)
         self.conflict = claims_of(ctx).rwop_conflict
 
-    def evaluate(self, node: Node) -> Outcome:
+    def constant(self) -> Outcome | None:
+        return self.evaluate_pod()
+
+    def evaluate_pod(self) -> Outcome:
+        """The same on every node: the conflict is the pod's."""
         return Outcome((), (RWOP_CONFLICT,)) if self.conflict else PASS
+
+    def evaluate(self, node: Node) -> Outcome:
+        return self.evaluate_pod()

@@ -4,7 +4,7 @@ already fails on the node is reported by VolumeBinding alone."""
 
 from __future__ import annotations
 
-from k8s_agent.analysis.scheduling.filters.base import Check, Filter, Outcome, PodContext, failure
+from k8s_agent.analysis.scheduling.filters.base import PASS, Check, Filter, Outcome, PodContext, failure
 from k8s_agent.analysis.scheduling.filters.volume_binding import (
     VolumeDetail,
     affinity_conflict,
@@ -43,14 +43,19 @@ class VolumeZone(Filter):
         super().__init__(ctx)
         self.constraints = [vc for vc in claims_of(ctx).constraints if vc.zone_labels]
 
+    def constant(self) -> Outcome | None:
+        return None if self.constraints else PASS
+
     def evaluate(self, node: Node) -> Outcome:
+        if not self.constraints:
+            return PASS
         conflicts = [
             (vc, why)
             for vc in self.constraints
             if not affinity_conflict(vc, node) and (why := zone_conflict(vc, node))
         ]
         if not conflicts:
-            return Outcome()
+            return PASS
         return Outcome(
             tuple(failure(ZONE, conflict_text(vc, why)) for vc, why in conflicts),
             (ZONE.wording,),

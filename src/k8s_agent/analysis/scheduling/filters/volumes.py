@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from k8s_agent.analysis.scheduling.filters.base import PodContext, PodIssue
 from k8s_agent.analysis.scheduling.index import pod_key
 from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_MULTI_ATTACH
-from k8s_agent.analysis.scheduling.selectors import describe_term
+from k8s_agent.analysis.scheduling.selectors import CompiledSelector, compile_selector, describe_term
 from k8s_agent.kube.models import NodeSelector, Pod
 
 ZONE_LABELS = (
@@ -35,6 +35,7 @@ class VolumeConstraint:
     pv: str
     required: NodeSelector | None
     zone_labels: tuple[tuple[str, frozenset[str]], ...]  # label key -> allowed values (VolumeZone)
+    compiled: CompiledSelector | None = None  # ``required``, parsed once
 
     def describe(self) -> str:
         parts = []
@@ -178,5 +179,6 @@ def _resolve(ctx: PodContext) -> Claims:
             if v:
                 zones.append((k, frozenset(x for x in v.split("__") if x)))
         if required is not None or zones:
-            constraints.append(VolumeConstraint(claim, pv_name, required, tuple(zones)))
+            compiled = compile_selector(required) if required is not None else None
+            constraints.append(VolumeConstraint(claim, pv_name, required, tuple(zones), compiled))
     return Claims(tuple(constraints), rwop, pv_missing)
