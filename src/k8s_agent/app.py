@@ -25,9 +25,14 @@ from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.demo import demo_cluster_path
 from k8s_agent.kube.cache import CachedSource, CircuitBreaker, SingleFlightCache
 from k8s_agent.kube.discovery import resolve_source
+from k8s_agent.lifecycle import begin_draining, install_drain
 from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging, throttled
 
-READY_INTERVAL = 5.0
+#: the readiness check: every READY_INTERVAL seconds, each within READY_TIMEOUT; ready after one success,
+#: not ready after READY_FAILURES failures in a row (one slow answer does not take the pod out of the Service)
+READY_INTERVAL = 2.0
+READY_TIMEOUT = 2.0
+READY_FAILURES = 3
 #: how long a read that found the API unavailable is answered from memory (jittered per key)
 API_FAILURE_MEMORY = 1.0
 GC_GEN0_THRESHOLD = 50_000
@@ -121,6 +126,8 @@ def create_app(
         if not Sanic.test_mode:  # not inside a test process that builds many apps
             gc.freeze()
             gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
+            ctx.gc_pauses.install()
+        install_drain(app, ctx)  # SIGTERM: readiness 503 and Connection: close for SHUTDOWN_DRAIN, then stop
         loop = asyncio.get_running_loop()
         ctx.ready_task = loop.create_task(_readiness_loop(ctx))
         if not isinstance(ctx.metrics, NoMetrics):
@@ -128,9 +135,9 @@ def create_app(
 
     @app.before_server_stop
     async def begin_shutdown(app: Sanic) -> None:
-        ctx.shutting_down = True
-        ctx.ready = False
-        ctx.ready_reason = "shutting down"
+        begin_draining(ctx)
+        if not Sanic.test_mode:
+            ctx.gc_pauses.report()
         for task in (ctx.ready_task, ctx.publish_task):
             if task is not None:
                 task.cancel()
@@ -172,22 +179,34 @@ async def _publish_loop(metrics: Any) -> None:
 
 
 async def _readiness_loop(ctx: AppContext) -> None:
-    """Check the source in the background; /readyz answers from the last result (never per request)."""
+    """Check the source in the background; /readyz answers from the last result (never per request).
+
+    Ready after a check succeeds; not ready after READY_FAILURES checks in a row failed (each within
+    READY_TIMEOUT), or at once when the worker starts shutting down."""
+    failures = 0
     while True:
+        reason = ""
         try:
-            await asyncio.wait_for(ctx.source.check_ready(), timeout=max(ctx.settings.k8s_timeout, 1.0))
+            await asyncio.wait_for(ctx.source.check_ready(), timeout=READY_TIMEOUT)
         except asyncio.CancelledError:
             raise
+        except TimeoutError:
+            reason = f"Kubernetes API did not answer the readiness check within {READY_TIMEOUT:g}s"
         except errors.AgentError as exc:
-            if ctx.ready or ctx.ready_reason == "starting":
-                logger.warning("not ready: {}", exc)
-            ctx.ready, ctx.ready_reason = (
-                False,
-                f"{exc.message}: {exc.details}" if exc.details else exc.message,
-            )
+            reason = f"{exc.message}: {exc.details}" if exc.details else exc.message
         except Exception as exc:  # noqa: BLE001 - readiness must keep running whatever happens
-            ctx.ready, ctx.ready_reason = False, f"readiness check failed: {exc!r}"
+            reason = f"readiness check failed: {type(exc).__name__}"
+        if ctx.shutting_down:
+            return
+        if reason:
+            failures += 1
+            if ctx.ready_reason == "starting" or (ctx.ready and failures >= READY_FAILURES):
+                logger.warning("not ready ({} failed check(s) in a row): {}", failures, reason)
+                ctx.ready = False
+            if not ctx.ready:
+                ctx.ready_reason = reason
         else:
-            if not ctx.ready and not ctx.shutting_down:
+            failures = 0
+            if not ctx.ready:
                 ctx.ready, ctx.ready_reason = True, "ok"
         await asyncio.sleep(READY_INTERVAL)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from k8s_agent.config import Settings
 from k8s_agent.kube.cache import SingleFlightCache
+from k8s_agent.lifecycle import GcPauses
 from k8s_agent.logs import AccessLog
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class AppContext:
     ready_task: asyncio.Task | None = None
     publish_task: asyncio.Task | None = None
     access_log: AccessLog = field(default_factory=AccessLog)
+    gc_pauses: GcPauses = field(default_factory=GcPauses)
     openapi: bytes | None = None  # the encoded OpenAPI document, built on first request
 
     def observe_timeout(self, route: str) -> None:

@@ -20,9 +20,17 @@ def single_process(settings: Settings) -> None:
     from sanic import Sanic
 
     from k8s_agent.app import create_app
+    from k8s_agent.lifecycle import AgentHttpProtocol
 
     app = create_app(settings, name=APP_NAME)
-    app.prepare(host=settings.host, port=settings.port, single_process=True, motd=False, access_log=False)
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        single_process=True,
+        motd=False,
+        access_log=False,
+        protocol=AgentHttpProtocol,
+    )
     Sanic.serve_single(primary=app)
 
 
@@ -33,12 +41,22 @@ def worker_processes(settings: Settings) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
+    from k8s_agent.lifecycle import AgentHttpProtocol, use_agent_manager
+
     loader = AppLoader(factory=partial(worker_app, settings))
     supervisor = Sanic(APP_NAME, log_config=sanic_log_config(settings.log_level))
     supervisor.config.update({"MOTD": False, "ACCESS_LOG": False})
     supervisor.prepare(
-        host=settings.host, port=settings.port, workers=settings.workers, motd=False, access_log=False
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        motd=False,
+        access_log=False,
+        protocol=AgentHttpProtocol,
     )
+    # start-up SIGTERM, listener close, dead workers (see k8s_agent.lifecycle); a worker still running after
+    # its drain and graceful shutdown (and a margin) is killed
+    use_agent_manager(settings.shutdown_drain + settings.shutdown_timeout + 2.0)
     Sanic.serve(primary=supervisor, app_loader=loader)
 
 

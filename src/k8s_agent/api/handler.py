@@ -150,6 +150,15 @@ def error_response(
     elif isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
         exc = errors.BadRequest(details=str(exception))
         exc.status = exception.status_code
+    elif isinstance(exception, asyncio.CancelledError):  # Sanic's RequestCancelled is one
+        # a request cut short (client gone, shutdown, a connection timeout): nothing went wrong in the agent
+        agent = getattr(request.app.ctx, "agent", None)
+        why = "the agent is shutting down" if agent is not None and agent.shutting_down else "cancelled"
+        logger.debug("{} {} cancelled ({})", request.method, request.path, why)
+        exc = errors.ServiceUnavailable("Request cancelled", why)
+    elif isinstance(exception, SanicException) and exception.status_code == 503:  # Sanic's response timeout
+        exc = errors.ServiceUnavailable("Response timeout", str(exception))
+        throttled.warning("503:sanic", f"503 {exc.code}: {exc}")
     else:
         logger.opt(exception=exception).error("unhandled error on {} {}", request.method, request.path)
         exc = errors.InternalError(
