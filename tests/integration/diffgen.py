@@ -70,6 +70,7 @@ class Classes:
     overhead: bool = True  # pods of a RuntimeClass with overhead (spec.overhead set by admission)
     host_network: bool = True  # hostNetwork pods (hostPort defaulted to containerPort)
     exact_fit: bool = True  # pending pods requesting exactly a node's free cpu or memory
+    volumes: bool = True  # PVCs: bound local PVs with node affinity / zone labels, RWOP, missing, unbound
 
     @classmethod
     def parse(cls, spec: str) -> Classes:
@@ -142,6 +143,8 @@ class Cluster:
     pods: list[dict[str, Any]]
     terminated: set[str] = field(default_factory=set)  # "ns/name" of existing pods set to Succeeded
     terminating: set[str] = field(default_factory=set)  # "ns/name" of existing pods deleted (finalizer holds)
+    pvs: list[dict[str, Any]] = field(default_factory=list)
+    pvcs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def namespaces_of(cid: int) -> tuple[str, str]:
@@ -247,7 +250,80 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
             del pod["spec"]["nodeName"]
             pod["spec"]["schedulerName"] = OTHER_SCHEDULER
             pods.append(pod)
-    return Cluster(cid, namespaces, nodes, pods, terminated, terminating)
+    cluster = Cluster(cid, namespaces, nodes, pods, terminated, terminating)
+    if classes.volumes:
+        _volumes(random.Random(cid * 31 + 5), cluster)
+    return cluster
+
+
+def _volumes(rng: random.Random, cluster: Cluster) -> None:
+    """Local PVs (node affinity on a zone or a hostname, some with a zone label for VolumeZone) with claims
+    bound to them the way the PV controller binds (``spec.volumeName`` and the bind-completed annotation);
+    some ReadWriteOncePod claims mounted by an existing pod; a claim bound to a PV that does not exist; an
+    unbound claim without a storage class (immediate binding)."""
+    ns_a, ns_b = namespaces_of(cluster.cid)
+    bound = [p for p in cluster.pods if p["spec"].get("nodeName")]
+    for k in range(rng.randint(0, 5)):
+        ns = rng.choice((ns_a, ns_b))
+        pv_name, claim = f"d{cluster.cid}-pv{k}", f"claim{k}"
+        mode = "ReadWriteOncePod" if rng.random() < 0.2 else "ReadWriteOnce"
+        node = rng.choice(cluster.nodes)["metadata"]
+        if rng.random() < 0.5 and ZONE in node["labels"]:
+            req = {"key": ZONE, "operator": "In", "values": [node["labels"][ZONE]]}
+        else:
+            req = {"key": HOST, "operator": "In", "values": [node["name"]]}
+        pv: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": pv_name, "labels": {}},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": [mode],
+                "storageClassName": "",
+                "persistentVolumeReclaimPolicy": "Retain",
+                "local": {"path": f"/mnt/disks/{pv_name}"},
+                "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [req]}]}},
+                "claimRef": {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "namespace": ns,
+                    "name": claim,
+                },
+            },
+        }
+        if rng.random() < 0.3:
+            pv["metadata"]["labels"][ZONE] = rng.choice(_ZONES)
+        cluster.pvs.append(pv)
+        cluster.pvcs.append(_pvc(ns, claim, mode, pv_name))
+        if mode == "ReadWriteOncePod" and bound and rng.random() < 0.5:
+            user = rng.choice([p for p in bound if p["metadata"]["namespace"] == ns] or [None])
+            if user is not None:
+                user["spec"].setdefault("volumes", []).append(
+                    {"name": "data", "persistentVolumeClaim": {"claimName": claim}}
+                )
+    if rng.random() < 0.3:
+        cluster.pvcs.append(
+            _pvc(rng.choice((ns_a, ns_b)), "ghost", "ReadWriteOnce", f"d{cluster.cid}-no-such-pv")
+        )
+    if rng.random() < 0.3:
+        cluster.pvcs.append(_pvc(rng.choice((ns_a, ns_b)), "unbound", "ReadWriteOnce", ""))
+
+
+def _pvc(ns: str, name: str, mode: str, volume: str) -> dict[str, Any]:
+    pvc: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "accessModes": [mode],
+            "storageClassName": "",
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    }
+    if volume:
+        pvc["metadata"]["annotations"] = {"pv.kubernetes.io/bind-completed": "yes"}
+        pvc["spec"]["volumeName"] = volume
+    return pvc
 
 
 def _requests(rng: random.Random, *, allow_ext: bool, big: bool = False) -> dict[str, Any]:
@@ -528,6 +604,14 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
         spec["affinity"] = affinity
     if rng.random() < 0.5:
         spec["tolerations"] = _tolerations(rng, cluster)
+    if classes.volumes:
+        vrng = random.Random(seed * 13 + 7)
+        claims = [c["metadata"]["name"] for c in cluster.pvcs if c["metadata"]["namespace"] == ns]
+        if vrng.random() < 0.35 and (claims or vrng.random() < 0.3):
+            names = vrng.sample(claims, min(len(claims), vrng.randint(1, 2))) if claims else ["missing"]
+            spec["volumes"] = [
+                {"name": f"v{k}", "persistentVolumeClaim": {"claimName": c}} for k, c in enumerate(names)
+            ]
     labels = _labels(rng)
     if classes.topology_spread and rng.random() < 0.3:
         spec["topologySpreadConstraints"] = [
@@ -620,7 +704,7 @@ def case_yaml(case: Case, nodes: list[str] | None = None) -> str:
     import yaml  # noqa: PLC0415
 
     keep = set(nodes) if nodes is not None else None
-    docs: list[Any] = list(case.cluster.namespaces)
+    docs: list[Any] = list(case.cluster.namespaces) + case.cluster.pvs + case.cluster.pvcs
     docs += [n for n in case.cluster.nodes if keep is None or n["metadata"]["name"] in keep]
     if any("runtimeClassName" in p["spec"] for p in [*case.cluster.pods, case.pod]):
         docs.insert(0, RUNTIME_CLASS)

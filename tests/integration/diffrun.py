@@ -34,7 +34,7 @@ from controlplane import ApiError, ControlPlane
 
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import FITS, scheduler_view
-from k8s_agent.kube.models import Node, Pod, convert
+from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod, convert
 
 
 # --------------------------------------------------------------------------------------------- prediction
@@ -61,10 +61,20 @@ class Verdict:
         return "; ".join(parts)
 
 
-def predict(pod: Pod, nodes: list[Node], pods: list[Pod]) -> Verdict:
+def predict(
+    pod: Pod,
+    nodes: list[Node],
+    pods: list[Pod],
+    pvcs: list[PersistentVolumeClaim] = (),
+    pvs: list[PersistentVolume] = (),
+) -> Verdict:
     """The agent's prediction of the scheduler's verdict for ``pod`` on this cluster: the scheduling
-    package's ``scheduler_view`` (per node the first failing filter plugin and its reasons), unchanged."""
-    view = scheduler_view(pod, nodes, pods)
+    package's ``scheduler_view`` (per node the first failing filter plugin and its reasons), unchanged. It
+    gets what the agent's service reads: the pod's namespace's claims by name, the PVs by name."""
+    ns = pod.metadata.namespace
+    claims = {c.metadata.name: c for c in pvcs if c.metadata.namespace == ns}
+    volumes = {v.metadata.name: v for v in pvs}
+    view = scheduler_view(pod, nodes, pods, claims, volumes)
     per_node = {n.node_name: [f"{n.plugin}: {r}" for r in n.reasons] for n in view.nodes if not n.fits}
     if view.fits:
         return Verdict(True, total=view.total_nodes, raw=view.message)
@@ -140,6 +150,8 @@ class Runner:
         self.cluster: diffgen.Cluster | None = None
         self.node_models: list[Node] = []
         self.pod_models: list[Pod] = []
+        self.pv_models: list[PersistentVolume] = []
+        self.pvc_models: list[PersistentVolumeClaim] = []
         self.node_names: set[str] = set()
         self.races = 0
         self._runtime_class = False
@@ -177,12 +189,34 @@ class Runner:
             self._runtime_class = True
         for ns in cluster.namespaces:
             self.cp.create_namespace(ns["metadata"]["name"], ns["metadata"].get("labels"))
+        self.pv_models = [convert(self._create_pv(pv), PersistentVolume) for pv in cluster.pvs]
+        self.pvc_models = [convert(self._create_pvc(c), PersistentVolumeClaim) for c in cluster.pvcs]
         nodes = list(self.pool.map(self._create_node, cluster.nodes))
         pods = list(self.pool.map(lambda p: self._create_pod(p, cluster), cluster.pods))
         self.cluster = cluster
         self.node_models = [convert(n, Node) for n in nodes]
         self.pod_models = [convert(p, Pod) for p in pods]
         self.node_names = {n["metadata"]["name"] for n in nodes}
+
+    def _create_pv(self, pv: dict) -> dict:
+        """PVs are cluster-wide and named by batch; they are left behind (their protection finalizer needs
+        a controller), which the scheduler does not mind: no claim of another batch names them."""
+        self._api("POST", "/api/v1/persistentvolumes", pv)
+        status = {"status": {"phase": "Bound"}}
+        return self._api("PATCH", f"/api/v1/persistentvolumes/{pv['metadata']['name']}/status", status)
+
+    def _create_pvc(self, pvc: dict) -> dict:
+        md = pvc["metadata"]
+        path = f"/api/v1/namespaces/{md['namespace']}/persistentvolumeclaims"
+        out = self._api("POST", path, pvc)
+        if pvc["spec"].get("volumeName"):  # what the PV controller writes when it binds
+            status = {
+                "phase": "Bound",
+                "accessModes": pvc["spec"]["accessModes"],
+                "capacity": pvc["spec"]["resources"]["requests"],
+            }
+            out = self._api("PATCH", f"{path}/{md['name']}/status", {"status": status})
+        return out
 
     def _create_node(self, node: dict) -> dict:
         out = self._api("POST", "/api/v1/nodes", node)
@@ -261,7 +295,9 @@ class Runner:
                     raise
                 time.sleep(0.25 * attempts)
                 continue
-            agent = predict(convert(created, Pod), self.node_models, self.pod_models)
+            agent = predict(
+                convert(created, Pod), self.node_models, self.pod_models, self.pvc_models, self.pv_models
+            )
             if outcome is None:
                 outcome = Outcome(case.seed, agent, sched, attempts)
                 if outcome.agree:
