@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"excluded classes (see README): {excluded}")
     runner = diffrun.Runner(cp, classes)
     by_plugin: Counter[str] = Counter()
+    seen: Counter[str] = Counter()  # cases per scheduler reason (how much of each filter the run exercised)
     bad: list[int] = []
     fits = 0
     done = 0
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal fits, done
         done += 1
         fits += o.scheduler.fits
+        for r in o.scheduler.counts:
+            seen[r] += 1
+        if o.scheduler.prefilter:
+            seen["PreFilter: " + o.scheduler.prefilter.split('"')[0].strip()] += 1
         if args.verbose:
             print(f"seed {o.seed}: scheduler [{o.scheduler.raw}] agent [{o.agent.text()}]", flush=True)
         if not o.agree:
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         controlplane.cleanup(cp)
     print(f"kube-scheduler v{version}: {done} cases in {elapsed:.1f}s ({done / elapsed:.2f} cases/s)")
     print(f"scheduler verdicts: {fits} fit, {done - fits} unschedulable; harness retries: {runner.races}")
+    print("cases per scheduler reason: " + "; ".join(f"{r} {n}" for r, n in seen.most_common()))
     if by_plugin:
         print("disagreements by plugin: " + ", ".join(f"{p}={n}" for p, n in by_plugin.most_common()))
         print("disagreeing seeds: " + ",".join(str(s) for s in bad))

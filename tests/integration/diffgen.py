@@ -102,8 +102,10 @@ EXCLUDED: dict[str, str] = {
     "only 'some node fits' is compared",
     "namespaceSelector on labels other than kubernetes.io/metadata.name": "the agent does not read Namespace "
     "objects (least privilege); it evaluates only the name label and says so in a note",
-    "PVCs / PVs": "no PV controller or CSI driver runs on this tier (claims never bind by themselves); "
-    "volume checks are covered by unit tests",
+    "storage classes, dynamic provisioning, CSI volumes": "no provisioner, CSI driver or CSINode objects on "
+    "this tier; claims are drawn with no storage class (bound by the test as the PV controller would bind "
+    "them, or left unbound, Lost or pre-bound); the agent does not read StorageClasses, so a claim of a "
+    "named class that is not bound is only noted",
     "DRA, volume limits, image locality, scheduling gates, nodeName pods": "no DRA driver, CSI node objects "
     "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
     "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
@@ -262,7 +264,7 @@ def _volumes(rng: random.Random, cluster: Cluster) -> None:
     some ReadWriteOncePod claims mounted by an existing pod; a claim bound to a PV that does not exist; an
     unbound claim without a storage class (immediate binding)."""
     ns_a, ns_b = namespaces_of(cluster.cid)
-    bound = [p for p in cluster.pods if p["spec"].get("nodeName")]
+    users = list(cluster.pods)  # bound and unbound pods alike: only bound ones hold a claim
     for k in range(rng.randint(0, 5)):
         ns = rng.choice((ns_a, ns_b))
         pv_name, claim = f"d{cluster.cid}-pv{k}", f"claim{k}"
@@ -295,11 +297,11 @@ def _volumes(rng: random.Random, cluster: Cluster) -> None:
             pv["metadata"]["labels"][ZONE] = rng.choice(_ZONES)
         cluster.pvs.append(pv)
         cluster.pvcs.append(_pvc(ns, claim, mode, pv_name))
-        if mode == "ReadWriteOncePod" and bound and rng.random() < 0.5:
-            user = rng.choice([p for p in bound if p["metadata"]["namespace"] == ns] or [None])
+        if mode == "ReadWriteOncePod" and users and rng.random() < 0.5:
+            user = rng.choice([p for p in users if p["metadata"]["namespace"] == ns] or [None])
             if user is not None:
                 user["spec"].setdefault("volumes", []).append(
-                    {"name": "data", "persistentVolumeClaim": {"claimName": claim}}
+                    {"name": f"data-{claim}", "persistentVolumeClaim": {"claimName": claim}}
                 )
     if rng.random() < 0.3:
         cluster.pvcs.append(
@@ -307,9 +309,18 @@ def _volumes(rng: random.Random, cluster: Cluster) -> None:
         )
     if rng.random() < 0.3:
         cluster.pvcs.append(_pvc(rng.choice((ns_a, ns_b)), "unbound", "ReadWriteOnce", ""))
+    if rng.random() < 0.2:  # the PV controller noticed its PV is gone
+        cluster.pvcs.append(
+            _pvc(rng.choice((ns_a, ns_b)), "lost", "ReadWriteOnce", f"d{cluster.cid}-gone", "Lost")
+        )
+    if cluster.pvs and rng.random() < 0.2:  # pre-bound by its author, not bound by the PV controller yet
+        pv = rng.choice(cluster.pvs)
+        cluster.pvcs.append(
+            _pvc(rng.choice((ns_a, ns_b)), "prebound", "ReadWriteOnce", pv["metadata"]["name"], "")
+        )
 
 
-def _pvc(ns: str, name: str, mode: str, volume: str) -> dict[str, Any]:
+def _pvc(ns: str, name: str, mode: str, volume: str, phase: str = "Bound") -> dict[str, Any]:
     pvc: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
@@ -321,8 +332,13 @@ def _pvc(ns: str, name: str, mode: str, volume: str) -> dict[str, Any]:
         },
     }
     if volume:
-        pvc["metadata"]["annotations"] = {"pv.kubernetes.io/bind-completed": "yes"}
         pvc["spec"]["volumeName"] = volume
+    if volume and phase:
+        pvc["metadata"]["annotations"] = {"pv.kubernetes.io/bind-completed": "yes"}
+        # what the PV controller writes (the runner patches it in through the status subresource)
+        pvc["status"] = {"phase": phase, "accessModes": [mode]}
+        if phase == "Bound":
+            pvc["status"]["capacity"] = {"storage": "1Gi"}
     return pvc
 
 

@@ -209,13 +209,8 @@ class Runner:
         md = pvc["metadata"]
         path = f"/api/v1/namespaces/{md['namespace']}/persistentvolumeclaims"
         out = self._api("POST", path, pvc)
-        if pvc["spec"].get("volumeName"):  # what the PV controller writes when it binds
-            status = {
-                "phase": "Bound",
-                "accessModes": pvc["spec"]["accessModes"],
-                "capacity": pvc["spec"]["resources"]["requests"],
-            }
-            out = self._api("PATCH", f"{path}/{md['name']}/status", {"status": status})
+        if pvc.get("status"):  # what the PV controller writes
+            out = self._api("PATCH", f"{path}/{md['name']}/status", {"status": pvc["status"]})
         return out
 
     def _create_node(self, node: dict) -> dict:

@@ -21,8 +21,22 @@ pytestmark = requires_control_plane
 
 SHORT_RUN = range(0, 100)
 
-# Seeds that once disagreed, with what was wrong; each is kept as a regression case.
-REGRESSIONS: dict[int, str] = {}
+# Seeds that once disagreed, with what was wrong; each is kept as a regression case (the seeds are of this
+# generator; tests/unit/test_diffgen.py checks that each still draws the case it is about). The rules are
+# unit-tested in tests/unit/test_scheduling_volume_rules.py.
+REGRESSIONS: dict[int, str] = {
+    1000: "VolumeBinding writes \"node(s) didn't match PersistentVolume's node affinity\" in 1.36; the agent wrote "
+    'the older "had volume node affinity conflict" (and categorised the new text as the pod\'s node affinity)',
+    1026: 'an unbound claim without a storage class: PreFilter "pod has unbound immediate PersistentVolumeClaims"; '
+    "the agent only noted it and evaluated the nodes",
+    1053: "a pre-bound claim (volumeName, no bind-completed annotation, Pending): the same immediate-binding PreFilter",
+    1046: "a claim bound to a PV that does not exist: VolumeZone's PreFilter 'persistentvolume \"x\" not found'; the "
+    "agent counted it on every node",
+    1063: "a Lost claim: VolumeBinding's PreFilter 'persistentvolumeclaim \"x\" bound to non-existent persistentvolume "
+    '"y"\'; the agent had no scheduler text for it',
+    1276: "a ReadWriteOncePod claim whose only other user is not bound to a node is not in use; the agent counted a "
+    "conflict on every node",
+}
 
 
 @pytest.fixture(scope="module")

@@ -101,3 +101,48 @@ def test_switches_add_the_optional_classes():
     )
     with pytest.raises(ValueError, match="unknown generator class"):
         diffgen.Classes.parse("+gpus")
+
+
+def _claims(case):
+    ns = case.pod["metadata"]["namespace"]
+    names = [v["persistentVolumeClaim"]["claimName"] for v in case.pod["spec"].get("volumes", [])]
+    by_name = {c["metadata"]["name"]: c for c in case.cluster.pvcs if c["metadata"]["namespace"] == ns}
+    return [by_name.get(n) for n in names]
+
+
+def test_regression_seeds_still_draw_their_case():
+    """The differential test's regression seeds (tests/integration/test_differential.py) are about a class of
+    case each; a generator change that moved them elsewhere would hollow the regression out silently."""
+    claims = _claims(diffgen.gen_case(1026))
+    assert any(c is not None and not c["spec"].get("volumeName") for c in claims)  # unbound, no class
+    assert any(
+        c is not None and c["spec"].get("volumeName") and "annotations" not in c["metadata"]
+        for c in _claims(diffgen.gen_case(1053))
+    )  # pre-bound
+    pvs = {p["metadata"]["name"] for p in diffgen.gen_case(1046).cluster.pvs}
+    assert any(
+        c is not None and c["spec"].get("volumeName", "") not in pvs | {""}
+        for c in _claims(diffgen.gen_case(1046))
+    )
+    assert any(
+        c is not None and c.get("status", {}).get("phase") == "Lost" for c in _claims(diffgen.gen_case(1063))
+    )
+    assert any(
+        c is not None
+        and c["spec"].get("volumeName")
+        and "nodeAffinity" in str(diffgen.gen_case(1000).cluster.pvs)
+        for c in _claims(diffgen.gen_case(1000))
+    )
+    case = diffgen.gen_case(1276)
+    rwop = [c for c in _claims(case) if c is not None and c["spec"]["accessModes"] == ["ReadWriteOncePod"]]
+    assert rwop
+    users = [
+        p
+        for p in case.cluster.pods
+        if any(
+            v.get("persistentVolumeClaim", {}).get("claimName") == rwop[0]["metadata"]["name"]
+            for v in p["spec"].get("volumes", [])
+        )
+        and p["metadata"]["namespace"] == case.pod["metadata"]["namespace"]
+    ]
+    assert users and all(not p["spec"].get("nodeName") for p in users)

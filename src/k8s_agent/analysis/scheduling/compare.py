@@ -73,12 +73,12 @@ def reason_check(text: str) -> str | None:
         return "NodeNotReady" if any(k in t for k in NOT_READY_TAINT_KEYS) else "Taints"
     if "were unschedulable" in t or t == "nodeunschedulable":
         return "Unschedulable"
+    if "volume node affinity conflict" in t or "no available volume zone" in t or "persistentvolume's" in t:
+        return "Volume"
     if "node selector" in t or ("node affinity" in t and "volume" not in t) or "matchnodeselector" in t:
         return "NodeAffinity"
     if "free ports" in t or "podfitshostports" in t:
         return "HostPorts"
-    if "volume node affinity conflict" in t or "no available volume zone" in t:
-        return "Volume"
     if (
         "existing pods anti-affinity" in t
         or "existingpodsantiaffinityrulesnotmatch" in t
@@ -194,6 +194,8 @@ def canonical_reason(text: str) -> str:
         return f"taint {{{m['kv']}}}"
     if "taint" in t or "toleration" in t:
         return "taint(s)"
+    if "volume node affinity conflict" in t or "persistentvolume's node affinity" in t:
+        return "persistentvolume's node affinity"  # VolumeBinding: the 1.36 wording and the earlier one
     if "node selector" in t or ("node affinity" in t and "volume" not in t) or "matchnodeselector" in t:
         return "node affinity/selector"
     if t in ("too many pods", "insufficient pods"):

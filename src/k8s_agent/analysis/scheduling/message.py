@@ -284,7 +284,13 @@ def categorize(reason: str) -> list[str]:
         cats.add(INSUFFICIENT_STORAGE)
 
     # volumes
-    volume_affinity = "volume node affinity conflict" in t or "no available volume zone" in t
+    # "didn't match PersistentVolume's node affinity" is VolumeBinding's wording in 1.36 (the earlier one:
+    # "had volume node affinity conflict"); the node-affinity test below must not take it for the pod's
+    volume_affinity = (
+        "volume node affinity conflict" in t
+        or "no available volume zone" in t
+        or "persistentvolume's node affinity" in t
+    )
     if volume_affinity:
         cats.add(VOLUME_NODE_AFFINITY)
     if "no available disk" in t or "readwriteoncepod" in t or "multi-attach" in t:

@@ -20,7 +20,11 @@ from k8s_agent.analysis.scheduling.filters.volumes import PV_NOT_EXIST, VolumeCo
 from k8s_agent.analysis.scheduling.message import VOLUME_NODE_AFFINITY
 from k8s_agent.kube.models import Node
 
-VOLUME = Check("Volume", "VolumeBinding", VOLUME_NODE_AFFINITY, "node(s) had volume node affinity conflict")
+# kube-scheduler 1.36 wording (binder.go ErrReasonNodeConflict; older releases wrote "node(s) had volume node
+# affinity conflict", which message.py still reads)
+VOLUME = Check(
+    "Volume", "VolumeBinding", VOLUME_NODE_AFFINITY, "node(s) didn't match PersistentVolume's node affinity"
+)
 
 
 @dataclass(frozen=True, slots=True)

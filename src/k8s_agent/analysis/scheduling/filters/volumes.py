@@ -6,7 +6,7 @@ read the result from ``claims_of(ctx)``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from k8s_agent.analysis.scheduling.filters.base import PodContext, PodIssue
 from k8s_agent.analysis.scheduling.index import pod_key
@@ -77,11 +77,13 @@ def claims_of(ctx: PodContext) -> Claims:
 
 
 def _claim_users(ctx: PodContext, claim: str, with_node: bool = False) -> list[str]:
+    """The pods bound to a node that use ``claim`` (a pod not bound yet holds no claim: the scheduler counts
+    only the pods of its node infos)."""
     assert ctx.index is not None
     ns = ctx.pod.metadata.namespace
     users = []
     for p in ctx.index.all_pods:
-        if p.metadata.namespace != ns:
+        if p.metadata.namespace != ns or not p.spec.node_name:
             continue
         if claim in (c for c, _ in pod_claims(p)):
             where = f" on node {p.spec.node_name}" if with_node and p.spec.node_name else ""
@@ -89,10 +91,26 @@ def _claim_users(ctx: PodContext, claim: str, with_node: bool = False) -> list[s
     return sorted(users)
 
 
+BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
+UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
+
+# Which PreFilter rejection the scheduler writes when several claims have problems: the first failing
+# PreFilter plugin wins, and within it the first volume in the pod's order. VolumeRestrictions looks up every
+# PVC volume first (a missing claim), VolumeBinding then checks each claim (missing ephemeral claim, Lost,
+# being deleted), then whether every claim is bound (immediate binding), VolumeZone last reads the bound PVs.
+_STAGE_MISSING, _STAGE_CLAIM, _STAGE_UNBOUND, _STAGE_PV = range(4)
+
+
 def _resolve(ctx: PodContext) -> Claims:
     pod = ctx.pod
     constraints: list[VolumeConstraint] = []
     rwop = pv_missing = False
+    stages: list[tuple[int, int]] = []  # (stage, blocker index) of each blocker made here
+
+    def block(issue: PodIssue, stage: int) -> None:
+        stages.append((stage, len(ctx.blockers)))
+        ctx.blockers.append(issue)
+
     for claim, ephemeral in pod_claims(pod):
         if claim in ctx.unreadable_pvcs:
             ctx.notes.append(f"PVC {claim} could not be read; its volume checks were skipped")
@@ -108,22 +126,28 @@ def _resolve(ctx: PodContext) -> Claims:
             else:
                 msg = f'persistentvolumeclaim "{claim}" not found'
                 fix = f"create PVC {claim} in namespace {pod.metadata.namespace}, or fix claimName in the pod spec"
-            ctx.blockers.append(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg))
+            block(
+                PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg),
+                _STAGE_CLAIM if ephemeral else _STAGE_MISSING,
+            )
             continue
         if pvc.metadata.deletion_timestamp is not None:
             msg = f'persistentvolumeclaim "{claim}" is being deleted'
             fix = f"wait for PVC {claim} to be deleted and recreate it, or use another claim"
-            ctx.blockers.append(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg))
+            block(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg), _STAGE_CLAIM)
             continue
         if pvc.status.phase == "Lost":
             pv_missing = True
-            ctx.blockers.append(
+            block(
                 PodIssue(
                     f'persistentvolumeclaim "{claim}" is Lost: its persistentvolume '
                     f'"{pvc.spec.volume_name}" no longer exists',
                     VOLUME_ATTACHMENT,
                     f"restore PV {pvc.spec.volume_name} or recreate PVC {claim} (its data is gone with the PV)",
-                )
+                    scheduler_text=f'persistentvolumeclaim "{claim}" bound to non-existent persistentvolume '
+                    f'"{pvc.spec.volume_name}"',
+                ),
+                _STAGE_CLAIM,
             )
             continue
         modes = set(pvc.spec.access_modes) | set(pvc.status.access_modes)
@@ -139,8 +163,36 @@ def _resolve(ctx: PodContext) -> Claims:
                         f"stop the other pod using PVC {claim}, or use a claim of its own for this pod",
                     )
                 )
+        sc = pvc.spec.storage_class_name
+        # The PV controller marks a completed binding with an annotation; a claim naming its volume without it
+        # (pre-bound by its author, phase still Pending) is waiting for immediate binding. Objects that carry
+        # no annotations at all but say Bound are taken as bound.
+        prebound = (
+            bool(pvc.spec.volume_name)
+            and BIND_COMPLETED not in pvc.metadata.annotations
+            and pvc.status.phase != "Bound"
+        )
+        if (not pvc.spec.volume_name and not sc) or prebound:
+            # no storage class: immediate binding, which the PV controller should have done already
+            block(
+                PodIssue(
+                    f"PVC {claim} is not bound"
+                    + (
+                        f" (it names PV {pvc.spec.volume_name}, which has not been bound to it)"
+                        if prebound
+                        else ""
+                    )
+                    + " and has no storage class that waits for the pod (immediate binding): the scheduler "
+                    "waits for the PV controller to bind it",
+                    VOLUME_ATTACHMENT,
+                    f"create a PV matching PVC {claim} (size, access modes, no storage class), or give the claim a "
+                    "storage class that provisions volumes",
+                    scheduler_text=UNBOUND_IMMEDIATE,
+                ),
+                _STAGE_UNBOUND,
+            )
+            continue
         if not pvc.spec.volume_name:
-            sc = pvc.spec.storage_class_name
             ctx.notes.append(
                 f"PVC {claim} is not bound yet (phase {pvc.status.phase or 'Pending'}"
                 + (f", storage class {sc}" if sc else "")
@@ -157,12 +209,14 @@ def _resolve(ctx: PodContext) -> Claims:
         pv = ctx.pvs.get(pv_name)
         if pv is None:
             pv_missing = True
-            ctx.blockers.append(
+            block(
                 PodIssue(
                     f'persistentvolumeclaim "{claim}" bound to non-existent persistentvolume "{pv_name}"',
                     VOLUME_ATTACHMENT,
                     f"restore PV {pv_name}, or recreate PVC {claim} so that a new volume is provisioned",
-                )
+                    scheduler_text=f'persistentvolume "{pv_name}" not found',  # VolumeZone's PreFilter
+                ),
+                _STAGE_PV,
             )
             continue
         if "ReadWriteOnce" in modes and ctx.index is not None:
@@ -181,4 +235,9 @@ def _resolve(ctx: PodContext) -> Claims:
         if required is not None or zones:
             compiled = compile_selector(required) if required is not None else None
             constraints.append(VolumeConstraint(claim, pv_name, required, tuple(zones), compiled))
+    if stages:  # only the PreFilter rejection the scheduler reaches first carries its text
+        winner = min(stages)[1]
+        for _, i in stages:
+            if i != winner and ctx.blockers[i].scheduler_text:
+                ctx.blockers[i] = replace(ctx.blockers[i], scheduler_text="")
     return Claims(tuple(constraints), rwop, pv_missing)
