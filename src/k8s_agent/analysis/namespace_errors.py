@@ -63,7 +63,7 @@ from k8s_agent.analysis.podstatus import (
     total_restarts,
 )
 from k8s_agent.analysis.text import compact_duration, one_line, rfc3339
-from k8s_agent.kube.models import Event, Pod, PodCondition, ReplicaSet
+from k8s_agent.kube.models import Event, OwnerReference, Pod, PodCondition, ReplicaSet
 from k8s_agent.schemas.namespace_errors import (
     EventInfo,
     IssueSummary,
@@ -116,6 +116,15 @@ class ReplicaSetIndex:
 def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | None:
     """``(ownerKind, ownerName)`` of an analysed pod, or None for pods the analysis skips."""
     ref = controller(pod.metadata)
+    return resolve_controller(
+        ref, pod.metadata.labels.get("pod-template-hash", "") if ref is not None else "", replicasets
+    )
+
+
+def resolve_controller(
+    ref: OwnerReference | None, template_hash: str, replicasets: ReplicaSetIndex
+) -> tuple[str, str] | None:
+    """``resolve_owner`` from a pod's controller reference and its ``pod-template-hash`` label."""
     if ref is None:
         return None
     if ref.kind == "StatefulSet":
@@ -128,7 +137,6 @@ def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | N
         if rs_owner is None:
             return "ReplicaSet", rs.metadata.name
         return rs_owner.kind, rs_owner.name
-    template_hash = pod.metadata.labels.get("pod-template-hash", "")
     suffix = f"-{template_hash}"
     if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
         return "Deployment", ref.name[: -len(suffix)]
@@ -367,8 +375,12 @@ def index_recent_warnings(events: list[Event], now: datetime) -> dict[str, list[
 
 
 def recent_events(pod: Pod, index: dict[str, list[tuple[datetime, Event]]]) -> list[EventInfo]:
-    uid = pod.metadata.uid
-    mine = [(last, ev) for last, ev in index.get(pod.metadata.name, ()) if is_about(ev, uid)]
+    return recent_events_of(pod.metadata.name, pod.metadata.uid, index)
+
+
+def recent_events_of(name: str, uid: str, index: dict[str, list[tuple[datetime, Event]]]) -> list[EventInfo]:
+    """The pod's recent Warning events (newest first, at most 5), matched by UID when the event has one."""
+    mine = [(last, ev) for last, ev in index.get(name, ()) if is_about(ev, uid)]
     mine.sort(key=lambda t: (t[0], t[1].reason, t[1].message), reverse=True)
     return [_event_info(ev) for _, ev in mine[:RECENT_EVENTS_MAX]]
 
