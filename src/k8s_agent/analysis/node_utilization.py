@@ -92,6 +92,78 @@ def group_pods_by_node(pods: Iterable[Pod]) -> dict[str, list[Pod]]:
     return out
 
 
+class NodeSums:
+    """Per node: the summed effective requests and limits (billionths) and the count of its non-terminated
+    pods, kept current pod by pod (``put`` a pod's new version, ``remove`` it). Each pod's contribution is
+    remembered so that a change or a deletion subtracts exactly what was added."""
+
+    __slots__ = ("requests", "limits", "count", "_by_pod")
+
+    def __init__(self) -> None:
+        self.requests: dict[str, dict[str, int]] = {}
+        self.limits: dict[str, dict[str, int]] = {}
+        self.count: dict[str, int] = {}
+        self._by_pod: dict[tuple[str, str], tuple[str, dict[str, int], dict[str, int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_pod)
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.limits.clear()
+        self.count.clear()
+        self._by_pod.clear()
+
+    def put(self, pod: Pod) -> None:
+        key = (pod.metadata.namespace, pod.metadata.name)
+        self._drop(key)
+        node = pod.spec.node_name
+        if not node or is_terminated(pod):
+            return
+        req, lim = pod_requests_limits(pod)
+        self._by_pod[key] = (node, req, lim)
+        self.count[node] = self.count.get(node, 0) + 1
+        _add(self.requests.setdefault(node, {}), req)
+        _add(self.limits.setdefault(node, {}), lim)
+
+    def remove(self, namespace: str, name: str) -> None:
+        self._drop((namespace, name))
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        old = self._by_pod.pop(key, None)
+        if old is None:
+            return
+        node, req, lim = old
+        n = self.count[node] - 1
+        if n:
+            self.count[node] = n
+            _sub(self.requests[node], req)
+            _sub(self.limits[node], lim)
+        else:  # the node's last pod: nothing left, not even rounding
+            del self.count[node]
+            self.requests.pop(node, None)
+            self.limits.pop(node, None)
+
+    def of(self, node: str) -> tuple[dict[str, int], dict[str, int], int]:
+        return self.requests.get(node, {}), self.limits.get(node, {}), self.count.get(node, 0)
+
+
+def _sub(into: dict[str, int], other: Mapping[str, int]) -> None:
+    for k, v in other.items():
+        left = into.get(k, 0) - v
+        if left:
+            into[k] = left
+        else:
+            into.pop(k, None)
+
+
+def sums_of(pods: Iterable[Pod]) -> NodeSums:
+    sums = NodeSums()
+    for p in pods:
+        sums.put(p)
+    return sums
+
+
 # ------------------------------------------------------------------------------------------ per node
 @dataclass(slots=True)
 class NodeNumbers:
@@ -178,19 +250,17 @@ def condition_summary(node: Node) -> NodeConditionSummary:
 
 def node_numbers(node: Node, pods: Iterable[Pod], metrics: NodeMetrics | None) -> NodeNumbers:
     """Parse one node, its pods' requests/limits and its sample into integers."""
-    req_n: dict[str, int] = {}
-    lim_n: dict[str, int] = {}
-    count = 0
     name = node.metadata.name
-    for p in pods:
-        if p.spec.node_name != name or is_terminated(p):
-            continue
-        count += 1
-        r, li = pod_requests_limits(p)
-        _add(req_n, r)
-        _add(lim_n, li)
+    return numbers_from_sums(node, sums_of(p for p in pods if p.spec.node_name == name).of(name), metrics)
+
+
+def numbers_from_sums(
+    node: Node, sums: tuple[Mapping[str, int], Mapping[str, int], int], metrics: NodeMetrics | None
+) -> NodeNumbers:
+    """One node's figures from its pods' summed (requests, limits, count) and its sample."""
+    req_n, lim_n, count = sums
     nums = NodeNumbers(
-        name=name,
+        name=node.metadata.name,
         capacity=resource_list_units(node.status.capacity),
         allocatable=resource_list_units(node.status.allocatable),
         requests={k: to_units(k, v) for k, v in req_n.items()},
@@ -285,17 +355,18 @@ def _sort_key(sort: str, u: NodeUtilization) -> tuple[Any, ...]:
 def cluster_utilization(
     nodes: list[Node],
     metrics: list[NodeMetrics] | None,
-    pods: Iterable[Pod],
+    pods: Iterable[Pod] | NodeSums,
     *,
     now: datetime,
     sort: str = "cpu",
     metrics_message: str = "",
 ) -> ClusterNodeUtilization:
     """Every node's utilization and the cluster totals, from one node list, one NodeMetrics list and one pod
-    list (pods grouped by node in one pass). ``metrics`` None means the metrics API is unavailable
-    (``metrics_message`` says why): the answer is the committed view, with ``metricsAvailable: false``."""
+    list (summed per node in one pass) or the per-node sums the index keeps. ``metrics`` None means the
+    metrics API is unavailable (``metrics_message`` says why): the answer is the committed view, with
+    ``metricsAvailable: false``."""
     sort = sort or "cpu"
-    by_node = group_pods_by_node(pods)
+    sums = pods if isinstance(pods, NodeSums) else sums_of(pods)
     samples = {m.metadata.name: m for m in metrics} if metrics is not None else {}
 
     entries: list[NodeUtilization] = []
@@ -303,7 +374,7 @@ def cluster_utilization(
     for node in nodes:
         name = node.metadata.name
         sample = samples.get(name)
-        nums = node_numbers(node, by_node.get(name, ()), sample)
+        nums = numbers_from_sums(node, sums.of(name), sample)
         if metrics is None:
             u = build_node_utilization(
                 node, nums, None, metrics_status="unavailable", message=UNAVAILABLE_NODE_MESSAGE

@@ -357,7 +357,9 @@ def analyze_cluster(
             events_by_ns = _by_namespace(events, _event_namespace)
         index = event_index.get(rec.namespace)
         if index is None:
-            index = event_index[rec.namespace] = index_recent_warnings(events_by_ns.get(rec.namespace, []), now)
+            index = event_index[rec.namespace] = index_recent_warnings(
+                events_by_ns.get(rec.namespace, []), now
+            )
         return recent_events_of(rec.name, rec.uid, index)
 
     return table.report(

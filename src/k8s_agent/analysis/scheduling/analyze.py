@@ -37,6 +37,7 @@ from k8s_agent.analysis.scheduling.explain import (
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import detail as resource_detail
+from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.analysis.text import rfc3339
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.schemas.scheduling import (
@@ -86,7 +87,7 @@ def analyze_scheduling(
     pod: Pod,
     events: Iterable[Event],
     nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | None,
+    pods: Iterable[Pod] | ClusterIndex | None,
     pvcs: Mapping[str, PersistentVolumeClaim] | None,
     pvs: Mapping[str, PersistentVolume] | None,
     now: datetime,
@@ -161,7 +162,7 @@ def explain_scheduling(
     pod: Pod,
     events: Iterable[Event],
     nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | None,
+    pods: Iterable[Pod] | ClusterIndex | None,
     pvcs: Mapping[str, PersistentVolumeClaim] | None,
     pvs: Mapping[str, PersistentVolume] | None,
     now: datetime,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from k8s_agent.analysis.kube import event_last_time, event_message, is_about
 from k8s_agent.analysis.scheduling.evaluate import FitReport, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
+from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.analysis.scheduling.message import ParsedSchedulingMessage, parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import SchedulerView, view_of
 from k8s_agent.analysis.text import compact_duration, rfc3339
@@ -162,7 +163,7 @@ def gather(
     pod: Pod,
     events: Iterable[Event],
     nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | None,
+    pods: Iterable[Pod] | ClusterIndex | None,
     pvcs: Mapping[str, PersistentVolumeClaim] | None,
     pvs: Mapping[str, PersistentVolume] | None,
     now: datetime,

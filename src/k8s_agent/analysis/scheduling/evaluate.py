@@ -70,7 +70,7 @@ class PodFit:
 def evaluate_nodes(
     pod: Pod,
     nodes: Iterable[Node],
-    pods: Iterable[Pod] | None,
+    pods: Iterable[Pod] | ClusterIndex | None,
     pvcs: Mapping[str, PersistentVolumeClaim] | None = None,
     pvs: Mapping[str, PersistentVolume] | None = None,
     *,
@@ -84,7 +84,11 @@ def evaluate_nodes(
     ``pvcs`` is keyed by claim name (the pod's namespace) and ``pvs`` by volume name; a claim or volume
     named in ``unreadable_*`` could not be read and is skipped rather than reported missing."""
     node_list = sorted(nodes, key=lambda n: n.metadata.name)
-    index = ClusterIndex(node_list, pods, exclude=pod) if pods is not None else None
+    index: ClusterIndex | None
+    if isinstance(pods, ClusterIndex):  # the watch-fed index, kept current (its nodes are ``nodes``)
+        index = pods.without(pod)
+    else:
+        index = ClusterIndex(node_list, pods, exclude=pod) if pods is not None else None
     ctx = PodContext(pod, index, pvcs or {}, pvs or {}, frozenset(unreadable_pvcs), frozenset(unreadable_pvs))
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]

@@ -69,46 +69,133 @@ def _add(into: dict[str, int], other: Mapping[str, int]) -> None:
 
 
 class ClusterIndex:
-    """The cluster grouped once (see the module docstring)."""
+    """The cluster grouped once (see the module docstring).
 
-    __slots__ = ("nodes", "pods_by_node", "requested", "pod_count", "ports", "anti_affinity_pods", "all_pods")
+    Built from lists at once, or kept current object by object (``add``/``remove`` a pod,
+    ``set_node``/``remove_node``) by the agent's watch-fed index (``kube.index``); ``without(pod)`` is the
+    view that leaves the pod under analysis out, copying only what that pod touches."""
 
-    def __init__(self, nodes: Iterable[Node], pods: Iterable[Pod], exclude: Pod | None = None) -> None:
+    __slots__ = ("nodes", "pods_by_node", "requested", "pod_count", "ports", "anti_affinity_pods", "_pods")
+
+    def __init__(self, nodes: Iterable[Node], pods: Iterable[Pod] = (), exclude: Pod | None = None) -> None:
         self.nodes: dict[str, Node] = {n.metadata.name: n for n in nodes}
         self.pods_by_node: dict[str, list[Pod]] = {}
         self.requested: dict[str, dict[str, int]] = {}
         self.pod_count: dict[str, int] = {}
         self.ports: dict[str, dict[tuple[str, int], list[tuple[str, str]]]] = {}
         self.anti_affinity_pods: list[Pod] = []
-        self.all_pods: list[Pod] = []
-        ex_uid = exclude.metadata.uid if exclude is not None else ""
-        ex_key = (exclude.metadata.namespace, exclude.metadata.name) if exclude is not None else None
+        self._pods: dict[tuple[str, str], Pod] = {}
         for p in pods:
-            if is_terminated(p):
-                continue
-            md = p.metadata
-            if exclude is not None and (
-                (md.uid == ex_uid) if (ex_uid and md.uid) else ((md.namespace, md.name) == ex_key)
-            ):
-                continue
-            self.all_pods.append(p)
-            node = p.spec.node_name
-            if not node:
-                continue
-            self.pods_by_node.setdefault(node, []).append(p)
-            self.pod_count[node] = self.pod_count.get(node, 0) + 1
-            req = effective_request(p)
-            if req:
-                _add(self.requested.setdefault(node, {}), req)
-            hp = host_ports(p)
-            if hp:
-                slots = self.ports.setdefault(node, {})
-                for h in hp:
-                    slots.setdefault((h.protocol, h.port), []).append((h.ip, pod_key(p)))
-            aff = p.spec.affinity
-            if (
-                aff is not None
-                and aff.pod_anti_affinity is not None
-                and aff.pod_anti_affinity.required_during_scheduling_ignored_during_execution
-            ):
-                self.anti_affinity_pods.append(p)
+            if exclude is None or not _same_pod(p, exclude):
+                self.add(p)
+
+    @property
+    def all_pods(self):
+        """Every non-terminated pod (bound or not), the pod under analysis excluded."""
+        return self._pods.values()
+
+    def __len__(self) -> int:
+        return len(self._pods)
+
+    def set_node(self, node: Node) -> None:
+        self.nodes[node.metadata.name] = node
+
+    def remove_node(self, name: str) -> None:
+        self.nodes.pop(name, None)
+
+    def add(self, p: Pod) -> None:
+        """Add a pod, or replace the version of it already held (a terminated pod is only removed)."""
+        md = p.metadata
+        key = (md.namespace, md.name)
+        if key in self._pods:
+            self.remove(*key)
+        if is_terminated(p):
+            return
+        self._pods[key] = p
+        node = p.spec.node_name
+        if not node:
+            return
+        self.pods_by_node.setdefault(node, []).append(p)
+        self.pod_count[node] = self.pod_count.get(node, 0) + 1
+        req = effective_request(p)
+        if req:
+            _add(self.requested.setdefault(node, {}), req)
+        hp = host_ports(p)
+        if hp:
+            slots = self.ports.setdefault(node, {})
+            for h in hp:
+                slots.setdefault((h.protocol, h.port), []).append((h.ip, pod_key(p)))
+        if _has_required_anti_affinity(p):
+            self.anti_affinity_pods.append(p)
+
+    def remove(self, namespace: str, name: str) -> None:
+        """Remove a pod; what it shared with a ``without`` view is replaced, never changed in place."""
+        p = self._pods.pop((namespace, name), None)
+        if p is None:
+            return
+        node = p.spec.node_name
+        if not node:
+            return
+        on_node = [q for q in self.pods_by_node.get(node, ()) if q is not p]
+        if on_node:
+            self.pods_by_node[node] = on_node
+            self.pod_count[node] = len(on_node)
+        else:
+            self.pods_by_node.pop(node, None)
+            self.pod_count.pop(node, None)
+        req = effective_request(p)
+        if req and node in self.requested:
+            left = dict(self.requested[node])
+            for k, v in req.items():
+                n = left.get(k, 0) - v
+                if n:
+                    left[k] = n
+                else:
+                    left.pop(k, None)
+            if left and on_node:
+                self.requested[node] = left
+            else:
+                self.requested.pop(node, None)
+        if node in self.ports:
+            me = pod_key(p)
+            slots = {
+                k: kept for k, users in self.ports[node].items() if (kept := [u for u in users if u[1] != me])
+            }
+            if slots:
+                self.ports[node] = slots
+            else:
+                del self.ports[node]
+        if _has_required_anti_affinity(p):
+            self.anti_affinity_pods = [q for q in self.anti_affinity_pods if q is not p]
+
+    def without(self, pod: Pod) -> ClusterIndex:
+        """This index without ``pod`` (matched by UID when both have one, else by namespace and name); the
+        index itself when it does not hold the pod."""
+        md = pod.metadata
+        held = self._pods.get((md.namespace, md.name))
+        if held is None or not _same_pod(held, pod):
+            return self
+        view = ClusterIndex(())
+        view.nodes = self.nodes
+        view._pods = dict(self._pods)
+        view.pods_by_node = dict(self.pods_by_node)
+        view.requested = dict(self.requested)
+        view.pod_count = dict(self.pod_count)
+        view.ports = dict(self.ports)
+        view.anti_affinity_pods = self.anti_affinity_pods
+        view.remove(md.namespace, md.name)
+        return view
+
+
+def _same_pod(p: Pod, other: Pod) -> bool:
+    a, b = p.metadata, other.metadata
+    return (a.uid == b.uid) if (a.uid and b.uid) else ((a.namespace, a.name) == (b.namespace, b.name))
+
+
+def _has_required_anti_affinity(p: Pod) -> bool:
+    aff = p.spec.affinity
+    return bool(
+        aff is not None
+        and aff.pod_anti_affinity is not None
+        and aff.pod_anti_affinity.required_during_scheduling_ignored_during_execution
+    )
