@@ -54,6 +54,22 @@ async def default_source_factory(settings: Settings) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- the app
+def make_index(inner: Any, settings: Settings) -> Any:
+    """The worker's cluster index: watch-fed over a live source, built once from a snapshot's dump; None
+    for a source that offers neither (cluster-wide answers then list, as before)."""
+    from k8s_agent.kube.index import ClusterIndex
+
+    common = {
+        "restart_threshold": settings.pod_restart_threshold,
+        "idle_timeout": settings.index_idle_timeout,
+    }
+    if hasattr(inner, "watch_lines"):
+        return ClusterIndex(inner, **common)
+    if hasattr(inner, "index_lists"):
+        return ClusterIndex(snapshot=inner.index_lists, **common)
+    return None
+
+
 def create_app(
     settings: Settings,
     *,
@@ -112,6 +128,9 @@ def create_app(
             observer=observe_cache,
         )
         ctx.source = CachedSource(inner, ctx.reads, CircuitBreaker(on_change=_breaker_changed))
+        ctx.index = ctx.source.index = make_index(inner, ctx.settings)
+        if hasattr(ctx.metrics, "watch_index"):
+            ctx.metrics.watch_index(ctx.index)
         if s.auth_mode == "token":
             from k8s_agent.auth import Authorizer
 
@@ -147,6 +166,8 @@ def create_app(
         throttled.flush()
         ctx.access_log.flush()
         ctx.metrics.publish()
+        if ctx.index is not None:
+            await ctx.index.stop("worker stopping")
         if ctx.source is not None:
             await ctx.source.close()
 

@@ -47,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     node_name: str = ""
     #: how the cluster source was decided, for the first log line (set when it is resolved)
     source_note: str = ""
+    index_idle_timeout: float = 600.0  # the cluster index stops after this long without a request needing it
 
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -174,6 +175,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any], str]] = {
         "whole-request budget; past it the client gets 504 REQUEST_TIMEOUT",
     ),
     "CACHE_TTL": ("cache_ttl", _duration("CACHE_TTL", 0, 300), "lifetime of cached reads and responses"),
+    "INDEX_IDLE_TIMEOUT": (
+        "index_idle_timeout",
+        _duration("INDEX_IDLE_TIMEOUT", 1, 7 * 24 * 3600),
+        "the watch-fed cluster index stops (memory released) after this long without a cluster-wide request",
+    ),
     "CACHE_MAX_ENTRIES": (
         "cache_max_entries",
         _int("CACHE_MAX_ENTRIES", 1, 10_000_000),

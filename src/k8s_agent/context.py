@@ -37,6 +37,7 @@ class AppContext:
     #: the API route table this app serves (the OpenAPI document is built from it)
     routes: tuple[Route, ...] = ()
     source: Any = None  # CachedSource over the live or snapshot source
+    index: Any = None  # the worker's cluster index (kube.index), fed by watches or built from the snapshot
     reads: SingleFlightCache | None = None
     responses: SingleFlightCache | None = None
     authorizer: Any = None

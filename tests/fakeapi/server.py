@@ -199,6 +199,16 @@ class FakeKubeAPI:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._stopped = threading.Event()
+        # watches: every change as (resourceVersion, type, (group, plural), object); a watch from a
+        # resourceVersion below ``_compacted`` is answered 410 Gone (an ERROR event), like etcd after
+        # compaction; ``close_watches`` ends the open watches cleanly, ``drop_watches`` cuts their connections
+        self._changes: list[tuple[int, str, tuple[str, str], dict]] = []
+        self._compacted = 0
+        self._watch_generation = 0
+        self._drop_generation = 0
+        #: seconds between BOOKMARK events on a watch that asked for them
+        self.bookmark_interval = 0.5
+        self.open_watches = 0
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self) -> FakeKubeAPI:
@@ -301,26 +311,114 @@ class FakeKubeAPI:
 
     # ------------------------------------------------------------------------------ objects
     def add(self, *objects: dict) -> None:
-        """Store raw objects (each needs ``kind`` and ``apiVersion``; ``metadata.name``)."""
+        """Store raw objects (each needs ``kind`` and ``apiVersion``; ``metadata.name``): created, or
+        replaced (a watch sees ADDED or MODIFIED, with a new resourceVersion)."""
         with self._lock:
             for obj in objects:
                 key = _resource_of(obj)
                 md = obj.setdefault("metadata", {})
                 self._rv += 1
-                md.setdefault("resourceVersion", str(self._rv))
+                md["resourceVersion"] = str(self._rv)
                 md.setdefault("uid", uid_for(f"{obj['kind']}/{md.get('namespace', '')}/{md['name']}"))
                 ns = md.get("namespace", "") if RESOURCES[key][2] else ""
-                self._objects.setdefault(key, {})[(ns, md["name"])] = obj
+                store = self._objects.setdefault(key, {})
+                typ = "MODIFIED" if (ns, md["name"]) in store else "ADDED"
+                store[(ns, md["name"])] = obj
+                self._changes.append((self._rv, typ, key, obj))
 
     def remove(self, kind: str, name: str, namespace: str = "", group: str | None = None) -> None:
         with self._lock:
             for (g, plural), objs in self._objects.items():
                 if RESOURCES[(g, plural)][0] == kind and (group is None or g == group):
-                    objs.pop((namespace if RESOURCES[(g, plural)][2] else "", name), None)
+                    obj = objs.pop((namespace if RESOURCES[(g, plural)][2] else "", name), None)
+                    if obj is not None:
+                        self._rv += 1
+                        gone = {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(self._rv)}}
+                        self._changes.append((self._rv, "DELETED", (g, plural), gone))
+
+    # ------------------------------------------------------------------------------ watches
+    def compact(self) -> None:
+        """Forget the history so far: a watch from an older resourceVersion gets 410 Gone."""
+        with self._lock:
+            self._compacted = self._rv
+            self._changes.clear()
+
+    def close_watches(self) -> None:
+        """End every open watch as the server does at its timeoutSeconds (a clean end of the stream)."""
+        with self._lock:
+            self._watch_generation += 1
+
+    def drop_watches(self) -> None:
+        """Cut every open watch's connection (no clean end: the client sees a broken stream)."""
+        with self._lock:
+            self._drop_generation += 1
+
+    async def _watch(self, request: web.Request, rec: RequestRecord) -> web.StreamResponse:
+        key = (rec.group, rec.resource)
+        try:
+            fsel = parse_field_selector(rec.query.get("fieldSelector", ""), _FIELDS.get(key, set()))
+            lsel = parse_label_selector(rec.query.get("labelSelector", ""))
+            since = int(rec.query.get("resourceVersion") or 0)
+            timeout = float(rec.query.get("timeoutSeconds") or 1800)
+        except (BadRequest, ValueError) as exc:
+            return self._status(400, str(exc))
+        bookmarks = rec.query.get("allowWatchBookmarks") in ("true", "1")
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            gen, drop = self._watch_generation, self._drop_generation
+            too_old = bool(since) and since < self._compacted
+        if too_old:
+            status = json.loads(
+                self._status(410, f"too old resource version: {since} ({self._compacted})").body
+            )
+            await resp.write(json.dumps({"type": "ERROR", "object": status}).encode() + b"\n")
+            await resp.write_eof()
+            return resp
+        end = loop.time() + timeout
+        last_bookmark = loop.time()
+        sent = since
+        self.open_watches += 1
+        try:
+            while True:
+                with self._lock:
+                    changes = [c for c in self._changes if c[0] > sent]
+                    closing = self._watch_generation != gen
+                    dropping = self._drop_generation != drop
+                    rv = self._rv
+                if dropping:
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return resp
+                for crv, typ, ckey, obj in changes:
+                    sent = crv
+                    if ckey != key:
+                        continue
+                    if rec.namespace and obj["metadata"].get("namespace") != rec.namespace:
+                        continue
+                    if not (match_fields(obj, fsel) and match_labels(obj, lsel)):
+                        continue
+                    await resp.write(json.dumps({"type": typ, "object": obj}).encode() + b"\n")
+                sent = max(sent, rv)
+                now = loop.time()
+                if closing or now >= end:
+                    break
+                if bookmarks and now - last_bookmark >= self.bookmark_interval:
+                    last_bookmark = now
+                    mark = {"kind": RESOURCES[key][0], "metadata": {"resourceVersion": str(rv)}}
+                    await resp.write(json.dumps({"type": "BOOKMARK", "object": mark}).encode() + b"\n")
+                await asyncio.sleep(0.02)
+        finally:
+            self.open_watches -= 1
+        await resp.write_eof()
+        return resp
 
     def clear_objects(self) -> None:
         with self._lock:
             self._objects.clear()
+            self._changes.clear()
+            self._compacted = self._rv
 
     def objects(self, resource: str, group: str = "") -> list[dict]:
         with self._lock:
@@ -463,6 +561,10 @@ class FakeKubeAPI:
                 await asyncio.sleep(delay)
             if rec.method == "POST" and rec.path in (TOKEN_REVIEW_PATH, ACCESS_REVIEW_PATH):
                 resp = self._review(rec, await request.json())
+            elif rec.verb == "watch" and rec.method == "GET" and (rec.group, rec.resource) in RESOURCES:
+                resp = self._respond(request, rec)  # auth and injected failures first
+                if resp.status == 299:
+                    resp = await self._watch(request, rec)
             else:
                 resp = self._respond(request, rec)
         except asyncio.CancelledError:
@@ -543,7 +645,7 @@ class FakeKubeAPI:
         if rec.method != "GET":
             return self._status(405)
         if rec.query.get("watch") in ("true", "1"):
-            return self._status(400, "watch is not supported by the fake API server")
+            return web.Response(status=299)  # to be served by _watch
         if rec.verb == "get":
             if namespaced and not rec.namespace:
                 return self._not_served()

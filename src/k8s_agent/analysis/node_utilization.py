@@ -327,11 +327,16 @@ def build_node_utilization(
     )
 
 
-def node_utilization(node: Node, metrics: NodeMetrics | None, pods: Iterable[Pod]) -> NodeUtilization:
+def node_utilization(
+    node: Node, metrics: NodeMetrics | None, pods: Iterable[Pod] | NodeSums
+) -> NodeUtilization:
     """Utilization of one node. ``metrics`` None means metrics-server has no sample for it yet: the usage
     fields are null and ``metricsStatus`` is ``noSample``. ``pods`` may hold pods of other nodes (they are
-    skipped): only the non-terminated pods bound to this node count."""
-    nums = node_numbers(node, pods, metrics)
+    skipped): only the non-terminated pods bound to this node count (or the index's per-node sums)."""
+    if isinstance(pods, NodeSums):
+        nums = numbers_from_sums(node, pods.of(node.metadata.name), metrics)
+    else:
+        nums = node_numbers(node, pods, metrics)
     if metrics is None:
         return build_node_utilization(
             node, nums, None, metrics_status="noSample", message=NO_SAMPLE_MESSAGE.format(node=nums.name)

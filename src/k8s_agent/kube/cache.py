@@ -382,6 +382,9 @@ class CachedSource:
         self.cache = cache
         self.breaker = breaker
         self.description = inner.description
+        #: the worker's cluster index (``kube.index.ClusterIndex``) when the app made one: cluster-wide
+        #: answers read it instead of listing
+        self.index: Any = None
 
     def _get(self, key: tuple, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         breaker = self.breaker

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import aiohttp
@@ -174,7 +175,9 @@ class LiveSource:
                 "(the agent's ServiceAccount lacks this permission; see the chart's ClusterRole)"
             )
         detail = _ADDRESS.sub("<address>", detail)  # an etcd or proxy address says nothing to the caller
-        return ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
+        exc = ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
+        exc.upstream_status = status  # type: ignore[attr-defined]
+        return exc
 
     async def _list(
         self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None
@@ -202,6 +205,73 @@ class LiveSource:
         except NotFound:
             raise NotFound(kind, name, namespace) from None
         return _decode(raw, t, what)
+
+    # ------------------------------------------------------------------------------------- the index's feed
+    async def list_page(self, path: str, query: list[tuple[str, str]], *, what: str) -> bytes:
+        """One page of a LIST for the cluster index (``kube.index``); 410 Gone raises ``index.Gone``."""
+        from k8s_agent.kube.index import Gone
+
+        try:
+            return await self._get(path, query, what=what)
+        except ServiceUnavailable as exc:
+            if getattr(exc, "upstream_status", 0) == 410:
+                raise Gone(exc.details) from None
+            raise
+
+    async def watch_lines(
+        self, path: str, query: list[tuple[str, str]], *, what: str, read_timeout: float
+    ) -> AsyncIterator[bytes]:
+        """A WATCH for the cluster index: the stream's JSON lines, until the server ends it. No total
+        timeout (the server ends the watch at its ``timeoutSeconds``); ``read_timeout`` bounds a silence."""
+        from k8s_agent.kube.index import Gone
+
+        timeout = aiohttp.ClientTimeout(
+            connect=self.timeout, sock_connect=self.timeout, sock_read=read_timeout
+        )
+        try:
+            resp = await self.api.call_api(
+                path,
+                "GET",
+                query_params=query,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+        except TimeoutError:
+            self.observer(what, "timeout")
+            raise ServiceUnavailable("Kubernetes API did not answer in time", what) from None
+        except aiohttp.ClientError as exc:
+            self.observer(what, "error")
+            raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+        try:
+            if resp.status != 200:
+                body = await resp.read()
+                self.observer(what, "forbidden" if resp.status in (401, 403) else "error")
+                if resp.status == 410:
+                    raise Gone(body[:200].decode("utf-8", "replace"))
+                raise self._status_error(resp.status, body, what)
+            self.observer(what, "ok")
+            buf = bytearray()
+            async for chunk in resp.content.iter_any():
+                buf += chunk
+                start = 0
+                while (end := buf.find(b"\n", start)) >= 0:
+                    if end > start:
+                        yield bytes(buf[start:end])
+                    start = end + 1
+                if start:
+                    del buf[:start]
+            if buf.strip():
+                yield bytes(buf)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                "Kubernetes API watch went silent", f"{what}: nothing for {read_timeout:g}s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise ServiceUnavailable("Kubernetes API watch broken", f"{what}: {exc!r}") from None
+        finally:
+            resp.close()  # a watch connection is never reused
 
     # ------------------------------------------------------------------------------------- reads
     async def get_pod(self, namespace: str, name: str) -> m.Pod:

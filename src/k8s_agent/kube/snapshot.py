@@ -312,6 +312,17 @@ class SnapshotSource:
             and _match_fields(e, terms, _event_field)
         ]
 
+    async def index_lists(self) -> dict[str, list]:
+        """The collections of the cluster index (``kube.index``), which a snapshot builds once."""
+        from k8s_agent.kube.index import POD_WARNINGS
+
+        return {
+            "pods": await self.list_pods(None),
+            "nodes": await self.list_nodes(),
+            "replicasets.apps": await self.list_replicasets(None),
+            "events": await self.list_events(None, field_selector=POD_WARNINGS),
+        }
+
     async def get_node(self, name: str) -> m.Node:
         try:
             return self.nodes[name]

@@ -12,7 +12,9 @@ bound to it (all namespaces, ``spec.nodeName=<node>``) start together. Outcomes,
    ``metricsStatus: noSample``, not an error;
 4. otherwise 200 with usage.
 
-All nodes (``GET /nodes/utilization``): one node LIST, one NodeMetrics LIST and one all-namespaces pod LIST
+All nodes (``GET /nodes/utilization``), when the source has a cluster index (``kube.index``): the nodes and
+their pods' summed requests, limits and counts from the index (503 with the progress until its first sync),
+and one NodeMetrics LIST (metrics.k8s.io cannot be watched). Without an index: one node LIST, one NodeMetrics LIST and one all-namespaces pod LIST
 (the same cached read the cluster pod-issues view makes), together. A dashboard prefers a partial answer: when
 the metrics API is absent or refused, the answer still carries capacity, allocatable, committed requests and
 limits, pod counts and conditions, with ``metricsAvailable: false`` and a message; nodes without a sample are
@@ -25,7 +27,7 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
-from k8s_agent.analysis.node_utilization import cluster_utilization, node_utilization
+from k8s_agent.analysis.node_utilization import NodeSums, cluster_utilization, node_utilization
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
 from k8s_agent.kube.models import NodeMetrics, Pod
 from k8s_agent.kube.source import ClusterSource
@@ -56,12 +58,22 @@ def _metrics_unavailable(exc: ServiceUnavailable) -> ServiceUnavailable:
     return exc
 
 
+async def _index_sums(index) -> NodeSums:
+    await index.require()  # counts the use (keeps a synced index alive)
+    return index.node_sums
+
+
 async def utilization(source: ClusterSource, node: str, *, now: datetime | None = None) -> NodeUtilization:
-    """Utilization of one node (see the module docstring for the outcomes)."""
+    """Utilization of one node (see the module docstring for the outcomes). The node's pods come from the
+    cluster index when it is synced already (a pod LIST otherwise; one node's answer never starts it)."""
+    index = getattr(source, "index", None)
+    pods_read = (
+        _index_sums(index)
+        if index is not None and index.synced
+        else source.list_pods(None, field_selector=node_pods_selector(node))
+    )
     node_obj, metrics, pods = await gather(
-        source.get_node(node),
-        _captured(source.get_node_metrics(node)),
-        _captured(source.list_pods(None, field_selector=node_pods_selector(node))),
+        source.get_node(node), _captured(source.get_node_metrics(node)), _captured(pods_read)
     )
     if isinstance(pods, AgentError):
         raise pods
@@ -89,6 +101,14 @@ async def all_utilization(
             detail = f" ({exc.details})" if exc.details else ""
             return None, f"{exc.message}{detail}"
 
+    index = getattr(source, "index", None)
+    if index is not None:
+        # nodes and per-node sums from the watch-fed index (503 until its first sync); metrics polled
+        await index.require()
+        metrics, message = await metrics_or_none()
+        return cluster_utilization(
+            index.node_list(), metrics, index.node_sums, now=now, sort=sort or "cpu", metrics_message=message
+        )
     nodes, (metrics, message), pods = await gather(
         source.list_nodes(), metrics_or_none(), source.list_pods(None)
     )

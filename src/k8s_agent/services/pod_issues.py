@@ -1,4 +1,6 @@
-"""Cluster pod issues: three reads, together, then the pure analysis (``analysis.pod_issues``).
+"""Cluster pod issues: from the worker's cluster index (``kube.index``) when the source has one: the
+stored per-pod records filtered and sorted (503 with the progress until its first sync). Otherwise three
+reads, together, then the pure analysis (``analysis.pod_issues``):
 
 Every namespace (``namespace`` empty, the default: an empty value means all namespaces; "all" is just a
 namespace name): one all-namespaces pod LIST (the same cached read as the all-nodes
@@ -35,6 +37,22 @@ async def pod_issues(
     namespace: str = "",
     include_all: bool = False,
 ) -> ClusterPodIssues:
+    index = getattr(source, "index", None)
+    if index is not None and index.restart_threshold == restart_threshold:
+        await index.require()  # 503 with the progress until the first sync is complete
+        result = index.pod_table.report(
+            now=now,
+            replicasets=index.replicaset_index,
+            recent=index.recent_events,
+            limit=limit,
+            severity=severity,
+            issue_type=issue_type,
+            namespace=namespace,
+            include_all=include_all,
+        )
+        result.warnings = index.warnings()
+        return result
+
     warnings: list[str] = []
     ns = namespace or None
 

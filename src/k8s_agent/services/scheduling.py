@@ -4,7 +4,9 @@ Reads, all started at once:
 * the pod (GET): its NotFound propagates (the HTTP layer answers 404);
 * the pod's events (LIST by kind/name; other UIDs, i.e. an earlier pod of the same name, dropped after);
 * every node (LIST);
-* every pod of the cluster (LIST, all namespaces). It is started *speculatively*, before we know whether
+* every pod of the cluster (LIST, all namespaces); with a cluster index (``kube.index``) the nodes and the
+  per-node view of the pods come from it instead (no LIST; until its first sync the answer comes without the
+  node evaluation, and ``warnings`` says so). It is started *speculatively*, before we know whether
   the pod is pending: the pending case (the one this endpoint exists for) needs it for free resources,
   host ports and pod affinity, and so does the scheduled case (the node's current load in the reasons)
   and explain (every node, always). Waiting for the pod first would add a full round trip to a 500 ms
@@ -26,6 +28,7 @@ from k8s_agent.analysis.kube import events_about
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.context import scheduling_status
 from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
+from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
@@ -50,7 +53,7 @@ class _Inputs:
         self.pod: Pod
         self.events: list[Event] = []
         self.nodes: list[Node] | None = None
-        self.pods: list[Pod] | None = None
+        self.pods: list[Pod] | ClusterIndex | None = None
         self.pvcs: dict[str, PersistentVolumeClaim] = {}
         self.pvs: dict[str, PersistentVolume] = {}
         self.unreadable_pvcs: set[str] = set()
@@ -84,20 +87,41 @@ async def _read_claim(source: ClusterSource, namespace: str, claim: str, inp: _I
         inp.warnings.append(_unavailable(f"PV {pv_name}", exc))
 
 
+async def _from_index(index) -> tuple[list[Node], ClusterIndex]:
+    """The nodes and the per-node view of the pods, from the watch-fed index (IndexSyncing, a
+    ServiceUnavailable, until its first sync: the answer then comes without the node evaluation)."""
+    await index.require()
+    return index.node_list(), index.scheduling
+
+
 async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
     inp = _Inputs()
     w = inp.warnings
-    pod, events, nodes, pods = await gather(
-        source.get_pod(namespace, name),
-        optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)),
-            [],
-            w,
-            "events of the pod",
-        ),
-        optional(source.list_nodes(), None, w, "nodes"),
-        optional(source.list_pods(None), None, w, "pods of the cluster"),
-    )
+    index = getattr(source, "index", None)
+    if index is not None:
+        pod, events, cluster = await gather(
+            source.get_pod(namespace, name),
+            optional(
+                source.list_events(namespace, field_selector=pod_events_selector(name)),
+                [],
+                w,
+                "events of the pod",
+            ),
+            optional(_from_index(index), (None, None), w, "nodes and pods of the cluster"),
+        )
+        nodes, pods = cluster
+    else:
+        pod, events, nodes, pods = await gather(
+            source.get_pod(namespace, name),
+            optional(
+                source.list_events(namespace, field_selector=pod_events_selector(name)),
+                [],
+                w,
+                "events of the pod",
+            ),
+            optional(source.list_nodes(), None, w, "nodes"),
+            optional(source.list_pods(None), None, w, "pods of the cluster"),
+        )
     inp.pod = pod
     inp.events = events_about(pod.metadata.uid, events)
     inp.nodes, inp.pods = nodes, pods
