@@ -1,0 +1,163 @@
+"""The cluster index seen by a client: the whole app (CLUSTER_SOURCE=live) over HTTP against the fake API.
+
+* the first cluster-wide request starts the index and is answered 503 SERVICE_UNAVAILABLE with the progress
+  and a Retry-After header (not a 504 that threw a read away); /readyz does not wait for the index;
+* once synced, /cluster/pod-issues, /nodes/utilization and a pending pod's /scheduling are answered from the
+  index: polling them makes no cluster-wide LIST of pods, nodes, ReplicaSets or events;
+* a change reaches the answers through the watch;
+* /namespace/{ns}/error (its own LISTs) and /cluster/pod-issues (the index) agree on the same pods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from sanic_testing.reusable import ReusableClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_event, make_pod  # noqa: E402
+from k8s_agent.app import create_app  # noqa: E402
+from k8s_agent.config import load_settings  # noqa: E402
+
+TTL = 0.2
+RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6d4cf56db6", "controller": True}
+ISSUES = "/api/v1/cluster/pod-issues"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeKubeAPI() as f:
+        f.add(*builtin_cluster())
+        f.bookmark_interval = 0.2
+        yield f
+
+
+@pytest.fixture(scope="module")
+def client(fake, tmp_path_factory):
+    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
+    settings = load_settings(
+        {
+            "CLUSTER_SOURCE": "live",
+            "KUBECONFIG": str(kc),
+            "CACHE_TTL": f"{TTL}s",
+            "LOG_LEVEL": "warn",
+            "LOG_FORMAT": "text",
+            "WORKERS": "1",
+        }
+    )
+    app = create_app(settings, name="k8s-agent-index-http")
+    c = ReusableClient(app, port=free_port())
+    c.run()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def spin(client: ReusableClient, seconds: float) -> None:
+    client._loop.run_until_complete(asyncio.sleep(seconds))
+
+
+def poll_until(client, path: str, check, timeout: float = 5.0):
+    """GET ``path`` until ``check(resp)`` holds (a bound on correctness, not a timing measurement)."""
+    waited = 0.0
+    while True:
+        _, resp = client.get(path)
+        if check(resp):
+            return resp
+        if waited > timeout:
+            raise AssertionError(f"{path}: condition not reached within {timeout}s; last: {resp.text[:300]}")
+        spin(client, 0.05)
+        waited += 0.05
+
+
+def listed(fake, *resources: str) -> int:
+    """Cluster-wide LISTs of these resources (a pod's own events stay a short-TTL namespaced read)."""
+    return sum(
+        1
+        for r in fake.requests
+        if r.verb == "list" and r.resource in resources and r.group in ("", "apps") and not r.namespace
+    )
+
+
+def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(client, fake):
+    fake.reset()
+    poll_until(client, "/readyz", lambda r: r.status == 200)  # readiness is about the API, not the index
+    _, resp = client.get(ISSUES)
+    assert resp.status == 503, resp.text
+    err = resp.json["error"]
+    assert err["code"] == "SERVICE_UNAVAILABLE" and err["message"] == "Cluster index is syncing"
+    assert "listing pods:" in err["details"] and "so far" in err["details"]
+    assert int(resp.headers["retry-after"]) >= 1
+
+    ok = poll_until(client, ISSUES, lambda r: r.status == 200)
+    assert ok.json["data"]["totalPods"] == len(fake.objects("pods"))
+
+    # after the sync: polling every index-fed answer lists nothing
+    fake.reset_log()
+    for _ in range(5):
+        for path in (
+            ISSUES,
+            "/api/v1/cluster/pod-issues?includeAll=true",
+            "/api/v1/nodes/utilization",
+            "/api/v1/pods/demo/batch-pending/scheduling",
+        ):
+            _, r = client.get(path)
+            assert r.status == 200, r.text
+        spin(client, TTL)
+    assert listed(fake, "pods", "nodes", "replicasets", "events") == 0, [
+        (r.verb, r.path) for r in fake.requests
+    ]
+
+
+def test_a_change_reaches_pod_issues_and_node_utilization(client, fake):
+    poll_until(client, ISSUES, lambda r: r.status == 200)
+    fake.add(make_pod("web-newcrash", "demo", node="node-b", owner=RS_OWNER, crash_loop=True, cpu="300m"))
+
+    def crashing(r):
+        return r.status == 200 and "web-newcrash" in [p["name"] for p in r.json["data"]["problematicPods"]]
+
+    resp = poll_until(client, ISSUES + "?namespace=demo", crashing)
+    [entry] = [p for p in resp.json["data"]["problematicPods"] if p["name"] == "web-newcrash"]
+    assert [i["type"] for i in entry["issues"]] == ["CrashLoopBackOff"]
+
+    def node_b_pods(r) -> int:
+        nodes = {n["nodeName"]: n for n in r.json["data"]["nodes"]}
+        return nodes["node-b"]["podCount"]
+
+    _, before = client.get("/api/v1/nodes/utilization")
+    count = node_b_pods(before)
+    fake.remove("Pod", "web-newcrash", "demo")
+    poll_until(client, "/api/v1/nodes/utilization", lambda r: node_b_pods(r) == count - 1)
+    poll_until(client, ISSUES + "?namespace=demo", lambda r: not crashing(r))
+
+
+def test_namespace_errors_and_cluster_pod_issues_agree_on_the_same_pods(client, fake):
+    poll_until(client, ISSUES, lambda r: r.status == 200)
+    crash = make_pod("web-6d4cf56db6-c4ash", "demo", owner=RS_OWNER, crash_loop=True, restarts=9)
+    fake.add(crash, make_event(crash, "BackOff", "Back-off restarting failed container app", type="Warning"))
+    poll_until(
+        client,
+        ISSUES + "?namespace=demo",
+        lambda r: any(p["recentEvents"] for p in r.json["data"]["problematicPods"]),
+    )
+    spin(client, TTL)
+    _, ns = client.get("/api/v1/namespace/demo/error")
+    _, cl = client.get(ISSUES + "?namespace=demo")
+    assert ns.status == cl.status == 200
+    a, b = ns.json["data"], cl.json["data"]
+
+    def pods(entries):
+        return {
+            p["name"]: (p["ownerKind"], p["ownerName"], p["status"], p["restartCount"], p["issues"])
+            for p in entries
+        }
+
+    assert pods(a["problematicPods"]) == pods(b["problematicPods"])
+    assert pods(a["problematicPods"])  # the fixture has problems to agree on
+    assert a["totalPodsAnalyzed"] == b["podsAnalyzed"]
+    assert a["healthyPodsCount"] == b["healthyPods"]
