@@ -22,6 +22,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -91,6 +92,32 @@ class PrometheusMetrics:
             "API responses sent compressed, by content coding",
             ["route", "encoding"],
         )
+        # the cluster index (kube.index), one per worker: gauges per worker (pid label), counters summed
+        self.index_objects = Gauge(
+            "k8s_agent_index_objects",
+            "Objects held by the worker's cluster index",
+            ["resource"],
+            multiprocess_mode="liveall",
+        )
+        self.index_synced = Gauge(
+            "k8s_agent_index_synced",
+            "1 when the worker's cluster index has completed its first sync (0: stopped or syncing)",
+            multiprocess_mode="liveall",
+        )
+        self.index_last_sync = Gauge(
+            "k8s_agent_index_last_sync_timestamp_seconds",
+            "Unix time of the index's last completed LIST of every collection",
+            multiprocess_mode="liveall",
+        )
+        self.index_events = Counter(
+            "k8s_agent_index_watch_events_total", "Watch events applied to the index", ["resource", "type"]
+        )
+        self.index_relists = Counter(
+            "k8s_agent_index_relists_total", "LISTs again after 410 Gone (watch too old)", ["resource"]
+        )
+        self.index_list_pages = Counter("k8s_agent_index_list_pages_total", "LIST pages read by the index")
+        self._index = None
+        self._index_seen: dict = {}
         # not yet published: (route, method, status) -> n; (route, method) -> [n per bucket..., sum]; ...
         self._requests: dict[tuple[str, str, int], int] = {}
         self._latency: dict[tuple[str, str], list] = {}
@@ -120,6 +147,36 @@ class PrometheusMetrics:
         key = (route, encoding)
         self._compressed[key] = self._compressed.get(key, 0) + 1
 
+    def watch_index(self, index) -> None:
+        """Publish this worker's cluster index (``kube.index.ClusterIndex``) with the other metrics."""
+        self._index = index
+
+    def _publish_index(self) -> None:
+        index = self._index
+        if index is None:
+            return
+        for c in index.collections:
+            self.index_objects.labels(c.resource).set(index.count(c.resource))
+        self.index_synced.set(1 if index.synced else 0)
+        if index.stats.last_sync:
+            self.index_last_sync.set(index.stats.last_sync)
+        seen = self._index_seen
+        stats = index.stats
+        for key, n in stats.events.items():
+            delta = n - seen.get(("ev", key), 0)
+            if delta:
+                self.index_events.labels(*key).inc(delta)
+                seen[("ev", key)] = n
+        for resource, n in stats.relists.items():
+            delta = n - seen.get(("relist", resource), 0)
+            if delta:
+                self.index_relists.labels(resource).inc(delta)
+                seen[("relist", resource)] = n
+        delta = stats.list_pages - seen.get("pages", 0)
+        if delta:
+            self.index_list_pages.inc(delta)
+            seen["pages"] = stats.list_pages
+
     def observe_upstream(self, what: str, outcome: str) -> None:
         self.upstream.labels(what, outcome).inc()
 
@@ -148,6 +205,7 @@ class PrometheusMetrics:
             self.not_modified.labels(route).inc(n)
         for (route, encoding), n in compressed.items():
             self.compressed.labels(route, encoding).inc(n)
+        self._publish_index()
 
     def render(self) -> tuple[bytes, str]:
         self.publish()
