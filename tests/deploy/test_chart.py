@@ -48,12 +48,13 @@ APP_ENV = {
 
 # The exact Kubernetes reads the code makes: (apiGroup, resource, verb).
 EXPECTED_RBAC = {
-    *(("", r, v) for r in ("pods", "events", "nodes") for v in ("get", "list")),
+    *(("", r, v) for r in ("pods", "events", "nodes") for v in ("get", "list", "watch")),
     ("", "namespaces", "get"),
     ("", "persistentvolumeclaims", "get"),
     ("", "persistentvolumes", "get"),
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
+    ("apps", "replicasets", "watch"),  # the cluster index (kube/index.py) watches these four
     ("apps", "controllerrevisions", "list"),
     *(("apps", r, v) for r in ("deployments", "statefulsets", "daemonsets") for v in ("get", "list")),
     *(("batch", r, v) for r in ("jobs", "cronjobs") for v in ("get", "list")),
@@ -311,7 +312,7 @@ def test_clusterrole_is_exactly_the_reads_the_code_makes(
     assert triples == EXPECTED_RBAC, {"extra": triples - EXPECTED_RBAC, "missing": EXPECTED_RBAC - triples}
     resources = {r for _, r, _ in triples}
     assert not resources & {"secrets", "configmaps", "*"}
-    assert {v for *_, v in triples} <= {"get", "list"}
+    assert {v for *_, v in triples} <= {"get", "list", "watch"}
     assert not of_kind(docs, "Role") and not of_kind(docs, "RoleBinding")
 
     sa = one(docs, "ServiceAccount")

@@ -146,6 +146,8 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", "/apis/policy/v1/poddisruptionbudgets"),
         ("GET", f"/api/v1/namespaces/{SHOP}/resourcequotas/compute"),  # list only, not get
         ("GET", f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions/x"),  # list only
+        ("GET", "/api/v1/namespaces?watch=1"),  # nor watch
+        ("GET", "/api/v1/persistentvolumeclaims?watch=1"),  # watch only what the index keeps
         ("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"),
         ("GET", f"/api/v1/namespaces/{SHOP}/pods/{API_POD}/log"),
         ("DELETE", f"/api/v1/namespaces/{SHOP}/pods/{WEB_POD}"),
@@ -174,7 +176,11 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         cp.api("GET", path, token=token, query={"limit": 1})
     rules = agent_identity.cluster_role()["rules"]
     verbs = {v for r in rules for v in r["verbs"]}
-    assert verbs == {"get", "list"}, verbs
+    assert verbs == {"get", "list", "watch"}, verbs
+    watched = {
+        (g, res) for r in rules if "watch" in r["verbs"] for g in r["apiGroups"] for res in r["resources"]
+    }
+    assert watched == {("", "pods"), ("", "events"), ("", "nodes"), ("apps", "replicasets")}, watched
     assert not any("secrets" in r["resources"] or "*" in r["resources"] for r in rules)
 
 
