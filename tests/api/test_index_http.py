@@ -11,17 +11,14 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 from sanic_testing.reusable import ReusableClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port, make_event, make_pod  # noqa: E402
-from k8s_agent.app import create_app  # noqa: E402
-from k8s_agent.config import load_settings  # noqa: E402
+from builders import api_event, api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from k8s_agent.app import create_app
+from k8s_agent.config import load_settings
 
 TTL = 0.2
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6d4cf56db6", "controller": True}
@@ -116,7 +113,7 @@ def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(clie
 
 def test_a_change_reaches_pod_issues_and_node_utilization(client, fake):
     poll_until(client, ISSUES, lambda r: r.status == 200)
-    fake.add(make_pod("web-newcrash", "demo", node="node-b", owner=RS_OWNER, crash_loop=True, cpu="300m"))
+    fake.add(api_pod("web-newcrash", "demo", node="node-b", owner=RS_OWNER, crash_loop=True, cpu="300m"))
 
     def crashing(r):
         return r.status == 200 and "web-newcrash" in [p["name"] for p in r.json["data"]["problematicPods"]]
@@ -138,8 +135,8 @@ def test_a_change_reaches_pod_issues_and_node_utilization(client, fake):
 
 def test_namespace_errors_and_cluster_pod_issues_agree_on_the_same_pods(client, fake):
     poll_until(client, ISSUES, lambda r: r.status == 200)
-    crash = make_pod("web-6d4cf56db6-c4ash", "demo", owner=RS_OWNER, crash_loop=True, restarts=9)
-    fake.add(crash, make_event(crash, "BackOff", "Back-off restarting failed container app", type="Warning"))
+    crash = api_pod("web-6d4cf56db6-c4ash", "demo", owner=RS_OWNER, crash_loop=True, restarts=9)
+    fake.add(crash, api_event(crash, "BackOff", "Back-off restarting failed container app", type="Warning"))
     poll_until(
         client,
         ISSUES + "?namespace=demo",

@@ -10,17 +10,14 @@ first sync; the idle stop drops everything.
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakeapi import FakeKubeAPI, builtin_cluster, make_node, make_pod  # noqa: E402
-from k8s_agent.kube.index import ClusterIndex, IndexSyncing  # noqa: E402
-from k8s_agent.kube.live import LiveSource  # noqa: E402
+from builders import api_node, api_pod
+from fakeapi import FakeKubeAPI, builtin_cluster
+from k8s_agent.kube.index import ClusterIndex, IndexSyncing
+from k8s_agent.kube.live import LiveSource
 
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d9c7b", "controller": True}
 
@@ -106,14 +103,14 @@ def test_changes_reach_the_records_the_node_sums_and_the_scheduling_view(fake):
         assert ("demo", "new-web") not in index.pod_table.records
         before = index.node_sums.of("node-b")[2]
 
-        fake.add(make_pod("new-web", "demo", node="node-b", owner=RS_OWNER, cpu="250m"))
+        fake.add(api_pod("new-web", "demo", node="node-b", owner=RS_OWNER, cpu="250m"))
         await until(lambda: ("demo", "new-web") in index.pod_table.records)
         assert index.node_sums.of("node-b")[2] == before + 1
         assert index.node_sums.of("node-b")[0]["cpu"] >= 250_000_000  # billionths
         assert any(p.metadata.name == "new-web" for p in index.scheduling.pods_by_node["node-b"])
         assert not index.pod_table.records[("demo", "new-web")].issues
 
-        fake.add(make_pod("new-web", "demo", node="node-b", owner=RS_OWNER, cpu="250m", crash_loop=True))
+        fake.add(api_pod("new-web", "demo", node="node-b", owner=RS_OWNER, cpu="250m", crash_loop=True))
         await until(lambda: index.pod_table.records[("demo", "new-web")].issues)
         assert [i.type for i in index.pod_table.records[("demo", "new-web")].issues] == ["CrashLoopBackOff"]
         report = index.pod_table.report(
@@ -126,7 +123,7 @@ def test_changes_reach_the_records_the_node_sums_and_the_scheduling_view(fake):
         assert index.node_sums.of("node-b")[2] == before
         assert all(p.metadata.name != "new-web" for p in index.scheduling.pods_by_node.get("node-b", []))
 
-        fake.add(make_node("node-c"))
+        fake.add(api_node("node-c"))
         await until(lambda: "node-c" in index.nodes)
         assert "node-c" in index.scheduling.nodes
         fake.remove("Node", "node-c")
@@ -145,13 +142,13 @@ def test_a_watch_the_server_ends_is_renewed_from_the_last_resource_version_witho
     async def body(index):
         await synced(index)
         await until(lambda: len(watches(fake)) >= 1)
-        fake.add(make_pod("before-close", "demo", node="node-a"))
+        fake.add(api_pod("before-close", "demo", node="node-a"))
         await until(lambda: ("demo", "before-close") in index.pod_table.records)
         seen = index.reflectors["pods"].rv
         pages = len(lists(fake))
         fake.close_watches()
         await until(lambda: len(watches(fake)) >= 2, what="a new watch")
-        fake.add(make_pod("after-close", "demo", node="node-a"))
+        fake.add(api_pod("after-close", "demo", node="node-a"))
         await until(lambda: ("demo", "after-close") in index.pod_table.records)
         return seen, pages
 
@@ -165,14 +162,14 @@ def test_a_dropped_connection_is_resumed_after_a_backoff_from_where_it_was(fake)
     async def body(index):
         await synced(index)
         await until(lambda: watches(fake))
-        fake.add(make_pod("before-drop", "demo", node="node-a"))
+        fake.add(api_pod("before-drop", "demo", node="node-a"))
         await until(lambda: ("demo", "before-drop") in index.pod_table.records)
         pages = len(lists(fake))
         fake.drop_watches()
         reflector = index.reflectors["pods"]
         await until(lambda: reflector.backoff.delay > 0, what="a backoff after the broken stream")
         assert "watch" in reflector.error
-        fake.add(make_pod("after-drop", "demo", node="node-a"))
+        fake.add(api_pod("after-drop", "demo", node="node-a"))
         await until(lambda: ("demo", "after-drop") in index.pod_table.records, what="resumed watch")
         return pages, reflector.backoff.delay
 
@@ -190,7 +187,7 @@ def test_410_gone_relists_and_drops_what_was_deleted_meanwhile(fake):
         await until(lambda: watches(fake))
         fake.drop_watches()  # the agent is disconnected ...
         fake.remove("Pod", "api-crashloop", "demo")  # ... while a pod goes ...
-        fake.add(make_pod("meanwhile", "demo", node="node-a"))  # ... and another comes,
+        fake.add(api_pod("meanwhile", "demo", node="node-a"))  # ... and another comes,
         fake.compact()  # and the history is compacted: resuming gets 410 Gone
         await until(lambda: index.stats.relists.get("pods") == 1, what="relist")
         await until(lambda: ("demo", "meanwhile") in index.pod_table.records)

@@ -44,7 +44,7 @@ from k8s_agent.analysis.pod_issues import PodIssueTable, PodRecord
 from k8s_agent.analysis.scheduling import index as scheduling_index
 from k8s_agent.errors import AgentError, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import models as m
-from k8s_agent.schemas.failure_events import EventInfo
+from k8s_agent.schemas.namespace_errors import EventInfo
 
 PAGE_SIZE = 500
 #: a watch asks the server to end it after a random 5-10 minutes (as client-go's reflectors do)
