@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PORT ?= 8080
+#: sizes of the cluster-index scale benchmark (pods; `make bench INDEX_SIZES=10000` for a quick run)
+INDEX_SIZES ?= 10000,60000,150000
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser run test test-fast lint bench loadtest clean
@@ -58,6 +60,7 @@ bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about 
 	$(PY) scripts/bench_workloads.py
 	$(PY) scripts/bench_nodes.py
 	$(PY) scripts/bench_memory.py
+	$(PY) scripts/bench_index.py --sizes $(INDEX_SIZES)
 
 loadtest: $(STAMP) ## Locust dashboard mix against the demo cluster (DURATION=60s USERS=50); CSV in out/load_*.csv
 	VENV=$(VENV) scripts/loadtest.sh

@@ -59,6 +59,8 @@ def make_index(inner: Any, settings: Settings) -> Any:
     for a source that offers neither (cluster-wide answers then list, as before)."""
     from k8s_agent.kube.index import ClusterIndex
 
+    if not settings.cluster_index:
+        return None
     common = {
         "restart_threshold": settings.pod_restart_threshold,
         "idle_timeout": settings.index_idle_timeout,

@@ -47,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     node_name: str = ""
     #: how the cluster source was decided, for the first log line (set when it is resolved)
     source_note: str = ""
+    cluster_index: bool = True  # cluster-wide answers from a watch-fed index (False: LIST per CACHE_TTL)
     index_idle_timeout: float = 600.0  # the cluster index stops after this long without a request needing it
 
 
@@ -175,6 +176,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any], str]] = {
         "whole-request budget; past it the client gets 504 REQUEST_TIMEOUT",
     ),
     "CACHE_TTL": ("cache_ttl", _duration("CACHE_TTL", 0, 300), "lifetime of cached reads and responses"),
+    "CLUSTER_INDEX": (
+        "cluster_index",
+        _bool("CLUSTER_INDEX"),
+        "cluster-wide answers from a per-worker watch-fed index (false: LIST per CACHE_TTL, as without watch RBAC)",
+    ),
     "INDEX_IDLE_TIMEOUT": (
         "index_idle_timeout",
         _duration("INDEX_IDLE_TIMEOUT", 1, 7 * 24 * 3600),

@@ -59,6 +59,10 @@ def client(fake, tmp_path_factory):
     c = ReusableClient(create_app(_settings(kc), name="k8s-agent-conditional"), port=free_port())
     c.run()
     try:
+        for _ in range(200):  # past the cluster index's first sync (cluster-wide answers are 503 until then)
+            if c.get(ISSUES)[1].status == 200:
+                break
+            c._loop.run_until_complete(asyncio.sleep(0.05))
         yield c
     finally:
         c.stop()

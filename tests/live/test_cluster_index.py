@@ -240,3 +240,22 @@ def test_pods_the_agent_may_not_list_keep_the_index_unsynced_with_the_reason(fak
 
     details = run(fake, body)
     assert "listing pods: 0 so far (last attempt failed" in details and "forbidden" in details
+
+
+def test_a_watch_down_for_a_while_is_named_in_the_warnings_until_it_is_back(fake, monkeypatch):
+    import k8s_agent.kube.index as index_module
+
+    monkeypatch.setattr(index_module, "STALE_AFTER", 0.3)
+
+    async def body(index):
+        await synced(index)
+        await until(lambda: watches(fake))
+        assert index.warnings() == []
+        fake.fail(r"^/api/v1/pods$", 500)
+        fake.drop_watches()
+        await until(lambda: any(w.startswith("pods: the watch has been failing") for w in index.warnings()))
+        assert index.synced  # still answering, from the state the watch last saw
+        fake.reset_controls()
+        await until(lambda: index.warnings() == [], what="the warning gone once the watch is back")
+
+    run(fake, body)

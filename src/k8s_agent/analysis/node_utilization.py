@@ -94,8 +94,9 @@ def group_pods_by_node(pods: Iterable[Pod]) -> dict[str, list[Pod]]:
 
 class NodeSums:
     """Per node: the summed effective requests and limits (billionths) and the count of its non-terminated
-    pods, kept current pod by pod (``put`` a pod's new version, ``remove`` it). Each pod's contribution is
-    remembered so that a change or a deletion subtracts exactly what was added."""
+    pods, kept current pod by pod (``put`` a pod's new version, ``remove`` it). The pod counted is kept
+    (the index's slim copy: no extra memory) so that a change or a deletion subtracts exactly what its
+    version added."""
 
     __slots__ = ("requests", "limits", "count", "_by_pod")
 
@@ -103,7 +104,7 @@ class NodeSums:
         self.requests: dict[str, dict[str, int]] = {}
         self.limits: dict[str, dict[str, int]] = {}
         self.count: dict[str, int] = {}
-        self._by_pod: dict[tuple[str, str], tuple[str, dict[str, int], dict[str, int]]] = {}
+        self._by_pod: dict[tuple[str, str], Pod] = {}
 
     def __len__(self) -> int:
         return len(self._by_pod)
@@ -121,7 +122,7 @@ class NodeSums:
         if not node or is_terminated(pod):
             return
         req, lim = pod_requests_limits(pod)
-        self._by_pod[key] = (node, req, lim)
+        self._by_pod[key] = pod
         self.count[node] = self.count.get(node, 0) + 1
         _add(self.requests.setdefault(node, {}), req)
         _add(self.limits.setdefault(node, {}), lim)
@@ -133,9 +134,10 @@ class NodeSums:
         old = self._by_pod.pop(key, None)
         if old is None:
             return
-        node, req, lim = old
+        node = old.spec.node_name
         n = self.count[node] - 1
         if n:
+            req, lim = pod_requests_limits(old)
             self.count[node] = n
             _sub(self.requests[node], req)
             _sub(self.limits[node], lim)

@@ -51,6 +51,8 @@ PAGE_SIZE = 500
 WATCH_TIMEOUT = (300, 600)
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 RETRY_AFTER_SECONDS = 2
+#: a watch down this long is named in the answers' warnings (a blip of a reconnect is not)
+STALE_AFTER = 5.0
 #: Warning events about pods: what the cluster report shows as a pod's recent events
 POD_WARNINGS = "involvedObject.kind=Pod,type=Warning"
 
@@ -153,10 +155,12 @@ class Slimmer:
     def __init__(self) -> None:
         self.shared = _Shared()
         self.strings: dict[str, str] = {}
+        self.statuses: dict[str, m.PodStatus] = {}
 
     def clear(self) -> None:
         self.shared.clear()
         self.strings.clear()
+        self.statuses.clear()
 
     def _s(self, s: str) -> str:
         got = self.strings.get(s)
@@ -200,7 +204,11 @@ class Slimmer:
             volumes=share(volumes),
             topology_spread_constraints=share(spec.topology_spread_constraints),
         )
-        return m.Pod(metadata=meta, spec=slim_spec, status=m.PodStatus(phase=self._s(pod.status.phase)))
+        phase = pod.status.phase
+        status = self.statuses.get(phase)
+        if status is None:  # the slim status is the phase alone: one object per phase, shared
+            status = self.statuses[phase] = m.PodStatus(phase=phase)
+        return m.Pod(metadata=meta, spec=slim_spec, status=status)
 
     def replicaset(self, rs: m.ReplicaSet) -> m.ReplicaSet:
         md = rs.metadata
@@ -253,6 +261,7 @@ class Reflector:
         self.listing = False
         self.listed = 0  # objects read by the LIST in progress
         self.error = ""
+        self.broken_since = 0.0  # index clock time of the first failure since the stream last worked
         #: an optional collection the agent may not read: why (the answers say so)
         self.unavailable = ""
         self.backoff = Backoff()
@@ -283,6 +292,7 @@ class Reflector:
                 stats.relists[self.kind.resource] = stats.relists.get(self.kind.resource, 0) + 1
             except AgentError as exc:
                 self.error = f"{exc.message}: {exc.details}" if exc.details else exc.message
+                self.broken_since = self.broken_since or self.index.clock()
                 if isinstance(exc, UpstreamForbidden) and self.kind.optional and not self.synced:
                     # the answers do without it, and say so; keep trying now and then (RBAC may change)
                     self.unavailable = self.error
@@ -295,6 +305,7 @@ class Reflector:
                 await asyncio.sleep(delay)
             except Exception as exc:  # noqa: BLE001 - a bug or an unreadable answer: retry, never die
                 self.error = repr(exc)
+                self.broken_since = self.broken_since or self.index.clock()
                 delay = self.backoff.next()
                 logger.opt(exception=exc).warning(
                     "index: {} failed unexpectedly; again in {:.1f}s", self.kind.resource, delay
@@ -342,6 +353,7 @@ class Reflector:
         stats.lists[kind.resource] = stats.lists.get(kind.resource, 0) + 1
         self.rv = rv
         self.error = self.unavailable = ""
+        self.broken_since = 0.0
         self.synced = True
         index._check_synced()
 
@@ -368,6 +380,7 @@ class Reflector:
                 rv = _VERSION_DECODER.decode(ev.object).metadata.resource_version
                 if rv:
                     self.rv = rv
+                self.error, self.broken_since = "", 0.0
                 continue
             if typ == "ERROR":
                 st = _STATUS_DECODER.decode(ev.object)
@@ -386,6 +399,7 @@ class Reflector:
             counts[key] = counts.get(key, 0) + 1
             self.backoff.reset()
             self.error = ""
+            self.broken_since = 0.0
 
 
 # ------------------------------------------------------------------------------------------ the index
@@ -528,12 +542,19 @@ class ClusterIndex:
         return ", ".join(f"{self.count(c.resource):,} {c.resource}" for c in self.collections)
 
     def warnings(self) -> list[str]:
-        """Collections the answers had to do without."""
-        return [
-            f"{r.kind.resource} could not be read: {r.unavailable}"
-            for r in self.reflectors.values()
-            if r.unavailable
-        ]
+        """Collections the answers had to do without, and watches that are down (the answers then show the
+        cluster as it was when they broke)."""
+        out = []
+        now = self.clock()
+        for r in self.reflectors.values():
+            if r.unavailable:
+                out.append(f"{r.kind.resource} could not be read: {r.unavailable}")
+            elif r.synced and r.broken_since and now - r.broken_since >= STALE_AFTER:
+                out.append(
+                    f"{r.kind.resource}: the watch has been failing for {now - r.broken_since:.0f}s "
+                    f"({r.error}); this answer shows them as of then, reconnecting"
+                )
+        return out
 
     # -------------------------------------------------------------------------------- the stores
     def count(self, resource: str) -> int:
