@@ -21,7 +21,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,8 +66,16 @@ class Run:
 
     def start(self) -> dict:
         api = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "standin_api.py"), "--pods", str(self.pods),
-             "--port", str(self.api_port), "--changes", str(self.changes)],
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "standin_api.py"),
+                "--pods",
+                str(self.pods),
+                "--port",
+                str(self.api_port),
+                "--changes",
+                str(self.changes),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -180,9 +187,15 @@ def bench(pods: int, seconds: float, changes: float) -> dict:
             sync_s = time.monotonic() - t
             c.get(NODES)
         rss_after = rss_bytes(run.agent.pid)
-        out = {"pods": pods, "nodes": info["nodes"], "pod_json_bytes": info["pod_json_bytes"],
-               "sync_s": sync_s, "progress_sample": progress[-90:],
-               "rss_mib": rss_after / 2**20, "bytes_per_pod": (rss_after - rss_before) / pods}
+        out = {
+            "pods": pods,
+            "nodes": info["nodes"],
+            "pod_json_bytes": info["pod_json_bytes"],
+            "sync_s": sync_s,
+            "progress_sample": progress[-90:],
+            "rss_mib": rss_after / 2**20,
+            "bytes_per_pod": (rss_after - rss_before) / pods,
+        }
         for label, n in (("1 poller", 1), ("50 pollers", 50)):
             s0, t0 = run.stats(), time.monotonic()
             lat, statuses = asyncio.run(pollers(base, n, seconds))
@@ -190,10 +203,13 @@ def bench(pods: int, seconds: float, changes: float) -> dict:
             pages = sum(s1.get(f"list {k}", 0) - s0.get(f"list {k}", 0) for k in INDEXED)
             metrics_pages = s1.get("list nodemetrics", 0) - s0.get("list nodemetrics", 0)
             out[label] = {
-                "issues_p50": pct(lat[ISSUES], 50), "issues_p99": pct(lat[ISSUES], 99),
-                "nodes_p50": pct(lat[NODES], 50), "nodes_p99": pct(lat[NODES], 99),
+                "issues_p50": pct(lat[ISSUES], 50),
+                "issues_p99": pct(lat[ISSUES], 99),
+                "nodes_p50": pct(lat[NODES], 50),
+                "nodes_p99": pct(lat[NODES], 99),
                 "statuses": {k.rsplit("/", 1)[-1]: v for k, v in statuses.items()},
-                "list_pages_per_s": pages / dt, "metrics_lists_per_s": metrics_pages / dt,
+                "list_pages_per_s": pages / dt,
+                "metrics_lists_per_s": metrics_pages / dt,
                 "api_mb_per_s": (s1.get("bytes", 0) - s0.get("bytes", 0)) / dt / 1e6,
                 "changes_per_s": (s1.get("changes", 0) - s0.get("changes", 0)) / dt,
             }
@@ -203,8 +219,12 @@ def bench(pods: int, seconds: float, changes: float) -> dict:
             d = (i // 10) % max(1, pods // 10)
             ns = f"team-{d % 200:03d}"
             with httpx.Client(base_url=base, timeout=30) as c:
-                names = [p["name"] for p in c.get(ISSUES, params={"namespace": ns, "includeAll": "true",
-                                                                    "limit": 1000}).json()["data"]["problematicPods"]]
+                names = [
+                    p["name"]
+                    for p in c.get(
+                        ISSUES, params={"namespace": ns, "includeAll": "true", "limit": 1000}
+                    ).json()["data"]["problematicPods"]
+                ]
             healthy = _healthy_pod(run, ns, set(names))
             if healthy:
                 delays.append(crash_delay(run, base, ns, healthy))
@@ -220,7 +240,11 @@ def _healthy_pod(run: Run, ns: str, troubled: set[str]) -> str:
     r = httpx.get(f"http://127.0.0.1:{run.api_port}/api/v1/pods", params={"limit": 500}, timeout=30).json()
     for p in r["items"]:
         md = p["metadata"]
-        if md["namespace"] == ns and md["name"] not in troubled and p["status"]["containerStatuses"][0]["ready"]:
+        if (
+            md["namespace"] == ns
+            and md["name"] not in troubled
+            and p["status"]["containerStatuses"][0]["ready"]
+        ):
             return md["name"]
     return ""
 
@@ -247,7 +271,9 @@ def report(r: dict) -> None:
     )
     ok = all(set(r[k]["statuses"][p]) == {200} for k in ("1 poller", "50 pollers") for p in r[k]["statuses"])
     p50 = max(r[k][m] for k in ("1 poller", "50 pollers") for m in ("issues_p50", "nodes_p50"))
-    print(f"  targets: every poll 200 after the sync: {'yes' if ok else 'NO'}; worst p50 {p50:.1f} ms (<= 50)")
+    print(
+        f"  targets: every poll 200 after the sync: {'yes' if ok else 'NO'}; worst p50 {p50:.1f} ms (<= 50)"
+    )
 
 
 def main() -> None:

@@ -63,7 +63,9 @@ class Cluster:
             self.keys.append((doc["metadata"]["namespace"], doc["metadata"]["name"]))
             self.index[self.keys[-1]] = i
             self.pod_bytes.append(json.dumps(doc, separators=(",", ":")).encode())
-        self.node_bytes = [json.dumps(self.node(i), separators=(",", ":")).encode() for i in range(self.nodes)]
+        self.node_bytes = [
+            json.dumps(self.node(i), separators=(",", ":")).encode() for i in range(self.nodes)
+        ]
         self.rs_bytes = [
             json.dumps(self.replicaset(d), separators=(",", ":")).encode() for d in range(self.deployments)
         ]
@@ -95,7 +97,12 @@ class Cluster:
         created = ts(timedelta(days=3, seconds=i % 5000))
         image = f"registry.example.com/{ns}/{dep}:1.4.2"
         state = (
-            {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}
+            {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": "back-off 5m0s restarting failed container",
+                }
+            }
             if crash
             else {"running": {"startedAt": created}}
         )
@@ -160,7 +167,9 @@ class Cluster:
                         "subresource": "status",
                         "fieldsV1": {
                             "f:status": {
-                                "f:conditions": {'k:{"type":"Ready"}': {".": {}, "f:status": {}, "f:type": {}}},
+                                "f:conditions": {
+                                    'k:{"type":"Ready"}': {".": {}, "f:status": {}, "f:type": {}}
+                                },
                                 "f:containerStatuses": {},
                                 "f:hostIP": {},
                                 "f:phase": {},
@@ -241,8 +250,11 @@ class Cluster:
                 "startTime": created,
                 "qosClass": "Burstable",
                 "conditions": [
-                    {"type": t, "status": "True" if (ready or t in ("Initialized", "PodScheduled")) else "False",
-                     "lastTransitionTime": created}
+                    {
+                        "type": t,
+                        "status": "True" if (ready or t in ("Initialized", "PodScheduled")) else "False",
+                        "lastTransitionTime": created,
+                    }
                     for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
                 ],
                 "containerStatuses": [
@@ -276,10 +288,20 @@ class Cluster:
             },
             "spec": {"podCIDR": f"10.244.{i % 250}.0/24"},
             "status": {
-                "capacity": {"cpu": "8", "memory": "32863400Ki", "pods": "110", "ephemeral-storage": "203056560Ki"},
+                "capacity": {
+                    "cpu": "8",
+                    "memory": "32863400Ki",
+                    "pods": "110",
+                    "ephemeral-storage": "203056560Ki",
+                },
                 "allocatable": {"cpu": "7910m", "memory": "29602984Ki", "pods": "110"},
                 "conditions": [
-                    {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting"}
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting",
+                    }
                 ],
                 "nodeInfo": {"kubeletVersion": "v1.33.1", "osImage": "Ubuntu 24.04", "architecture": "amd64"},
             },
@@ -297,7 +319,13 @@ class Cluster:
                 "uid": _uid(f"rs/{rs}"),
                 "resourceVersion": "20",
                 "ownerReferences": [
-                    {"apiVersion": "apps/v1", "kind": "Deployment", "name": dep, "controller": True, "uid": _uid(dep)}
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "name": dep,
+                        "controller": True,
+                        "uid": _uid(dep),
+                    }
                 ],
             },
             "spec": {"replicas": 10},
@@ -369,7 +397,9 @@ class StandIn:
                 ns, name = path.split("/")[4], path.split("/")[6]
                 i = self.c.index.get((ns, name))
                 if i is None:
-                    return web.json_response({"kind": "Status", "code": 404, "message": "not found"}, status=404)
+                    return web.json_response(
+                        {"kind": "Status", "code": 404, "message": "not found"}, status=404
+                    )
                 return web.Response(body=self.c.pod_bytes[i], content_type="application/json")
             return web.json_response({"kind": "Status", "code": 404, "message": "not served"}, status=404)
         resource, items, kind = coll
@@ -442,7 +472,9 @@ class StandIn:
             restarts, crash, ready = self.c.state[i]
             if crash:
                 continue  # leave the troubled pods as they are
-            self.apply(i, (restarts + (rnd.random() < 0.5), False, not ready if rnd.random() < 0.3 else ready))
+            self.apply(
+                i, (restarts + (rnd.random() < 0.5), False, not ready if rnd.random() < 0.3 else ready)
+            )
 
 
 async def main() -> None:

@@ -61,14 +61,11 @@ def make_index(inner: Any, settings: Settings) -> Any:
 
     if not settings.cluster_index:
         return None
-    common = {
-        "restart_threshold": settings.pod_restart_threshold,
-        "idle_timeout": settings.index_idle_timeout,
-    }
+    threshold, idle = settings.pod_restart_threshold, settings.index_idle_timeout
     if hasattr(inner, "watch_lines"):
-        return ClusterIndex(inner, **common)
+        return ClusterIndex(inner, restart_threshold=threshold, idle_timeout=idle)
     if hasattr(inner, "index_lists"):
-        return ClusterIndex(snapshot=inner.index_lists, **common)
+        return ClusterIndex(snapshot=inner.index_lists, restart_threshold=threshold, idle_timeout=idle)
     return None
 
 

@@ -17,6 +17,7 @@ import os
 import shutil
 from bisect import bisect_left
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -147,7 +148,7 @@ class PrometheusMetrics:
         key = (route, encoding)
         self._compressed[key] = self._compressed.get(key, 0) + 1
 
-    def watch_index(self, index) -> None:
+    def watch_index(self, index: Any) -> None:
         """Publish this worker's cluster index (``kube.index.ClusterIndex``) with the other metrics."""
         self._index = index
 

@@ -33,8 +33,7 @@ def fake():
         yield f
 
 
-@pytest.fixture(scope="module")
-def client(fake, tmp_path_factory):
+def _client(fake, tmp_path_factory, name: str):
     kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
     settings = load_settings(
         {
@@ -46,13 +45,24 @@ def client(fake, tmp_path_factory):
             "WORKERS": "1",
         }
     )
-    app = create_app(settings, name="k8s-agent-index-http")
-    c = ReusableClient(app, port=free_port())
+    c = ReusableClient(create_app(settings, name=name), port=free_port())
     c.run()
-    try:
-        yield c
-    finally:
-        c.stop()
+    return c
+
+
+@pytest.fixture(scope="module")
+def client(fake, tmp_path_factory):
+    c = _client(fake, tmp_path_factory, "k8s-agent-index-http")
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def fresh_client(fake, tmp_path_factory):
+    """An agent of its own, whose index no other test has started."""
+    c = _client(fake, tmp_path_factory, "k8s-agent-index-first-sync")
+    yield c
+    c.stop()
 
 
 def spin(client: ReusableClient, seconds: float) -> None:
@@ -81,7 +91,8 @@ def listed(fake, *resources: str) -> int:
     )
 
 
-def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(client, fake):
+def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(fresh_client, fake):
+    client = fresh_client
     fake.reset()
     poll_until(client, "/readyz", lambda r: r.status == 200)  # readiness is about the API, not the index
     _, resp = client.get(ISSUES)

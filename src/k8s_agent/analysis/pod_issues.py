@@ -205,16 +205,17 @@ class PodIssueTable:
         namespace's ReplicaSet index, ``recent(record, now)`` the pod's recent Warning events."""
         threshold = self.restart_threshold
         counts: dict[str, _NsCounts] = {}
+        ns_items: list[tuple[str, list[int]]]
         if namespace:
-            c = self.ns_counts.get(namespace)
-            listed = c[0] if c else 0
-            ns_items = [(namespace, c)] if c else []
+            in_ns = self.ns_counts.get(namespace)
+            listed = in_ns[0] if in_ns else 0
+            ns_items = [(namespace, in_ns)] if in_ns else []
         else:
             listed = len(self.records)
             ns_items = list(self.ns_counts.items())
         analysed = 0
-        for ns, c in ns_items:
-            n = c[0] if include_all else c[1]
+        for ns, pair in ns_items:
+            n = pair[0] if include_all else pair[1]
             if n:
                 counts[ns] = _NsCounts()
                 counts[ns].total = n

@@ -265,7 +265,7 @@ class Reflector:
         #: an optional collection the agent may not read: why (the answers say so)
         self.unavailable = ""
         self.backoff = Backoff()
-        self.decoder = msgspec.json.Decoder(kind.item_type)
+        self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(kind.item_type)
 
     def progress(self) -> str:
         k = self.kind.resource
@@ -326,10 +326,10 @@ class Reflector:
                     q.append(("fieldSelector", kind.field_selector))
                 if token:
                     q.append(("continue", token))
-                raw = await index.feed.list_page(kind.path, q, what=f"list {kind.resource}")
+                raw = await index.live_feed.list_page(kind.path, q, what=f"list {kind.resource}")
                 index.stats.list_pages += 1
                 try:
-                    page = m.decode(raw, kind.list_type)
+                    page: Any = m.decode(raw, kind.list_type)
                 except msgspec.DecodeError as exc:
                     raise ServiceUnavailable(
                         "Kubernetes API sent an unreadable answer", f"list {kind.resource}: {exc}"
@@ -371,7 +371,7 @@ class Reflector:
         index.stats.watches += 1
         counts = index.stats.events
         resource = kind.resource
-        async for line in index.feed.watch_lines(
+        async for line in index.live_feed.watch_lines(
             kind.path, q, what=f"watch {resource}", read_timeout=timeout + 30
         ):
             ev = _EVENT_DECODER.decode(line)
@@ -448,6 +448,12 @@ class ClusterIndex:
         self._event_pod: dict[tuple[str, str], tuple[str, str]] = {}
 
     # -------------------------------------------------------------------------------- life cycle
+    @property
+    def live_feed(self) -> Feed:
+        if self.feed is None:
+            raise RuntimeError("a snapshot's index has no feed")
+        return self.feed
+
     @property
     def synced(self) -> bool:
         return self.state == "synced"

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from k8s_agent.analysis.node_utilization import NodeSums, cluster_utilization, node_utilization
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
+from k8s_agent.kube.index import ClusterIndex
 from k8s_agent.kube.models import NodeMetrics, Pod
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.node_utilization import ClusterNodeUtilization, NodeUtilization
@@ -58,7 +59,7 @@ def _metrics_unavailable(exc: ServiceUnavailable) -> ServiceUnavailable:
     return exc
 
 
-async def _index_sums(index) -> NodeSums:
+async def _index_sums(index: ClusterIndex) -> NodeSums:
     await index.require()  # counts the use (keeps a synced index alive)
     return index.node_sums
 

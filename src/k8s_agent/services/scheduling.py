@@ -30,6 +30,7 @@ from k8s_agent.analysis.scheduling.context import scheduling_status
 from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.index import ClusterIndex as WatchIndex
 from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
@@ -87,7 +88,7 @@ async def _read_claim(source: ClusterSource, namespace: str, claim: str, inp: _I
         inp.warnings.append(_unavailable(f"PV {pv_name}", exc))
 
 
-async def _from_index(index) -> tuple[list[Node], ClusterIndex]:
+async def _from_index(index: WatchIndex) -> tuple[list[Node], ClusterIndex]:
     """The nodes and the per-node view of the pods, from the watch-fed index (IndexSyncing, a
     ServiceUnavailable, until its first sync: the answer then comes without the node evaluation)."""
     await index.require()

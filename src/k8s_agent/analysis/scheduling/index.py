@@ -8,7 +8,7 @@ Cost: requests are computed once per pod (quantity strings parsed through a cach
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, ValuesView
 from dataclasses import dataclass
 
 from k8s_agent.analysis.kube import is_sidecar, is_terminated
@@ -90,7 +90,7 @@ class ClusterIndex:
                 self.add(p)
 
     @property
-    def all_pods(self):
+    def all_pods(self) -> ValuesView[Pod]:
         """Every non-terminated pod (bound or not), the pod under analysis excluded."""
         return self._pods.values()
 
