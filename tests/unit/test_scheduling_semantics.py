@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
-from builders import container, make_node, make_pod, scheduler_event
+from builders import container, make_node, make_pod, pvc_volume, scheduler_event
 from k8s_agent.analysis.resources import limit_sources, pod_request_nanos, pod_resources, request_sources
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
@@ -77,6 +78,9 @@ def test_resources_view_shows_the_pod_level_spec_and_the_value_used():
         n.startswith("the pod-level cpu request (3) is what the scheduler reserves") for n in view.notes
     )
     assert pod_resources(make_pod("plain")).pod_level is None
+    wire = msgspec.json.decode(msgspec.json.encode(view))
+    assert wire["podLevel"] == {"requests": {"cpu": "3"}, "limits": {}}
+    assert wire["effective"]["requestSources"] == {"cpu": "podLevel", "memory": "containers"}
 
 
 def test_per_node_fit_uses_the_pod_level_request():
@@ -256,3 +260,18 @@ def test_keyed_taint_messages_are_compared_per_taint():
         "InsufficientMemory": "both",
         "TaintTolerationMismatch": "both",
     }
+
+
+def test_a_prefilter_rejection_counts_no_node_under_its_first_failure():
+    # a missing claim stops the scheduler before any filter: the message has no per-node counts
+    nodes = [
+        make_node("n1", taints=[{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]),
+        make_node("n2"),
+    ]
+    pod = make_pod("db-0", volumes=[pvc_volume("data")])
+    msg = '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'
+    r = analyze_scheduling(pod, [scheduler_event(pod, msg)], nodes, [pod], {}, {}, NOW)
+    by = {s.category: s for s in r.failure_summary}
+    assert (by["VolumeAttachmentError"].source, by["VolumeAttachmentError"].count) == ("pod", 2)
+    taint = by["TaintTolerationMismatch"]
+    assert (taint.any_failure_count, taint.first_failure_count, taint.source) == (1, 0, "nodes")

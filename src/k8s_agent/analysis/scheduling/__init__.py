@@ -27,8 +27,10 @@ Write ``filters/<plugin>.py`` with a subclass of ``filters.base.Filter``:
 * ``evaluate(self, node) -> Outcome``: ``failures`` (every problem, our words, each a ``Failure`` of one of
   its checks), ``scheduler_reasons`` (the exact reasons the scheduler records for the node at this plugin,
   empty when it would pass the node) and an optional frozen ``detail`` for explanations;
-* optionally ``prefilter_reason(self, node)`` (a PreFilter result that writes nodes off before filtering)
-  and the classmethod ``suggest(cls, advice) -> list[str]`` (concrete fixes, from every node's outcome).
+* optionally ``prefilter_reason(self, node)`` (a PreFilter result that writes nodes off before filtering),
+  ``constant(self)`` (the outcome when it is the same on every node, for instance because the pod asks
+  nothing this plugin checks: the evaluation then skips the plugin), and the classmethod
+  ``suggest(cls, advice) -> list[str]`` (concrete fixes, from every node's outcome).
 
 Then add the class to ``filters.FILTERS`` at its place in the default profile's filter order. Nothing else
 changes: evaluation, suggestions, counts, the comparison and ``simulate`` loop over the registry.

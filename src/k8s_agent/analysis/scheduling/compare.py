@@ -236,7 +236,7 @@ def failure_summary(a: Analysis) -> list[FailureSummary]:
         for c in v.categories:
             any_nodes.setdefault(c, []).append(v.node_name)
     view = a.scheduler_view()
-    if view is not None:
+    if view is not None and not view.prefilter:  # a PreFilter rejection counts no node at all
         for n in view.nodes:
             if n.fits:
                 continue
