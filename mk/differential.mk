@@ -5,7 +5,7 @@
 #                             with its seed and YAML, disagreements by plugin, cases/s, and last
 #                             `agreement: A/T cases`. Fails when any case disagrees.
 #   make fuzz SEEDS=1,2,3     exactly these cases
-#   make fuzz CLASSES=+topology_spread,+pod_level_resources   optional generator classes
+#   make fuzz CLASSES=+topology_spread,-volumes   switch generator classes (tests/integration/diffgen.py Classes)
 # `make test` runs the short differential run (tests/integration/test_differential.py).
 
 N ?= 1000

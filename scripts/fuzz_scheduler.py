@@ -3,7 +3,7 @@
     make fuzz                      # N=1000 cases from seed START=1000
     make fuzz N=200 START=5000
     make fuzz SEEDS=1234,5678      # exactly these cases (a reported disagreement)
-    make fuzz CLASSES=+topology_spread,+pod_level_resources
+    make fuzz CLASSES=+topology_spread,-volumes
 
 Starts the integration tier's control plane (etcd, kube-apiserver, kube-scheduler built by
 scripts/controlplane/build.sh), runs the cases (tests/integration/diffgen.py draws them,

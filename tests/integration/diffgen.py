@@ -60,7 +60,7 @@ BATCH_LABEL = "differential.k8s-agent.test/batch"  # on every node, so a batch's
 class Classes:
     """Which optional classes the generator may draw (``--classes`` of ``scripts/fuzz_scheduler.py``)."""
 
-    pod_level_resources: bool = False  # issue 15: pod-level spec.resources
+    pod_level_resources: bool = True  # pod-level spec.resources (KEP-2837, beta and on since 1.34)
     topology_spread: bool = False  # issue 18: topologySpreadConstraints (DoNotSchedule)
     match_fields: bool = True  # node affinity matchFields metadata.name (NodeAffinity PreFilterResult)
     sidecars: bool = True  # init containers with restartPolicy Always
@@ -110,8 +110,8 @@ EXCLUDED: dict[str, str] = {
     "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
     "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
     "the taints); drawn taints with arbitrary keys cover the same code",
-    "topology spread constraints, pod-level resources": "drawn only behind the topology_spread / "
-    "pod_level_resources switches until the agent evaluates them (issues 18 and 15)",
+    "topology spread constraints": "drawn only behind the topology_spread switch until the agent evaluates "
+    "them (issue 18)",
 }
 
 _ZONES = ("zone-a", "zone-b", "zone-c", "zone-d")
@@ -571,8 +571,10 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
         spec["initContainers"] = inits
     if classes.exact_fit and rng.random() < 0.15:
         _exact_fit(rng, spec, cluster)
-    if classes.pod_level_resources and rng.random() < 0.25:
-        _pod_level(rng, spec)
+    if classes.pod_level_resources:  # its own stream: switching the class leaves every other draw alone
+        prng = random.Random(seed * 7 + 1)
+        if prng.random() < 0.25:
+            _pod_level(prng, spec)
     _maybe_overhead_and_host_network(rng, spec, classes)
     if rng.random() < 0.3:
         sel = {}
@@ -679,15 +681,19 @@ def _pod_level(rng: random.Random, spec: dict[str, Any]) -> None:
     total: dict[str, int] = {}
     # every container summed: an upper bound of the effective request the API validates against
     for c in spec["containers"] + spec.get("initContainers", []):
-        for k, v in c.get("resources", {}).get("requests", {}).items():
+        res = c.get("resources", {})
+        for k, v in {
+            **res.get("limits", {}),
+            **res.get("requests", {}),
+        }.items():  # requests default to limits
             if k in ("cpu", "memory"):
                 total[k] = total.get(k, 0) + (nano(v) or 0)
     req = {}
     if rng.random() < 0.8:
-        milli = max(total.get("cpu", 0) // 1_000_000, 0) + rng.choice((0, 100, 500, 1000))
+        milli = -(-total.get("cpu", 0) // 1_000_000) + rng.choice((0, 100, 500, 1000))
         req["cpu"] = f"{max(milli, 100)}m"
     if rng.random() < 0.8:
-        mib = total.get("memory", 0) // (1024 * 1024 * 1_000_000_000) + rng.choice((0, 128, 1024))
+        mib = -(-total.get("memory", 0) // (1024 * 1024 * 1_000_000_000)) + rng.choice((0, 128, 1024))
         req["memory"] = f"{max(mib, 64)}Mi"
     if req:
         spec["resources"] = {"requests": req}

@@ -86,15 +86,17 @@ def test_every_default_class_is_drawn_in_200_cases():
     ):
         assert want in seen, want
     assert ".spec.topologySpreadConstraints" not in seen  # behind a switch
-    assert ".spec.resources" not in seen
+    assert ".spec.resources.requests" in seen  # pod-level resources
 
 
 def test_switches_add_the_optional_classes():
-    classes = diffgen.Classes.parse("+topology_spread,+pod_level_resources")
+    classes = diffgen.Classes.parse("+topology_spread")
     pods = [diffgen.gen_case(s, classes).pod for s in range(100)]
     assert any("topologySpreadConstraints" in p["spec"] for p in pods)
-    with_level = [p for p in pods if "resources" in p["spec"]]
-    assert with_level
+    assert not any(
+        "resources" in p["spec"]
+        for p in (diffgen.gen_case(s, diffgen.Classes.parse("-pod_level_resources")).pod for s in range(100))
+    )
     assert (
         diffgen.Classes.parse("all").match_fields
         and diffgen.Classes.parse("-match_fields").match_fields is False
