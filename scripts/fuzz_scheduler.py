@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", type=int, default=1000, help="first seed (default 1000)")
     ap.add_argument("--seeds", default="", help="comma-separated seeds to run instead of a range")
     ap.add_argument("--classes", default="", help="generator classes, e.g. +topology_spread,-match_fields")
+    ap.add_argument("--shrink", type=int, default=3, help="shrink the first N disagreements (default 3)")
     ap.add_argument("--verbose", action="store_true", help="print both verdicts of every case")
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     args = ap.parse_args(argv)
@@ -74,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             bad.append(o.seed)
             for p in diffrun.disagreeing_plugins(o.agent, o.scheduler):
                 by_plugin[p] += 1
-            print(diffrun.report_disagreement(o, case), flush=True)
+            minimal = None
+            if len(bad) <= args.shrink:
+                minimal, trials = diffrun.shrink(runner, case)
+                print(f"(seed {o.seed} shrunk in {trials} trials on the real scheduler)", flush=True)
+            print(diffrun.report_disagreement(o, case, minimal), flush=True)
         if not args.quiet and done % 50 == 0:
             rate = done / (time.monotonic() - t0)
             print(f"... {done}/{len(seeds)} cases, {len(bad)} disagreements, {rate:.1f} cases/s", flush=True)

@@ -147,6 +147,41 @@ class Cluster:
     terminating: set[str] = field(default_factory=set)  # "ns/name" of existing pods deleted (finalizer holds)
     pvs: list[dict[str, Any]] = field(default_factory=list)
     pvcs: list[dict[str, Any]] = field(default_factory=list)
+    tag: str = ""  # the prefix of every name of this cluster ("d<cid>"; a shrunk copy gets another)
+
+    def __post_init__(self) -> None:
+        self.tag = self.tag or f"d{self.cid}"
+
+
+def renamed(case: Case, tag: str, cluster: Cluster | None = None, pod: dict[str, Any] | None = None) -> Case:
+    """A copy of ``case`` (or of the given cluster and pod, derived from it) whose names start with ``tag``
+    instead of the cluster's tag: nodes, namespaces, PVs, the batch label, every reference to them."""
+    c = cluster or case.cluster
+    old = c.tag
+    doc = {
+        "namespaces": c.namespaces,
+        "nodes": c.nodes,
+        "pods": c.pods,
+        "pvs": c.pvs,
+        "pvcs": c.pvcs,
+        "terminated": sorted(c.terminated),
+        "terminating": sorted(c.terminating),
+        "pod": pod if pod is not None else case.pod,
+    }
+    text = json.dumps(doc).replace(f'"{old}-', f'"{tag}-').replace(f'"{old}"', f'"{tag}"')
+    d = json.loads(text)
+    new = Cluster(
+        c.cid,
+        d["namespaces"],
+        d["nodes"],
+        d["pods"],
+        set(d["terminated"]),
+        set(d["terminating"]),
+        d["pvs"],
+        d["pvcs"],
+        tag,
+    )
+    return Case(case.seed, new, d["pod"])
 
 
 def namespaces_of(cid: int) -> tuple[str, str]:

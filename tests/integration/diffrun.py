@@ -23,6 +23,7 @@ objects before it is reported, and is reported only if the scheduler says the sa
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -172,10 +173,15 @@ class Runner:
             return
         for key in c.terminating:  # let the finalizer go, or the pod stays forever
             ns, name = key.split("/")
-            self._api("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}", {"metadata": {"finalizers": None}})
-        for ns in diffgen.namespaces_of(c.cid):
-            self._api("DELETE", f"/api/v1/namespaces/{ns}/pods", query={"gracePeriodSeconds": "0"})
-        self._api("DELETE", "/api/v1/nodes", query={"labelSelector": f"{diffgen.BATCH_LABEL}=d{c.cid}"})
+            try:
+                self._api("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}", {"metadata": {"finalizers": None}})
+            except ApiError as e:
+                if e.status != 404:
+                    raise
+        for ns in c.namespaces:
+            path = f"/api/v1/namespaces/{ns['metadata']['name']}/pods"
+            self._api("DELETE", path, query={"gracePeriodSeconds": "0"})
+        self._api("DELETE", "/api/v1/nodes", query={"labelSelector": f"{diffgen.BATCH_LABEL}={c.tag}"})
         self.cluster = None
 
     def setup(self, cluster: diffgen.Cluster) -> None:
@@ -201,14 +207,23 @@ class Runner:
     def _create_pv(self, pv: dict) -> dict:
         """PVs are cluster-wide and named by batch; they are left behind (their protection finalizer needs
         a controller), which the scheduler does not mind: no claim of another batch names them."""
-        self._api("POST", "/api/v1/persistentvolumes", pv)
+        try:
+            self._api("POST", "/api/v1/persistentvolumes", pv)
+        except ApiError as e:  # a cluster set up again (after a shrink): the same PV, left behind
+            if e.status != 409:
+                raise
         status = {"status": {"phase": "Bound"}}
         return self._api("PATCH", f"/api/v1/persistentvolumes/{pv['metadata']['name']}/status", status)
 
     def _create_pvc(self, pvc: dict) -> dict:
         md = pvc["metadata"]
         path = f"/api/v1/namespaces/{md['namespace']}/persistentvolumeclaims"
-        out = self._api("POST", path, pvc)
+        try:
+            out = self._api("POST", path, pvc)
+        except ApiError as e:  # a cluster set up again (after a shrink): the claim is still there
+            if e.status != 409:
+                raise
+            out = self._api("GET", f"{path}/{md['name']}")
         if pvc.get("status"):  # what the PV controller writes
             out = self._api("PATCH", f"{path}/{md['name']}/status", {"status": pvc["status"]})
         return out
@@ -319,7 +334,118 @@ class Runner:
         return out
 
 
-def report_disagreement(o: Outcome, case: diffgen.Case) -> str:
+def _trial(runner: Runner, case: diffgen.Case) -> bool:
+    """Does ``case`` still disagree (one attempt; a harness race counts as no)?"""
+    try:
+        runner.setup(case.cluster)
+        created, sched = runner._schedule(case.pod, diffgen.pending_pod_name(case.seed))
+    except HarnessRace:
+        return False
+    agent = predict(
+        convert(created, Pod), runner.node_models, runner.pod_models, runner.pvc_models, runner.pv_models
+    )
+    return agent.key() != sched.key()
+
+
+_POD_FIELDS = (
+    ("tolerations",),
+    ("nodeSelector",),
+    ("affinity", "nodeAffinity"),
+    ("affinity", "podAffinity"),
+    ("affinity", "podAntiAffinity"),
+    ("topologySpreadConstraints",),
+    ("initContainers",),
+    ("volumes",),
+    ("resources",),
+    ("runtimeClassName",),
+)
+
+
+def shrink(runner: Runner, case: diffgen.Case, budget: float = 120.0) -> tuple[diffgen.Case, int]:
+    """A smaller case that still disagrees: greedily drop nodes (with their pods), existing pods, claims the
+    pod does not use, and parts of the pending pod, keeping each drop after which the real scheduler and the
+    agent still disagree. Returns the smallest case found and the number of trials."""
+    deadline = time.monotonic() + budget
+    trials = 0
+    best = case
+
+    def attempt(cluster: diffgen.Cluster, pod: dict) -> diffgen.Case | None:
+        nonlocal trials
+        if time.monotonic() > deadline:
+            return None
+        trials += 1
+        cand = diffgen.renamed(best, f"{case.cluster.tag}s{trials}", cluster, pod)
+        return cand if _trial(runner, cand) else None
+
+    def with_(**kw) -> diffgen.Cluster:
+        c = best.cluster
+        pods = kw.get("pods", c.pods)
+        keys = {f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in pods}
+        return diffgen.Cluster(
+            c.cid,
+            kw.get("namespaces", c.namespaces),
+            kw.get("nodes", c.nodes),
+            pods,
+            c.terminated & keys,
+            c.terminating & keys,
+            kw.get("pvs", c.pvs),
+            kw.get("pvcs", c.pvcs),
+            c.tag,
+        )
+
+    i = 0
+    while i < len(best.cluster.nodes) and len(best.cluster.nodes) > 1:
+        gone = best.cluster.nodes[i]["metadata"]["name"]
+        nodes = [n for n in best.cluster.nodes if n["metadata"]["name"] != gone]
+        pods = [p for p in best.cluster.pods if p["spec"].get("nodeName") != gone]
+        found = attempt(with_(nodes=nodes, pods=pods), best.pod)
+        if found is not None:
+            best = found
+        else:
+            i += 1
+    used = {
+        v["persistentVolumeClaim"]["claimName"]
+        for v in best.pod["spec"].get("volumes", [])
+        if "persistentVolumeClaim" in v
+    }
+    used |= {
+        v["persistentVolumeClaim"]["claimName"]
+        for p in best.cluster.pods
+        for v in p["spec"].get("volumes", [])
+        if "persistentVolumeClaim" in v
+    }
+    if best.cluster.pvcs and (
+        found := attempt(
+            with_(pvcs=[c for c in best.cluster.pvcs if c["metadata"]["name"] in used]), best.pod
+        )
+    ):
+        best = found
+    i = 0
+    while i < len(best.cluster.pods):
+        pods = best.cluster.pods[:i] + best.cluster.pods[i + 1 :]
+        found = attempt(with_(pods=pods), best.pod)
+        if found is not None:
+            best = found
+        else:
+            i += 1
+    for path in _POD_FIELDS:
+        pod = json.loads(json.dumps(best.pod))
+        parent = pod["spec"]
+        for key in path[:-1]:
+            parent = parent.get(key, {})
+        if path[-1] not in parent:
+            continue
+        del parent[path[-1]]
+        if path[0] == "affinity" and not pod["spec"]["affinity"]:
+            del pod["spec"]["affinity"]
+        found = attempt(best.cluster, pod)
+        if found is not None:
+            best = found
+    runner.teardown()
+    return best, trials
+
+
+def report_disagreement(o: Outcome, case: diffgen.Case, minimal: diffgen.Case | None = None) -> str:
     lines = [
         f"DISAGREEMENT seed={o.seed} (plugins: {', '.join(disagreeing_plugins(o.agent, o.scheduler))})",
         f"  scheduler: {o.scheduler.text()}   [{o.scheduler.raw}]",
@@ -329,5 +455,12 @@ def report_disagreement(o: Outcome, case: diffgen.Case) -> str:
         for node, reasons in sorted(o.agent.per_node.items()):
             lines.append(f"    agent {node}: {', '.join(reasons)}")
     lines.append(f"  reproduce: make fuzz SEEDS={o.seed}")
-    lines.append(diffgen.case_yaml(case))
+    if minimal is not None:
+        lines.append(
+            f"  minimal case ({len(minimal.cluster.nodes)} of {len(case.cluster.nodes)} nodes, "
+            f"{len(minimal.cluster.pods)} of {len(case.cluster.pods)} pods; still disagrees on the real scheduler):"
+        )
+        lines.append(diffgen.case_yaml(minimal))
+    else:
+        lines.append(diffgen.case_yaml(case))
     return "\n".join(lines)

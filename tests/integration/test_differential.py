@@ -51,8 +51,9 @@ def _run(cp, seeds, classes=diffgen.DEFAULT_CLASSES) -> tuple[list[diffrun.Outco
     reports: list[str] = []
 
     def collect(o: diffrun.Outcome, case: diffgen.Case) -> None:
-        if not o.agree:
-            reports.append(diffrun.report_disagreement(o, case))
+        if not o.agree:  # the first one is shrunk to a minimal case on the real scheduler
+            minimal = diffrun.shrink(runner, case, budget=60)[0] if not reports else None
+            reports.append(diffrun.report_disagreement(o, case, minimal))
 
     try:
         outcomes = runner.run(seeds, collect)
