@@ -93,7 +93,7 @@ def serve_bare(port: int, body_path: str, workers: int, response_class: str = "s
 
 
 # ------------------------------------------------------------------------------------------ python load generator
-def pyload(url: str, connections: int, duration: float) -> None:
+def pyload(url: str, connections: int, duration: float, headers: dict[str, str] | None = None) -> None:
     """Closed-loop keep-alive load (used when wrk is not installed); prints a JSON summary."""
     import aiohttp
 
@@ -107,9 +107,9 @@ def pyload(url: str, connections: int, duration: float) -> None:
             while time.perf_counter() < end:
                 t0 = time.perf_counter()
                 try:
-                    async with session.get(url) as r:
+                    async with session.get(url, headers=headers, auto_decompress=False) as r:
                         await r.read()
-                        if r.status != 200:
+                        if r.status not in (200, 304):
                             errors += 1
                 except aiohttp.ClientError:
                     errors += 1
@@ -240,11 +240,14 @@ def start_bare(body_path: Path, workers: int) -> tuple[Proc, str]:
 WRK = shutil.which("wrk")
 
 
-def load(url: str, connections: int, duration: float, threads: int = 1) -> dict:
+def load(
+    url: str, connections: int, duration: float, threads: int = 1, headers: dict[str, str] | None = None
+) -> dict:
     """Requests/s and latency from wrk (preferred) or the aiohttp generator in its own process."""
     if WRK:
+        hdr = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
         out = subprocess.run(
-            [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", url],
+            [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", *hdr, url],
             capture_output=True,
             text=True,
             check=True,
@@ -269,7 +272,15 @@ def load(url: str, connections: int, duration: float, threads: int = 1) -> dict:
             "p99_ms": pct("99"),
         }
     out = subprocess.run(
-        [PY, str(Path(__file__).resolve()), "--pyload", url, str(connections), str(duration)],
+        [
+            PY,
+            str(Path(__file__).resolve()),
+            "--pyload",
+            url,
+            str(connections),
+            str(duration),
+            json.dumps(headers or {}),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -418,10 +429,13 @@ VALGRIND = shutil.which("valgrind")
 CALLGRIND_CONTROL = shutil.which("callgrind_control")
 
 
-def _keepalive_requests(port: int, path: str, n: int, sock: socket.socket | None = None) -> socket.socket:
-    """``n`` sequential GETs on one keep-alive connection, each response read whole."""
-    s = sock or socket.create_connection(("127.0.0.1", port), timeout=60)
-    req = f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+def _keepalive_requests(
+    port: int, path: str, n: int, sock: socket.socket | None = None, headers: dict[str, str] | None = None
+) -> socket.socket:
+    """``n`` sequential GETs on one keep-alive connection, each response read whole (a 304 has no body)."""
+    s = sock or socket.create_connection(("127.0.0.1", port), timeout=600)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    req = f"GET {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode()
     for _ in range(n):
         s.sendall(req)
         buf = b""
@@ -432,6 +446,8 @@ def _keepalive_requests(port: int, path: str, n: int, sock: socket.socket | None
             buf += chunk
             end = buf.find(b"\r\n\r\n")
             if end >= 0:
+                if buf.startswith(b"HTTP/1.1 304"):
+                    break
                 length = int(re.search(rb"(?i)content-length: *(\d+)", buf[:end])[1])
                 if len(buf) >= end + 4 + length:
                     break
@@ -439,7 +455,15 @@ def _keepalive_requests(port: int, path: str, n: int, sock: socket.socket | None
 
 
 def instructions_per_request(
-    args: list[str], env: dict | None, ready_path: str, port: int, path: str, tmp: Path, n: int = 2000
+    args: list[str],
+    env: dict | None,
+    ready_path: str,
+    port: int,
+    path: str,
+    tmp: Path,
+    n: int = 2000,
+    headers: dict[str, str] | None = None,
+    revalidate: bool = False,
 ) -> float:
     """Instructions the server executes per request (valgrind's callgrind, user space): deterministic where
     time on this shared host is not. Start-up runs uninstrumented; counting covers ``n`` requests."""
@@ -450,11 +474,16 @@ def instructions_per_request(
     try:
         wait_http(f"http://127.0.0.1:{port}{ready_path}", timeout=300)
         pid = str(proc.p.pid)
-        sock = _keepalive_requests(port, path, 300)  # warm: caches filled, code paths taken
+        if revalidate:  # poll with the ETag this server gives: every counted request is a 304
+            import httpx
+
+            etag = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=600).headers["etag"]
+            headers = {**(headers or {}), "If-None-Match": etag}
+        sock = _keepalive_requests(port, path, 300, headers=headers)  # warm: caches filled, code paths taken
         subprocess.run([CALLGRIND_CONTROL, "--instr=on", pid], capture_output=True, check=True)
-        _keepalive_requests(port, path, 100, sock)
+        _keepalive_requests(port, path, 100, sock, headers)
         subprocess.run([CALLGRIND_CONTROL, "--zero", pid], capture_output=True, check=True)
-        _keepalive_requests(port, path, n, sock)
+        _keepalive_requests(port, path, n, sock, headers)
         subprocess.run([CALLGRIND_CONTROL, "--dump", pid], capture_output=True, check=True)
         sock.close()
     finally:
@@ -692,6 +721,11 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), *sys.argv[5:6])
     elif len(sys.argv) > 1 and sys.argv[1] == "--pyload":
-        pyload(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        pyload(
+            sys.argv[2],
+            int(sys.argv[3]),
+            float(sys.argv[4]),
+            json.loads(sys.argv[5]) if len(sys.argv) > 5 else None,
+        )
     else:
         sys.exit(main())
