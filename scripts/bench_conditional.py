@@ -35,8 +35,8 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 import bench  # noqa: E402 - the foundation benchmark's process helpers, load generator and callgrind runner
 import bench_nodes  # noqa: E402 - the 10,000-pod cluster generator
-from fakeapi import FakeKubeAPI, builtin_cluster  # noqa: E402
 
+from fakeapi import FakeKubeAPI, builtin_cluster  # noqa: E402
 from k8s_agent.api import conditional  # noqa: E402
 
 DESCRIBE = "/api/v1/pods/demo/api-crashloop/describe"
@@ -75,7 +75,9 @@ def wire(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[i
 def rounds_of(servers: dict[str, tuple[bench.Proc, str, str, dict]], rounds: int, duration: float) -> dict:
     """Interleaved wrk rounds: name -> [(req/s, CPU us per request)]."""
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
-    for proc, url, path, headers in servers.values():
+    if rounds <= 0:
+        return {}
+    for _proc, url, path, headers in servers.values():
         bench.load(url + path, 32, 1.0, headers=headers)  # warm-up
     for _ in range(rounds):
         for name, (proc, url, path, headers) in servers.items():
@@ -115,18 +117,24 @@ def phase_e1(kubeconfig: Path, tmp: Path, args, rows: list) -> None:
     runs = rounds_of(servers, args.rounds, args.round)
     agent.stop()
     bare.stop()
-    for name, v in runs.items():
-        print(
-            f"  {name:16s}: median {median(v, 0):6.0f} req/s ({' '.join(f'{x[0]:.0f}' for x in v)}), {median(v, 1):5.0f} us CPU/request"
-        )
-    bare_rps, bare_cpu = median(runs["bare Sanic 200"], 0), median(runs["bare Sanic 200"], 1)
-    for name in ("agent 200", "agent 304"):
-        rps, cpu = median(runs[name], 0), median(runs[name], 1)
-        rows.append((f"(e1) {name} /describe", f"{rps:.0f} req/s, {cpu:.0f} us CPU", ""))
-        rows.append(
-            (f"(e1) ratio {name}/bare (req/s; CPU)", f"{rps / bare_rps:.2f}; {bare_cpu / cpu:.2f}", ">= 0.8")
-        )
-    rows.append(("(e1) bare Sanic 200", f"{bare_rps:.0f} req/s, {bare_cpu:.0f} us CPU", ""))
+    if runs:
+        for name, v in runs.items():
+            print(
+                f"  {name:16s}: median {median(v, 0):6.0f} req/s ({' '.join(f'{x[0]:.0f}' for x in v)}),"
+                f" {median(v, 1):5.0f} us CPU/request"
+            )
+        bare_rps, bare_cpu = median(runs["bare Sanic 200"], 0), median(runs["bare Sanic 200"], 1)
+        for name in ("agent 200", "agent 304"):
+            rps, cpu = median(runs[name], 0), median(runs[name], 1)
+            rows.append((f"(e1) {name} /describe", f"{rps:.0f} req/s, {cpu:.0f} us CPU", ""))
+            rows.append(
+                (
+                    f"(e1) ratio {name}/bare (req/s; CPU)",
+                    f"{rps / bare_rps:.2f}; {bare_cpu / cpu:.2f}",
+                    ">= 0.8",
+                )
+            )
+        rows.append(("(e1) bare Sanic 200", f"{bare_rps:.0f} req/s, {bare_cpu:.0f} us CPU", ""))
 
     if not (bench.VALGRIND and bench.CALLGRIND_CONTROL):
         print("    instructions: skipped, valgrind is not installed (Debian package valgrind)")
