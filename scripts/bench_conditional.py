@@ -181,9 +181,9 @@ def phase_e2(kubeconfig: Path, tmp: Path, args, rows: list) -> None:
         kubeconfig,
         1,
         log_file=tmp / "agent-e2.log",
-        CACHE_TTL="600s",
-        REQUEST_DEADLINE="120s",
-        K8S_TIMEOUT="120s",
+        CACHE_TTL="300s",
+        REQUEST_DEADLINE="60s",
+        K8S_TIMEOUT="60s",
     )
     port = int(aurl.rsplit(":", 1)[1])
     t0 = time.perf_counter()
@@ -258,8 +258,8 @@ def phase_e2(kubeconfig: Path, tmp: Path, args, rows: list) -> None:
         return
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
     env.update(
-        CLUSTER_SOURCE="live", KUBECONFIG=str(kubeconfig), LOG_FORMAT="json", CACHE_TTL="3600s",
-        REQUEST_DEADLINE="600s", K8S_TIMEOUT="600s",
+        CLUSTER_SOURCE="live", KUBECONFIG=str(kubeconfig), LOG_FORMAT="json", CACHE_TTL="300s",
+        REQUEST_DEADLINE="60s", K8S_TIMEOUT="60s",
     )  # fmt: skip
     counts = {}
     for name, headers in (("plain", None), ("gzip", GZIP)):

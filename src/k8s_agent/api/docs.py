@@ -34,6 +34,44 @@ def _success_envelope(name: str, ref: dict) -> dict:
     }
 
 
+#: request headers of the polling contract (api.conditional)
+_CONDITIONAL_PARAMS = [
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag of the answer the client holds: 304 with no body when the data is unchanged",
+        "schema": {"type": "string", "maxLength": 1024},
+    },
+    {
+        "name": "Accept-Encoding",
+        "in": "header",
+        "required": False,
+        "description": "gzip: bodies of 1 KB or more are sent gzip-compressed (compressed once per cache fill)",
+        "schema": {"type": "string", "maxLength": 256},
+    },
+]
+_CONDITIONAL_HEADERS = {
+    "ETag": {
+        "description": "Weak tag of the answer's data (the time of the analysis left out); send it back in "
+        "If-None-Match",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "no-cache: a client may keep the answer but revalidates it on every use",
+        "schema": {"type": "string", "const": "no-cache"},
+    },
+    "Vary": {
+        "description": "Accept-Encoding, on answers large enough to be compressed",
+        "schema": {"type": "string"},
+    },
+    "Content-Encoding": {
+        "description": "gzip when the client accepts it and the body is 1 KB or more",
+        "schema": {"type": "string", "enum": ["gzip"]},
+    },
+}
+
+
 def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the given API routes, plus the health endpoints."""
     api = list(routes)
@@ -74,12 +112,21 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
                 "schema": {"type": "string", "maxLength": 128},
             }
         )
+        params += _CONDITIONAL_PARAMS
         responses: dict[str, Any] = {
             "200": {
                 "description": "OK",
-                "headers": {"X-Request-ID": {"schema": {"type": "string"}}},
+                "headers": {"X-Request-ID": {"schema": {"type": "string"}}, **_CONDITIONAL_HEADERS},
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Envelope"}}},
-            }
+            },
+            "304": {
+                "description": "Not Modified: `If-None-Match` matches the current ETag (no body; in token mode only "
+                "after the caller is authorized, like a 200)",
+                "headers": {
+                    "X-Request-ID": {"schema": {"type": "string"}},
+                    **{k: v for k, v in _CONDITIONAL_HEADERS.items() if k != "Content-Encoding"},
+                },
+            },
         }
         codes = set(r.errors) | {401, 403, 500}  # 401/403 only in AUTH_MODE=token
         for code in sorted(codes):
