@@ -55,6 +55,7 @@ lint: $(STAMP) ## ruff (check and format) over the sources, tests and scripts; m
 
 bench: $(STAMP) ## Benchmarks: print figures and ratios (nothing asserted about time)
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_conditional.py
 	$(PY) scripts/bench_scheduling.py
 	$(PY) scripts/bench_namespace.py
 	$(PY) scripts/bench_workloads.py
