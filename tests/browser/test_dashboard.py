@@ -212,12 +212,56 @@ def css(driver, selector: str):
 
 
 def text(driver, selector: str) -> str:
-    found = css(driver, selector)
-    return found[0].text if found else ""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", selector
+    )
 
 
+def click(driver, selector: str) -> None:
+    """A real click on the element; found again if the page re-rendered it in between."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(5):
+        try:
+            driver.find_element("css selector", selector).click()
+            return
+        except StaleElementReferenceException:
+            continue
+    driver.find_element("css selector", selector).click()
+
+
+# The page re-renders a panel when its data changes: what a test reads of it is read in one script, which runs
+# between two of the page's own tasks, never across a re-render (element by element it could go stale).
 def issue_rows(driver) -> dict[str, str]:
-    return {tr.get_attribute("data-pod"): tr.text for tr in css(driver, "#issues tbody tr")}
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#issues tbody tr')].map(tr => [tr.dataset.pod, tr.innerText])"
+    )
+    return dict((pod, txt) for pod, txt in rows)
+
+
+def node_bars(driver) -> dict[str, dict]:
+    """node -> {"resource/kind": {label, fill, track, over}} and "order": the nodes in page order."""
+    return driver.execute_script(
+        """
+        const out = {order: []};
+        for (const node of document.querySelectorAll('#nodes .node')) {
+          out.order.push(node.dataset.node);
+          const bars = {};
+          for (const res of node.querySelectorAll('[data-resource]')) {
+            for (const bar of res.querySelectorAll('.bar')) {
+              bars[res.dataset.resource + '/' + bar.dataset.kind] = {
+                label: bar.getAttribute('aria-label'),
+                fill: bar.querySelector('.fill').getBoundingClientRect().width,
+                track: bar.querySelector('.track').getBoundingClientRect().width,
+                over: bar.classList.contains('over'),
+              };
+            }
+          }
+          out[node.dataset.node] = bars;
+        }
+        return out;
+        """
+    )
 
 
 def open_page(driver, agent: Agent) -> None:
@@ -226,10 +270,14 @@ def open_page(driver, agent: Agent) -> None:
 
 
 def card(driver, label: str) -> str:
-    for c in css(driver, ".card"):
-        if c.find_element("css selector", ".label").text == label:
-            return c.find_element("css selector", ".value").text
-    return ""
+    return driver.execute_script(
+        """
+        for (const c of document.querySelectorAll('.card'))
+          if (c.querySelector('.label').innerText === arguments[0]) return c.querySelector('.value').innerText;
+        return '';
+        """,
+        label,
+    )
 
 
 # ------------------------------------------------------------------------------------------ tests
@@ -248,10 +296,9 @@ def test_page_shows_the_problem_pods_and_the_node_bars(browser, agent):
     assert card(browser, "problem pods") == str(issues["problematicPodsCount"])
     assert card(browser, "critical issues") == str(issues["criticalIssuesCount"])
 
-    shown = [el.get_attribute("data-node") for el in css(browser, "#nodes .node")]
-    assert shown == [n["nodeName"] for n in nodes["nodes"]]
+    bars = node_bars(browser)
+    assert bars["order"] == [n["nodeName"] for n in nodes["nodes"]]
     for n in nodes["nodes"]:
-        node = browser.find_element("css selector", f'.node[data-node="{n["nodeName"]}"]')
         for resource, used in (
             ("cpu", n["cpuAllocatablePercentage"]),
             ("memory", n["memoryAllocatablePercentage"]),
@@ -262,18 +309,13 @@ def test_page_shows_the_problem_pods_and_the_node_bars(browser, agent):
                 ("requests", alloc["requestsPercentage"]),
                 ("limits", alloc["limitsPercentage"]),
             ):
-                bar = node.find_element(
-                    "css selector", f'[data-resource="{resource}"] .bar[data-kind="{kind}"]'
-                )
-                label = bar.get_attribute("aria-label")
+                bar = bars[n["nodeName"]][f"{resource}/{kind}"]
                 if value is None:  # a node without a metrics sample says so instead of drawing a bar
-                    assert label == f"{kind} no sample of allocatable"
+                    assert bar["label"] == f"{kind} no sample of allocatable"
                     continue
-                assert label == f"{kind} {value:.1f}% of allocatable"
-                width = bar.find_element("css selector", ".fill").value_of_css_property("width")
-                track = bar.find_element("css selector", ".track").value_of_css_property("width")
-                assert float(width[:-2]) == pytest.approx(float(track[:-2]) * min(value, 100) / 100, abs=1.5)
-                assert ("over" in bar.get_attribute("class").split()) is (value > 100)
+                assert bar["label"] == f"{kind} {value:.1f}% of allocatable"
+                assert bar["fill"] == pytest.approx(bar["track"] * min(value, 100) / 100, abs=1.5)
+                assert bar["over"] is (value > 100)
     assert text(browser, "#last-refresh") not in ("", "never")
 
 
@@ -286,7 +328,7 @@ def test_opening_a_pending_pod_shows_its_explanation(browser, agent):
     explain = agent.api(base + "/scheduling/explain")
     open_page(browser, agent)
 
-    browser.find_element("css selector", f'#issues tr[data-pod="{pod["namespace"]}/{pod["name"]}"]').click()
+    click(browser, f'#issues tr[data-pod="{pod["namespace"]}/{pod["name"]}"]')
     # the explanation says how long ago the scheduler wrote its message: compare with the agent's answer of the
     # moment (the page and this call share the agent's cache, so they agree once the page has polled it)
     wait_for(
@@ -301,7 +343,7 @@ def test_opening_a_pending_pod_shows_its_explanation(browser, agent):
     OUT.mkdir(exist_ok=True)
     browser.save_screenshot(str(OUT / "dashboard.png"))
 
-    browser.find_element("css selector", '.tabs [data-tab="health"]').click()
+    click(browser, '.tabs [data-tab="health"]')
     wait_for(
         browser,
         lambda d: text(d, ".score .big") == str(agent.api(base + "/health-score")["overallScore"]),
@@ -310,7 +352,7 @@ def test_opening_a_pending_pod_shows_its_explanation(browser, agent):
     assert agent.api(base + "/health-score")["status"] in text(browser, "#pod-body")
 
     events = agent.api(base + "/failure-events")
-    browser.find_element("css selector", '.tabs [data-tab="events"]').click()
+    click(browser, '.tabs [data-tab="events"]')
     wait_for(
         browser,
         lambda d: (
@@ -321,12 +363,12 @@ def test_opening_a_pending_pod_shows_its_explanation(browser, agent):
     )
 
     describe = agent.api(base + "/describe")
-    browser.find_element("css selector", '.tabs [data-tab="describe"]').click()
+    click(browser, '.tabs [data-tab="describe"]')
     wait_for(browser, lambda d: "Containers" in text(d, "#pod-body").title(), "the describe tab")
     body = text(browser, "#pod-body")
     assert all(c["image"] in body for c in describe["containers"])
 
-    browser.find_element("css selector", "#pod-close").click()
+    click(browser, "#pod-close")
     wait_for(
         browser,
         lambda d: not d.find_element("css selector", "#pod-panel").is_displayed(),
@@ -417,12 +459,12 @@ def test_token_mode_asks_for_a_token_and_keeps_it_for_the_tab_only(browser, fake
         assert text(browser, "#status") == "token needed"
         assert not css(browser, "#issues tbody tr")
         browser.find_element("css selector", "#token-input").send_keys("not-a-real-token")
-        browser.find_element("css selector", "#token-save").click()
+        click(browser, "#token-save")
         wait_for(browser, lambda d: "refused this token" in text(d, "#token-error"), "the token refused")
         field = browser.find_element("css selector", "#token-input")
         field.clear()
         field.send_keys(token)
-        browser.find_element("css selector", "#token-save").click()
+        click(browser, "#token-save")
         wait_for(
             browser,
             lambda d: text(d, "#status") == "live" and css(d, "#issues tbody tr"),

@@ -197,7 +197,7 @@ class PayloadResponse(Response):
         self.fixed = fixed
 
     @property
-    def processed_headers(self):
+    def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
         encoded = []
         for name, value in self.headers.items():
             if value.__class__ is not str:
