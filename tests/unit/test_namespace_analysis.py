@@ -561,11 +561,15 @@ def test_encoded_field_names(report):
         "ownerName",
         "phase",
         "status",
+        "ready",
+        "restarts",
         "restartCount",
         "age",
         "issues",
         "recentEvents",
     }
+    # kubectl's columns: neither container is ready; 12 + 3 restarts, the latest finished 3 minutes ago
+    assert (pod["name"], pod["ready"], pod["restarts"]) == (f"{WEB_RS}-crash", "0/2", "15 (3m ago)")
     assert set(pod["issues"][0]) == {"type", "description", "severity", "details"}
     assert set(data["summary"][0]) == {"issueType", "count", "description", "affectedPods"}
 

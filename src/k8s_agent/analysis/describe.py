@@ -205,7 +205,13 @@ def event_info(ev: Event) -> s.DescribeEvent:
 
 
 def describe_pod(
-    pod: Pod, events: list[Event], *, pod_status: str, redact_env: bool = False
+    pod: Pod,
+    events: list[Event],
+    *,
+    pod_status: str,
+    ready: str = "",
+    restarts: str = "",
+    redact_env: bool = False,
 ) -> s.PodDescription:
     meta, spec, status = pod.metadata, pod.spec, pod.status
     statuses = {cs.name: cs for cs in status.container_statuses}
@@ -231,6 +237,8 @@ def describe_pod(
             nominated_node_name=status.nominated_node_name,
         ),
         pod_status=pod_status,
+        ready=ready,
+        restarts=restarts,
         node=spec.node_name,
         start_time=status.start_time,
         containers=[container_info(c, statuses.get(c.name), redact=redact_env) for c in spec.containers],

@@ -59,7 +59,7 @@ from k8s_agent.analysis.podstatus import (
     container_reports,
     exit_code_meaning,
     is_evicted,
-    kubectl_status,
+    kubectl_row,
     total_restarts,
 )
 from k8s_agent.analysis.text import compact_duration, one_line, rfc3339
@@ -410,13 +410,16 @@ def analyze_namespace(
             continue
         restarts = total_restarts(pod)
         created = pod.metadata.creation_timestamp
+        row = kubectl_row(pod)
         entry = ProblematicPod(
             name=pod.metadata.name,
             namespace=pod.metadata.namespace or namespace,
             owner_kind=owner[0],
             owner_name=owner[1],
             phase=pod.status.phase,
-            status=kubectl_status(pod),
+            status=row.status,
+            ready=row.ready,
+            restarts=row.restarts_text(now),
             restart_count=restarts,
             age=compact_duration(now - created) if created is not None else "unknown",
             issues=issues,

@@ -33,7 +33,7 @@ from k8s_agent.analysis.namespace_errors import (
     recent_events_of,
     resolve_controller,
 )
-from k8s_agent.analysis.podstatus import kubectl_status, total_restarts
+from k8s_agent.analysis.podstatus import KubectlRow, kubectl_row, total_restarts
 from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.kube.models import Event, Pod, ReplicaSet
 from k8s_agent.schemas.namespace_errors import EventInfo, PodIssue, ProblematicPod
@@ -92,7 +92,7 @@ class PodRecord:
         "template_hash",
         "workload",
         "phase",
-        "status",
+        "kubectl",
         "restarts",
         "created",
         "issues",
@@ -109,7 +109,7 @@ class PodRecord:
         self.template_hash = md.labels.get("pod-template-hash", "") if ref is not None else ""
         self.workload = ref is not None and ref.kind in ("StatefulSet", "ReplicaSet")
         self.phase = pod.status.phase
-        self.status = kubectl_status(pod)
+        self.kubectl: KubectlRow = kubectl_row(pod)
         self.restarts = total_restarts(pod)
         self.created = md.creation_timestamp
         self.issues: list[PodIssue] = pod_issues(pod, restart_threshold, now)
@@ -285,7 +285,9 @@ class PodIssueTable:
                     owner_kind=owner[0],
                     owner_name=owner[1],
                     phase=rec.phase,
-                    status=rec.status,
+                    status=rec.kubectl.status,
+                    ready=rec.kubectl.ready,
+                    restarts=rec.kubectl.restarts_text(now),
                     restart_count=rec.restarts,
                     age=compact_duration(now - created) if created is not None else "unknown",
                     issues=matching,

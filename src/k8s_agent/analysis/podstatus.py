@@ -16,11 +16,12 @@ Pure functions over decoded :class:`~k8s_agent.kube.models.Pod` objects; no I/O,
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 
 from k8s_agent.analysis.kube import is_sidecar
-from k8s_agent.analysis.text import one_line
+from k8s_agent.analysis.text import human_duration, one_line
 from k8s_agent.kube.models import Container, ContainerStateTerminated, ContainerStatus, Pod
 
 # kubelet / runtime reason strings ------------------------------------------------------------------------
@@ -172,8 +173,41 @@ def _terminated_label(t: ContainerStateTerminated, prefix: str = "") -> str:
     return f"{prefix}ExitCode:{t.exit_code}"
 
 
-def kubectl_status(pod: Pod) -> str:
-    """The STATUS column of ``kubectl get pods``, computed exactly as kubectl's ``printPod`` does."""
+@dataclass(frozen=True, slots=True)
+class KubectlRow:
+    """The READY, STATUS and RESTARTS columns of ``kubectl get pods`` for one pod."""
+
+    ready: str  # "1/2"
+    status: str  # "CrashLoopBackOff", "Init:1/2", "Terminating"...
+    restarts: int  # the count kubectl shows
+    last_restart: datetime | None  # when the most recent of those restarts ended (lastState.finishedAt)
+
+    def restarts_text(self, now: datetime) -> str:
+        """``4`` or ``4 (3m12s ago)``, as kubectl writes the column at ``now``."""
+        if self.restarts == 0 or self.last_restart is None:
+            return str(self.restarts)
+        return f"{self.restarts} ({human_duration(now - self.last_restart)} ago)"
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if b is None:
+        return a
+    return b if a is None or b > a else a
+
+
+def kubectl_row(pod: Pod) -> KubectlRow:
+    """READY, STATUS and RESTARTS exactly as kubectl's pod printer computes them.
+
+    * READY counts the app containers plus the restartable init containers (sidecars); a sidecar is ready
+      when it has started and reports ready, an app container when it runs and reports ready.
+    * STATUS: the pod's reason or phase, replaced by the first init container still in the way
+      (``Init:<reason>`` or ``Init:<index>/<count>``), else by the last app container that waits or
+      terminated; ``Running``/``NotReady`` when a container still runs after another completed;
+      ``Terminating``/``Unknown`` while the pod is being deleted.
+    * RESTARTS: while the pod initializes, the restarts of the init containers it went through; once it is
+      initialized, the restarts of its sidecars and app containers only (finished init containers no longer
+      count). The time shown is the latest ``lastState.terminated.finishedAt`` of the counted containers.
+    """
     st = pod.status
     reason = st.reason or st.phase
     for cond in st.conditions:
@@ -181,13 +215,28 @@ def kubectl_status(pod: Pod) -> str:
             reason = "SchedulingGated"
 
     init_specs = {c.name: c for c in pod.spec.init_containers}
+    total = len(pod.spec.containers) + sum(1 for c in pod.spec.init_containers if is_sidecar(c))
+    ready = 0
+    restarts = sidecar_restarts = 0
+    last_restart: datetime | None = None
+    last_sidecar_restart: datetime | None = None
     initializing = False
     for i, cs in enumerate(st.init_container_statuses):
+        finished = cs.last_state.terminated.finished_at if cs.last_state.terminated is not None else None
+        restarts += cs.restart_count
+        last_restart = _later(last_restart, finished)
+        spec = init_specs.get(cs.name)
+        sidecar = spec is not None and is_sidecar(spec)
+        if sidecar:
+            sidecar_restarts += cs.restart_count
+            last_sidecar_restart = _later(last_sidecar_restart, finished)
         term = cs.state.terminated
         waiting = cs.state.waiting
         if term is not None and term.exit_code == 0:
             continue
-        if (spec := init_specs.get(cs.name)) is not None and is_sidecar(spec) and cs.started:
+        if sidecar and cs.started:
+            if cs.ready:
+                ready += 1
             continue
         if term is not None:
             reason = _terminated_label(term, "Init:")
@@ -199,8 +248,12 @@ def kubectl_status(pod: Pod) -> str:
         break
 
     if not initializing or _condition_true(pod, "Initialized"):
+        restarts, last_restart = sidecar_restarts, last_sidecar_restart
         has_running = False
         for cs in reversed(st.container_statuses):
+            restarts += cs.restart_count
+            if cs.last_state.terminated is not None:
+                last_restart = _later(last_restart, cs.last_state.terminated.finished_at)
             term = cs.state.terminated
             waiting = cs.state.waiting
             if waiting is not None and waiting.reason:
@@ -209,6 +262,7 @@ def kubectl_status(pod: Pod) -> str:
                 reason = _terminated_label(term)
             elif cs.ready and cs.state.running is not None:
                 has_running = True
+                ready += 1
         if reason == "Completed" and has_running:
             reason = "Running" if _condition_true(pod, "Ready") else "NotReady"
 
@@ -217,11 +271,13 @@ def kubectl_status(pod: Pod) -> str:
             reason = "Unknown"
         elif st.phase not in ("Succeeded", "Failed"):
             reason = "Terminating"
-    return reason
+    # interned: the index keeps one row per pod, and a cluster has few distinct values of these columns
+    return KubectlRow(sys.intern(f"{ready}/{total}"), sys.intern(reason), restarts, last_restart)
 
 
-#: the name the describe service imports
-pod_status = kubectl_status
+def kubectl_status(pod: Pod) -> str:
+    """The STATUS column of ``kubectl get pods``."""
+    return kubectl_row(pod).status
 
 
 # container reports -------------------------------------------------------------------------------------

@@ -46,6 +46,39 @@ def compact_duration(delta: timedelta) -> str:
     return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
 
 
+def human_duration(delta: timedelta) -> str:
+    """A duration as kubectl writes ages and "ago" times (apimachinery's HumanDuration): exact seconds below
+    2 minutes, minutes and seconds below 10 minutes, minutes below 3 hours, hours and minutes below 8 hours,
+    hours below 2 days, days and hours below 8 days, days below 2 years, years and days below 8 years, then
+    years. Up to a second in the future reads ``0s`` (clock skew), further ahead ``<invalid>``."""
+    secs = int(delta.total_seconds())  # truncated towards zero, as Go's Duration.Seconds() -> int
+    if secs < -1:
+        return "<invalid>"
+    if secs < 0:
+        return "0s"
+    if secs < 120:
+        return f"{secs}s"
+    mins = secs // 60
+    if mins < 10:
+        return f"{mins}m{secs % 60}s" if secs % 60 else f"{mins}m"
+    if mins < 180:
+        return f"{mins}m"
+    hours = mins // 60
+    if hours < 8:
+        return f"{hours}h{mins % 60}m" if mins % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if hours < 24 * 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    years, rest = divmod(days, 365)
+    if hours < 24 * 365 * 8:
+        return f"{years}y{rest}d" if rest else f"{years}y"
+    return f"{years}y"
+
+
 def spaced_duration(delta: timedelta) -> str:
     """An uptime in whole minutes with spaced units: ``2d 3h 5m``, ``3h 5m``, ``5m`` (seconds dropped)."""
     mins = max(int(delta.total_seconds()), 0) // 60

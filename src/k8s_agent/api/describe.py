@@ -14,7 +14,7 @@ from k8s_agent.services import describe as service
 async def _describe(
     source: ClusterSource, settings: Settings, now: datetime, namespace: str, pod: str
 ) -> PodDescription:
-    return await service.describe(source, namespace, pod, redact_env=settings.redact_env_values)
+    return await service.describe(source, namespace, pod, now=now, redact_env=settings.redact_env_values)
 
 
 ROUTE = Route(

@@ -144,6 +144,8 @@ class PodDescription(Response, kw_only=True):
     annotations: dict[str, str]
     status: PodStatusInfo
     pod_status: str  # kubectl's STATUS column (CrashLoopBackOff, Init:1/2, Evicted, ...)
+    ready: str = ""  # kubectl's READY column: ready app containers and sidecars over their count ("1/2")
+    restarts: str = ""  # kubectl's RESTARTS column: "4 (3m12s ago)", with kubectl's rules for what counts
     node: str
     start_time: datetime | None
     containers: list[ContainerInfo]

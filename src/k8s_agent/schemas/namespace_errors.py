@@ -48,8 +48,8 @@ class PodIssue(Response, kw_only=True):
 
 class ProblematicPod(Response, kw_only=True):
     """A pod with at least one issue. ``ownerKind``/``ownerName`` are the workload (Deployment through its
-    ReplicaSet, StatefulSet, or a bare ReplicaSet); ``status`` is kubectl's STATUS column; ``restartCount``
-    sums app and init containers; ``recentEvents`` are its Warning events of the last hour, newest first, at
+    ReplicaSet, StatefulSet, or a bare ReplicaSet); ``status``, ``ready`` and ``restarts`` are kubectl's STATUS,
+    READY and RESTARTS columns; ``restartCount`` sums app and init containers; ``recentEvents`` are its Warning events of the last hour, newest first, at
     most 5."""
 
     name: str
@@ -58,6 +58,8 @@ class ProblematicPod(Response, kw_only=True):
     owner_name: str
     phase: str
     status: str
+    ready: str = ""
+    restarts: str = ""
     restart_count: int = 0
     age: str
     issues: list[PodIssue] = []

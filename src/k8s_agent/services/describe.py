@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from k8s_agent.analysis.describe import describe_pod
-from k8s_agent.analysis.podstatus import kubectl_status
+from k8s_agent.analysis.podstatus import kubectl_row
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.describe import PodDescription
 from k8s_agent.services._concurrency import gather, optional
 
 
 async def describe(
-    source: ClusterSource, namespace: str, name: str, *, redact_env: bool = False
+    source: ClusterSource, namespace: str, name: str, *, now: datetime, redact_env: bool = False
 ) -> PodDescription:
     warnings: list[str] = []
     pod, events = await gather(
@@ -22,6 +24,14 @@ async def describe(
             "Events of the pod",
         ),
     )
-    result = describe_pod(pod, events, pod_status=kubectl_status(pod), redact_env=redact_env)
+    row = kubectl_row(pod)
+    result = describe_pod(
+        pod,
+        events,
+        pod_status=row.status,
+        ready=row.ready,
+        restarts=row.restarts_text(now),
+        redact_env=redact_env,
+    )
     result.warnings = warnings
     return result
