@@ -36,6 +36,8 @@ READY_FAILURES = 3
 #: how long a read that found the API unavailable is answered from memory (jittered per key)
 API_FAILURE_MEMORY = 1.0
 GC_GEN0_THRESHOLD = 50_000
+#: shared computations (whole cluster analyses) kept per worker
+ANALYSES_MAX = 16
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
 
@@ -125,6 +127,9 @@ def create_app(
             maxbytes=s.cache_max_bytes,
             ttl=s.cache_ttl,
             observer=observe_cache,
+        )
+        ctx.analyses = SingleFlightCache(
+            "analyses", maxsize=ANALYSES_MAX, ttl=s.cache_ttl, negative_ttl=0, observer=observe_cache
         )
         ctx.source = CachedSource(inner, ctx.reads, CircuitBreaker(on_change=_breaker_changed))
         ctx.index = ctx.source.index = make_index(inner, ctx.settings)

@@ -40,6 +40,9 @@ class AppContext:
     index: Any = None  # the worker's cluster index (kube.index), fed by watches or built from the snapshot
     reads: SingleFlightCache | None = None
     responses: SingleFlightCache | None = None
+    #: shared computations of answers derived per parameter (``Route.derive``), as objects
+    analyses: SingleFlightCache | None = None
+    expensive_running: int = 0
     authorizer: Any = None
     metrics: Any = field(default_factory=NoMetrics)
     ready: bool = False

@@ -359,6 +359,11 @@ def _sort_key(sort: str, u: NodeUtilization) -> tuple[Any, ...]:
     return (1, 0.0, -(committed or 0.0), u.node_name)
 
 
+def sorted_nodes(entries: Iterable[NodeUtilization], sort: str) -> list[NodeUtilization]:
+    """The nodes in the order ``sort`` names (a total order: ties end on the node name)."""
+    return sorted(entries, key=lambda u: _sort_key(sort or "cpu", u))
+
+
 def cluster_utilization(
     nodes: list[Node],
     metrics: list[NodeMetrics] | None,

@@ -105,7 +105,17 @@ async def answer(
     caller, all within the deadline that started at ``started`` (loop time)."""
 
     async def compute() -> conditional.Payload:
-        result = await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+        if route.derive is None:
+            result = await expensive(ctx, route, params, query)
+        else:
+            # once per data: the shared computation (cached under a key without the derived parameters),
+            # then this query's answer from it (cheap: a slice, a sort)
+            basis = route.basis(query) if route.basis is not None else query
+            full = await ctx.analyses.get(  # type: ignore[union-attr]
+                (route.name, *params.values(), *basis.values()),
+                lambda: expensive(ctx, route, params, basis),
+            )
+            result = route.derive(full, query)
         return conditional.Payload.of(result)
 
     loop = asyncio.get_running_loop()
@@ -123,6 +133,29 @@ async def answer(
             details=f"{route.name} did not complete within the {deadline * 1000:.0f} ms deadline "
             f"({(loop.time() - started) * 1000:.0f} ms); the Kubernetes API is slow to answer"
         ) from None
+
+
+#: expensive computations (``Route.expensive``) one worker runs at once
+EXPENSIVE_CONCURRENCY = 2
+
+
+async def expensive(ctx: AppContext, route: Route, params: dict[str, str], query: dict[str, Any]) -> Any:
+    """Run the route's computation; an expensive one only when fewer than EXPENSIVE_CONCURRENCY run in this
+    worker, else 503 with Retry-After (a flood of distinct parameters must not stall the cached answers)."""
+    if not route.expensive:
+        return await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+    if ctx.expensive_running >= EXPENSIVE_CONCURRENCY:
+        exc = errors.ServiceUnavailable(
+            "Busy",
+            f"this worker is already computing {ctx.expensive_running} cluster-wide answers; retry shortly",
+        )
+        exc.retry_after = 1.0
+        raise exc
+    ctx.expensive_running += 1
+    try:
+        return await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+    finally:
+        ctx.expensive_running -= 1
 
 
 def error_response(

@@ -7,8 +7,11 @@ Sanic matches on the number of segments first, and no route ``/nodes/<node>`` ex
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from k8s_agent.analysis.node_utilization import SORTS
+import msgspec
+
+from k8s_agent.analysis.node_utilization import SORTS, sorted_nodes
 from k8s_agent.api import validation
 from k8s_agent.api.route import NODE, QueryParam, Route
 from k8s_agent.config import Settings
@@ -37,6 +40,14 @@ async def _nodes_utilization(
     return await service.all_utilization(source, now=now, sort=sort)
 
 
+def _resorted(full: ClusterNodeUtilization, query: dict[str, Any]) -> ClusterNodeUtilization:
+    """The answer in the order asked for, from the one computed per data (in cpu order)."""
+    sort = query["sort"] or "cpu"
+    if sort == full.sort:
+        return full
+    return msgspec.structs.replace(full, sort=sort, nodes=sorted_nodes(full.nodes, sort))
+
+
 ALL_NODES = Route(
     name="nodes_utilization",
     path="/nodes/utilization",
@@ -44,6 +55,9 @@ ALL_NODES = Route(
     response=ClusterNodeUtilization,
     compute=_nodes_utilization,
     query=(SORT,),
+    basis=lambda query: {"sort": "cpu"},
+    derive=_resorted,
+    expensive=True,
     errors=(400, 503, 504),
     permission=("list", "nodes", "", None),
     description="Without metrics-server the answer is still 200: the committed view, with "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
+
+import msgspec
 
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, MAX_LIMIT, SEVERITIES
 from k8s_agent.api import validation
@@ -72,6 +74,20 @@ async def _cluster_pod_issues(
     )
 
 
+def _page(full: ClusterPodIssues, query: dict[str, Any]) -> ClusterPodIssues:
+    """The answer for this ``limit``, from the one computed per data with the largest limit: the same first
+    pods, in the same order, and the same counts (they never depend on the limit)."""
+    limit = query["limit"]
+    page = full.problematic_pods[:limit]
+    return msgspec.structs.replace(
+        full,
+        limit=limit,
+        problematic_pods=page,
+        returned_pods=len(page),
+        truncated=full.problematic_pods_count > len(page),
+    )
+
+
 ROUTE = Route(
     name="cluster_pod_issues",
     path="/cluster/pod-issues",
@@ -80,6 +96,9 @@ ROUTE = Route(
     response=ClusterPodIssues,
     compute=_cluster_pod_issues,
     query=(LIMIT, SEVERITY, ISSUE_TYPE, NAMESPACE_FILTER, INCLUDE_ALL),
+    basis=lambda query: {**query, "limit": MAX_LIMIT},
+    derive=_page,
+    expensive=True,
     errors=(400, 503, 504),
     permission=("list", "pods", "", None),
     description="Three reads (pods, Warning events about pods, ReplicaSets), cluster-wide or in the "

@@ -49,6 +49,13 @@ class Route:
     permission: tuple[str, str, str, str | None] = ("get", "pods", "", "namespace")
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: an answer computed once per data rather than once per parameter: the shared computation runs with the
+    #: query ``basis(query)`` (e.g. the largest ``limit``), ``derive(result, query)`` makes this query's answer
+    basis: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    derive: Callable[[Any, dict[str, Any]], Any] | None = None
+    #: a computation of more than a few milliseconds: a worker runs at most EXPENSIVE_CONCURRENCY of them at
+    #: once (beyond that, 503 with Retry-After), so they cannot stall the cached answers
+    expensive: bool = False
 
 
 @dataclass(frozen=True)

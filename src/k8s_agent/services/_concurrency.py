@@ -1,9 +1,12 @@
-"""Running a request's independent reads together, and reads whose failure must not fail the answer."""
+"""Running a request's independent reads together, reads whose failure must not fail the answer, and long
+analyses off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from k8s_agent.errors import NotFound, ServiceUnavailable
@@ -33,3 +36,17 @@ async def optional(aw: Awaitable[T], default: T, warnings: list[str], what: str)
             f"{what} could not be read: {exc.message}" + (f" ({exc.details})" if exc.details else "")
         )
     return default
+
+
+#: threads that run the whole-cluster analyses of one worker process
+ANALYSIS_THREADS = 2
+_analysis_pool: ThreadPoolExecutor | None = None
+
+
+async def off_loop(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a pure analysis that takes more than a few milliseconds in a thread of its own, so that the event
+    loop keeps answering cached requests meanwhile (the interpreter switches threads every few ms)."""
+    global _analysis_pool
+    if _analysis_pool is None:
+        _analysis_pool = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analysis")
+    return await asyncio.get_running_loop().run_in_executor(_analysis_pool, partial(fn, *args, **kwargs))

@@ -33,7 +33,7 @@ from k8s_agent.kube.index import ClusterIndex
 from k8s_agent.kube.models import NodeMetrics, Pod
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.node_utilization import ClusterNodeUtilization, NodeUtilization
-from k8s_agent.services._concurrency import gather
+from k8s_agent.services._concurrency import gather, off_loop
 
 T = TypeVar("T")
 
@@ -114,4 +114,6 @@ async def all_utilization(
         source.list_nodes(), metrics_or_none(), source.list_pods(None)
     )
     pod_list: list[Pod] = pods
-    return cluster_utilization(nodes, metrics, pod_list, now=now, sort=sort or "cpu", metrics_message=message)
+    return await off_loop(
+        cluster_utilization, nodes, metrics, pod_list, now=now, sort=sort or "cpu", metrics_message=message
+    )

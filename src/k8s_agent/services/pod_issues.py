@@ -22,7 +22,7 @@ from k8s_agent.errors import NotFound
 from k8s_agent.kube.models import Pod
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
-from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services._concurrency import gather, off_loop, optional
 from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR
 
 
@@ -77,7 +77,8 @@ async def pod_issues(
             "ReplicaSets (Deployment names are taken from pod-template-hash)",
         ),
     )
-    result = analyze_cluster(
+    result = await off_loop(
+        analyze_cluster,
         pods,
         events,
         replicasets,

@@ -1,0 +1,202 @@
+"""Expensive answers computed once per data (not per parameter), bounded per worker, and readiness that turns
+503 when the API fails repeatedly: the whole app over HTTP (ReusableClient)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from _support import client_for
+from sanic_testing.reusable import ReusableClient
+
+import k8s_agent.app as app_module
+from corpus import DEMO
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from k8s_agent.analysis import node_utilization as nodes_analysis
+from k8s_agent.analysis import pod_issues as issues_analysis
+from k8s_agent.app import create_app
+from k8s_agent.config import load_settings
+from k8s_agent.kube.snapshot import SnapshotSource
+from k8s_agent.services import node_utilization as nodes_service
+from k8s_agent.services import pod_issues as issues_service
+
+
+@pytest.fixture(scope="module")
+def client():
+    with client_for(SnapshotSource(DEMO), cache_ttl=60.0) as c:
+        yield c
+
+
+def count_calls(monkeypatch, module, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_distinct_limits_cost_one_analysis_per_ttl_and_each_answer_is_its_limits(client, monkeypatch):
+    calls = count_calls(monkeypatch, issues_service, "analyze_cluster")
+    client.app.ctx.agent.responses.clear()
+    client.app.ctx.agent.analyses.clear()
+    answers = {}
+    for limit in (1, 2, 3, 5, 7, 11, 1000, 999, 4, 6):
+        _, resp = client.get(f"/api/v1/cluster/pod-issues?includeAll=true&limit={limit}")
+        assert resp.status_code == 200, resp.text
+        answers[limit] = resp.json["data"]
+    assert calls[0] == 1  # one analysis for ten distinct limits
+    full = answers[1000]
+    assert full["problematicPodsCount"] > 7  # the demo has enough problems to page through
+    for limit, d in answers.items():
+        page = full["problematicPods"][:limit]
+        assert d["problematicPods"] == page
+        assert d["limit"] == limit and d["returnedPods"] == len(page)
+        assert d["truncated"] == (full["problematicPodsCount"] > limit)
+        same = {
+            k: v for k, v in d.items() if k not in ("problematicPods", "limit", "returnedPods", "truncated")
+        }
+        assert same == {k: v for k, v in full.items() if k in same}
+    # a filter is other data for the analysis: one more (and then shared by its own limits)
+    for limit in (1, 2, 3):
+        _, resp = client.get(f"/api/v1/cluster/pod-issues?includeAll=true&severity=critical&limit={limit}")
+        assert resp.status_code == 200
+    assert calls[0] == 2
+
+
+def test_a_derived_answer_equals_the_one_computed_for_it(client):
+    """The paged answer is what the analysis gives for that limit itself (same pods, counts, summary)."""
+    from datetime import datetime
+
+    import msgspec
+
+    source = SnapshotSource(DEMO)
+    _, resp = client.get("/api/v1/cluster/pod-issues?limit=3&includeAll=true")
+    d = resp.json["data"]
+    now = datetime.fromisoformat(d["analysisTime"].replace("Z", "+00:00"))
+    direct = issues_analysis.analyze_cluster(
+        asyncio.run(source.list_pods(None)),
+        asyncio.run(source.list_events(None, field_selector=issues_service.NAMESPACE_EVENTS_SELECTOR)),
+        asyncio.run(source.list_replicasets(None)),
+        restart_threshold=client.app.ctx.agent.settings.pod_restart_threshold,
+        now=now,
+        limit=3,
+        include_all=True,
+    )
+    expected = msgspec.json.decode(msgspec.json.encode(direct))
+    expected["warnings"] = d["warnings"]
+    assert d == expected
+
+
+def test_node_sorts_cost_one_analysis_and_keep_each_order(client, monkeypatch):
+    calls = count_calls(monkeypatch, nodes_service, "cluster_utilization")
+    client.app.ctx.agent.responses.clear()
+    client.app.ctx.agent.analyses.clear()
+    orders = {}
+    for sort in ("memory", "name", "cpu", "memory"):
+        _, resp = client.get(f"/api/v1/nodes/utilization?sort={sort}")
+        assert resp.status_code == 200, resp.text
+        assert resp.json["data"]["sort"] == sort
+        orders[sort] = [n["nodeName"] for n in resp.json["data"]["nodes"]]
+    assert calls[0] == 1
+    assert orders["name"] == sorted(orders["name"])
+    by_name = {n["nodeName"]: n for n in resp.json["data"]["nodes"]}
+    for sort in ("cpu", "memory"):
+        expected = nodes_analysis.sorted_nodes([_node(by_name[name]) for name in orders["name"]], sort)
+        assert orders[sort] == [u.node_name for u in expected]
+
+
+def _node(d: dict):
+    import msgspec
+
+    from k8s_agent.schemas.node_utilization import NodeUtilization
+
+    return msgspec.json.decode(msgspec.json.encode(d), type=NodeUtilization)
+
+
+def test_expensive_answers_beyond_the_per_worker_limit_are_503_with_retry_after(monkeypatch):
+    """Two analyses at once per worker; a third distinct one is refused at once (503, Retry-After) while a
+    cached answer is still served."""
+    from _support import SlowSource
+
+    slow = SlowSource(SnapshotSource(DEMO), 0.5, methods=("list_replicasets",))
+    with client_for(slow, cache_ttl=60.0, request_deadline=3.0) as c:
+
+        async def burst():
+            import httpx
+
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{c.port}", timeout=10) as h:
+                await h.get("/api/v1/pods/shop/web-5d8f7c9b6-jjfph/describe")  # cached from now on
+                first = [
+                    asyncio.create_task(h.get(f"/api/v1/cluster/pod-issues?issueType={t}"))
+                    for t in ("CrashLoopBackOff", "ImagePullError")
+                ]
+                await asyncio.sleep(0.2)  # both analyses are waiting for their reads
+                third = await h.get("/api/v1/cluster/pod-issues?issueType=OOMKilled")
+                cached = await h.get("/api/v1/pods/shop/web-5d8f7c9b6-jjfph/describe")
+                return [await t for t in first], third, cached
+
+        first, third, cached = c._loop.run_until_complete(asyncio.to_thread(asyncio.run, burst()))
+    assert [r.status_code for r in first] == [200, 200]
+    assert third.status_code == 503 and third.headers["retry-after"] == "1"
+    assert third.json()["error"]["message"] == "Busy"
+    assert cached.status_code == 200
+
+
+# ------------------------------------------------------------------------------------------ readiness
+@pytest.fixture
+def live_client(monkeypatch, tmp_path):
+    monkeypatch.setattr(app_module, "READY_INTERVAL", 0.05)
+    monkeypatch.setattr(app_module, "READY_TIMEOUT", 0.5)
+    with FakeKubeAPI() as fake:
+        fake.add(*builtin_cluster())
+        kc = fake.write_kubeconfig(tmp_path / "config")
+        settings = load_settings(
+            {"CLUSTER_SOURCE": "live", "KUBECONFIG": str(kc), "LOG_LEVEL": "warn", "WORKERS": "1"}
+        )
+        c = ReusableClient(create_app(settings, name="k8s-agent-readiness"), port=free_port())
+        c.run()
+        try:
+            yield c, fake
+        finally:
+            c.stop()
+
+
+def spin(client, seconds: float) -> None:
+    client._loop.run_until_complete(asyncio.sleep(seconds))
+
+
+def test_readiness_turns_503_when_the_api_fails_repeatedly_and_back_when_it_answers(live_client):
+    client, fake = live_client
+    spin(client, 0.3)
+    _, resp = client.get("/readyz")
+    assert resp.status_code == 200
+    checks = fake.count("version")
+    fake.fail(r"^/version$", 500, times=1)  # one failed check: still ready
+    spin(client, 0.3)
+    assert fake.count("version") >= checks + 3
+    _, resp = client.get("/readyz")
+    assert resp.status_code == 200
+    fake.fail(r"^/version$", 500)  # every check fails
+    spin(client, 0.4)
+    _, resp = client.get("/readyz")
+    assert resp.status_code == 503
+    assert "HTTP 500" in resp.json["reason"]
+    fake.reset_controls()
+    spin(client, 0.3)
+    _, resp = client.get("/readyz")
+    assert resp.status_code == 200
+
+
+def test_readiness_uses_a_short_timeout(live_client):
+    client, fake = live_client
+    spin(client, 0.3)
+    fake.delay(r"^/version$", 5.0)  # the API hangs: each check gives up after READY_TIMEOUT (0.5 s here)
+    spin(client, 2.0)
+    _, resp = client.get("/readyz")
+    assert resp.status_code == 503
+    assert "within 0.5s" in resp.json["reason"]
+    fake.reset_controls()
