@@ -13,7 +13,6 @@ import k8s_agent.app as app_module
 from corpus import DEMO
 from fakeapi import FakeKubeAPI, builtin_cluster, free_port
 from k8s_agent.analysis import node_utilization as nodes_analysis
-from k8s_agent.analysis import pod_issues as issues_analysis
 from k8s_agent.app import create_app
 from k8s_agent.config import load_settings
 from k8s_agent.kube.snapshot import SnapshotSource
@@ -40,7 +39,9 @@ def count_calls(monkeypatch, module, name: str) -> list[int]:
 
 
 def test_distinct_limits_cost_one_analysis_per_ttl_and_each_answer_is_its_limits(client, monkeypatch):
-    calls = count_calls(monkeypatch, issues_service, "analyze_cluster")
+    calls = count_calls(
+        monkeypatch, issues_service, "pod_issues"
+    )  # the analysis, from the index or the lists
     client.app.ctx.agent.responses.clear()
     client.app.ctx.agent.analyses.clear()
     answers = {}
@@ -73,26 +74,24 @@ def test_a_derived_answer_equals_the_one_computed_for_it(client):
 
     import msgspec
 
-    source = SnapshotSource(DEMO)
+    ctx = client.app.ctx.agent
     _, resp = client.get("/api/v1/cluster/pod-issues?limit=3&includeAll=true")
     d = resp.json["data"]
     now = datetime.fromisoformat(d["analysisTime"].replace("Z", "+00:00"))
-    direct = issues_analysis.analyze_cluster(
-        asyncio.run(source.list_pods(None)),
-        asyncio.run(source.list_events(None, field_selector=issues_service.NAMESPACE_EVENTS_SELECTOR)),
-        asyncio.run(source.list_replicasets(None)),
-        restart_threshold=client.app.ctx.agent.settings.pod_restart_threshold,
-        now=now,
-        limit=3,
-        include_all=True,
+    direct = client._loop.run_until_complete(
+        issues_service.pod_issues(
+            ctx.source,
+            now=now,
+            restart_threshold=ctx.settings.pod_restart_threshold,
+            limit=3,
+            include_all=True,
+        )
     )
-    expected = msgspec.json.decode(msgspec.json.encode(direct))
-    expected["warnings"] = d["warnings"]
-    assert d == expected
+    assert d == msgspec.json.decode(msgspec.json.encode(direct))
 
 
 def test_node_sorts_cost_one_analysis_and_keep_each_order(client, monkeypatch):
-    calls = count_calls(monkeypatch, nodes_service, "cluster_utilization")
+    calls = count_calls(monkeypatch, nodes_service, "all_utilization")
     client.app.ctx.agent.responses.clear()
     client.app.ctx.agent.analyses.clear()
     orders = {}
@@ -123,7 +122,7 @@ def test_expensive_answers_beyond_the_per_worker_limit_are_503_with_retry_after(
     from _support import SlowSource
 
     slow = SlowSource(SnapshotSource(DEMO), 0.5, methods=("list_replicasets",))
-    with client_for(slow, cache_ttl=60.0, request_deadline=3.0) as c:
+    with client_for(slow, cache_ttl=60.0, request_deadline=3.0, cluster_index=False) as c:
 
         async def burst():
             import httpx
