@@ -70,6 +70,8 @@ class Classes:
     overhead: bool = True  # pods of a RuntimeClass with overhead (spec.overhead set by admission)
     host_network: bool = True  # hostNetwork pods (hostPort defaulted to containerPort)
     exact_fit: bool = True  # pending pods requesting exactly a node's free cpu or memory
+    hugepages: bool = True  # hugepages-2Mi on nodes and in requests (with equal limits)
+    init_extended: bool = True  # init containers and sidecars requesting the extended resource
     volumes: bool = True  # PVCs: bound local PVs with node affinity / zone labels, RWOP, missing, unbound
 
     @classmethod
@@ -290,7 +292,34 @@ def gen_cluster(cid: int, classes: Classes = DEFAULT_CLASSES) -> Cluster:
     cluster = Cluster(cid, namespaces, nodes, pods, terminated, terminating)
     if classes.volumes:
         _volumes(random.Random(cid * 31 + 5), cluster)
+    if classes.hugepages:
+        _hugepages_nodes(random.Random(cid * 43 + 11), cluster)
     return cluster
+
+
+HUGE = "hugepages-2Mi"
+
+
+def _hugepages_nodes(rng: random.Random, cluster: Cluster) -> None:
+    """Pre-allocated 2Mi huge pages on some nodes (a scalar resource with its own Insufficient reason), some of
+    them used by existing pods."""
+    for n in cluster.nodes:
+        if rng.random() < 0.35:
+            for key in ("allocatable", "capacity"):
+                n["status"][key][HUGE] = rng.choice(("0", "128Mi", "512Mi"))
+    for p in cluster.pods:
+        if p["spec"].get("nodeName") and rng.random() < 0.1:
+            _request_hugepages(rng, p["spec"]["containers"][0])
+
+
+def _request_hugepages(rng: random.Random, c: dict[str, Any]) -> None:
+    """Huge pages are requested with an equal limit, and beside cpu or memory (API validation)."""
+    amount = rng.choice(("64Mi", "128Mi", "256Mi"))
+    res = c.setdefault("resources", {})
+    res.setdefault("requests", {})[HUGE] = amount
+    res.setdefault("limits", {})[HUGE] = amount
+    if not {"cpu", "memory"} & (set(res["requests"]) | set(res["limits"])):
+        res["requests"]["memory"] = "64Mi"
 
 
 def _volumes(rng: random.Random, cluster: Cluster) -> None:
@@ -657,6 +686,17 @@ def gen_pending_pod(seed: int, cluster: Cluster, classes: Classes = DEFAULT_CLAS
         spec["affinity"] = affinity
     if rng.random() < 0.5:
         spec["tolerations"] = _tolerations(rng, cluster)
+    if classes.hugepages or classes.init_extended:  # streams of their own: the other draws stay as they were
+        hrng = random.Random(seed * 17 + 3)
+        if classes.hugepages and hrng.random() < 0.12:
+            _request_hugepages(hrng, hrng.choice(spec["containers"] + spec.get("initContainers", [])))
+        if classes.init_extended and spec.get("initContainers") and hrng.random() < 0.3:
+            # an init step that needs more of the extended resource than the app: the pod needs the max
+            init = hrng.choice(spec["initContainers"])
+            n = str(hrng.randint(1, 4))
+            res = init.setdefault("resources", {})
+            res.setdefault("requests", {})[EXT] = n
+            res.setdefault("limits", {})[EXT] = n
     if classes.volumes:
         vrng = random.Random(seed * 13 + 7)
         claims = [c["metadata"]["name"] for c in cluster.pvcs if c["metadata"]["namespace"] == ns]
