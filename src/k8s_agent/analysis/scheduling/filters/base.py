@@ -157,10 +157,10 @@ class Advice:
     node_names: Sequence[str]
     request: Mapping[str, int]
     excluded: Callable[[str], str]
+    failing: tuple[NodeVerdict, ...] = field(init=False)  # the verdicts of the nodes that do not fit
 
-    @property
-    def failing(self) -> list[NodeVerdict]:
-        return [v for v in self.verdicts if not v.fits]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failing", tuple(v for v in self.verdicts if not v.fits))
 
 
 class Filter:
