@@ -65,7 +65,9 @@ def make_index(inner: Any, settings: Settings) -> Any:
         return None
     threshold, idle = settings.pod_restart_threshold, settings.index_idle_timeout
     if hasattr(inner, "watch_lines"):
-        return ClusterIndex(inner, restart_threshold=threshold, idle_timeout=idle)
+        # a request waits up to half its deadline for a first sync in progress (small clusters: no 503)
+        wait = settings.request_deadline / 2
+        return ClusterIndex(inner, restart_threshold=threshold, idle_timeout=idle, first_wait=wait)
     if hasattr(inner, "index_lists"):
         return ClusterIndex(snapshot=inner.index_lists, restart_threshold=threshold, idle_timeout=idle)
     return None

@@ -49,6 +49,8 @@ class CountingProxy:
         self.upstream = upstream
         self.ssl = ssl_context
         self.seen: list[Seen] = []
+        #: path -> seconds to hold that path's requests (a slow LIST)
+        self.delays: dict[str, float] = {}
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._close: asyncio.Event | None = None
@@ -110,6 +112,8 @@ class CountingProxy:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.seen.append(Seen(request.method, request.path, dict(request.query)))
+        if request.path in self.delays and request.query.get("watch") not in ("1", "true"):
+            await asyncio.sleep(self.delays[request.path])
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -273,9 +277,14 @@ def set_status(cp, name: str, *, crash: bool) -> None:
 
 
 # ------------------------------------------------------------------------------------------ tests
-def test_first_request_is_503_with_progress_then_the_index_answers(fresh_agent):
+def test_first_request_is_503_with_progress_then_the_index_answers(fresh_agent, proxy):
     agent = fresh_agent
-    r = agent.get(f"{API}/cluster/pod-issues")  # starts the sync; never waits for it
+    # a pods LIST slower than the wait a request grants a first sync (half its 5 s deadline here)
+    proxy.delays["/api/v1/pods"] = 4.0
+    try:
+        r = agent.get(f"{API}/cluster/pod-issues")  # starts the sync, waits 2.5 s for it, then answers
+    finally:
+        proxy.delays.clear()
     assert r.status == 503, r.body
     err = r.body["error"]
     assert err["code"] == "SERVICE_UNAVAILABLE" and err["message"] == "Cluster index is syncing"

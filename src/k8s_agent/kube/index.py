@@ -417,6 +417,7 @@ class ClusterIndex:
         collections: tuple[Collection, ...] = COLLECTIONS,
         watch_timeout: tuple[int, int] = WATCH_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
+        first_wait: float = 0.0,
     ) -> None:
         self.feed = feed
         self.snapshot = snapshot
@@ -434,6 +435,9 @@ class ClusterIndex:
         self._tasks: list[asyncio.Task] = []
         self._idle_task: asyncio.Task | None = None
         self._snapshot_lock: asyncio.Lock | None = None
+        self._synced_event: asyncio.Event | None = None
+        #: how long a request waits for a first sync in progress before its 503
+        self.first_wait = first_wait
         self.slimmer = Slimmer()
         self._new_stores()
 
@@ -469,6 +473,15 @@ class ClusterIndex:
             return
         if self.state == "stopped":
             self.start()
+        if self.first_wait > 0 and self._synced_event is not None:
+            # a small cluster syncs in a moment: wait that long rather than answer 503 at once (only this
+            # wait is bounded and cancelled; the sync itself belongs to the index)
+            try:
+                await asyncio.wait_for(self._synced_event.wait(), self.first_wait)
+            except TimeoutError:
+                pass
+            if self.state == "synced":
+                return
         raise IndexSyncing(details=self.progress())
 
     def progress(self) -> str:
@@ -489,6 +502,7 @@ class ClusterIndex:
         logger.info("index: starting (first cluster-wide request)")
         loop = asyncio.get_running_loop()
         ctx = contextvars.Context()
+        self._synced_event = asyncio.Event()
         self.reflectors = {c.resource: Reflector(self, c) for c in self.collections}
         self._tasks = [
             loop.create_task(r.run(), name=f"index {r.kind.resource}", context=ctx)
@@ -524,6 +538,8 @@ class ClusterIndex:
     def _check_synced(self) -> None:
         if self.state == "syncing" and all(r.synced for r in self.reflectors.values()):
             self.state = "synced"
+            if self._synced_event is not None:
+                self._synced_event.set()
             self.synced_after = self.clock() - self.started_at
             logger.info("index: synced in {:.1f}s ({})", self.synced_after, self.summary())
         if self.state == "synced" and not any(r.listing for r in self.reflectors.values()):
