@@ -319,6 +319,34 @@ def test_page_shows_the_problem_pods_and_the_node_bars(browser, agent):
     assert text(browser, "#last-refresh") not in ("", "never")
 
 
+def test_the_filters_ask_the_agent_and_show_what_it_answers(browser, agent):
+    from selenium.webdriver.support.ui import Select
+
+    issues = agent.api("/cluster/pod-issues")
+    open_page(browser, agent)
+    pods = lambda data: [f"{p['namespace']}/{p['name']}" for p in data["problematicPods"]]  # noqa: E731
+    issue_type = issues["summary"][0]["issueType"]
+    namespace = issues["namespaces"][0]["namespace"]
+    steps = [
+        ("issueType", issue_type, f"?issueType={issue_type}"),
+        ("severity", "warning", f"?severity=warning&issueType={issue_type}"),
+        ("issueType", "", "?severity=warning"),
+        ("severity", "", ""),
+        ("namespace", namespace, f"?namespace={namespace}"),
+        ("namespace", "", ""),
+    ]
+    for name, value, query in steps:
+        Select(browser.find_element("css selector", f"#filter-{name}")).select_by_value(value)
+        want = pods(agent.api("/cluster/pod-issues" + query))
+        wait_for(
+            browser, lambda d, want=want: list(issue_rows(d)) == want, f"the pods of {query or 'no filter'}"
+        )
+        assert browser.find_element("css selector", "#issues-empty").is_displayed() is (not want)
+    assert pods(agent.api(f"/cluster/pod-issues?namespace={namespace}")) != pods(
+        issues
+    )  # the filter did filter
+
+
 def test_opening_a_pending_pod_shows_its_explanation(browser, agent):
     issues = agent.api("/cluster/pod-issues")
     pending = [p for p in issues["problematicPods"] if p["phase"] == "Pending"]
