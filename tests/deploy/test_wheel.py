@@ -57,6 +57,13 @@ def test_the_wheel_carries_the_whole_demo_cluster(wheel):
     assert {f"k8s_agent/demo/cluster/{n}" for n in demo_files} <= names
 
 
+def test_the_wheel_carries_the_dashboard(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    page = {f.name for f in (REPO / "src" / "k8s_agent" / "dashboard").iterdir()}
+    assert page == {"index.html", "app.js", "app.css"}
+    assert {f"k8s_agent/dashboard/{n}" for n in page} <= names
+
+
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> Path:
     """A fresh venv with only the wheel installed (``--no-deps``); the runtime dependencies come from this
@@ -152,6 +159,19 @@ def test_k8s_agent_from_the_wheel_serves_the_demo_with_no_cluster_configured(ins
         assert status == 200, body
         assert body["data"]["status"] == "Pending"
         assert "InsufficientMemory" in body["data"]["failureCategories"]
+        for path, kind in (
+            ("/", "text/html"),
+            ("/ui/app.js", "text/javascript"),
+            ("/ui/app.css", "text/css"),
+        ):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:  # the dashboard
+                assert (r.status, r.headers["content-type"].split(";")[0]) == (200, kind)
+                assert (
+                    r.read()
+                    == (
+                        REPO / "src" / "k8s_agent" / "dashboard" / ("index.html" if path == "/" else path[4:])
+                    ).read_bytes()
+                )
     finally:
         proc.terminate()
         try:
