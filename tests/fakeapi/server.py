@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,6 +192,9 @@ class FakeKubeAPI:
         self._lock = threading.RLock()
         self._objects: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
         self._rv = 1000
+        self._compacted_rv = 0  # continue tokens of an older resourceVersion are 410 Expired
+        #: called with each list request after its page is answered (e.g. to :meth:`compact` between pages)
+        self.on_list: Callable[[RequestRecord], None] | None = None
         self._delays: list[_Rule] = []
         self._failures: list[_Rule] = []
         self._log: list[RequestRecord] = []
@@ -421,8 +424,10 @@ class FakeKubeAPI:
             self._compacted = self._rv
 
     def objects(self, resource: str, group: str = "") -> list[dict]:
+        """Copies of the stored objects, in the order a list serves them (etcd key order)."""
         with self._lock:
-            return [copy.deepcopy(o) for _, o in sorted(self._objects.get((group, resource), {}).items())]
+            objs = self._objects.get((group, resource), {})
+            return [copy.deepcopy(objs[k]) for k in sorted(objs, key=lambda k: f"{k[0]}/{k[1]}".encode())]
 
     def load_dump(self, path: str | Path, *, shift: bool = True) -> int:
         """Load kubectl ``List`` files, typed lists (``PodList`` from ``cluster-info dump``) and single
@@ -479,6 +484,7 @@ class FakeKubeAPI:
             self._failures.clear()
             self.metrics_api = True
             self.page_size = None
+            self.on_list = None
 
     def reset_log(self) -> None:
         with self._lock:
@@ -666,24 +672,37 @@ class FakeKubeAPI:
         return self._list(rec, kind, version)
 
     def _list(self, rec: RequestRecord, kind: str, version: str) -> web.Response:
+        """A list in kube-apiserver's order, etcd key order (``<namespace>/<name>`` compared as bytes, so
+        ``kube-system/x`` comes before ``kube/x``), paged with continue tokens that resume right after the
+        last key served. A token older than the last :meth:`compact` is 410 Expired, as after an etcd
+        compaction."""
         key = (rec.group, rec.resource)
         try:
             fsel = parse_field_selector(rec.query.get("fieldSelector", ""), _FIELDS.get(key, set()))
             lsel = parse_label_selector(rec.query.get("labelSelector", ""))
             limit = int(rec.query.get("limit") or 0)
-            start = _decode_continue(rec.query.get("continue", ""))
+            start, token_rv = _decode_continue(rec.query.get("continue", ""))
         except BadRequest as exc:
             return self._status(400, str(exc))
         except ValueError:
             return self._status(400, f"invalid limit: {rec.query.get('limit')!r}")
+        # the key under the list's prefix: "<ns>/<name>" across namespaces, "<name>" in one or cluster-wide
+        rel = (lambda k: k[1]) if rec.namespace or not RESOURCES[key][2] else (lambda k: f"{k[0]}/{k[1]}")
         with self._lock:
-            items = sorted(self._objects.get(key, {}).items())
-            rv = str(self._rv)
-            if rec.namespace:
-                items = [(k, o) for k, o in items if k[0] == rec.namespace]
+            if start is not None and 0 < token_rv < self._compacted_rv:
+                return self._expired(start)
+            rv = str(token_rv if start is not None and token_rv > 0 else self._rv)
+            items = sorted(
+                (
+                    (rel(k), o)
+                    for k, o in self._objects.get(key, {}).items()
+                    if not rec.namespace or k[0] == rec.namespace
+                ),
+                key=lambda ko: ko[0].encode(),
+            )
             items = [(k, o) for k, o in items if match_fields(o, fsel) and match_labels(o, lsel)]
             if start is not None:
-                items = [(k, o) for k, o in items if "/".join(k) > start]
+                items = [(k, o) for k, o in items if k.encode() > start.encode()]
             cap = limit if limit > 0 else None
             if self.page_size is not None:
                 cap = self.page_size if cap is None else min(cap, self.page_size)
@@ -695,13 +714,31 @@ class FakeKubeAPI:
             body_items = json.dumps(out)
         meta: dict[str, Any] = {"resourceVersion": rv}
         if rest:
-            meta["continue"] = _encode_continue("/".join(page[-1][0]), rv)
+            meta["continue"] = _encode_continue(page[-1][0], int(rv))
             if not rec.query.get("fieldSelector") and not rec.query.get("labelSelector"):
                 meta["remainingItemCount"] = len(rest)
         api_version = f"{rec.group}/{version}" if rec.group else version
         head = json.dumps({"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta})
         body = head[:-1] + ',"items":' + body_items + "}"
+        if self.on_list is not None:
+            self.on_list(rec)
         return web.Response(body=body.encode(), content_type="application/json")
+
+    def _expired(self, start: str) -> web.Response:
+        """kube-apiserver's answer to a continue token whose resourceVersion etcd has compacted away: 410
+        Expired, with a token that continues at the latest version (rv -1) if the client accepts that."""
+        resp = self._status(410, _CONTINUE_EXPIRED)
+        doc = json.loads(resp.body)
+        doc["metadata"] = {"continue": _encode_continue(start, -1)}
+        resp.body = json.dumps(doc).encode()
+        return resp
+
+    def compact(self) -> None:
+        """Compact history like etcd (kube-apiserver asks for it every 5 minutes): every continue token issued
+        so far expires."""
+        with self._lock:
+            self._rv += 1
+            self._compacted_rv = self._rv
 
     def _forced(self, rule: _Rule, rec: RequestRecord) -> web.Response:
         status = rule.status
@@ -888,21 +925,31 @@ def _objects_of(doc: Any) -> Iterable[dict]:
 
 
 # ---- continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"} like the real server
-def _encode_continue(last_key: str, rv: str) -> str:
-    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": last_key + "\x00"})
+_CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new "
+    "list without the continue parameter, or use the continue token in this response to retrieve the "
+    "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+    "that were created, modified, or deleted between the time the first chunk was returned and now may show "
+    "up in the list."
+)
+
+
+def _encode_continue(last_key: str, rv: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": last_key + "\x00"})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_continue(token: str) -> str | None:
+def _decode_continue(token: str) -> tuple[str | None, int]:
+    """(the last key served, the token's resourceVersion); (None, 0) without a token."""
     if not token:
-        return None
+        return None, 0
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         doc = json.loads(raw)
-        if doc.get("v") != "meta.k8s.io/v1":
+        if doc.get("v") != "meta.k8s.io/v1" or not isinstance(doc.get("rv"), int):
             raise ValueError
-        return doc["start"].rstrip("\x00")
-    except (ValueError, KeyError, TypeError):
+        return doc["start"].rstrip("\x00"), doc["rv"]
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise BadRequest(
             "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
         ) from None

@@ -186,6 +186,103 @@ def test_paging_keeps_the_selector_on_every_page(fake, kubeconfig):
     assert all(r.query["fieldSelector"] == pod_events_selector(CRASH) for r in reqs)
 
 
+# namespaces whose names share a prefix: etcd orders keys "<ns>/<name>" as bytes, so "kube-public/…" and
+# "kube-system/…" come before "kube/…" ('-' < '/'), and "kubeflow/…" after it ('/' < 'f')
+PREFIX_NAMESPACES = ("kube", "kube-system", "kube-public", "kubeflow")
+
+
+@pytest.fixture
+def prefix_fake(tmp_path):
+    """A fake of its own holding 7 pods in each of the namespaces sharing the ``kube`` prefix."""
+    with FakeKubeAPI() as f:
+        f.add(*(api_pod(f"p-{i}", ns, node="node-a") for ns in PREFIX_NAMESPACES for i in range(7)))
+        yield f, str(f.write_kubeconfig(tmp_path / "config"))
+
+
+def _wire_order(fake) -> list[tuple[str, str]]:
+    return [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in fake.objects("pods")]
+
+
+def test_paging_across_namespaces_that_share_a_prefix_returns_every_pod_once_in_etcd_order(prefix_fake):
+    fake, kubeconfig = prefix_fake
+    fake.page_size = 3  # page boundaries fall inside and between the namespaces
+    pods = run(kubeconfig, lambda s: s.list_pods(None))
+    got = [(p.metadata.namespace, p.metadata.name) for p in pods]
+    expected = sorted(
+        ((ns, f"p-{i}") for ns in PREFIX_NAMESPACES for i in range(7)), key=lambda k: "/".join(k)
+    )
+    assert got == expected  # each pod once, in kube-apiserver's order
+    assert [ns for ns, _ in got[::7]] == ["kube-public", "kube-system", "kube", "kubeflow"]
+    assert fake.count("list", "pods") == -(-len(expected) // 3)
+
+
+def test_a_namespaced_list_pages_by_name_within_the_namespace(prefix_fake):
+    fake, kubeconfig = prefix_fake
+    fake.page_size = 2
+    pods = run(kubeconfig, lambda s: s.list_pods("kube"))
+    assert [p.metadata.name for p in pods] == [f"p-{i}" for i in range(7)]
+    assert fake.count("list", "pods") == 4
+
+
+def test_an_expired_continue_token_is_410_expired_like_kube_apiserver(prefix_fake):
+    import json
+    import urllib.error
+    import urllib.request
+
+    fake, _ = prefix_fake
+    fake.page_size = 5
+    auth = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+    url = f"{fake.url}/api/v1/pods?limit=5"
+    with urllib.request.urlopen(urllib.request.Request(url, headers=auth)) as r:
+        token = json.loads(r.read())["metadata"]["continue"]
+    fake.compact()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(f"{url}&continue={token}", headers=auth))
+    status = json.loads(err.value.read())
+    assert err.value.code == 410
+    assert (status["kind"], status["status"], status["reason"], status["code"]) == (
+        "Status",
+        "Failure",
+        "Expired",
+        410,
+    )
+    assert status["message"].startswith(
+        "The provided continue parameter is too old to display a consistent list"
+    )
+    assert status["metadata"][
+        "continue"
+    ]  # a token that goes on at the latest version, as the real server sends
+
+
+def test_a_continue_token_that_expires_between_pages_restarts_the_list_once(prefix_fake):
+    fake, kubeconfig = prefix_fake
+    fake.page_size = 10
+    compacted = []
+
+    def compact_after_the_first_page(rec):
+        if not compacted and "continue" not in rec.query:
+            compacted.append(rec)
+            fake.compact()
+
+    fake.on_list = compact_after_the_first_page
+    pods = run(kubeconfig, lambda s: s.list_pods(None))
+    assert [(p.metadata.namespace, p.metadata.name) for p in pods] == _wire_order(fake)
+    statuses = [(r.status, "continue" in r.query) for r in fake.requests_for("list", "pods")]
+    assert statuses == [(200, False), (410, True), (200, False), (200, True), (200, True)]
+
+
+def test_a_list_that_expires_again_after_its_restart_is_service_unavailable(prefix_fake):
+    fake, kubeconfig = prefix_fake
+    fake.page_size = 10
+    fake.on_list = lambda rec: (
+        fake.compact() if "continue" not in rec.query else None
+    )  # after every first page
+    with pytest.raises(ServiceUnavailable) as err:
+        run(kubeconfig, lambda s: s.list_pods(None))
+    assert "HTTP 410" in err.value.details and "too old" in err.value.details
+    assert [r.status for r in fake.requests_for("list", "pods")] == [200, 410, 200, 410]
+
+
 # ------------------------------------------------------------------------------------------ errors
 def test_404_is_not_found_naming_the_pod(fake, kubeconfig):
     err = expect(kubeconfig, lambda s: s.get_pod("demo", "no-such-pod"), NotFound)

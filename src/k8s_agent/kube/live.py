@@ -6,7 +6,8 @@ One ``ApiClient`` per worker process (opened in the worker's start hook, closed 
 * maps the HTTP status itself: 404 -> NotFound, 401/403 -> UpstreamForbidden (naming the missing
   permission), 5xx/429/connection errors/timeouts -> ServiceUnavailable;
 * counts itself in the request's stats (upstream calls per request are logged and measured).
-Lists are paged (``limit`` + ``continue``) so a large namespace never arrives as one huge body.
+Lists are paged (``limit`` + ``continue``) so a large namespace never arrives as one huge body; a continue token
+that expired between two pages (410) restarts the list once.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def connection_failure(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"the API server answered HTTP {exc.status}"
     return f"connection to the API server failed ({type(exc).__name__})"
+
+
+class ContinueExpired(ServiceUnavailable):
+    """410 Gone: a continue token whose resourceVersion the API server no longer has (a 503 if it escapes)."""
 
 
 class LiveSource:
@@ -169,6 +174,8 @@ class LiveSource:
             detail = body[:200].decode("utf-8", "replace")
         if status == 404:
             return NotFound(details=detail or f"{what}: not found")
+        if status == 410:
+            return ContinueExpired("Kubernetes API list expired", f"{what}: HTTP 410: {detail}")
         if status in (401, 403):
             return UpstreamForbidden(
                 details=f"{what}: the API server answered {status}: {detail} "
@@ -186,11 +193,22 @@ class LiveSource:
         items.nbytes = 0
         query = [(k, v) for k, v in (selectors or {}).items() if v]
         token = ""
+        restarted = False
         while True:
             q = [*query, ("limit", str(PAGE_SIZE))]
             if token:
                 q.append(("continue", token))
-            raw = await self._get(path, q, what=what)
+            try:
+                raw = await self._get(path, q, what=what)
+            except ContinueExpired:
+                # etcd compacted the list's resourceVersion between two pages (kube-apiserver compacts every
+                # 5 minutes): start again for one consistent list, once; a second expiry is a 503
+                if restarted:
+                    raise
+                restarted, token = True, ""
+                items.clear()
+                items.nbytes = 0
+                continue
             items.nbytes += len(raw)
             page = _decode(raw, list_type, what)
             items.extend(page.items)
