@@ -9,6 +9,9 @@ answers) onto the agent's error family.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
+import threading
 import time
 
 import pytest
@@ -520,3 +523,90 @@ def test_an_answer_that_is_not_the_kubernetes_shape_is_service_unavailable(fake,
     assert len(errors) == 2
     assert all(e.message == "Kubernetes API sent an unreadable answer" for e in errors)
     assert errors[0].details.startswith("get pods:") and errors[1].details.startswith("list nodes:")
+
+
+# ------------------------------------------------------------------------------------------ stale keep-alive
+class DroppingServer:
+    """A bare HTTP/1.1 server that answers the first ``answered`` requests of each connection (keeping it alive)
+    and closes the connection on the next one without a word: what a pooled keep-alive connection looks like
+    after the API server or a load balancer in front of it dropped it. ``answered=0`` drops every request."""
+
+    def __init__(self, answered: int) -> None:
+        self.answered = answered
+        self.requests: list[tuple[int, int]] = []  # (connection number, request number on it)
+        self.body = json.dumps(api_pod(CRASH, "demo")).encode()
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        conns = itertools.count(1)
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = next(conns)
+            for n in itertools.count(1):
+                head = await reader.readuntil(b"\r\n\r\n")
+                if not head:
+                    break
+                self.requests.append((conn, n))
+                if n > self.answered:
+                    writer.transport.abort()  # reset, no answer
+                    return
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                    + f"Content-Length: {len(self.body)}\r\n\r\n".encode()
+                    + self.body
+                )
+                await writer.drain()
+
+        async def main() -> None:
+            self._server = await asyncio.start_server(handle, "127.0.0.1", self.port)
+            self._ready.set()
+
+        self._loop.run_until_complete(main())
+        self._loop.run_forever()
+
+    def __enter__(self) -> DroppingServer:
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def kubeconfig(self, path) -> str:
+        doc = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{self.port}"}}],
+            "users": [{"name": "u", "user": {"token": DEFAULT_TOKEN}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "c",
+        }
+        path.write_text(json.dumps(doc))
+        return str(path)
+
+
+def test_a_stale_keep_alive_connection_is_retried_once_on_a_new_connection(tmp_path):
+    with DroppingServer(answered=1) as server:
+
+        async def twice(src):
+            first = await src.get_pod("demo", CRASH)
+            second = await src.get_pod("demo", CRASH)  # sent on the pooled connection, which dies
+            return first, second
+
+        first, second = run(server.kubeconfig(tmp_path / "config"), twice)
+    assert first.metadata.name == second.metadata.name == CRASH
+    # connection 1 served the first GET and dropped the second; the retry went out on connection 2
+    assert server.requests == [(1, 1), (1, 2), (2, 1)]
+
+
+def test_a_connection_that_dies_again_on_the_retry_is_503_after_exactly_two_sends(tmp_path):
+    with DroppingServer(answered=0) as server:
+        with pytest.raises(ServiceUnavailable) as err:
+            run(server.kubeconfig(tmp_path / "config"), lambda s: s.get_pod("demo", CRASH))
+    assert "server disconnected" in err.value.details
+    assert server.requests == [(1, 1), (2, 1)]  # one retry, neither the library's nor a second one of ours

@@ -105,6 +105,12 @@ class LiveSource:
         cfg.connection_pool_maxsize = 32
         api = client.ApiClient(cfg)
         api.user_agent = USER_AGENT
+        # aiohttp (3.9+) silently resends an idempotent request once when the connection dies under it; the
+        # agent makes that one retry itself (_get_once), counted and bounded, so the library's is turned off
+        # rather than stacked on top of it (which made up to 4 sends of one GET)
+        session = api.rest_client.pool_manager
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
         return cls(api, timeout=timeout, description=f"live {cfg.host} ({where})")
 
     async def close(self) -> None:
@@ -146,8 +152,13 @@ class LiveSource:
                     status = resp.status
                 finally:
                     resp.release()
-            except aiohttp.ServerDisconnectedError:
-                if attempt == 1:  # a pooled keep-alive connection the server had closed: retry once
+            except aiohttp.ClientConnectorError as exc:  # could not connect at all: nothing to retry
+                raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                # the connection closed or was reset under the request: typically a pooled keep-alive
+                # connection the server (or a load balancer) had dropped; a GET is safe to send again, once
+                if attempt == 1:
+                    stats.upstream_calls += 1
                     continue
                 raise ServiceUnavailable(
                     "Kubernetes API unavailable", f"{what}: the API server closed the connection"
