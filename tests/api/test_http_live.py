@@ -295,8 +295,8 @@ def test_not_found_is_cached_briefly(client, fake):
 def test_health_endpoints(client, fake):
     _, resp = client.get("/healthz")
     assert resp.status == 200 and resp.json == {"status": "ok"}
-    _, resp = client.get("/readyz")
-    assert resp.status in (200, 503)  # readiness is computed in the background from /version
+    # readiness comes from a background check of /version; once it has run against the healthy fake it is 200
+    # (the 503 cases, failing API and shutdown, are tested with the readiness implementation)
     spin(client, 0.2)
     _, resp = client.get("/readyz")
     assert resp.status == 200, resp.text

@@ -33,8 +33,14 @@ def test_corpus_is_there():
 @pytest.mark.parametrize("entry", ENTRIES, ids=[_id(e) for e in ENTRIES])
 def test_category_and_severity(entry):
     c = classify_event(_event(entry))
-    allowed = {entry["expected_category"]} | ({entry["alt_category"]} if entry.get("alt_category") else set())
-    assert c.category in allowed, (c.category, allowed)
+    # five entries also name an ``alt_category`` (with a ``note``: the root cause another reading would pick, e.g.
+    # Volume for a FailedScheduling about an unbound claim); the agent classifies the event itself, so it gives
+    # the expected category for every one of them
+    assert c.category == entry["expected_category"], (
+        c.category,
+        entry.get("alt_category"),
+        entry.get("note"),
+    )
     assert c.severity == entry["expected_severity"]
     assert is_failure_event(_event(entry)) == (entry["expected_severity"] in ("critical", "warning"))
     if c.severity != "info":
