@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,3 +22,25 @@ def load_corpus(name: str) -> Any:
     """A corpus file by its path relative to ``fixtures/corpus`` (``"scheduling_messages.json"``,
     ``"pods/<name>.json"``), parsed from JSON."""
     return json.loads((CORPUS / name).read_text(encoding="utf-8"))
+
+
+_PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def substitute(obj: Any, now: datetime) -> Any:
+    """Replace the ``@now`` / ``@now-5m`` template placeholders some corpus pods carry instead of timestamps
+    with RFC 3339 times relative to ``now``."""
+    if isinstance(obj, dict):
+        return {k: substitute(v, now) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [substitute(v, now) for v in obj]
+    if isinstance(obj, str) and (m := _PLACEHOLDER.match(obj)):
+        delta = timedelta(seconds=int(m.group(1)) * _SECONDS[m.group(2)]) if m.group(1) else timedelta()
+        return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return obj
+
+
+def corpus_pod(name: str, now: datetime) -> Any:
+    """The raw corpus pod ``pods/<name>.json`` with its placeholders set relative to ``now``."""
+    return substitute(load_corpus(f"pods/{name}.json"), now)

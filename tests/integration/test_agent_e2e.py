@@ -589,11 +589,18 @@ def test_no_read_of_the_agent_was_refused(agent, cluster):
     assert '"upstreamCalls"' in log
 
 
-def test_agent_shuts_down_cleanly(agent):
-    """SIGTERM ends the manager and its workers within the grace period."""
-    proc = agent.proc.proc
-    assert proc is not None and proc.poll() is None
-    started = datetime.now(UTC)
-    agent.proc.stop()
+def test_agent_shuts_down_cleanly(control_plane, cluster, agent_identity):
+    """SIGTERM ends the manager and its workers within the grace period (an agent of its own, so the module's
+    agent serves the other tests in any order)."""
+    env = {**agent_identity.chart_env(), "REQUEST_DEADLINE": "5s"}
+    own = AgentProcess(agent_identity.kubeconfig, workers=2, env=env, name="e2e-shutdown")
+    own.start()
+    try:
+        proc = own.proc
+        assert proc is not None and proc.poll() is None
+        started = datetime.now(UTC)
+        own.stop()
+    finally:
+        own.cleanup()
     assert proc.returncode is not None
     assert datetime.now(UTC) - started < timedelta(seconds=15)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from corpus import load_corpus
+from corpus import corpus_pod
 from k8s_agent.analysis.failure_events import ONGOING_MAX_CHARS, analyze_failure_events, recurrence
 from k8s_agent.analysis.text import shorten
 from k8s_agent.errors import NotFound, ServiceUnavailable
@@ -27,7 +27,6 @@ from k8s_agent.services.failure_events import pod_failure_events
 
 _AGE = re.compile(r"(\d+)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")
 
 
 def clip_chars(text: str) -> str:
@@ -39,21 +38,10 @@ def _age(text: str) -> timedelta:
     return timedelta(seconds=sum(int(n) * _UNIT[u] for n, u in _AGE.findall(text)))
 
 
-def substitute(obj, now):
-    if isinstance(obj, dict):
-        return {k: substitute(v, now) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [substitute(v, now) for v in obj]
-    if isinstance(obj, str) and (m := _PLACEHOLDER.match(obj)):
-        delta = timedelta(seconds=int(m.group(1)) * _UNIT[m.group(2)]) if m.group(1) else timedelta()
-        return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return obj
-
-
 def corpus(name: str, now: datetime) -> tuple[Pod, list[Event]]:
     """A corpus pod and its ``_events``: real Event objects, or kubectl-describe rows (``age: 17s (x4 over
     59s)``, ``from``) turned into classic events relative to ``now``."""
-    raw = substitute(load_corpus(f"pods/{name}.json"), now)
+    raw = corpus_pod(name, now)
     pod = convert(raw, Pod)
     events = []
     for row in raw.get("_events", []):

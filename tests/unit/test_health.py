@@ -6,13 +6,12 @@ crash loops rewarded by uptime, events with a null lastTimestamp ignored, exit 0
 from __future__ import annotations
 
 import random
-import re
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 
-from corpus import load_corpus
+from corpus import corpus_pod
 from k8s_agent.analysis.health_score import (
     WEIGHTS,
     component_status,
@@ -24,8 +23,6 @@ from k8s_agent.analysis.text import spaced_duration
 from k8s_agent.kube.models import Event, Pod, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-_PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def ts(dt: datetime) -> str:
@@ -36,22 +33,8 @@ def ago(**kw) -> str:
     return ts(NOW - timedelta(**kw))
 
 
-def substitute(obj, now):
-    """Replace is-healthy's ``@now-5m`` template placeholders with timestamps relative to ``now``."""
-    if isinstance(obj, dict):
-        return {k: substitute(v, now) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [substitute(v, now) for v in obj]
-    if isinstance(obj, str):
-        m = _PLACEHOLDER.match(obj)
-        if m:
-            delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m.group(1) else timedelta()
-            return ts(now - delta)
-    return obj
-
-
 def corpus(name: str, now: datetime = NOW) -> tuple[Pod, list[Event]]:
-    raw = substitute(load_corpus(f"pods/{name}.json"), now)
+    raw = corpus_pod(name, now)
     return convert(raw, Pod), [convert(e, Event) for e in raw.get("_events", [])]
 
 

@@ -3,12 +3,11 @@ pods and on constructed pods for the branches of kubectl's printPod."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from corpus import load_corpus
+from corpus import corpus_pod as raw_corpus_pod
 from k8s_agent.analysis.podstatus import (
     backoff_duration,
     container_reports,
@@ -21,26 +20,10 @@ from k8s_agent.analysis.podstatus import (
 from k8s_agent.kube.models import Pod, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-_PLACEHOLDER = re.compile(r"^@now(?:-(\d+)([smhd]))?$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def substitute(obj, now=NOW):
-    """Replace is-healthy's ``@now-5m`` template placeholders with real timestamps relative to ``now``."""
-    if isinstance(obj, dict):
-        return {k: substitute(v, now) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [substitute(v, now) for v in obj]
-    if isinstance(obj, str):
-        m = _PLACEHOLDER.match(obj)
-        if m:
-            delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m.group(1) else timedelta()
-            return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return obj
 
 
 def corpus_pod(name: str, now=NOW) -> Pod:
-    return convert(substitute(load_corpus(f"pods/{name}.json"), now), Pod)
+    return convert(raw_corpus_pod(name, now), Pod)
 
 
 def pod(**status) -> Pod:
