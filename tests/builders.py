@@ -440,7 +440,10 @@ def make_node(
     unschedulable: bool = False,
     extra_allocatable: dict[str, str] | None = None,
     zone: str | None = None,
+    allocatable: dict[str, str] | None = None,
 ) -> Node:
+    """A node whose allocatable equals its capacity, unless ``allocatable`` names the amounts the kubelet
+    reserves below it (``{"cpu": "3920m"}``)."""
     lbl = {
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
@@ -489,7 +492,7 @@ def make_node(
             },
             "status": {
                 "capacity": alloc,
-                "allocatable": alloc,
+                "allocatable": {**alloc, **(allocatable or {})},
                 "conditions": conditions,
                 "nodeInfo": {"kubeletVersion": "v1.30.2", "osImage": "Debian GNU/Linux 12"},
             },
@@ -538,9 +541,11 @@ def make_pod(
     labels: dict[str, str] | None = None,
     phase: str | None = None,
     uid: str | None = None,
+    status: dict[str, Any] | None = None,
     **spec: Any,
 ) -> Pod:
-    """A pod; ``spec`` keys are camelCase PodSpec fields (nodeSelector, tolerations, affinity, volumes...)."""
+    """A pod; ``spec`` keys are camelCase PodSpec fields (nodeSelector, tolerations, affinity, volumes,
+    overhead...); ``status`` replaces the default status (phase and QoS class) as a whole."""
     body: dict[str, Any] = {
         "containers": containers if containers is not None else [container(cpu=cpu, memory=memory)],
         "schedulerName": "default-scheduler",
@@ -562,7 +567,9 @@ def make_pod(
                 "creationTimestamp": "2024-05-01T09:30:00Z",
             },
             "spec": body,
-            "status": {"phase": phase or ("Running" if node else "Pending"), "qosClass": "Burstable"},
+            "status": status
+            if status is not None
+            else {"phase": phase or ("Running" if node else "Pending"), "qosClass": "Burstable"},
         },
         Pod,
     )

@@ -11,6 +11,7 @@ from fractions import Fraction
 import msgspec
 import pytest
 
+from builders import container, make_pod
 from k8s_agent.analysis.node_utilization import (
     cluster_utilization,
     group_pods_by_node,
@@ -93,19 +94,22 @@ def metrics(
 def pod(
     name, node_name="gke-pool-1-abcd", phase="Running", containers=(), init=(), overhead=None, ns="default"
 ) -> Pod:
-    spec = {"nodeName": node_name, "containers": list(containers), "initContainers": list(init)}
-    if overhead:
-        spec["overhead"] = overhead
-    return convert(
-        {"metadata": {"name": name, "namespace": ns}, "spec": spec, "status": {"phase": phase}}, Pod
+    extra = {"overhead": overhead} if overhead else {}
+    return make_pod(
+        name,
+        ns,
+        node=node_name,
+        phase=phase,
+        containers=list(containers),
+        init_containers=list(init),
+        **extra,
     )
 
 
 def c(name="app", requests=None, limits=None, restart_policy=None) -> dict:
-    out = {"name": name, "resources": {"requests": requests or {}, "limits": limits or {}}}
-    if restart_policy:
-        out["restartPolicy"] = restart_policy
-    return out
+    return container(
+        name, cpu=None, memory=None, extra=requests, limits=limits, restart_policy=restart_policy
+    )
 
 
 # ------------------------------------------------------------------------------------------ numbers

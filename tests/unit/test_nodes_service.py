@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from builders import make_node, make_pod
 from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import Node, NodeMetrics, Pod, convert
 from k8s_agent.services import node_utilization as svc
@@ -17,17 +18,7 @@ NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def _node(name: str) -> Node:
-    return convert(
-        {
-            "metadata": {"name": name},
-            "status": {
-                "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
-                "allocatable": {"cpu": "3920m", "memory": "15Gi", "pods": "110"},
-                "conditions": [{"type": "Ready", "status": "True"}],
-            },
-        },
-        Node,
-    )
+    return make_node(name, cpu="4", memory="16Gi", allocatable={"cpu": "3920m", "memory": "15Gi"})
 
 
 def _metrics(name: str, cpu: str = "500m", memory: str = "2Gi") -> NodeMetrics:
@@ -43,17 +34,7 @@ def _metrics(name: str, cpu: str = "500m", memory: str = "2Gi") -> NodeMetrics:
 
 
 def _pod(name: str, node: str, cpu: str = "250m", phase: str = "Running") -> Pod:
-    return convert(
-        {
-            "metadata": {"name": name, "namespace": "default"},
-            "spec": {
-                "nodeName": node,
-                "containers": [{"name": "c", "resources": {"requests": {"cpu": cpu}}}],
-            },
-            "status": {"phase": phase},
-        },
-        Pod,
-    )
+    return make_pod(name, node=node, cpu=cpu, memory=None, phase=phase)
 
 
 class FakeSource:

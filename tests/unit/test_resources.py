@@ -1,5 +1,6 @@
 """The effective request/limit rule (component-helpers PodRequests/PodLimits), on hand-computed cases."""
 
+from builders import container, make_pod
 from k8s_agent.analysis.resources import (
     as_quantity,
     nano,
@@ -9,22 +10,21 @@ from k8s_agent.analysis.resources import (
     pod_request_nanos,
     to_units,
 )
-from k8s_agent.kube.models import Pod, convert
 
 MI = 2**20 * 10**9
 
 
-def pod(containers, init=(), overhead=None):
-    def c(name, req=None, lim=None, always=False):
-        d = {"name": name, "resources": {"requests": req or {}, "limits": lim or {}}}
-        if always:
-            d["restartPolicy"] = "Always"
-        return d
+def c(name, req=None, lim=None, always=False):
+    return container(
+        name, cpu=None, memory=None, extra=req, limits=lim, restart_policy="Always" if always else None
+    )
 
-    spec = {"containers": [c(*x) for x in containers], "initContainers": [c(*x) for x in init]}
-    if overhead:
-        spec["overhead"] = overhead
-    return convert({"metadata": {"name": "p"}, "spec": spec}, Pod)
+
+def pod(containers, init=(), overhead=None):
+    extra = {"overhead": overhead} if overhead else {}
+    return make_pod(
+        "p", containers=[c(*x) for x in containers], init_containers=[c(*x) for x in init], **extra
+    )
 
 
 def test_app_containers_add_up():
