@@ -78,3 +78,17 @@ class FailingSource:
             raise self.error
 
         return fail
+
+
+def our_pending_tasks(loop) -> set[asyncio.Task]:
+    """Unfinished tasks running the agent's code or the test sources' (not Sanic's connection tasks)."""
+    out = set()
+    for task in asyncio.all_tasks(loop):
+        code = getattr(task.get_coro(), "cr_code", None)
+        if (
+            not task.done()
+            and code is not None
+            and ("k8s_agent" in code.co_filename or "tests" in code.co_filename)
+        ):
+            out.add(task)
+    return out

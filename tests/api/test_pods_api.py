@@ -3,13 +3,12 @@ code, request ids, describe and resources fields, the deadline."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from pathlib import Path
 
 import pytest
-from _support import FailingSource, SlowSource, client_for
+from _support import FailingSource, SlowSource, client_for, our_pending_tasks
 
 from corpus import CORPUS_PODS
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
@@ -252,25 +251,11 @@ def test_events_unreadable_still_describes_the_pod_with_a_warning(corpus_dir):
         assert any("forbidden" in w for w in d["warnings"])
 
 
-def _our_pending_tasks(loop) -> set[asyncio.Task]:
-    """Unfinished tasks running the agent's code or the test sources' (not Sanic's connection tasks)."""
-    out = set()
-    for task in asyncio.all_tasks(loop):
-        code = getattr(task.get_coro(), "cr_code", None)
-        if (
-            not task.done()
-            and code is not None
-            and ("k8s_agent" in code.co_filename or "tests" in code.co_filename)
-        ):
-            out.add(task)
-    return out
-
-
 def test_deadline_gives_504_cancels_the_work_and_keeps_serving(corpus_dir):
     slow = SlowSource(SnapshotSource(corpus_dir), delay=5.0)
     with client_for(slow, request_deadline=0.2) as c:
         _, resp = c.get("/healthz")
-        before = _our_pending_tasks(c._loop)  # the readiness and metrics loops of the worker
+        before = our_pending_tasks(c._loop)  # the readiness and metrics loops of the worker
         _, resp = c.get("/api/v1/pods/argocd/my-pod/describe")
         err = _err(resp, 504, "REQUEST_TIMEOUT")
         assert "200 ms" in err["details"]
@@ -278,7 +263,7 @@ def test_deadline_gives_504_cancels_the_work_and_keeps_serving(corpus_dir):
         assert slow.cancelled == slow.started == 1
         agent = c.app.ctx.agent
         assert agent.reads.inflight == 0 and agent.responses.inflight == 0
-        assert _our_pending_tasks(c._loop) == before  # no task of the request left behind
+        assert our_pending_tasks(c._loop) == before  # no task of the request left behind
         _, resp = c.get("/healthz")
         assert resp.status_code == 200
 
