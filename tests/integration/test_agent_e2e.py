@@ -38,7 +38,7 @@ from cluster_builder import (
     AgentProcess,
     Response,
 )
-from controlplane import ApiError, requires_control_plane
+from controlplane import ApiError, requires_control_plane, wait_for
 
 from k8s_agent.analysis.health_score import overall_status
 
@@ -596,6 +596,8 @@ def test_agent_shuts_down_cleanly(control_plane, cluster, agent_identity):
     own = AgentProcess(agent_identity.kubeconfig, workers=2, env=env, name="e2e-shutdown")
     own.start()
     try:
+        # both workers up, as the module's long-running agent was (a SIGTERM during start-up is another test's)
+        wait_for(lambda: own.log_text().count("Worker ready") >= 2, 60, 0.2, "both workers ready")
         proc = own.proc
         assert proc is not None and proc.poll() is None
         started = datetime.now(UTC)
