@@ -608,5 +608,5 @@ def test_a_connection_that_dies_again_on_the_retry_is_503_after_exactly_two_send
     with DroppingServer(answered=0) as server:
         with pytest.raises(ServiceUnavailable) as err:
             run(server.kubeconfig(tmp_path / "config"), lambda s: s.get_pod("demo", CRASH))
-    assert "server disconnected" in err.value.details
+    assert "the API server closed the connection" in err.value.details
     assert server.requests == [(1, 1), (2, 1)]  # one retry, neither the library's nor a second one of ours

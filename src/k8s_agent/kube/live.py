@@ -153,7 +153,9 @@ class LiveSource:
                 finally:
                     resp.release()
             except aiohttp.ClientConnectorError as exc:  # could not connect at all: nothing to retry
-                raise ServiceUnavailable("Kubernetes API unreachable", f"{what}: {exc}") from None
+                raise ServiceUnavailable(
+                    "Kubernetes API unreachable", f"{what}: {connection_failure(exc)}"
+                ) from None
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 # the connection closed or was reset under the request: typically a pooled keep-alive
                 # connection the server (or a load balancer) had dropped; a GET is safe to send again, once
