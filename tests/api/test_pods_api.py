@@ -263,7 +263,7 @@ def test_deadline_gives_504_cancels_the_work_and_keeps_serving(corpus_dir):
         assert slow.cancelled == slow.started == 1
         agent = c.app.ctx.agent
         assert agent.reads.inflight == 0 and agent.responses.inflight == 0
-        assert our_pending_tasks(c._loop) == before  # no task of the request left behind
+        assert not our_pending_tasks(c._loop) - before  # no task of the request left behind
         _, resp = c.get("/healthz")
         assert resp.status_code == 200
 
