@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kubeconfig", help="write a kubeconfig pointing at the server here")
     p.add_argument("--token", default=DEFAULT_TOKEN)
     p.add_argument(
-        "--demo", action="store_true", help="load the demo cluster (examples/demo-cluster or built-in)"
+        "--demo", action="store_true", help="load the bundled demo cluster (the agent's package data)"
     )
     p.add_argument("--dump", action="append", default=[], help="load a cluster dump file or directory")
     p.add_argument("--delay", action="append", default=[], metavar="REGEX=SECONDS", help="inject latency")

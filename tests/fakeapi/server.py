@@ -341,10 +341,14 @@ class FakeKubeAPI:
 
     # ------------------------------------------------------------------------------ watches
     def compact(self) -> None:
-        """Forget the history so far: a watch from an older resourceVersion gets 410 Gone."""
+        """Compact the history like etcd (kube-apiserver asks for it every 5 minutes): a watch from an older
+        resourceVersion gets 410 Gone, and every continue token issued so far is 410 Expired (the revision
+        moves on, so a list started after the compaction pages normally)."""
         with self._lock:
             self._compacted = self._rv
             self._changes.clear()
+            self._rv += 1
+            self._compacted_rv = self._rv
 
     def close_watches(self) -> None:
         """End every open watch as the server does at its timeoutSeconds (a clean end of the stream)."""
@@ -732,13 +736,6 @@ class FakeKubeAPI:
         doc["metadata"] = {"continue": _encode_continue(start, -1)}
         resp.body = json.dumps(doc).encode()
         return resp
-
-    def compact(self) -> None:
-        """Compact history like etcd (kube-apiserver asks for it every 5 minutes): every continue token issued
-        so far expires."""
-        with self._lock:
-            self._rv += 1
-            self._compacted_rv = self._rv
 
     def _forced(self, rule: _Rule, rec: RequestRecord) -> web.Response:
         status = rule.status
