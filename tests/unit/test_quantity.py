@@ -52,7 +52,8 @@ def test_parse_and_canonical_form(text, value, fmt, canonical):
     assert str(q) == canonical
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "1.2.3", "10 Mi", "Mi", "1mi", "1KiB", "--1", "1e"])
+# "Mi" alone is not here: apimachinery reads a suffix without a number as 0 (tests/unit/test_quantity_apimachinery.py)
+@pytest.mark.parametrize("bad", ["", "abc", "1.2.3", "10 Mi", "1mi", "1KiB", "--1", "1e"])
 def test_malformed_quantities_are_rejected(bad):
     with pytest.raises(ValueError):
         parse_quantity(bad)

@@ -28,8 +28,12 @@ _DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "
 _DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL_SUFFIXES.items()}
 _BINARY_BY_EXP = {v: k for k, v in _BINARY_SUFFIXES.items()}
 
+#: what apimachinery caps a BinarySI quantity at (the largest int64), as the API server stores it
+MAX_INT64 = 2**63 - 1
+
+# the number may be empty when a suffix follows ("Mi", "e3"): apimachinery reads that as 0
 _QUANTITY_RE = re.compile(
-    r"^(?P<sign>[+-]?)(?P<num>\d+(?:\.\d*)?|\.\d+)"
+    r"^(?P<sign>[+-]?)(?P<num>\d+(?:\.\d*)?|\.\d+|(?=[KMGTPEkmunEe]))"
     r"(?:(?P<bin>Ki|Mi|Gi|Ti|Pi|Ei)|(?P<exp>[eE][+-]?\d+)|(?P<dec>[numkMGTPE]?))$"
 )
 
@@ -115,18 +119,29 @@ def parse_quantity(text: str | int | float | Quantity) -> Quantity:
         return Quantity(text, DECIMAL)
     if isinstance(text, float):
         return Quantity(Fraction(str(text)), DECIMAL)
-    s = text.strip()
+    s = text.strip()  # JSON decoding of a Quantity trims surrounding white space
     m = _QUANTITY_RE.match(s)
-    if m is None:
+    if m is None or not s:
         raise ValueError(f"invalid quantity {text!r}")
-    num = Fraction(m["num"] if not m["num"].endswith(".") else m["num"][:-1] or "0")
+    raw = m["num"] or "0"
+    num = Fraction(raw if not raw.endswith(".") else raw[:-1] or "0")
     if m["sign"] == "-":
         num = -num
     if m["bin"]:
-        return Quantity(num * 1024 ** _BINARY_SUFFIXES[m["bin"]], BINARY)
-    if m["exp"]:
-        return Quantity(num * Fraction(10) ** int(m["exp"][1:]), EXPONENT)
-    return Quantity(num * Fraction(10) ** _DECIMAL_SUFFIXES[m["dec"] or ""], DECIMAL)
+        value, fmt = num * 1024 ** _BINARY_SUFFIXES[m["bin"]], BINARY
+    elif m["exp"]:
+        value, fmt = num * Fraction(10) ** int(m["exp"][1:]), EXPONENT
+    else:
+        value, fmt = num * Fraction(10) ** _DECIMAL_SUFFIXES[m["dec"] or ""], DECIMAL
+    # as apimachinery stores it: rounded up (away from zero) to a billionth, a binary quantity capped at
+    # the largest int64, and one between 0 and 1 written in decimal
+    value = _round_up_nano(value)
+    if fmt == BINARY:
+        if abs(value) > MAX_INT64:
+            value = MAX_INT64 if value > 0 else -MAX_INT64
+        if 0 < abs(value) < 1:
+            fmt = DECIMAL
+    return Quantity(value, fmt)
 
 
 def try_parse(text: str | None) -> Quantity | None:
@@ -162,10 +177,12 @@ def format_quantity(value: Fraction | int, fmt: str = DECIMAL) -> str:
                 exp += 1
             return f"{n}{_BINARY_BY_EXP.get(exp, '')}"
     value = _round_up_nano(value)
-    # mantissa * 10^exp, exp a multiple of 3 between -9 and 18, mantissa an integer
+    # mantissa * 10^exp, exp a multiple of 3 from -9 up, mantissa an integer; DecimalSI stops at E (10^18),
+    # the largest suffix (apimachinery drops the exponent past it and prints 10^21 as "1": we keep "1000E")
     exp = -9
     mantissa = value * 10**9
-    while exp < 18 and mantissa.denominator == 1 and mantissa % 1000 == 0 and mantissa != 0:
+    top = 18 if fmt != EXPONENT else None
+    while (top is None or exp < top) and mantissa.denominator == 1 and mantissa % 1000 == 0 and mantissa != 0:
         mantissa /= 1000
         exp += 3
     m = int(mantissa)
