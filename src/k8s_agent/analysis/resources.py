@@ -18,7 +18,7 @@ Kubernetes keeps and fast enough for every pod of a large cluster (the schedulin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from msgspec import structs
@@ -34,7 +34,7 @@ from k8s_agent.analysis.quantity import (
     parse_resource_list,
     try_parse,
 )
-from k8s_agent.kube.models import Container, Pod
+from k8s_agent.kube.models import Container, Node, Pod
 from k8s_agent.schemas import resources as s
 
 NANO = 10**9
@@ -261,6 +261,7 @@ def pod_resources(pod: Pod) -> s.PodResources:
             f"not from the app containers ({app_and_sidecars.get(res, Quantity(0))})"
         )
     return s.PodResources(
+        warnings=invalid_quantities(pod),
         pod_name=pod.metadata.name,
         namespace=pod.metadata.namespace,
         qos_class=pod.status.qos_class,
@@ -303,3 +304,50 @@ def pod_resources(pod: Pod) -> s.PodResources:
         if spec.resources is not None
         else None,
     )
+
+
+# ------------------------------------------------------------------------------------------ invalid values
+# The API server rejects a malformed quantity, so one reaches the agent only through a snapshot or a dump.
+# It is then left out of every sum (it counts as nothing), and the answer says so, naming where it stands.
+_LEFT_OUT = "is not a valid quantity and is left out of every sum"
+
+
+def _invalid(where: str, rl: Mapping[str, str]) -> list[str]:
+    return [f"{where} {res} {text!r} {_LEFT_OUT}" for res, text in rl.items() if nano(text) is None]
+
+
+def invalid_quantities(pod: Pod) -> list[str]:
+    """One sentence per request, limit, pod-level value or overhead of ``pod`` that is not a quantity."""
+    spec = pod.spec
+    who = f"Pod {pod.metadata.namespace}/{pod.metadata.name}:"
+    out: list[str] = []
+    for kind, containers in (("container", spec.containers), ("init container", spec.init_containers)):
+        for c in containers:
+            out += _invalid(f"{who} {kind} {c.name} request", c.resources.requests)
+            out += _invalid(f"{who} {kind} {c.name} limit", c.resources.limits)
+    if spec.resources is not None:
+        out += _invalid(f"{who} pod-level request", spec.resources.requests)
+        out += _invalid(f"{who} pod-level limit", spec.resources.limits)
+    out += _invalid(f"{who} overhead", spec.overhead)
+    return out
+
+
+def invalid_node_quantities(node: Node) -> list[str]:
+    """One sentence per capacity or allocatable value of ``node`` that is not a quantity."""
+    who = f"Node {node.metadata.name}:"
+    return _invalid(f"{who} capacity", node.status.capacity) + _invalid(
+        f"{who} allocatable", node.status.allocatable
+    )
+
+
+def invalid_in(pods: Iterable[Pod], nodes: Iterable[Node] = (), *, most: int = 10) -> list[str]:
+    """The sentences of ``invalid_quantities`` and ``invalid_node_quantities`` over many objects, at most
+    ``most`` of them and then one that counts the rest (an answer stays small whatever a dump holds)."""
+    found = [s for n in nodes for s in invalid_node_quantities(n)]
+    found += [s for p in pods for s in invalid_quantities(p)]
+    if len(found) <= most:
+        return found
+    return [
+        *found[:most],
+        f"{len(found) - most} more values are not valid quantities and are left out of sums",
+    ]

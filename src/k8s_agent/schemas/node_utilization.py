@@ -110,6 +110,9 @@ class NodeUtilization(Response, kw_only=True):
     pod_capacity: int
     pod_percentage: float | None = None
     conditions: NodeConditionSummary
+    #: values of the node or its pods that are not quantities (only a snapshot or dump can hold them),
+    #: each left out of the sums above
+    warnings: list[str] = []
 
 
 class ClusterUtilizationTotals(Response, kw_only=True):

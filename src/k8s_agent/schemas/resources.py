@@ -59,5 +59,7 @@ class PodResources(Response, kw_only=True):
     total_by_resource: ResourcesInfo
     effective: EffectiveResources
     notes: list[str]
+    #: values that are not quantities (only a snapshot or dump can hold them), each left out of every sum
+    warnings: list[str] = []
     #: the pod-level ``spec.resources`` as written (PodLevelResources), null when the pod sets none
     pod_level: ResourcesInfo | None = None

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from k8s_agent.analysis.describe import describe_pod
 from k8s_agent.analysis.podstatus import kubectl_row
+from k8s_agent.analysis.resources import invalid_quantities
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.describe import PodDescription
 from k8s_agent.services._concurrency import gather, optional
@@ -33,5 +34,5 @@ async def describe(
         restarts=row.restarts_text(now),
         redact_env=redact_env,
     )
-    result.warnings = warnings
+    result.warnings = warnings + invalid_quantities(pod)
     return result

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from k8s_agent.analysis.node_utilization import NodeSums, cluster_utilization, node_utilization
+from k8s_agent.analysis.resources import invalid_in
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
 from k8s_agent.kube.index import ClusterIndex
 from k8s_agent.kube.models import NodeMetrics, Pod
@@ -87,7 +88,9 @@ async def utilization(source: ClusterSource, node: str, *, now: datetime | None 
         raise metrics
     else:
         sample = metrics
-    return node_utilization(node_obj, sample, pods)
+    result = node_utilization(node_obj, sample, pods)
+    result.warnings = invalid_in(pods if isinstance(pods, list) else [], [node_obj])
+    return result
 
 
 async def all_utilization(

@@ -25,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from k8s_agent.analysis.kube import events_about
+from k8s_agent.analysis.resources import invalid_in
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.context import scheduling_status
 from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
@@ -124,6 +125,7 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
             optional(source.list_pods(None), None, w, "pods of the cluster"),
         )
     inp.pod = pod
+    w.extend(invalid_in([pod], nodes or ()))
     inp.events = events_about(pod.metadata.uid, events)
     inp.nodes, inp.pods = nodes, pods
     if scheduling_status(pod) not in (
