@@ -69,23 +69,34 @@ CacheObserver = Callable[[str, str], None]
 
 
 class ErrorMemo:
-    """What an answer needs of a remembered error: its type and message, not the exception (whose traceback
-    holds the failed request's frames) and nothing of the request."""
+    """What an answer needs of an error: its type and attributes, not the exception (whose traceback holds
+    the failed request's frames) and nothing of the request."""
 
-    __slots__ = ("cls", "args", "retry_after")
+    __slots__ = ("cls", "args", "attrs")
 
     def __init__(self, exc: AgentError) -> None:
         self.cls = type(exc)
-        if isinstance(exc, NotFound):
-            self.args: tuple = (exc.kind, exc.name, exc.namespace, exc.details)
-        else:
-            self.args = (exc.message, exc.details)
-        self.retry_after = exc.retry_after
+        self.args = exc.args
+        self.attrs = dict(vars(exc))
 
     def error(self) -> AgentError:
-        exc = self.cls(*self.args)
-        exc.retry_after = self.retry_after
+        """A fresh exception equal to the remembered one."""
+        exc = self.cls.__new__(self.cls)
+        Exception.__init__(exc, *self.args)
+        exc.__dict__.update(self.attrs)
         return exc
+
+
+class _Failed:
+    """The outcome of a fetch that failed with an AgentError, handed to its waiters as a value: each raises a
+    fresh exception of its own. (Raised through the shared task instead, one exception object would collect
+    every waiter's frames in its traceback, and the task holding it and those frames holding the task would
+    form a reference cycle per failed request, freed only by a full garbage collection.)"""
+
+    __slots__ = ("memo",)
+
+    def __init__(self, memo: ErrorMemo) -> None:
+        self.memo = memo
 
 
 #: rough size of a value that does not say its own (a decoded object, an error record)
@@ -233,7 +244,7 @@ class SingleFlightCache:
             self._observe("coalesced")
         flight.waiters += 1
         try:
-            return await asyncio.shield(flight.task)
+            outcome = await asyncio.shield(flight.task)
         except asyncio.CancelledError:
             # this waiter's request was cancelled (deadline); the last one to leave cancels the fetch
             flight.waiters -= 1
@@ -244,18 +255,21 @@ class SingleFlightCache:
                     del self._inflight[key]
                 flight.task.cancel()
             raise
+        if outcome.__class__ is _Failed:
+            raise outcome.memo.error()
+        return outcome
 
     async def _fill(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         try:
             value = await fetch()
-        except NotFound as exc:
-            if self._negative is not None:
-                self._negative[key] = ErrorMemo(exc)
-            raise
-        except ServiceUnavailable as exc:
-            if self.error_ttl > 0:
-                self._remember_error(key, exc)
-            raise
+        except AgentError as exc:
+            memo = ErrorMemo(exc)
+            if isinstance(exc, NotFound):
+                if self._negative is not None:
+                    self._negative[key] = memo
+            elif isinstance(exc, ServiceUnavailable) and self.error_ttl > 0:
+                self._remember(key, memo)
+            return _Failed(memo)  # type: ignore[return-value]
         else:
             self._store(key, value)
             return value
@@ -264,7 +278,7 @@ class SingleFlightCache:
             if flight is not None and flight.task is asyncio.current_task():
                 del self._inflight[key]
 
-    def _remember_error(self, key: Hashable, exc: ServiceUnavailable) -> None:
+    def _remember(self, key: Hashable, memo: ErrorMemo) -> None:
         errors = self._errors
         now = self._timer()
         if len(errors) >= self._maxentries:
@@ -273,7 +287,7 @@ class SingleFlightCache:
             while len(errors) >= self._maxentries:
                 del errors[next(iter(errors))]  # the oldest remembered
         # jitter: the keys remembered at one moment do not all come back at the same moment
-        errors[key] = (now + self.error_ttl * random.uniform(0.75, 1.25), ErrorMemo(exc))
+        errors[key] = (now + self.error_ttl * random.uniform(0.75, 1.25), memo)
 
 
 # ----------------------------------------------------------------------------------------- circuit breaker
