@@ -23,7 +23,7 @@ from k8s_agent.kube.models import (
     Pod,
     convert,
 )
-from k8s_agent.services.failure_events import pod_failure_events
+from k8s_agent.services.failure_events import NODE_EVENTS, NON_POD_EVENTS, pod_failure_events
 
 _AGE = re.compile(r"(\d+)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -552,29 +552,79 @@ def test_service_reads_owner_and_node_events_and_survives_their_failure():
         **CRASHING,
     )
     pod_sel = "involvedObject.kind=Pod,involvedObject.name=p"
-    rs_sel = "involvedObject.kind=ReplicaSet,involvedObject.name=web-abc"
-    node_sel = "involvedObject.kind=Node,involvedObject.name=node-1"
     src = FakeSource(
         pod,
         {
             pod_sel: [ev("BackOff", "Back-off restarting failed container", uid="uid-1", last=NOW)],
-            rs_sel: [
+            NON_POD_EVENTS: [
                 ev(
                     "FailedCreate",
                     "Error creating: exceeded quota: q",
                     kind="ReplicaSet",
                     name="web-abc",
                     last=NOW,
-                )
+                ),
+                # another ReplicaSet's event in the same namespace: not this pod's controller
+                ev(
+                    "FailedCreate", "Error creating: forbidden", kind="ReplicaSet", name="other-xyz", last=NOW
+                ),
             ],
-            node_sel: [ev("NodeNotReady", "Node is not ready", kind="Node", name="node-1", last=NOW)],
+            NODE_EVENTS: [ev("NodeNotReady", "Node is not ready", kind="Node", name="node-1", last=NOW)],
         },
-        fail={node_sel},
+        fail={NODE_EVENTS},
     )
     r = asyncio.run(pod_failure_events(src, "ns", "p", now=NOW))
-    assert ("list_events", None, node_sel) in src.calls and ("list_events", "ns", rs_sel) in src.calls
-    assert [f.reason for f in r.failure_events] == ["BackOff", "FailedCreate"]
-    assert len(r.warnings) == 1 and r.warnings[0].startswith("Events of node node-1 could not be read")
+    assert ("list_events", None, NODE_EVENTS) in src.calls and (
+        "list_events",
+        "ns",
+        NON_POD_EVENTS,
+    ) in src.calls
+    assert [(f.reason, f.message) for f in r.failure_events] == [
+        ("BackOff", "Back-off restarting failed container"),
+        ("FailedCreate", "Error creating: exceeded quota: q"),
+    ]
+    assert r.warnings == ["Events of node node-1 could not be read: Kubernetes API unavailable (boom)"]
+
+
+def test_service_picks_the_node_events_of_the_pods_node_only():
+    pod = simple_pod(**CRASHING)
+    src = FakeSource(
+        pod,
+        {
+            NODE_EVENTS: [
+                ev("NodeNotReady", "Node is not ready", kind="Node", name="node-1", last=NOW),
+                ev("NodeNotReady", "Node is not ready", kind="Node", name="node-2", last=NOW),
+            ]
+        },
+    )
+    r = asyncio.run(pod_failure_events(src, "ns", "p", now=NOW))
+    assert r.total_events == 1 and r.failure_events[0].involved_object.name == "node-1"
+
+
+def test_service_makes_one_round_trip():
+    """Every read starts before the pod's GET has answered: with 300 ms of API latency a cold answer costs one
+    round trip, not two (the owner and the node are picked from the wider lists once the pod is read)."""
+
+    class SlowPod(FakeSource):
+        async def get_pod(self, namespace, name):
+            self.calls.append(("get_pod", namespace, name))
+            await asyncio.sleep(0.05)
+            self.calls.append(("pod answered",))
+            return self.pod
+
+    pod = simple_pod(
+        metadata={
+            "name": "p",
+            "namespace": "ns",
+            "uid": "uid-1",
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "web-abc", "uid": "rs-1", "controller": True}],
+        },
+        **CRASHING,
+    )
+    src = SlowPod(pod, {})
+    asyncio.run(pod_failure_events(src, "ns", "p", now=NOW))
+    answered = src.calls.index(("pod answered",))
+    assert len(src.calls[:answered]) == 4 and src.calls[answered + 1 :] == []
 
 
 def test_service_missing_pod_is_not_found():
@@ -588,4 +638,5 @@ def test_service_pod_events_failure_is_a_warning():
     r = asyncio.run(pod_failure_events(src, "ns", "p", now=NOW))
     assert r.failure_events == [] and r.pod_status == "CrashLoopBackOff"
     assert r.warnings == ["Events of the pod could not be read: Kubernetes API unavailable (boom)"]
-    assert [c[0] for c in src.calls] == ["get_pod", "list_events"]  # no node, no owner: no more reads
+    # no owner and no node: the wider lists were read (together with the GET), and nothing is said of them
+    assert [c[0] for c in src.calls] == ["get_pod", "list_events", "list_events", "list_events"]

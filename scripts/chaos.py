@@ -1,0 +1,279 @@
+"""Abuse and fault figures of the real agent (``python -m k8s_agent``, 2 workers, live source) against the fake
+Kubernetes API (tests/fakeapi). Prints, nothing asserted about time (``make chaos``; ``--short`` is the form
+``make test`` runs):
+
+1. RSS (from /proc, the agent's whole process group) before and after N distinct missing pod names, against
+   the chart's memory limit for 2 workers; the largest GC pause the workers saw (from their shutdown lines);
+2. Kubernetes API calls per second under the same load while the API answers and while it fails (500);
+3. requests lost at SIGTERM under keep-alive load;
+4. a bystander's p95 on a cached answer, alone and while 8 clients flood /cluster/pod-issues with distinct
+   ``limit`` values (on a cluster of many pods).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from builders import api_pod  # noqa: E402
+from fakeapi import FakeKubeAPI, builtin_cluster, free_port  # noqa: E402
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path(sys.executable)
+CHART_LIMIT_MIB = 512  # helm values: resources.limits.memory for the default 2 workers
+POD = "/api/v1/pods/demo/api-crashloop/describe"
+
+
+class Agent:
+    def __init__(self, kubeconfig: Path, tmp: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.out = tmp / f"agent-{self.port}.out"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
+        full_env.update(
+            CLUSTER_SOURCE="live",
+            KUBECONFIG=str(kubeconfig),
+            LOG_FORMAT="json",
+            LOG_LEVEL="warn",
+            PYTHONUNBUFFERED="1",
+            SHUTDOWN_DRAIN="1s",
+            SHUTDOWN_TIMEOUT="5s",
+        )
+        full_env.update(env)
+        self.proc = subprocess.Popen(
+            [str(PYTHON), "-m", "k8s_agent", "--workers", "2", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=full_env,
+            cwd=ROOT,
+            stdout=self.out.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        end = time.monotonic() + 90
+        while time.monotonic() < end:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    time.sleep(1.0)  # both workers
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"agent not ready\n{self.out.read_text()[-3000:]}")
+
+    def rss_mib(self) -> float:
+        """Sum of VmRSS over the agent's process group (main, workers, helpers), from /proc."""
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getpgid(int(pid)) != self.proc.pid:
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except (OSError, ProcessLookupError):
+                continue
+        return total / 1024
+
+    def stop(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def gc_pauses(self) -> list[float]:
+        out = []
+        for line in self.out.read_text().splitlines():
+            if line.startswith("{") and "largest GC pause" in line:
+                out.append(float(json.loads(line)["msg"].split()[3]))
+        return out
+
+
+async def _many(url: str, paths: list[str], concurrency: int = 32) -> list[int]:
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=concurrency)) as c:
+
+        async def one(p: str) -> int:
+            async with sem:
+                try:
+                    return (await c.get(p)).status_code
+                except httpx.HTTPError:
+                    return 0
+
+        return await asyncio.gather(*(one(p) for p in paths))
+
+
+def key_explosion(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, names: int) -> None:
+    agent = Agent(kubeconfig, tmp, LOG_LEVEL="info")
+    try:
+        asyncio.run(_many(agent.url, [POD] * 200))
+        before = agent.rss_mib()
+        t0 = time.monotonic()
+        codes = asyncio.run(_many(agent.url, [f"/api/v1/pods/demo/missing-{i}/describe" for i in range(names)]))
+        took = time.monotonic() - t0
+        after = agent.rss_mib()
+    finally:
+        agent.stop()
+    pauses = agent.gc_pauses()
+    print(
+        f"key explosion: {names} distinct missing pod names in {took:.1f}s ({codes.count(404)} x 404): "
+        f"RSS {before:.0f} MiB before, {after:.0f} MiB after (chart limit {CHART_LIMIT_MIB} MiB for 2 workers)"
+    )
+    print(f"largest GC pause per worker: {', '.join(f'{p:.1f} ms' for p in pauses) or 'not reported'}")
+
+
+def api_rate(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, seconds: float) -> None:
+    agent = Agent(kubeconfig, tmp, CACHE_TTL="2s")
+    paths = [f"/api/v1/pods/demo/{n}/describe" for n in ("api-crashloop", "web-1", "db-0", "slow-term")] * 8
+
+    def run(label: str) -> float:
+        fake.reset_log()
+        end = time.monotonic() + seconds
+        sent = 0
+        while time.monotonic() < end:
+            asyncio.run(_many(agent.url, paths, 16))
+            sent += len(paths)
+        calls = len([r for r in fake.requests if r.verb != "version"])
+        print(f"API calls while {label}: {calls / seconds:.1f}/s ({sent / seconds:.0f} requests/s to the agent)")
+        return calls / seconds
+
+    try:
+        healthy = run("healthy")
+        fake.fail(r"^/api/v1/namespaces/", 500)
+        failing = run("failing (500)")
+        fake.reset_controls()
+    finally:
+        agent.stop()
+    print(f"API calls failing/healthy: {failing / max(healthy, 0.1):.1f}x")
+
+
+def sigterm_lost(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path) -> None:
+    agent = Agent(kubeconfig, tmp, CACHE_TTL="200ms")
+    lost: list[str] = []
+    answered = [0]
+    done = threading.Event()
+
+    def client(i: int) -> None:
+        with httpx.Client(base_url=agent.url, timeout=30) as c:
+            while not done.is_set():
+                try:
+                    r = c.get(POD)
+                except httpx.ConnectError:
+                    return
+                except httpx.HTTPError as exc:
+                    lost.append(repr(exc))
+                    return
+                answered[0] += 1
+                if r.headers.get("connection", "").lower() == "close":
+                    return
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(16)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    agent.proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(20)
+    done.set()
+    try:
+        code = agent.proc.wait(20)  # one SIGTERM, as Kubernetes sends (a second one means "kill now")
+    except subprocess.TimeoutExpired:
+        code = agent.stop()
+    print(f"SIGTERM under keep-alive load (16 connections): {answered[0]} answered, {len(lost)} lost, exit {code}")
+
+
+def bystander(tmp: Path, pods: int, seconds: float) -> None:
+    with FakeKubeAPI() as fake:
+        fake.add(*builtin_cluster())
+        fake.add(
+            *(
+                api_pod(f"w-{i}", f"ns-{i % 40}", node=f"node-{'ab'[i % 2]}", restarts=i % 7, crash_loop=i % 23 == 0)
+                for i in range(pods)
+            )
+        )
+        kubeconfig = fake.write_kubeconfig(tmp / "big-config")
+        agent = Agent(kubeconfig, tmp, CACHE_TTL="2s", REQUEST_DEADLINE="500ms")
+        try:
+            httpx.get(agent.url + "/api/v1/cluster/pod-issues", timeout=30)
+
+            def measure(flood: bool) -> tuple[float, dict[int, int]]:
+                stop = threading.Event()
+                statuses: dict[int, int] = {}
+
+                def flooder(k: int) -> None:
+                    n = 0
+                    with httpx.Client(base_url=agent.url, timeout=30) as c:
+                        while not stop.is_set():
+                            n += 1
+                            try:
+                                code = c.get(f"/api/v1/cluster/pod-issues?limit={(k * 997 + n) % 1000 + 1}").status_code
+                            except httpx.HTTPError:
+                                code = 0
+                            statuses[code] = statuses.get(code, 0) + 1
+
+                floods = [threading.Thread(target=flooder, args=(k,), daemon=True) for k in range(8 if flood else 0)]
+                for t in floods:
+                    t.start()
+                lat = []
+                with httpx.Client(base_url=agent.url, timeout=30) as c:
+                    end = time.monotonic() + seconds
+                    while time.monotonic() < end:
+                        t0 = time.perf_counter()
+                        c.get(POD)
+                        lat.append((time.perf_counter() - t0) * 1000)
+                        time.sleep(0.02)
+                stop.set()
+                for t in floods:
+                    t.join(10)
+                return statistics.quantiles(lat, n=20)[-1], statuses
+
+            alone, _ = measure(False)
+            flooded, statuses = measure(True)
+        finally:
+            agent.stop()
+    print(
+        f"bystander p95 on a cached /describe ({pods} pods): {alone:.1f} ms alone, {flooded:.1f} ms while 8 clients "
+        f"flood /cluster/pod-issues with distinct limits (their statuses: {dict(sorted(statuses.items()))})"
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--short", action="store_true", help="small figures, for make test")
+    args = p.parse_args()
+    names, seconds, pods = (2000, 2.0, 500) if args.short else (20000, 5.0, 4600)
+    with tempfile.TemporaryDirectory(prefix="chaos-") as d, FakeKubeAPI() as fake:
+        tmp = Path(d)
+        fake.add(*builtin_cluster())
+        fake.add(*(api_pod(n, "demo", node="node-b") for n in ("web-1", "db-0", "slow-term")))
+        kubeconfig = fake.write_kubeconfig(tmp / "config")
+        key_explosion(fake, tmp, kubeconfig, names)
+        api_rate(fake, tmp, kubeconfig, seconds)
+        sigterm_lost(fake, tmp, kubeconfig)
+        bystander(tmp, pods, seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
