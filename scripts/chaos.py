@@ -57,7 +57,17 @@ class Agent:
         )
         full_env.update(env)
         self.proc = subprocess.Popen(
-            [str(PYTHON), "-m", "k8s_agent", "--workers", "2", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                str(PYTHON),
+                "-m",
+                "k8s_agent",
+                "--workers",
+                "2",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=full_env,
             cwd=ROOT,
             stdout=self.out.open("w"),
@@ -112,7 +122,9 @@ class Agent:
 
 async def _many(url: str, paths: list[str], concurrency: int = 32) -> list[int]:
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=concurrency)) as c:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, limits=httpx.Limits(max_connections=concurrency)
+    ) as c:
 
         async def one(p: str) -> int:
             async with sem:
@@ -130,7 +142,9 @@ def key_explosion(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, names: int) ->
         asyncio.run(_many(agent.url, [POD] * 200))
         before = agent.rss_mib()
         t0 = time.monotonic()
-        codes = asyncio.run(_many(agent.url, [f"/api/v1/pods/demo/missing-{i}/describe" for i in range(names)]))
+        codes = asyncio.run(
+            _many(agent.url, [f"/api/v1/pods/demo/missing-{i}/describe" for i in range(names)])
+        )
         took = time.monotonic() - t0
         after = agent.rss_mib()
     finally:
@@ -155,7 +169,9 @@ def api_rate(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, seconds: float) -> 
             asyncio.run(_many(agent.url, paths, 16))
             sent += len(paths)
         calls = len([r for r in fake.requests if r.verb != "version"])
-        print(f"API calls while {label}: {calls / seconds:.1f}/s ({sent / seconds:.0f} requests/s to the agent)")
+        print(
+            f"API calls while {label}: {calls / seconds:.1f}/s ({sent / seconds:.0f} requests/s to the agent)"
+        )
         return calls / seconds
 
     try:
@@ -200,7 +216,9 @@ def sigterm_lost(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path) -> None:
         code = agent.proc.wait(20)  # one SIGTERM, as Kubernetes sends (a second one means "kill now")
     except subprocess.TimeoutExpired:
         code = agent.stop()
-    print(f"SIGTERM under keep-alive load (16 connections): {answered[0]} answered, {len(lost)} lost, exit {code}")
+    print(
+        f"SIGTERM under keep-alive load (16 connections): {answered[0]} answered, {len(lost)} lost, exit {code}"
+    )
 
 
 def bystander(tmp: Path, pods: int, seconds: float) -> None:
@@ -208,7 +226,13 @@ def bystander(tmp: Path, pods: int, seconds: float) -> None:
         fake.add(*builtin_cluster())
         fake.add(
             *(
-                api_pod(f"w-{i}", f"ns-{i % 40}", node=f"node-{'ab'[i % 2]}", restarts=i % 7, crash_loop=i % 23 == 0)
+                api_pod(
+                    f"w-{i}",
+                    f"ns-{i % 40}",
+                    node=f"node-{'ab'[i % 2]}",
+                    restarts=i % 7,
+                    crash_loop=i % 23 == 0,
+                )
                 for i in range(pods)
             )
         )
@@ -227,12 +251,16 @@ def bystander(tmp: Path, pods: int, seconds: float) -> None:
                         while not stop.is_set():
                             n += 1
                             try:
-                                code = c.get(f"/api/v1/cluster/pod-issues?limit={(k * 997 + n) % 1000 + 1}").status_code
+                                code = c.get(
+                                    f"/api/v1/cluster/pod-issues?limit={(k * 997 + n) % 1000 + 1}"
+                                ).status_code
                             except httpx.HTTPError:
                                 code = 0
                             statuses[code] = statuses.get(code, 0) + 1
 
-                floods = [threading.Thread(target=flooder, args=(k,), daemon=True) for k in range(8 if flood else 0)]
+                floods = [
+                    threading.Thread(target=flooder, args=(k,), daemon=True) for k in range(8 if flood else 0)
+                ]
                 for t in floods:
                     t.start()
                 lat = []
