@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from k8s_agent.analysis.health_score import document
 from k8s_agent.api.route import NAMESPACE, POD, Route
 from k8s_agent.config import Settings
 from k8s_agent.kube.source import ClusterSource
@@ -26,8 +27,6 @@ ROUTE = Route(
     params=(NAMESPACE, POD),
     errors=(400, 404, 503, 504),
     permission=("get", "pods", "", "namespace"),
-    description="Weighted components: restarts 0.30 (recent restarts weigh more), containerStates 0.25, "
-    "events 0.20 (Warning events of the last 24 h), conditions 0.15, scheduling 0.10. The formula is "
-    "documented in docs/health-score.md.",
+    description=document.route_description(),
     tags=("pods",),
 )

@@ -1,6 +1,6 @@
 """Response Structs of ``GET /pods/{ns}/{pod}/health-score``.
 
-The formula is documented in :mod:`k8s_agent.analysis.health_score` and ``docs/health-score.md``. Every field is
+The formula is ``k8s_agent.analysis.health_score.formula``, written out in ``docs/health-score.md``. Every field is
 always present: lists are ``[]`` when empty and absent values are ``null``.
 """
 
@@ -18,7 +18,7 @@ ContainerStateName = Literal["Running", "Waiting", "Terminated", "Unknown"]
 
 class HealthComponent(Response, kw_only=True):
     """One part of the score: its 0-100 ``score``, its ``weight`` in the overall score (weights sum to 1),
-    its label (>=90 Excellent, >=70 Good, >=50 Fair, >=30 Poor, else Critical) and what produced it."""
+    its ``status`` label and what produced it (docs/health-score.md)."""
 
     name: str
     score: int
@@ -90,9 +90,8 @@ class HealthDetails(Response, kw_only=True):
 class PodHealthScore(Response, kw_only=True):
     """A 0-100 health score of a pod with the components that produced it.
 
-    ``status``: >=90 Healthy, >=70 Good, >=50 Warning, >=30 Degraded, else Critical. ``components`` are
-    ``restarts`` (0.30), ``containerStates`` (0.25), ``events`` (0.20), ``conditions`` (0.15) and
-    ``scheduling`` (0.10). ``calculatedAt`` is the server time of the computation. ``warnings`` names
+    ``status`` and ``components`` (each with its weight) follow the formula of docs/health-score.md.
+    ``calculatedAt`` is the server time of the computation. ``warnings`` names
     optional reads that failed (the pod's events): the score is then computed without them.
     """
 
