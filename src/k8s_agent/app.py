@@ -27,17 +27,14 @@ from k8s_agent.kube.cache import CachedSource, CircuitBreaker, SingleFlightCache
 from k8s_agent.kube.discovery import resolve_source
 from k8s_agent.lifecycle import begin_draining, install_drain
 from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging, throttled
-
-#: the readiness check: every READY_INTERVAL seconds, each within READY_TIMEOUT; ready after one success,
-#: not ready after READY_FAILURES failures in a row (one slow answer does not take the pod out of the Service)
-READY_INTERVAL = 2.0
-READY_TIMEOUT = 2.0
-READY_FAILURES = 3
-#: how long a read that found the API unavailable is answered from memory (jittered per key)
-API_FAILURE_MEMORY = 1.0
-GC_GEN0_THRESHOLD = 50_000
-#: shared computations (whole cluster analyses) kept per worker
-ANALYSES_MAX = 16
+from k8s_agent.tuning import (
+    ANALYSES_MAX,
+    API_FAILURE_MEMORY,
+    GC_GEN0_THRESHOLD,
+    READY_FAILURES,
+    READY_INTERVAL,
+    READY_TIMEOUT,
+)
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
 

@@ -24,15 +24,8 @@ from cachetools import TTLCache
 
 from k8s_agent.errors import Forbidden, ServiceUnavailable, Unauthorized
 from k8s_agent.kube.cache import SingleFlightCache
+from k8s_agent.tuning import REJECTED_MAX, REJECTED_TTL, REVIEW_CONCURRENCY, REVIEWS_PER_SECOND
 
-#: reviews (TokenReview or SubjectAccessReview) in flight at once, per worker; a review beyond it is not queued
-#: (a queue would only turn the flood into 504s for everyone): 503 with Retry-After
-REVIEW_CONCURRENCY = 8
-#: reviews per second per worker (token bucket: this many at once, refilled at this rate)
-REVIEWS_PER_SECOND = 20.0
-#: how long a token the API server rejected is answered 401 without asking again, and how many are kept
-REJECTED_TTL = 5.0
-REJECTED_MAX = 4096
 #: a bearer token: printable ASCII, no spaces (RFC 6750 b64token is a subset), bounded length
 _TOKEN = re.compile(r"[\x21-\x7e]{1,16384}")
 

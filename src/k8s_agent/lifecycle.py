@@ -41,11 +41,7 @@ from sanic.server.protocols.http_protocol import HttpProtocol
 from sanic.worker.manager import WorkerManager
 from sanic.worker.process import ProcessState
 
-#: worker deaths tolerated (each one restarted) within RESTART_WINDOW seconds; one more and the process exits
-MAX_RESTARTS = 5
-RESTART_WINDOW = 60.0
-#: a GC pause at least this long is logged (throttled) as a warning
-GC_PAUSE_WARN = 0.1
+from k8s_agent.tuning import GC_PAUSE_WARN, MAX_RESTARTS, RESTART_WINDOW
 
 
 # ------------------------------------------------------------------------------------------ HTTP protocol

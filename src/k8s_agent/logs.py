@@ -16,6 +16,8 @@ from contextvars import ContextVar
 import msgspec
 from loguru import logger
 
+from k8s_agent.tuning import LOG_FLUSH_AFTER, LOG_MAX_RECORDS, WARNING_MAX_KEYS, WARNING_WINDOW
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 
 _ENC = msgspec.json.Encoder()
@@ -91,8 +93,8 @@ class ThrottledWarnings:
     within the window are counted and reported (with the count) by the next occurrence after it, or by
     ``flush`` (called every second by the worker and at shutdown)."""
 
-    WINDOW = 1.0
-    MAX_KEYS = 256
+    WINDOW = WARNING_WINDOW
+    MAX_KEYS = WARNING_MAX_KEYS
 
     def __init__(self, timer=None) -> None:
         import time
@@ -166,8 +168,8 @@ class AccessLog:
     path of a cached answer): the same fields and format as the other lines. Records are kept and written
     within ``FLUSH_AFTER`` seconds (and at shutdown), so a busy worker encodes and writes a batch at a time."""
 
-    FLUSH_AFTER = 0.05
-    MAX_RECORDS = 256
+    FLUSH_AFTER = LOG_FLUSH_AFTER
+    MAX_RECORDS = LOG_MAX_RECORDS
 
     def __init__(self, level: str = "info", fmt: str = "json") -> None:
         self.enabled = _LEVELS.get(level, "INFO") in ("DEBUG", "INFO")

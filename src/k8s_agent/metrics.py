@@ -29,6 +29,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from k8s_agent.tuning import METRICS_PUBLISH_EVERY
+
 #: the methods counted by name; any other method a client sends is counted as "other" (labels come from a
 #: closed set, so no client can add series: routes are route names or "unmatched", statuses are the agent's)
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
@@ -60,7 +62,7 @@ def prometheus_metrics() -> PrometheusMetrics:
 
 
 class PrometheusMetrics:
-    PUBLISH_EVERY = 1.0
+    PUBLISH_EVERY = METRICS_PUBLISH_EVERY
 
     def __init__(self) -> None:
         self.requests = Counter(

@@ -12,8 +12,8 @@ import pytest
 from k8s_agent.analysis.pod_issues import analyze_cluster
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import Event, Pod, ReplicaSet, convert
+from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 from k8s_agent.services import pod_issues as svc
-from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -374,7 +374,7 @@ def test_service_makes_three_cluster_wide_reads():
     assert sorted(src.calls, key=str) == sorted(
         [
             ("list_pods", None, ""),
-            ("list_events", None, NAMESPACE_EVENTS_SELECTOR),
+            ("list_events", None, POD_WARNINGS_SELECTOR),
             ("list_replicasets", None),
         ],
         key=str,

@@ -12,7 +12,8 @@ import pytest
 from k8s_agent.analysis.namespace_errors import analyze_namespace, pod_issues
 from k8s_agent.errors import NotFound, UpstreamForbidden
 from k8s_agent.kube.models import Event, EventSource, ObjectReference, Pod, ReplicaSet, convert
-from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR, namespace_errors
+from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
+from k8s_agent.services.namespace_errors import namespace_errors
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 NS = "shop"
@@ -612,7 +613,7 @@ def test_service_three_concurrent_reads():
     src = FakeSource(namespace_pods(), events(), REPLICASETS)
     r = asyncio.run(namespace_errors(src, NS, restart_threshold=5, now=NOW))
     assert sorted(src.calls) == sorted(
-        [("list_pods", NS), ("list_events", NS, NAMESPACE_EVENTS_SELECTOR), ("list_replicasets", NS)]
+        [("list_pods", NS), ("list_events", NS, POD_WARNINGS_SELECTOR), ("list_replicasets", NS)]
     )
     assert src.max_in_flight == 3
     assert r.total_pods_analyzed == 17 and r.warnings == []

@@ -36,11 +36,8 @@ from sanic import Request
 from sanic.compat import Header
 
 from k8s_agent.api.envelope import JSON, Response
+from k8s_agent.tuning import COMPRESS_MIN_BYTES, GZIP_LEVEL
 
-#: bodies at least this large are sent compressed to a client that accepts gzip
-COMPRESS_MIN_BYTES = 1024
-#: zlib level for the once-per-fill compression (6 is zlib's default: most of 9's ratio at a third of its CPU)
-GZIP_LEVEL = 6
 CACHE_CONTROL = "no-cache"
 #: fields of an answer that say when it was computed, not what was found: not part of the ETag
 VOLATILE_FIELDS = ("analysis_time", "calculated_at")

@@ -17,6 +17,7 @@ import msgspec
 from sanic import HTTPResponse
 
 from k8s_agent.errors import AgentError
+from k8s_agent.tuning import REQUEST_ID_BATCH
 
 JSON = "application/json"
 _ENC = msgspec.json.Encoder()
@@ -80,13 +81,12 @@ _VERSION_BITS = (0x4 << 76) | (0x2 << 62)
 
 
 _ids: list[str] = []  # request ids made ahead, in batches (see new_request_id)
-_ID_BATCH = 256
 os.register_at_fork(after_in_child=_ids.clear)  # a worker never reuses ids made before its fork
 
 
 def _more_ids() -> None:
     bits, mask, version = random.getrandbits, _VERSION_MASK, _VERSION_BITS
-    for h in ["%032x" % ((bits(128) & mask) | version) for _ in range(_ID_BATCH)]:
+    for h in ["%032x" % ((bits(128) & mask) | version) for _ in range(REQUEST_ID_BATCH)]:
         _ids.append("-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:])))
 
 

@@ -39,6 +39,7 @@ from k8s_agent.errors import (
     ServiceUnavailable,
     UpstreamForbidden,
 )
+from k8s_agent.tuning import DEFAULT_ITEM_BYTES
 
 T = TypeVar("T")
 
@@ -97,10 +98,6 @@ class _Failed:
 
     def __init__(self, memo: ErrorMemo) -> None:
         self.memo = memo
-
-
-#: rough size of a value that does not say its own (a decoded object, an error record)
-DEFAULT_ITEM_BYTES = 4096
 
 
 def value_size(value: Any) -> int:

@@ -44,17 +44,16 @@ from k8s_agent.analysis.pod_issues import PodIssueTable, PodRecord
 from k8s_agent.analysis.scheduling import index as scheduling_index
 from k8s_agent.errors import AgentError, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import models as m
+from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 from k8s_agent.schemas.namespace_errors import EventInfo
-
-PAGE_SIZE = 500
-#: a watch asks the server to end it after a random 5-10 minutes (as client-go's reflectors do)
-WATCH_TIMEOUT = (300, 600)
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
-RETRY_AFTER_SECONDS = 2
-#: a watch down this long is named in the answers' warnings (a blip of a reconnect is not)
-STALE_AFTER = 5.0
-#: Warning events about pods: what the cluster report shows as a pod's recent events
-POD_WARNINGS = "involvedObject.kind=Pod,type=Warning"
+from k8s_agent.tuning import (
+    INDEX_RETRY_AFTER_SECONDS,
+    PAGE_SIZE,
+    STALE_AFTER,
+    WATCH_BACKOFF_FIRST,
+    WATCH_BACKOFF_MAX,
+    WATCH_TIMEOUT,
+)
 
 
 class Gone(Exception):
@@ -65,7 +64,7 @@ class IndexSyncing(ServiceUnavailable):
     """The index is filling (or cannot fill): 503 with its progress, and when to ask again."""
 
     default_message = "Cluster index is syncing"
-    retry_after = RETRY_AFTER_SECONDS
+    retry_after = INDEX_RETRY_AFTER_SECONDS
 
 
 # ------------------------------------------------------------------------------------------ feeds
@@ -96,7 +95,7 @@ REPLICASETS = Collection(
     "replicasets.apps", "/apis/apps/v1/replicasets", m.ReplicaSetList, m.ReplicaSet, optional=True
 )
 EVENTS = Collection(
-    "events", "/api/v1/events", m.EventList, m.Event, field_selector=POD_WARNINGS, optional=True
+    "events", "/api/v1/events", m.EventList, m.Event, field_selector=POD_WARNINGS_SELECTOR, optional=True
 )
 COLLECTIONS = (PODS, NODES, REPLICASETS, EVENTS)
 
@@ -224,7 +223,7 @@ class Slimmer:
 
 # ------------------------------------------------------------------------------------------ backoff
 class Backoff:
-    def __init__(self, first: float = BACKOFF_FIRST, cap: float = BACKOFF_MAX) -> None:
+    def __init__(self, first: float = WATCH_BACKOFF_FIRST, cap: float = WATCH_BACKOFF_MAX) -> None:
         self.first, self.cap = first, cap
         self.delay = 0.0
 

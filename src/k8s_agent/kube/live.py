@@ -25,11 +25,11 @@ from k8s_agent.kube import lazy_client
 from k8s_agent.kube import models as m
 from k8s_agent.kube.cache import current_stats
 from k8s_agent.kube.discovery import in_cluster, kubeconfig_path
+from k8s_agent.tuning import CONNECTION_POOL_SIZE, PAGE_SIZE
 
 lazy_client.install()  # before the first kubernetes_asyncio import: no generated model tree
 from kubernetes_asyncio import client, config  # noqa: E402
 
-PAGE_SIZE = 500
 USER_AGENT = "k8s-cluster-agent/0.1"
 
 
@@ -102,7 +102,7 @@ class LiveSource:
                 config_file=str(path), context=context or None, client_configuration=cfg, persist_config=False
             )
             where = f"kubeconfig {path}"
-        cfg.connection_pool_maxsize = 32
+        cfg.connection_pool_maxsize = CONNECTION_POOL_SIZE
         api = client.ApiClient(cfg)
         api.user_agent = USER_AGENT
         # aiohttp (3.9+) silently resends an idempotent request once when the connection dies under it; the

@@ -103,6 +103,10 @@ def label_selector_text(sel: LabelSelector | None) -> str | None:
     return ",".join(terms)
 
 
+#: Warning events about pods: the events the namespace and cluster reports show with a pod
+POD_WARNINGS_SELECTOR = "involvedObject.kind=Pod,type=Warning"
+
+
 def pod_events_selector(name: str, kind: str = "Pod") -> str:
     """Field selector for the events of one object, by kind and name (the UID is checked after the read,
     so the read can start together with the GET of the object)."""

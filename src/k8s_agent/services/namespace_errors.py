@@ -13,12 +13,9 @@ from datetime import datetime
 from k8s_agent.analysis.namespace_errors import analyze_namespace
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import Pod
-from k8s_agent.kube.source import ClusterSource
+from k8s_agent.kube.source import POD_WARNINGS_SELECTOR, ClusterSource
 from k8s_agent.schemas.namespace_errors import NamespaceErrorReport
 from k8s_agent.services._concurrency import gather, optional
-
-#: the namespace analysis only looks at Warning events about pods
-NAMESPACE_EVENTS_SELECTOR = "involvedObject.kind=Pod,type=Warning"
 
 
 async def namespace_exists(source: ClusterSource, namespace: str) -> None:
@@ -60,7 +57,7 @@ async def namespace_errors(
     pods, events, replicasets = await gather(
         pods_or_empty(),
         optional(
-            source.list_events(namespace, field_selector=NAMESPACE_EVENTS_SELECTOR),
+            source.list_events(namespace, field_selector=POD_WARNINGS_SELECTOR),
             [],
             warnings,
             "Events of the namespace",

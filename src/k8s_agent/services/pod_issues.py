@@ -20,10 +20,9 @@ from datetime import datetime
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, analyze_cluster
 from k8s_agent.errors import NotFound
 from k8s_agent.kube.models import Pod
-from k8s_agent.kube.source import ClusterSource
+from k8s_agent.kube.source import POD_WARNINGS_SELECTOR, ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
 from k8s_agent.services._concurrency import gather, off_loop, optional
-from k8s_agent.services.namespace_errors import NAMESPACE_EVENTS_SELECTOR
 
 
 async def pod_issues(
@@ -65,7 +64,7 @@ async def pod_issues(
     pods, events, replicasets = await gather(
         pods_or_empty(),
         optional(
-            source.list_events(ns, field_selector=NAMESPACE_EVENTS_SELECTOR),
+            source.list_events(ns, field_selector=POD_WARNINGS_SELECTOR),
             [],
             warnings,
             "Warning events about pods (no recent events are shown)",
