@@ -314,13 +314,13 @@ class SnapshotSource:
 
     async def index_lists(self) -> dict[str, list]:
         """The collections of the cluster index (``kube.index``), which a snapshot builds once."""
-        from k8s_agent.kube.index import POD_WARNINGS
+        from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 
         return {
             "pods": await self.list_pods(None),
             "nodes": await self.list_nodes(),
             "replicasets.apps": await self.list_replicasets(None),
-            "events": await self.list_events(None, field_selector=POD_WARNINGS),
+            "events": await self.list_events(None, field_selector=POD_WARNINGS_SELECTOR),
         }
 
     async def get_node(self, name: str) -> m.Node:
