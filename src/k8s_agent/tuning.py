@@ -44,6 +44,8 @@ DEFAULT_ITEM_BYTES = 4096
 
 #: shared computations (whole cluster analyses) kept per worker
 ANALYSES_MAX = 16
+#: threads that run the whole-cluster analyses of one worker process
+ANALYSIS_THREADS = 2
 
 # ------------------------------------------------------------------------------------------ requests
 #: request ids are made this many at a time

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.tuning import ANALYSIS_THREADS
 
 T = TypeVar("T")
 
@@ -38,8 +39,6 @@ async def optional(aw: Awaitable[T], default: T, warnings: list[str], what: str)
     return default
 
 
-#: threads that run the whole-cluster analyses of one worker process
-ANALYSIS_THREADS = 2
 _analysis_pool: ThreadPoolExecutor | None = None
 
 
