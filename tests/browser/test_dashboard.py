@@ -486,6 +486,24 @@ def test_token_mode_asks_for_a_token_and_keeps_it_for_the_tab_only(browser, fake
         )
         assert text(browser, "#status") == "token needed"
         assert not css(browser, "#issues tbody tr")
+        # dismissed (Escape), the dialog stays closed while the page keeps polling; the token button reopens it
+        from selenium.webdriver.common.keys import Keys
+
+        browser.find_element("css selector", "#token-input").send_keys(Keys.ESCAPE)
+        refused = len([r for r in agent.requests() if r["status"] == 401])
+        wait_for(
+            browser,
+            lambda d: len([r for r in agent.requests() if r["status"] == 401]) >= refused + 4,
+            "two more polls refused",
+        )
+        assert not browser.find_element("css selector", "#token-dialog").is_displayed()
+        assert text(browser, "#status") == "token needed"
+        click(browser, "#token-button")
+        wait_for(
+            browser,
+            lambda d: d.find_element("css selector", "#token-dialog").is_displayed(),
+            "the dialog again",
+        )
         browser.find_element("css selector", "#token-input").send_keys("not-a-real-token")
         click(browser, "#token-save")
         wait_for(browser, lambda d: "refused this token" in text(d, "#token-error"), "the token refused")

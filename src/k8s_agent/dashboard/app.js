@@ -18,6 +18,7 @@ const state = {
   lastChange: null, // Date some data last changed
   namespaces: new Set(),
   again: false, // a refresh was asked for while one was in flight
+  tokenDismissed: false, // the token dialog was closed without a token
   timer: null,
   inFlight: false,
 };
@@ -506,7 +507,8 @@ function needToken(message) {
   const errEl = $("#token-error");
   errEl.hidden = !message;
   errEl.textContent = message || "";
-  if (!dlg.open) dlg.showModal();
+  // asked once: a dismissed dialog (Escape) comes back from the token button, not on every poll
+  if (!dlg.open && !state.tokenDismissed) dlg.showModal();
 }
 
 async function refresh() {
@@ -595,6 +597,7 @@ for (const b of document.querySelectorAll(".tabs button")) {
   });
 }
 $("#token-form").addEventListener("submit", () => {
+  state.tokenDismissed = false;
   state.token = $("#token-input").value.trim();
   sessionStorage.setItem(TOKEN_KEY, state.token);
   $("#token-input").value = "";
@@ -608,7 +611,13 @@ $("#token-forget").addEventListener("click", () => {
   $("#token-dialog").close();
   refresh();
 });
-$("#token-button").addEventListener("click", () => needToken(""));
+$("#token-button").addEventListener("click", () => {
+  state.tokenDismissed = false;
+  needToken("");
+});
+$("#token-dialog").addEventListener("cancel", () => {
+  state.tokenDismissed = true;
+});
 if (state.token) $("#token-button").hidden = false;
 
 // issue types of the API (the OpenAPI enum), for the filter: read once
