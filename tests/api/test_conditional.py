@@ -279,3 +279,28 @@ def test_token_mode_never_answers_304_to_an_unauthorized_caller(token_client):
             assert resp.status_code == status, (headers, if_none_match)
             assert "etag" not in resp.headers
             assert resp.json["error"]["code"] in ("UNAUTHORIZED", "FORBIDDEN")
+
+
+# ------------------------------------------------------------------------------------------ query routes
+def test_a_validated_query_string_is_answered_from_the_cache_and_the_memory_of_them_is_bounded(client, fake):
+    from k8s_agent.api.handler import MAX_QUERY_ALIASES
+
+    handler = client.app.router.name_index[f"{client.app.name}.cluster_pod_issues"].handler
+    first = get(client, ISSUES + "?severity=critical")
+    assert first.status_code == 200
+    assert ("severity=critical",) in handler.validated_queries
+    fake.reset_log()
+    again = get(client, ISSUES + "?severity=critical", **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+    assert not [r for r in fake.requests if r.verb != "version"]  # answered from the response cache
+    # the same filter spelled differently is validated, then shares the cached answer (one key)
+    other = get(client, ISSUES + "?severity=critical&limit=100")
+    assert other.headers["etag"] == first.headers["etag"]
+    # a bad string is never remembered: 400 each time
+    for _ in range(2):
+        assert get(client, ISSUES + "?limit=0").status_code == 400
+    assert ("limit=0",) not in handler.validated_queries
+    # strings a client can vary at will cost their validation, never memory
+    for i in range(MAX_QUERY_ALIASES + 20):
+        assert get(client, ISSUES + f"?limit={1 + i % 50}&n={i}").status_code == 200
+    assert 0 < len(handler.validated_queries) <= MAX_QUERY_ALIASES

@@ -5,7 +5,8 @@ The bookkeeping is done here rather than in middleware: it is the hot path of ev
 
 A poller's repeat is answered before validation: the response cache is looked up with the raw path
 parameters, and only validated parameters ever make an entry, so a hit proves them valid (validators return
-valid values unchanged). Everything else is validated first (400 before any upstream call), then, under the
+valid values unchanged); a route with a query is looked up through the raw query strings it has already
+validated. Everything else is validated first (400 before any upstream call), then, under the
 request's deadline, the route's encoded ``data`` is taken from the response cache or computed once for all
 concurrent callers (single-flight), and spliced into the envelope. The cached answer is a ``conditional.Payload``
 (data, weak ETag, gzip form, all made once per fill): a matching ``If-None-Match`` is answered 304 on this same
@@ -42,12 +43,19 @@ API_PREFIX = "/api/v1"
 #: lookup (bad parameters)
 _CACHE_HIT = RequestStats(cache_hits=1)
 _NO_WORK = RequestStats()
+#: raw query strings remembered as validated, per route and worker (see api_handler)
+MAX_QUERY_ALIASES = 256
 
 
 def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
     """The Sanic handler of one API route."""
     name = route.name
     raw_key_hits = not route.query  # a query's parsed values are part of the key: validate those first
+    # A route with a query: the raw query strings (with the raw path values) already validated, and the
+    # response-cache key each one made, so a poller's repeat of one is looked up before validation too
+    # (validation depends on the string alone). At most MAX_QUERY_ALIASES per route and worker (cleared when
+    # full: a client sending ever new strings costs their validation, never memory).
+    validated: dict[tuple[str, ...], tuple[Any, ...]] = {}
 
     async def handler(request: Request, **path: str) -> HTTPResponse:
         wall = time.perf_counter()
@@ -56,14 +64,23 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, A
         response: HTTPResponse
         try:
             data = None
-            if raw_key_hits and ctx.authorizer is None:
-                data = ctx.responses.peek((name, *path.values()))  # type: ignore[union-attr]
+            if ctx.authorizer is None:
+                if raw_key_hits:
+                    data = ctx.responses.peek((name, *path.values()))  # type: ignore[union-attr]
+                else:
+                    known = validated.get((request.query_string, *path.values()))
+                    if known is not None:
+                        data = ctx.responses.peek(known)  # type: ignore[union-attr]
                 if data is not None:
                     stats = _CACHE_HIT
             if data is None:  # not a poller's repeat: validate, account, compute or wait, within the deadline
                 started = asyncio.get_running_loop().time()
                 request.ctx.request_id = rid
                 params, query, key = request_key(route, path, request)
+                if not raw_key_hits:
+                    if len(validated) >= MAX_QUERY_ALIASES:
+                        validated.clear()
+                    validated[(request.query_string, *path.values())] = key
                 stats = request.ctx.stats = RequestStats()
                 request_stats.set(stats)
                 request_id_var.set(rid)
@@ -77,6 +94,7 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, A
         return response
 
     handler.__name__ = name
+    handler.validated_queries = validated  # type: ignore[attr-defined]  # read by tests: its bound
     return handler
 
 
