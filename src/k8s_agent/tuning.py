@@ -54,6 +54,8 @@ REQUEST_ID_BATCH = 256
 COMPRESS_MIN_BYTES = 1024
 #: zlib level for the once-per-fill compression (6 is zlib's default: most of 9's ratio at a third of its CPU)
 GZIP_LEVEL = 6
+#: raw query strings remembered as validated, per route and worker (the hot path of routes with a query)
+MAX_QUERY_ALIASES = 256
 
 # ------------------------------------------------------------------------------------------ logs
 #: access-log records are written within this many seconds, in batches

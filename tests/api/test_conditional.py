@@ -283,7 +283,7 @@ def test_token_mode_never_answers_304_to_an_unauthorized_caller(token_client):
 
 # ------------------------------------------------------------------------------------------ query routes
 def test_a_validated_query_string_is_answered_from_the_cache_and_the_memory_of_them_is_bounded(client, fake):
-    from k8s_agent.api.handler import MAX_QUERY_ALIASES
+    from k8s_agent.tuning import MAX_QUERY_ALIASES
 
     handler = client.app.router.name_index[f"{client.app.name}.cluster_pod_issues"].handler
     first = get(client, ISSUES + "?severity=critical")

@@ -36,6 +36,7 @@ from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.errors import DeadlineExceeded
 from k8s_agent.kube.cache import RequestStats, request_stats
 from k8s_agent.logs import request_id_var, throttled
+from k8s_agent.tuning import MAX_QUERY_ALIASES
 
 API_PREFIX = "/api/v1"
 
@@ -43,8 +44,6 @@ API_PREFIX = "/api/v1"
 #: lookup (bad parameters)
 _CACHE_HIT = RequestStats(cache_hits=1)
 _NO_WORK = RequestStats()
-#: raw query strings remembered as validated, per route and worker (see api_handler)
-MAX_QUERY_ALIASES = 256
 
 
 def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
