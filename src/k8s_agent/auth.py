@@ -195,3 +195,56 @@ class Authorizer:
         )
         st = _SR.decode(raw).status
         return st.allowed and not st.denied, st.reason or st.evaluationError
+
+
+# ------------------------------------------------------------------------------------------ node detail
+NODE_DETAIL_WITHHELD = (
+    "node detail withheld: the caller may not get nodes, so this answer names no node other than the pod's "
+    "own and shows nothing of the cluster's nodes (ask for get on nodes to see them)"
+)
+
+
+class NodeDetailWithheld(ServiceUnavailable):
+    default_message = "Node detail withheld"
+
+
+class NodeFreeSource:
+    """A source that shows no node: what a pod-level answer is computed from for a caller who may not read
+    nodes (token mode). Node lists and node metrics are withheld, node events read as none, and the cluster
+    index (nodes and their pods) is hidden; every other read is the underlying source's."""
+
+    index = None
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.description = inner.description
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def list_nodes(self) -> Any:
+        raise NodeDetailWithheld(details="the caller may not get nodes")
+
+    async def get_node(self, name: str) -> Any:
+        raise NodeDetailWithheld(details="the caller may not get nodes")
+
+    async def list_node_metrics(self) -> Any:
+        raise NodeDetailWithheld(details="the caller may not get nodes")
+
+    async def get_node_metrics(self, name: str) -> Any:
+        raise NodeDetailWithheld(details="the caller may not get nodes")
+
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = "") -> Any:
+        if "involvedObject.kind=Node" in field_selector:
+            return []
+        return await self._inner.list_events(namespace, field_selector=field_selector)
+
+
+def withhold_node_detail(result: Any) -> Any:
+    """Say in the answer (its ``notes``, else its ``warnings``) why it shows no node."""
+    notes = getattr(result, "notes", None)
+    if notes is None:
+        notes = getattr(result, "warnings", None)
+    if notes is not None:
+        notes.append(NODE_DETAIL_WITHHELD)
+    return result

@@ -222,3 +222,34 @@ def test_a_rejected_token_is_remembered_apart_from_valid_decisions(client, fake)
     key = token_hash("rejected-token-x")
     assert key in authorizer.rejected
     assert not any(key in k for k in authorizer.cache._values.keys())
+
+
+def test_a_namespace_scoped_caller_sees_no_node_detail(client, fake, token):
+    """A caller allowed only to read pods in its namespace gets 403 on /nodes/*; its pod-level answers are
+    computed without the cluster's nodes (names, taints, free memory, node events) and say so in a note."""
+    user = "system:serviceaccount:demo:viewer"
+    fake.allow(user, "get", "pods", "demo")
+    scoped = token(user)
+    resp = get(client, "/api/v1/nodes/node-b/utilization", scoped)
+    assert resp.status_code == 403
+    for path in (
+        "/api/v1/pods/demo/batch-pending/scheduling",
+        "/api/v1/pods/demo/batch-pending/scheduling/explain",
+    ):
+        resp = get(client, path, scoped)
+        assert resp.status_code == 200, resp.text
+        body = resp.text
+        assert "node-a" not in body and "node-b" not in body, body[:2000]
+        assert any("node detail withheld" in n for n in resp.json["data"]["notes"])
+    resp = get(client, "/api/v1/pods/demo/api-crashloop/failure-events", scoped)
+    assert resp.status_code == 200, resp.text
+    d = resp.json["data"]
+    assert not [e for e in d["failureEvents"] if e["involvedObject"]["kind"] == "Node"]
+    assert any("node detail withheld" in w for w in d["warnings"])
+    # the same answers for a caller who may get nodes name them
+    viewer = "system:serviceaccount:demo:admin"
+    fake.allow(viewer, "get", "pods", "demo")
+    fake.allow(viewer, "get", "nodes")
+    resp = get(client, "/api/v1/pods/demo/batch-pending/scheduling", token(viewer))
+    assert resp.status_code == 200 and "node-b" in resp.text
+    assert not any("node detail withheld" in n for n in resp.json["data"]["notes"])

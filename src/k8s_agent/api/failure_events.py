@@ -24,5 +24,6 @@ ROUTE = Route(
     response=PodFailureEvents,
     compute=_failure_events,
     params=(NAMESPACE, POD),
+    node_detail=True,
     tags=("pods",),
 )

@@ -32,6 +32,7 @@ from sanic.handlers import ErrorHandler
 from k8s_agent import errors
 from k8s_agent.api import conditional, envelope
 from k8s_agent.api.route import Route
+from k8s_agent.auth import NodeFreeSource, withhold_node_detail
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.errors import DeadlineExceeded
 from k8s_agent.kube.cache import RequestStats, request_stats
@@ -121,9 +122,14 @@ async def answer(
     answer at once: authorize (token mode), then wait for the single computation shared by every concurrent
     caller, all within the deadline that started at ``started`` (loop time)."""
 
+    source = ctx.source
+    node_free = False
+
     async def compute() -> conditional.Payload:
         if route.derive is None:
-            result = await expensive(ctx, route, params, query)
+            result = await expensive(ctx, route, params, query, source)
+            if node_free:
+                result = withhold_node_detail(result)
         else:
             # once per data: the shared computation (cached under a key without the derived parameters),
             # then this query's answer from it (cheap: a slice, a sort)
@@ -141,6 +147,8 @@ async def answer(
         async with asyncio.timeout_at(started + deadline) as cm:
             if ctx.authorizer is not None:
                 await ctx.authorizer.authorize(request, route, params)
+                if route.node_detail and not await ctx.authorizer.may(request, "get", "nodes"):
+                    source, node_free, key = NodeFreeSource(ctx.source), True, (*key, "node-free")
             return await ctx.responses.get(key, compute)  # type: ignore[union-attr]
     except TimeoutError:
         if not cm.expired():
@@ -156,11 +164,14 @@ async def answer(
 EXPENSIVE_CONCURRENCY = 2
 
 
-async def expensive(ctx: AppContext, route: Route, params: dict[str, str], query: dict[str, Any]) -> Any:
+async def expensive(
+    ctx: AppContext, route: Route, params: dict[str, str], query: dict[str, Any], source: Any = None
+) -> Any:
     """Run the route's computation; an expensive one only when fewer than EXPENSIVE_CONCURRENCY run in this
     worker, else 503 with Retry-After (a flood of distinct parameters must not stall the cached answers)."""
+    source = ctx.source if source is None else source
     if not route.expensive:
-        return await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+        return await route.compute(source, ctx.settings, datetime.now(UTC), **params, **query)
     if ctx.expensive_running >= EXPENSIVE_CONCURRENCY:
         exc = errors.ServiceUnavailable(
             "Busy",
@@ -170,7 +181,7 @@ async def expensive(ctx: AppContext, route: Route, params: dict[str, str], query
         raise exc
     ctx.expensive_running += 1
     try:
-        return await route.compute(ctx.source, ctx.settings, datetime.now(UTC), **params, **query)
+        return await route.compute(source, ctx.settings, datetime.now(UTC), **params, **query)
     finally:
         ctx.expensive_running -= 1
 

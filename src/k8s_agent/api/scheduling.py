@@ -34,6 +34,7 @@ SCHEDULING = Route(
     "would (readiness, cordon, taints, selectors and affinity, free allocatable, host ports, pod "
     "anti-affinity, volume node affinity), and the scheduler's own FailedScheduling messages are parsed "
     "across Kubernetes versions; disagreements between the two are reported.",
+    node_detail=True,
     tags=("scheduling",),
 )
 EXPLAIN = Route(
@@ -43,5 +44,6 @@ EXPLAIN = Route(
     response=SchedulingExplanation,
     compute=_explain,
     params=(NAMESPACE, POD),
+    node_detail=True,
     tags=("scheduling",),
 )
