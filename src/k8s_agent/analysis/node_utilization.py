@@ -372,21 +372,46 @@ def cluster_utilization(
     now: datetime,
     sort: str = "cpu",
     metrics_message: str = "",
+    memo: dict[str, tuple] | None = None,
 ) -> ClusterNodeUtilization:
     """Every node's utilization and the cluster totals, from one node list, one NodeMetrics list and one pod
     list (summed per node in one pass) or the per-node sums the index keeps. ``metrics`` None means the
     metrics API is unavailable (``metrics_message`` says why): the answer is the committed view, with
-    ``metricsAvailable: false``."""
+    ``metricsAvailable: false``.
+
+    ``memo`` (kept by the caller between answers, e.g. with the cluster index) holds each node's entry with
+    what it was computed from; a node whose object, sums and sample are the same as last time reuses its
+    entry, so an answer over thousands of nodes costs the nodes that changed. Same result either way."""
     sort = sort or "cpu"
     sums = pods if isinstance(pods, NodeSums) else sums_of(pods)
     samples = {m.metadata.name: m for m in metrics} if metrics is not None else {}
+    previous = dict(memo) if memo is not None else {}
+    if memo is not None:
+        memo.clear()  # only the nodes of this answer are kept
 
     entries: list[NodeUtilization] = []
     numbers: list[NodeNumbers] = []
     for node in nodes:
         name = node.metadata.name
         sample = samples.get(name)
-        nums = numbers_from_sums(node, sums.of(name), sample)
+        node_sums = sums.of(name)
+        if memo is not None:
+            key = (
+                metrics is None,
+                (sample.timestamp, sample.window, tuple(sample.usage.items()))
+                if sample is not None
+                else None,
+                tuple(node_sums[0].items()),
+                tuple(node_sums[1].items()),
+                node_sums[2],
+            )
+            hit = previous.get(name)
+            if hit is not None and hit[0] is node and hit[1] == key:
+                memo[name] = hit
+                entries.append(hit[2])
+                numbers.append(hit[3])
+                continue
+        nums = numbers_from_sums(node, node_sums, sample)
         if metrics is None:
             u = build_node_utilization(
                 node, nums, None, metrics_status="unavailable", message=UNAVAILABLE_NODE_MESSAGE
@@ -399,6 +424,8 @@ def cluster_utilization(
             u = build_node_utilization(node, nums, sample, metrics_status="ok")
         entries.append(u)
         numbers.append(nums)
+        if memo is not None:
+            memo[name] = (node, key, u, nums)
     entries.sort(key=lambda u: _sort_key(sort, u))
 
     totals = _totals(numbers)

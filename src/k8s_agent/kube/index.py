@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import ctypes
 import gc
 import random
 import time
@@ -449,6 +450,8 @@ class ClusterIndex:
         self.events: dict[tuple[str, str], m.Event] = {}  # (ns, event name)
         self.events_by_pod: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (ns, pod) -> event keys
         self._event_pod: dict[tuple[str, str], tuple[str, str]] = {}
+        #: the all-nodes utilization's per-node entries, reused while a node's inputs are unchanged
+        self.utilization_memo: dict[str, tuple] = {}
 
     # -------------------------------------------------------------------------------- life cycle
     @property
@@ -524,7 +527,7 @@ class ClusterIndex:
         self.state = "stopped"
         self._new_stores()
         self.slimmer.clear()
-        gc.collect()
+        release_memory()
 
     async def _idle_loop(self) -> None:
         while True:
@@ -541,6 +544,7 @@ class ClusterIndex:
                 self._synced_event.set()
             self.synced_after = self.clock() - self.started_at
             logger.info("index: synced in {:.1f}s ({})", self.synced_after, self.summary())
+            release_memory()  # the LIST pages' transient memory
         if self.state == "synced" and not any(r.listing for r in self.reflectors.values()):
             self.stats.last_sync = time.time()
 
@@ -667,6 +671,16 @@ class ClusterIndex:
 
     def node_list(self) -> list[m.Node]:
         return list(self.nodes.values())
+
+
+def release_memory() -> None:
+    """Give the allocator's free memory back to the system (after a LIST's transient pages, after a stop):
+    a collection, then glibc's ``malloc_trim`` where there is one."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused by the process instead
+        pass
 
 
 def _share_strings(rec: PodRecord, slim: m.Pod) -> None:

@@ -111,7 +111,13 @@ async def all_utilization(
         await index.require()
         metrics, message = await metrics_or_none()
         return cluster_utilization(
-            index.node_list(), metrics, index.node_sums, now=now, sort=sort or "cpu", metrics_message=message
+            index.node_list(),
+            metrics,
+            index.node_sums,
+            now=now,
+            sort=sort or "cpu",
+            metrics_message=message,
+            memo=index.utilization_memo,
         )
     nodes, (metrics, message), pods = await gather(
         source.list_nodes(), metrics_or_none(), source.list_pods(None)
