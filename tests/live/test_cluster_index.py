@@ -81,7 +81,7 @@ def test_first_use_starts_a_paged_list_then_a_watch_from_its_resource_version(fa
         assert info.value.status == 503 and info.value.retry_after > 0
         assert "listing pods:" in info.value.details and "so far" in info.value.details
         await until(lambda: index.synced)
-        await until(lambda: watches(fake))
+        await until(lambda: all(watches(fake, r) for r in ("pods", "nodes", "replicasets", "events")))
         return index.count("pods"), index.count("nodes")
 
     pods, nodes = run(fake, body)
