@@ -92,8 +92,25 @@ def test_namespace_errors(client):
     assert (api["ownerKind"], api["ownerName"]) == ("Deployment", "api")
     for s in d["summary"]:
         assert len(s["affectedPods"]) == len(set(s["affectedPods"])) == s["count"]
-    batch = data(client, "/namespace/batch/error")  # Jobs only: nothing analysed
-    assert batch["totalPodsAnalyzed"] == 0 and batch["problematicPods"] == []
+    workloads = {(w["kind"], w["name"]): w for w in d["workloads"]}
+    assert (workloads[("Deployment", "api")]["state"], workloads[("Deployment", "api")]["topReason"]) == (
+        "stuck",
+        "CrashLoopBackOff",
+    )
+    # Jobs are analysed too (every owner kind), under their Job, with the Job's state
+    batch = data(client, "/namespace/batch/error")
+    failed = next(p for p in batch["problematicPods"] if p["name"] == "invoice-reconcile-wcq8d")
+    assert (failed["ownerKind"], failed["ownerName"]) == ("Job", "invoice-reconcile")
+    assert {
+        "namespace": "batch",
+        "kind": "Job",
+        "name": "invoice-reconcile",
+        "state": "failed",
+    }.items() <= next(w for w in batch["workloads"] if w["name"] == "invoice-reconcile").items()
+    only = data(client, "/namespace/batch/error?ownerKinds=deployment")
+    assert only["ownerKinds"] == ["Deployment"] and only["totalPodsAnalyzed"] == 0
+    err = error(client, "/namespace/batch/error?ownerKinds=Widget", 400)
+    assert "Widget" in err["details"]
     err = error(client, "/namespace/no-such-ns/error", 404)
     assert err["details"] == "Namespace 'no-such-ns' not found"
 

@@ -114,7 +114,7 @@ def test_changes_reach_the_records_the_node_sums_and_the_scheduling_view(fake):
         await until(lambda: index.pod_table.records[("demo", "new-web")].issues)
         assert [i.type for i in index.pod_table.records[("demo", "new-web")].issues] == ["CrashLoopBackOff"]
         report = index.pod_table.report(
-            now=now, replicasets=index.replicaset_index, recent=index.recent_events, namespace="demo"
+            now=now, owners=index.owner_index, recent=index.recent_events, namespace="demo"
         )
         assert "new-web" in [p.name for p in report.problematic_pods]
 

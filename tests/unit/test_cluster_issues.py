@@ -1,6 +1,6 @@
 """Cluster pod issues: the namespace analysis over several namespaces from one pod, event and ReplicaSet
-list; scope (workloads vs includeAll), filters, limit/truncated, per-namespace counts, and the service's
-three reads."""
+list; scope (every owner kind, or ownerKinds), filters, limit/truncated, per-namespace and per-workload counts,
+and the service's reads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from k8s_agent.analysis.pod_issues import analyze_cluster
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
-from k8s_agent.kube.models import Event, Pod, ReplicaSet, convert
+from k8s_agent.kube.models import Event, Job, Pod, ReplicaSet, convert
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 from k8s_agent.services import pod_issues as svc
 
@@ -202,6 +202,10 @@ def cluster():
     return pods, events, replicasets
 
 
+# the kinds the namespace analysis was limited to before every owner kind was analysed
+WORKLOADS = frozenset({"Deployment", "ReplicaSet", "StatefulSet"})
+
+
 def analyze(**kw):
     pods, events, replicasets = cluster()
     return analyze_cluster(pods, events, replicasets, restart_threshold=5, now=NOW, **kw)
@@ -212,9 +216,10 @@ def by_key(r):
 
 
 # ------------------------------------------------------------------------------------------ analysis
-def test_workload_scope_over_several_namespaces():
-    r = analyze()
-    assert r.scope == "workloads" and r.namespace is None and not r.truncated
+def test_owner_kinds_scope_over_several_namespaces():
+    r = analyze(owner_kinds=WORKLOADS)
+    assert r.scope == "ownerKinds" and r.owner_kinds == ["Deployment", "ReplicaSet", "StatefulSet"]
+    assert r.namespace is None and not r.truncated
     assert (r.total_pods, r.pods_analyzed) == (12, 8)
     assert set(by_key(r)) == {
         ("shop", "api-1"),
@@ -253,7 +258,7 @@ def test_workload_scope_over_several_namespaces():
 
 
 def test_per_namespace_counts_and_summary():
-    r = analyze()
+    r = analyze(owner_kinds=WORKLOADS)
     assert [
         (n.namespace, n.total_pods, n.problematic_pods, n.critical_issues, n.warning_issues)
         for n in r.namespaces
@@ -272,35 +277,39 @@ def test_per_namespace_counts_and_summary():
     assert [s.issue_type for s in r.summary] == sorted(summary)  # equal counts: by type
 
 
-def test_include_all_adds_jobs_daemonsets_and_bare_pods():
-    r = analyze(include_all=True)
-    assert r.scope == "all" and r.pods_analyzed == 12
+def test_every_owner_kind_by_default_jobs_daemonsets_and_bare_pods_too():
+    r = analyze()
+    assert r.scope == "all" and r.owner_kinds is None and r.pods_analyzed == 12
+    assert analyze(include_all=True) == r  # accepted, changes nothing
     found = by_key(r)
     assert (found[("kube-system", "agent-x")].owner_kind, found[("kube-system", "agent-x")].owner_name) == (
         "DaemonSet",
         "agent",
     )
     assert found[("batch", "job-fail")].owner_kind == "Job"
-    assert (found[("default", "debug")].owner_kind, found[("default", "debug")].owner_name) == ("", "")
+    assert (found[("default", "debug")].owner_kind, found[("default", "debug")].owner_name) == (
+        "Pod",
+        "debug",
+    )
     assert ("batch", "job-done") not in found  # completed pods are never flagged
     assert r.problematic_pods[0].name == "agent-x"  # critical, 40 restarts
     assert r.healthy_pods == 4
 
 
 def test_severity_and_issue_type_filters():
-    crit = analyze(severity="critical")
+    crit = analyze(severity="critical", owner_kinds=WORKLOADS)
     assert ("data", "cache-1") not in by_key(crit)
     assert all(i.severity == "critical" for p in crit.problematic_pods for i in p.issues)
     assert (crit.critical_issues_count, crit.warning_issues_count, crit.problematic_pods_count) == (6, 0, 4)
     assert crit.healthy_pods == 3  # unfiltered
-    warn = analyze(severity="warning")
+    warn = analyze(severity="warning", owner_kinds=WORKLOADS)
     assert [(p.namespace, p.name) for p in warn.problematic_pods] == [("data", "cache-1")]
     assert [(n.namespace, n.problematic_pods) for n in warn.namespaces] == [
         ("data", 1),
         ("shop", 0),
         ("web", 0),
     ]
-    crash = analyze(issue_type="CrashLoopBackOff", include_all=True)
+    crash = analyze(issue_type="CrashLoopBackOff")
     assert [(p.namespace, p.name) for p in crash.problematic_pods] == [
         ("kube-system", "agent-x"),
         ("shop", "api-1"),
@@ -312,13 +321,77 @@ def test_severity_and_issue_type_filters():
 
 
 def test_limit_and_truncated():
-    r = analyze(limit=2)
+    r = analyze(limit=2, owner_kinds=WORKLOADS)
     assert r.limit == 2 and r.truncated and r.returned_pods == 2
     assert [p.name for p in r.problematic_pods] == ["api-1", "db-1"]
     assert r.problematic_pods_count == 5  # counts are not cut
-    assert sum(s.count for s in r.summary) == sum(s.count for s in analyze().summary)
-    exact = analyze(limit=5)
+    assert sum(s.count for s in r.summary) == sum(s.count for s in analyze(owner_kinds=WORKLOADS).summary)
+    assert len(r.workloads) == 2  # cut to the limit too
+    exact = analyze(limit=5, owner_kinds=WORKLOADS)
     assert not exact.truncated and exact.returned_pods == 5
+
+
+def test_workload_summary_cronjob_through_its_job_and_retried_pods_of_a_succeeded_job():
+    pods, events, replicasets = cluster()
+    jobs = [
+        convert(
+            {
+                "metadata": {
+                    "name": "nightly",
+                    "namespace": "batch",
+                    "uid": "Job-nightly",
+                    "ownerReferences": [
+                        {"kind": "CronJob", "name": "reports", "uid": "cj", "controller": True}
+                    ],
+                },
+                "status": {
+                    "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]
+                },
+            },
+            Job,
+        ),
+        convert(
+            {
+                "metadata": {"name": "hourly", "namespace": "batch", "uid": "Job-hourly"},
+                "status": {"conditions": [{"type": "Complete", "status": "True"}]},
+            },
+            Job,
+        ),
+    ]
+    states = {("shop", "Deployment", "api"): "stuck", ("batch", "CronJob", "reports"): "failed"}
+    r = analyze_cluster(pods, events, replicasets, restart_threshold=5, now=NOW, jobs=jobs, states=states)
+    job_fail = by_key(r)[("batch", "job-fail")]
+    assert (job_fail.owner_kind, job_fail.owner_name) == ("CronJob", "reports")
+    rows = [
+        (w.namespace, w.kind, w.name, w.state, w.total_pods, w.failing_pods, w.top_reason)
+        for w in r.workloads
+    ]
+    assert rows == [
+        ("batch", "CronJob", "reports", "failed", 1, 1, "Failed"),
+        ("data", "Deployment", "cache", "unknown", 1, 1, "OOMKilled"),
+        ("data", "StatefulSet", "db", "unknown", 1, 1, "ResourceConstraints"),
+        ("default", "Pod", "debug", "unknown", 1, 1, "ImagePullError"),
+        ("kube-system", "DaemonSet", "agent", "unknown", 1, 1, "CrashLoopBackOff"),
+        ("shop", "Deployment", "api", "stuck", 1, 1, "CrashLoopBackOff"),
+        ("shop", "Deployment", "checkout", "unknown", 1, 1, "ImagePullError"),
+        ("web", "Deployment", "frontend-api", "unknown", 3, 1, "Evicted"),
+    ]
+    # a failed pod of a Job that then succeeded is history, not a problem
+    retried = pod("batch", "hourly-x", ("Job", "hourly"), phase="Failed", statuses=[
+        {"name": "app", "ready": False, "restartCount": 0, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}])  # fmt: skip
+    r2 = analyze_cluster([retried], [], [], restart_threshold=5, now=NOW, jobs=jobs)
+    assert r2.problematic_pods == [] and r2.healthy_pods == 1 and r2.workloads == []
+    only_jobs = analyze_cluster(
+        pods,
+        events,
+        replicasets,
+        restart_threshold=5,
+        now=NOW,
+        jobs=jobs,
+        owner_kinds=frozenset({"CronJob", "Job"}),
+    )
+    assert [(p.namespace, p.name) for p in only_jobs.problematic_pods] == [("batch", "job-fail")]
+    assert only_jobs.pods_analyzed == 2
 
 
 def test_namespace_filter():
@@ -367,8 +440,13 @@ class FakeSource:
         await asyncio.sleep(0)
         return [x for x in self.replicasets if namespace is None or x.metadata.namespace == namespace]
 
+    async def list_workloads(self, kind, namespace=None):
+        self.calls.append(("list_workloads", namespace, kind))
+        await asyncio.sleep(0)
+        return []
 
-def test_service_makes_three_cluster_wide_reads():
+
+def test_service_makes_cluster_wide_reads_only():
     src = FakeSource()
     r = asyncio.run(svc.pod_issues(src, now=NOW, restart_threshold=5))
     assert sorted(src.calls, key=str) == sorted(
@@ -376,10 +454,14 @@ def test_service_makes_three_cluster_wide_reads():
             ("list_pods", None, ""),
             ("list_events", None, POD_WARNINGS_SELECTOR),
             ("list_replicasets", None),
+            *(
+                ("list_workloads", None, k)
+                for k in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+            ),
         ],
         key=str,
     )
-    assert r.problematic_pods_count == 5 and r.warnings == []
+    assert r.problematic_pods_count == 8 and r.warnings == []
 
 
 def test_service_namespace_filter_reads_that_namespace():
@@ -394,7 +476,7 @@ def test_service_namespace_filter_reads_that_namespace():
 )
 def test_service_without_events_still_answers(error):
     r = asyncio.run(svc.pod_issues(FakeSource(events_error=error), now=NOW, restart_threshold=5))
-    assert r.problematic_pods_count == 5
+    assert r.problematic_pods_count == 8
     assert all(p.recent_events == [] for p in r.problematic_pods)
     assert len(r.warnings) == 1 and "events" in r.warnings[0].lower()
 
@@ -402,4 +484,5 @@ def test_service_without_events_still_answers(error):
 def test_restart_threshold_is_the_setting():
     src = FakeSource()
     r = asyncio.run(svc.pod_issues(src, now=NOW, restart_threshold=20, issue_type="HighRestarts"))
-    assert r.restart_threshold_used == 20 and r.problematic_pods == []
+    assert r.restart_threshold_used == 20
+    assert [(p.name, p.restart_count) for p in r.problematic_pods] == [("agent-x", 40)]  # 12 is not above 20

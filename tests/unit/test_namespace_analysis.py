@@ -11,7 +11,7 @@ import pytest
 
 from k8s_agent.analysis.namespace_errors import analyze_namespace, pod_issues
 from k8s_agent.errors import NotFound, UpstreamForbidden
-from k8s_agent.kube.models import Event, EventSource, ObjectReference, Pod, ReplicaSet, convert
+from k8s_agent.kube.models import Event, EventSource, Job, ObjectReference, Pod, ReplicaSet, convert
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 from k8s_agent.services.namespace_errors import namespace_errors
 
@@ -111,6 +111,20 @@ def warning_event(pod_name, reason, message, ago, uid=None, type_="Warning", cou
 
 WEB_RS = "web-6d4cf56db6"
 DEPLOY = owner("ReplicaSet", WEB_RS)
+JOBS = [
+    convert(
+        {
+            "metadata": {
+                "name": "nightly-28000",
+                "namespace": NS,
+                "uid": "uid-nightly-28000",
+                "ownerReferences": [owner("CronJob", "nightly")],
+            }
+        },
+        Job,
+    )
+]
+
 REPLICASETS = [
     rs(WEB_RS, owner("Deployment", "web")),
     rs("frontend-canary"),  # bare ReplicaSet: Go called it Deployment "frontend"
@@ -297,7 +311,7 @@ def namespace_pods() -> list[Pod]:
             owners=[owner("ReplicaSet", "gone-rs")],
             containers=[{"name": "main", "ready": True, "restartCount": 9, "state": {"running": {}}}],
         ),
-        # not analysed: Job, CronJob's Job, DaemonSet, bare pod, non-controller owner only
+        # every owner kind is analysed: Job, CronJob's Job, DaemonSet, bare pod, non-controller owner only
         mkpod(
             "batch-x",
             owners=[owner("Job", "batch")],
@@ -349,7 +363,16 @@ def events() -> list[Event]:
 
 @pytest.fixture(scope="module")
 def report():
-    return analyze_namespace(NS, namespace_pods(), events(), REPLICASETS, 5, NOW)
+    return analyze_namespace(
+        NS,
+        namespace_pods(),
+        events(),
+        REPLICASETS,
+        5,
+        NOW,
+        jobs=JOBS,
+        states={(NS, "Deployment", "web"): "stuck"},
+    )
 
 
 def by_name(report):
@@ -362,11 +385,9 @@ def types(p):
 
 def test_counts(report):
     assert report.namespace == NS and report.analysis_time == "2025-06-01T12:00:00Z"
-    assert (
-        report.total_pods_analyzed == 17
-    )  # 22 pods minus Job, CronJob's Job, DaemonSet, bare pod and non-controller owner
+    assert report.total_pods_analyzed == 22  # every pod, whatever owns it
     healthy = {f"{WEB_RS}-healthy", "db-2"}
-    assert report.problematic_pods_count == 15 and report.healthy_pods_count == 2
+    assert report.problematic_pods_count == 20 and report.healthy_pods_count == 2
     assert healthy.isdisjoint(by_name(report))
     assert report.restart_threshold_used == 5
     all_issues = [i for p in report.problematic_pods for i in p.issues]
@@ -385,8 +406,51 @@ def test_owner_chains(report):
     assert (pods["roll-7c9d8-a"].owner_kind, pods["roll-7c9d8-a"].owner_name) == ("Rollout", "roll")
     assert (pods["api-5c8f7b-q"].owner_kind, pods["api-5c8f7b-q"].owner_name) == ("Deployment", "api")
     assert (pods["gone-rs-q"].owner_kind, pods["gone-rs-q"].owner_name) == ("ReplicaSet", "gone-rs")
-    for skipped in ("batch-x", "nightly-28000-x", "agent-x", "bare", "adopted"):
-        assert skipped not in pods
+    owners = {
+        n: (pods[n].owner_kind, pods[n].owner_name)
+        for n in ("batch-x", "nightly-28000-x", "agent-x", "bare", "adopted")
+    }
+    assert owners == {
+        "batch-x": ("Job", "batch"),
+        "nightly-28000-x": ("CronJob", "nightly"),  # through the Job's own controller
+        "agent-x": ("DaemonSet", "agent"),
+        "bare": ("Pod", "bare"),
+        "adopted": ("Pod", "adopted"),  # an owner that is not its controller: a bare pod
+    }
+
+
+def test_workload_summary(report):
+    rows = {(w.kind, w.name): w for w in report.workloads}
+    web = rows[("Deployment", "web")]
+    assert (web.state, web.total_pods, web.failing_pods) == ("stuck", 9, 8)
+    assert rows[("StatefulSet", "db")].state == "unknown"  # no state given for it
+    assert (rows[("CronJob", "nightly")].failing_pods, rows[("CronJob", "nightly")].top_reason) == (
+        1,
+        "CrashLoopBackOff",
+    )
+    counts = [(-w.failing_pods, w.namespace, w.kind, w.name) for w in report.workloads]
+    assert counts == sorted(counts)
+    assert sum(w.failing_pods for w in report.workloads) == report.problematic_pods_count
+
+
+def test_owner_kinds_filter_and_retried_pods_of_succeeded_jobs():
+    done = convert(
+        {
+            "metadata": {"name": "batch", "namespace": NS, "uid": "uid-batch"},
+            "status": {"conditions": [{"type": "Complete", "status": "True"}]},
+        },
+        Job,
+    )
+    r = analyze_namespace(
+        NS, namespace_pods(), [], REPLICASETS, 5, NOW, jobs=[done], owner_kinds=frozenset({"Job", "Pod"})
+    )
+    assert r.owner_kinds == ["Job", "Pod"]
+    assert {p.name for p in r.problematic_pods} == {
+        "nightly-28000-x",
+        "bare",
+        "adopted",
+    }  # batch-x: retried, Job complete
+    assert r.total_pods_analyzed == 4 and r.healthy_pods_count == 1
 
 
 def test_pod_with_several_issues(report):
@@ -468,11 +532,15 @@ def test_each_issue_type(report):
 def test_summary_counts_pods_not_issues(report):
     summary = {s.issue_type: s for s in report.summary}
     crash = summary["CrashLoopBackOff"]
-    assert crash.count == 2 == len(crash.affected_pods) == len(set(crash.affected_pods))
-    assert set(crash.affected_pods) == {f"{WEB_RS}-crash", f"{WEB_RS}-initloop"}
+    assert crash.count == 7 == len(crash.affected_pods) == len(set(crash.affected_pods))
+    assert set(crash.affected_pods) == {
+        f"{WEB_RS}-crash",
+        f"{WEB_RS}-initloop",
+        *("batch-x", "nightly-28000-x", "agent-x", "bare", "adopted"),
+    }
     assert crash.description == "Pods in crash loop backoff"
-    assert summary["HighRestarts"].count == 4
-    assert summary["Failed"].count == 3 and summary["ImagePullError"].count == 2
+    assert summary["HighRestarts"].count == 9  # the 5 pods of other owner kinds restarted 50 times
+    assert summary["Failed"].count == 4 and summary["ImagePullError"].count == 2
     assert summary["ResourceConstraints"].count == 2 and summary["Unschedulable"].count == 1
     assert summary["OOMKilled"].count == 2 and summary["Evicted"].count == 1 and summary["Pending"].count == 1
     keys = [(-s.count, s.issue_type) for s in report.summary]
@@ -487,7 +555,15 @@ def test_problematic_pod_order(report):
         f"{WEB_RS}-oomwarn",
         f"{WEB_RS}-exit2",
     ]  # restarts desc
-    assert pods[0].name == f"{WEB_RS}-crash"  # 15 restarts
+    assert [p.name for p in pods[:6]] == [
+        "adopted",
+        "agent-x",
+        "bare",
+        "batch-x",
+        "nightly-28000-x",
+        f"{WEB_RS}-crash",
+    ]
+    # 50 restarts each (by name), then 15
     critical_keys = [(-p.restart_count, p.name) for p, c in zip(pods, crit, strict=True) if c]
     assert critical_keys == sorted(critical_keys)
 
@@ -540,11 +616,13 @@ def test_empty_namespace_is_well_formed():
     assert data == {
         "namespace": "nope",
         "analysisTime": "2025-06-01T12:00:00Z",
+        "ownerKinds": None,
         "totalPodsAnalyzed": 0,
         "problematicPodsCount": 0,
         "healthyPodsCount": 0,
         "restartThresholdUsed": 5,
         "summary": [],
+        "workloads": [],
         "problematicPods": [],
         "criticalIssuesCount": 0,
         "warningIssuesCount": 0,
@@ -608,15 +686,28 @@ class FakeSource:
             raise self.rs_error
         return self.rss
 
+    async def list_workloads(self, kind, namespace=None):
+        await self._enter(("list_workloads", kind, namespace))
+        return JOBS if kind == "Job" else []
 
-def test_service_three_concurrent_reads():
+
+def test_service_concurrent_reads():
     src = FakeSource(namespace_pods(), events(), REPLICASETS)
     r = asyncio.run(namespace_errors(src, NS, restart_threshold=5, now=NOW))
+    controllers = [
+        ("list_workloads", k, NS) for k in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+    ]
     assert sorted(src.calls) == sorted(
-        [("list_pods", NS), ("list_events", NS, POD_WARNINGS_SELECTOR), ("list_replicasets", NS)]
+        [
+            ("list_pods", NS),
+            ("list_events", NS, POD_WARNINGS_SELECTOR),
+            ("list_replicasets", NS),
+            *controllers,
+        ]
     )
-    assert src.max_in_flight == 3
-    assert r.total_pods_analyzed == 17 and r.warnings == []
+    assert src.max_in_flight == 8
+    assert r.total_pods_analyzed == 22 and r.warnings == []
+    assert by_name(r)["nightly-28000-x"].owner_kind == "CronJob"  # the Jobs were read
 
 
 def test_service_without_replicasets_falls_back_and_warns():

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from k8s_agent.analysis.workloads import OwnerIndex, diagnose, workload_of, workload_state
 from k8s_agent.analysis.workloads.cron import CronError, Schedule
+from k8s_agent.analysis.workloads.diagnose import diagnose, workload_state
+from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of
 from k8s_agent.analysis.workloads.template import diff_templates
 from k8s_agent.kube import models as m
 from workload_builders import (

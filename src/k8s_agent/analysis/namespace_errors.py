@@ -1,15 +1,18 @@
-"""Namespace error analysis: every Deployment/StatefulSet pod of a namespace checked for common problems.
+"""Namespace error analysis: every pod of a namespace checked for common problems, reported under its
+workload.
 
-Which pods: those whose controller (``analysis.kube.controller``: the owner reference with
-``controller: true``) is a StatefulSet or a ReplicaSet. The ReplicaSet is looked up in the
-namespace's ReplicaSet list (by UID, else by name) and its own controller names the workload: a Deployment
-(``ownerKind: Deployment``), another controller such as an Argo Rollout (its kind), or none, for a bare
-ReplicaSet (``ownerKind: ReplicaSet``, analysed too: it is a long-running workload like a Deployment's).
-When the ReplicaSet is not in the list (not readable, or just deleted) the Deployment name is the ReplicaSet
-name minus ``-<pod-template-hash>`` when the pod's label says so (how the Deployment controller names
-ReplicaSets), else the pod is reported under its ReplicaSet; a name is never guessed by cutting dash
-segments. Jobs (and so CronJobs), DaemonSets, static/mirror
-pods and bare pods are not analysed.
+Every pod is analysed, whatever owns it, and carries its workload (``ownerKind``/``ownerName``, from
+:func:`k8s_agent.analysis.workloads.owners.workload_of`): a Deployment through its ReplicaSet (looked up in
+the namespace's ReplicaSet list by UID, else by name; when it is not in the list, the ReplicaSet name minus
+``-<pod-template-hash>`` when the pod's label says so, else the ReplicaSet; a name is never guessed by
+cutting dash segments), another controller of a ReplicaSet such as an Argo Rollout (its kind), a bare
+ReplicaSet, a StatefulSet, a DaemonSet, a Job, or a CronJob through its Job (when the Jobs could be read), a
+static pod's ``Node``, or ``Pod`` for a bare pod (named after itself). ``ownerKinds`` restricts the analysis
+to pods of those kinds. A failed pod of a Job the controller marked Complete is not a problem (the Job
+retried it and succeeded).
+
+``workloads`` sums up per workload with failing pods: its state (the controller's, when it could be read),
+how many of its pods were analysed and fail, and the issue type most of them have.
 
 Issues per pod (severity):
 
@@ -39,11 +42,11 @@ UID when the event carries one; events are indexed once by pod name so the analy
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
 from k8s_agent.analysis.kube import (
-    controller,
     event_count,
     event_first_time,
     event_last_time,
@@ -63,7 +66,15 @@ from k8s_agent.analysis.podstatus import (
     total_restarts,
 )
 from k8s_agent.analysis.text import compact_duration, one_line, rfc3339
-from k8s_agent.kube.models import Event, OwnerReference, Pod, PodCondition, ReplicaSet
+from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of
+from k8s_agent.analysis.workloads.summary import (
+    Tally,
+    WorkloadKey,
+    retried_pod_of_succeeded_job,
+    succeeded_jobs,
+    summaries,
+)
+from k8s_agent.kube.models import Event, Job, Pod, PodCondition, ReplicaSet
 from k8s_agent.schemas.namespace_errors import (
     EventInfo,
     IssueSummary,
@@ -95,52 +106,9 @@ SUMMARY_DESCRIPTIONS = {
 
 
 # ------------------------------------------------------------------------------------------ owners
-class ReplicaSetIndex:
-    """The namespace's ReplicaSets by UID and by name."""
-
-    __slots__ = ("by_name", "by_uid")
-
-    def __init__(self, replicasets: list[ReplicaSet]) -> None:
-        self.by_uid = {rs.metadata.uid: rs for rs in replicasets if rs.metadata.uid}
-        self.by_name = {rs.metadata.name: rs for rs in replicasets}
-
-    def get(self, name: str, uid: str) -> ReplicaSet | None:
-        if uid and uid in self.by_uid:
-            return self.by_uid[uid]
-        rs = self.by_name.get(name)
-        if rs is not None and uid and rs.metadata.uid and rs.metadata.uid != uid:
-            return None  # a newer ReplicaSet of the same name: not this pod's
-        return rs
-
-
-def resolve_owner(pod: Pod, replicasets: ReplicaSetIndex) -> tuple[str, str] | None:
-    """``(ownerKind, ownerName)`` of an analysed pod, or None for pods the analysis skips."""
-    ref = controller(pod.metadata)
-    return resolve_controller(
-        ref, pod.metadata.labels.get("pod-template-hash", "") if ref is not None else "", replicasets
-    )
-
-
-def resolve_controller(
-    ref: OwnerReference | None, template_hash: str, replicasets: ReplicaSetIndex
-) -> tuple[str, str] | None:
-    """``resolve_owner`` from a pod's controller reference and its ``pod-template-hash`` label."""
-    if ref is None:
-        return None
-    if ref.kind == "StatefulSet":
-        return "StatefulSet", ref.name
-    if ref.kind != "ReplicaSet":
-        return None
-    rs = replicasets.get(ref.name, ref.uid)
-    if rs is not None:
-        rs_owner = controller(rs.metadata)
-        if rs_owner is None:
-            return "ReplicaSet", rs.metadata.name
-        return rs_owner.kind, rs_owner.name
-    suffix = f"-{template_hash}"
-    if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
-        return "Deployment", ref.name[: -len(suffix)]
-    return "ReplicaSet", ref.name
+def resolve_owner(pod: Pod, owners: OwnerIndex) -> tuple[str, str]:
+    """``(ownerKind, ownerName)`` of a pod: its workload (see the module docstring)."""
+    return workload_of(pod, owners)
 
 
 # ------------------------------------------------------------------------------------------ issues
@@ -393,19 +361,36 @@ def analyze_namespace(
     replicasets: list[ReplicaSet],
     restart_threshold: int,
     now: datetime,
+    *,
+    jobs: Iterable[Job] = (),
+    states: Mapping[WorkloadKey, str] | None = None,
+    owner_kinds: frozenset[str] = frozenset(),
 ) -> NamespaceErrorReport:
-    """The namespace error report (see the module docstring for the rules)."""
-    rs_index = ReplicaSetIndex(replicasets)
+    """The namespace error report (see the module docstring for the rules). ``jobs`` resolve CronJobs and
+    retried pods of succeeded Jobs; ``states`` are the workloads' states by (namespace, kind, name);
+    ``owner_kinds`` empty means every kind."""
+    jobs = list(jobs)
+    owners = OwnerIndex(replicasets, jobs)
+    succeeded = succeeded_jobs(jobs)
     event_index = index_recent_warnings(events, now)
 
     analysed = 0
+    tallies: dict[WorkloadKey, Tally] = {}
     problematic: list[tuple[tuple, ProblematicPod]] = []
     for pod in pods:
-        owner = resolve_owner(pod, rs_index)
-        if owner is None:
+        owner = resolve_owner(pod, owners)
+        if owner_kinds and owner[0] not in owner_kinds:
             continue
         analysed += 1
+        ns = pod.metadata.namespace or namespace
         issues = pod_issues(pod, restart_threshold, now)
+        if issues and retried_pod_of_succeeded_job(pod.status.phase, pod.metadata, succeeded):
+            issues = []
+        key = (ns, owner[0], owner[1])
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Tally()
+        tally.add(issues)
         if not issues:
             continue
         restarts = total_restarts(pod)
@@ -413,7 +398,7 @@ def analyze_namespace(
         row = kubectl_row(pod)
         entry = ProblematicPod(
             name=pod.metadata.name,
-            namespace=pod.metadata.namespace or namespace,
+            namespace=ns,
             owner_kind=owner[0],
             owner_name=owner[1],
             phase=pod.status.phase,
@@ -448,11 +433,13 @@ def analyze_namespace(
     return NamespaceErrorReport(
         namespace=namespace,
         analysis_time=rfc3339(now) or "",
+        owner_kinds=sorted(owner_kinds) or None,
         total_pods_analyzed=analysed,
         problematic_pods_count=len(entries),
         healthy_pods_count=analysed - len(entries),
         restart_threshold_used=restart_threshold,
         summary=summary,
+        workloads=summaries(tallies, states),
         problematic_pods=entries,
         critical_issues_count=sum(1 for i in all_issues if i.severity == CRITICAL),
         warning_issues_count=sum(1 for i in all_issues if i.severity == WARNING),

@@ -7,10 +7,13 @@ a pod is Pending only after 5 minutes (ContainerCreating is not flagged at once)
 creating containers are not called unschedulable; OOM kills in ``lastState`` are seen; the restart threshold
 is ``POD_RESTART_THRESHOLD``.
 
-Scope: the pods of Deployments/ReplicaSets and StatefulSets by default (the namespace endpoint's rule, for
-consistency); ``include_all`` adds Job, DaemonSet, static (mirror) and bare pods. Objects are grouped by
-namespace once (ReplicaSets are resolved, and events matched, within their own namespace: two namespaces may
-hold pods of the same name). Recent events are looked up only for the pods returned.
+Scope: every pod, under its workload (the namespace analysis's owner resolution,
+:func:`k8s_agent.analysis.workloads.owners.workload_of_controller`, through the namespace's ReplicaSets and
+Jobs: two namespaces may hold objects of the same name); ``owner_kinds`` restricts it to pods of those
+workload kinds (``include_all``, from when only Deployment and StatefulSet pods were analysed by default, is
+accepted and changes nothing). A failed pod of a Job that later succeeded is not a problem. ``workloads``
+sums up per workload with matching issues: its state (given by the caller), its pods, its failing pods and
+their top reason. Recent events are looked up only for the pods returned.
 
 See :class:`k8s_agent.schemas.pod_issues.ClusterPodIssues` for the filters, counts, ordering and truncation.
 """
@@ -18,7 +21,7 @@ See :class:`k8s_agent.schemas.pod_issues.ClusterPodIssues` for the filters, coun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -27,15 +30,15 @@ from k8s_agent.analysis.namespace_errors import (
     CRITICAL,
     SUMMARY_DESCRIPTIONS,
     WARNING,
-    ReplicaSetIndex,
     index_recent_warnings,
     pod_issues,
     recent_events_of,
-    resolve_controller,
 )
 from k8s_agent.analysis.podstatus import KubectlRow, kubectl_row, total_restarts
 from k8s_agent.analysis.text import compact_duration, rfc3339
-from k8s_agent.kube.models import Event, Pod, ReplicaSet
+from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of_controller
+from k8s_agent.analysis.workloads.summary import Tally, WorkloadKey, succeeded_jobs, summaries
+from k8s_agent.kube.models import Event, Job, OwnerReference, Pod, ReplicaSet
 from k8s_agent.schemas.namespace_errors import EventInfo, PodIssue, ProblematicPod
 from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
 
@@ -58,13 +61,15 @@ def _event_namespace(ev: Event) -> str:
     return ev.involved_object.namespace or ev.metadata.namespace
 
 
-def other_owner(pod: Pod) -> tuple[str, str]:
-    """Owner of a pod outside the workload scope (``include_all``): its controller's kind and name (Job,
-    DaemonSet, Node for a static pod's mirror...), or empty strings for a bare pod."""
-    ref = controller(pod.metadata)
-    if ref is None:
-        return "", ""
-    return ref.kind, ref.name
+#: a pod's controller as the table counts it: (kind, name, uid, pod-template-hash); a bare pod's is
+#: ("", its own name, "", "")
+ControllerKey = tuple[str, str, str, str]
+
+
+def _owner_of_key(key: ControllerKey, namespace: str, owners: OwnerIndex) -> tuple[str, str]:
+    kind, name, uid, template_hash = key
+    ref = OwnerReference(kind=kind, name=name, uid=uid, controller=True) if kind else None
+    return workload_of_controller(ref, namespace, name, template_hash, owners)
 
 
 class _NsCounts:
@@ -90,7 +95,7 @@ class PodRecord:
         "uid",
         "controller",
         "template_hash",
-        "workload",
+        "ctrl_key",
         "phase",
         "kubectl",
         "restarts",
@@ -107,7 +112,9 @@ class PodRecord:
         ref = controller(md)
         self.controller = ref
         self.template_hash = md.labels.get("pod-template-hash", "") if ref is not None else ""
-        self.workload = ref is not None and ref.kind in ("StatefulSet", "ReplicaSet")
+        self.ctrl_key: ControllerKey = (
+            (ref.kind, ref.name, ref.uid, self.template_hash) if ref is not None else ("", md.name, "", "")
+        )
         self.phase = pod.status.phase
         self.kubectl: KubectlRow = kubectl_row(pod)
         self.restarts = total_restarts(pod)
@@ -124,18 +131,14 @@ class PodRecord:
             return pod_issues(self.pod, restart_threshold, now)
         return self.issues
 
-    def owner(self, replicasets: ReplicaSetIndex) -> tuple[str, str] | None:
-        """``resolve_owner`` of the pod, from the stored controller reference."""
-        return resolve_controller(self.controller, self.template_hash, replicasets)
+    def owner(self, owners: OwnerIndex) -> tuple[str, str]:
+        """The pod's workload, from the stored controller reference."""
+        return workload_of_controller(self.controller, self.namespace, self.name, self.template_hash, owners)
 
-
-def _record_owner(rec: PodRecord, replicasets: ReplicaSetIndex, include_all: bool) -> tuple[str, str]:
-    owner = rec.owner(replicasets)
-    if owner is not None:
-        return owner
-    if include_all and rec.controller is not None:
-        return rec.controller.kind, rec.controller.name
-    return "", ""
+    def retried(self, succeeded: set[str]) -> bool:
+        """A failed pod of a Job that later succeeded: history, not a problem."""
+        ref = self.controller
+        return self.phase == "Failed" and ref is not None and ref.kind == "Job" and ref.uid in succeeded
 
 
 class PodIssueTable:
@@ -150,8 +153,9 @@ class PodIssueTable:
         self.records: dict[tuple[str, str], PodRecord] = {}
         #: records with issues, or Pending (issues that may appear with time)
         self.flagged: dict[tuple[str, str], PodRecord] = {}
-        #: per namespace: [pods, pods in the workload scope]
-        self.ns_counts: dict[str, list[int]] = {}
+        #: per namespace: pods per controller (what owner kinds and workload totals are resolved from)
+        self.ns_counts: dict[str, dict[ControllerKey, int]] = {}
+        self.ns_totals: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -160,6 +164,7 @@ class PodIssueTable:
         self.records.clear()
         self.flagged.clear()
         self.ns_counts.clear()
+        self.ns_totals.clear()
 
     def put(self, pod: Pod, now: datetime) -> PodRecord:
         rec = PodRecord(pod, self.restart_threshold, now)
@@ -170,9 +175,9 @@ class PodIssueTable:
             self.flagged[key] = rec
         c = self.ns_counts.get(rec.namespace)
         if c is None:
-            c = self.ns_counts[rec.namespace] = [0, 0]
-        c[0] += 1
-        c[1] += rec.workload
+            c = self.ns_counts[rec.namespace] = {}
+        c[rec.ctrl_key] = c.get(rec.ctrl_key, 0) + 1
+        self.ns_totals[rec.namespace] = self.ns_totals.get(rec.namespace, 0) + 1
         return rec
 
     def remove(self, namespace: str, name: str) -> None:
@@ -184,53 +189,81 @@ class PodIssueTable:
             return
         self.flagged.pop(key, None)
         c = self.ns_counts[old.namespace]
-        c[0] -= 1
-        c[1] -= old.workload
-        if not c[0]:
+        c[old.ctrl_key] -= 1
+        if not c[old.ctrl_key]:
+            del c[old.ctrl_key]
+        self.ns_totals[old.namespace] -= 1
+        if not self.ns_totals[old.namespace]:
+            del self.ns_totals[old.namespace]
             del self.ns_counts[old.namespace]
 
     def report(
         self,
         *,
         now: datetime,
-        replicasets: Callable[[str], ReplicaSetIndex],
+        owners: Callable[[str], OwnerIndex],
         recent: Callable[[PodRecord, datetime], list[EventInfo]],
         limit: int = DEFAULT_LIMIT,
         severity: str = "",
         issue_type: str = "",
         namespace: str = "",
         include_all: bool = False,
+        owner_kinds: frozenset[str] = frozenset(),
+        states: Mapping[WorkloadKey, str] | None = None,
+        succeeded: set[str] | None = None,
     ) -> ClusterPodIssues:
-        """The cluster pod-issues report (``analyze_cluster``'s answer). ``replicasets(ns)`` gives the
-        namespace's ReplicaSet index, ``recent(record, now)`` the pod's recent Warning events."""
+        """The cluster pod-issues report (``analyze_cluster``'s answer). ``owners(ns)`` gives the namespace's
+        ReplicaSet and Job index, ``recent(record, now)`` the pod's recent Warning events, ``states`` the
+        workloads' states, ``succeeded`` the UIDs of Jobs marked Complete. ``include_all`` changes nothing.
+
+        Cost: the pods with issues (plus the Pending ones), and the controllers (not the pods) of the
+        namespaces concerned when ``owner_kinds`` is given or a workload with issues needs its pod count."""
         threshold = self.restart_threshold
+        succeeded = succeeded or set()
+        owner_cache: dict[str, OwnerIndex] = {}
+
+        def owners_of(ns: str) -> OwnerIndex:
+            idx = owner_cache.get(ns)
+            if idx is None:
+                idx = owner_cache[ns] = owners(ns)
+            return idx
+
+        def in_scope_count(ns: str) -> int:
+            if not owner_kinds:
+                return self.ns_totals.get(ns, 0)
+            return sum(
+                n
+                for key, n in self.ns_counts.get(ns, {}).items()
+                if _owner_of_key(key, ns, owners_of(ns))[0] in owner_kinds
+            )
+
         counts: dict[str, _NsCounts] = {}
-        ns_items: list[tuple[str, list[int]]]
         if namespace:
-            in_ns = self.ns_counts.get(namespace)
-            listed = in_ns[0] if in_ns else 0
-            ns_items = [(namespace, in_ns)] if in_ns else []
+            listed = self.ns_totals.get(namespace, 0)
+            ns_names = [namespace] if listed else []
         else:
             listed = len(self.records)
-            ns_items = list(self.ns_counts.items())
+            ns_names = list(self.ns_totals)
         analysed = 0
-        for ns, pair in ns_items:
-            n = pair[0] if include_all else pair[1]
+        for ns in ns_names:
+            n = in_scope_count(ns)
             if n:
                 counts[ns] = _NsCounts()
                 counts[ns].total = n
                 analysed += n
 
         with_issues = 0
-        matched: list[tuple[tuple, PodRecord, list[PodIssue]]] = []
+        tallies: dict[WorkloadKey, Tally] = {}
+        matched: list[tuple[tuple, PodRecord, list[PodIssue], tuple[str, str]]] = []
         for rec in self.flagged.values():
             ns = rec.namespace
             if namespace and ns != namespace:
                 continue
-            if not (include_all or rec.workload):
+            owner = rec.owner(owners_of(ns))
+            if owner_kinds and owner[0] not in owner_kinds:
                 continue
             issues = rec.issues_at(threshold, now)
-            if not issues:
+            if not issues or rec.retried(succeeded):
                 continue
             with_issues += 1
             matching = [
@@ -245,13 +278,26 @@ class PodIssueTable:
             crit = sum(1 for i in matching if i.severity == CRITICAL)
             c.critical += crit
             c.warning += len(matching) - crit
-            matched.append(((0 if crit else 1, -rec.restarts, ns, rec.name), rec, matching))
+            wkey = (ns, owner[0], owner[1])
+            tally = tallies.get(wkey)
+            if tally is None:
+                tally = tallies[wkey] = Tally()
+            tally.fail(matching)
+            matched.append(((0 if crit else 1, -rec.restarts, ns, rec.name), rec, matching, owner))
         matched.sort(key=lambda t: t[0])
+
+        # the pods of each workload with issues, from the per-controller counts of their namespaces
+        for ns in {k[0] for k in tallies}:
+            for key, n in self.ns_counts.get(ns, {}).items():
+                kind, name = _owner_of_key(key, ns, owners_of(ns))
+                tally = tallies.get((ns, kind, name))
+                if tally is not None:
+                    tally.total += n
 
         # summary: pods per issue type, in problematic order
         by_type: dict[str, list[str]] = {}
         critical_by_type: dict[str, int] = defaultdict(int)
-        for _, rec, matching in matched:
+        for _, rec, matching, _ in matched:
             seen: dict[str, bool] = {}
             for i in matching:
                 seen[i.type] = seen.get(i.type, False) or i.severity == CRITICAL
@@ -270,18 +316,12 @@ class PodIssueTable:
         ]
 
         entries: list[ProblematicPod] = []
-        rs_cache: dict[str, ReplicaSetIndex] = {}
-        for _, rec, matching in matched[:limit]:
-            ns = rec.namespace
-            idx = rs_cache.get(ns)
-            if idx is None:
-                idx = rs_cache[ns] = replicasets(ns)
-            owner = _record_owner(rec, idx, include_all)
+        for _, rec, matching, owner in matched[:limit]:
             created = rec.created
             entries.append(
                 ProblematicPod(
                     name=rec.name,
-                    namespace=ns,
+                    namespace=rec.namespace,
                     owner_kind=owner[0],
                     owner_name=owner[1],
                     phase=rec.phase,
@@ -309,7 +349,8 @@ class PodIssueTable:
         ]
         return ClusterPodIssues(
             analysis_time=rfc3339(now) or "",
-            scope="all" if include_all else "workloads",
+            scope="ownerKinds" if owner_kinds else "all",
+            owner_kinds=sorted(owner_kinds) or None,
             namespace=namespace or None,
             severity=severity or None,
             issue_type=issue_type or None,
@@ -324,6 +365,7 @@ class PodIssueTable:
             returned_pods=len(entries),
             truncated=len(matched) > len(entries),
             summary=summary,
+            workloads=summaries(tallies, states, limit),
             namespaces=namespaces,
             problematic_pods=entries,
         )
@@ -341,16 +383,22 @@ def analyze_cluster(
     issue_type: str = "",
     namespace: str = "",
     include_all: bool = False,
+    jobs: Iterable[Job] = (),
+    states: Mapping[WorkloadKey, str] | None = None,
+    owner_kinds: frozenset[str] = frozenset(),
 ) -> ClusterPodIssues:
     """The cluster pod-issues report from lists (the snapshot of a moment): the same table the watch-fed
-    index keeps current, filled at once. ``namespace`` empty means every namespace; ``severity`` and
-    ``issue_type`` empty mean no filter."""
+    index keeps current, filled at once. ``namespace`` empty means every namespace; ``severity``,
+    ``issue_type`` and ``owner_kinds`` empty mean no filter; ``jobs`` resolve CronJobs and retried pods;
+    ``states`` are the workloads' states by (namespace, kind, name)."""
     table = PodIssueTable(restart_threshold)
     for pod in pods:
         if namespace and pod.metadata.namespace != namespace:
             continue
         table.put(pod, now)
+    jobs = list(jobs)
     rs_by_ns = _by_namespace(replicasets, lambda rs: rs.metadata.namespace)
+    jobs_by_ns = _by_namespace(jobs, lambda j: j.metadata.namespace)
     events_by_ns: dict[str, list[Event]] | None = None
     event_index: dict[str, dict] = {}
 
@@ -367,11 +415,14 @@ def analyze_cluster(
 
     return table.report(
         now=now,
-        replicasets=lambda ns: ReplicaSetIndex(rs_by_ns.get(ns, [])),
+        owners=lambda ns: OwnerIndex(rs_by_ns.get(ns, []), jobs_by_ns.get(ns, [])),
         recent=recent,
         limit=limit,
         severity=severity,
         issue_type=issue_type,
         namespace=namespace,
         include_all=include_all,
+        owner_kinds=owner_kinds,
+        states=states,
+        succeeded=succeeded_jobs(jobs),
     )

@@ -10,6 +10,7 @@ import msgspec
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, MAX_LIMIT, SEVERITIES
 from k8s_agent.api import validation
 from k8s_agent.api.route import QueryParam, Route
+from k8s_agent.api.workloads import OWNER_KINDS
 from k8s_agent.config import Settings
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.namespace_errors import IssueType
@@ -46,8 +47,8 @@ NAMESPACE_FILTER = QueryParam(
 INCLUDE_ALL = QueryParam(
     "includeAll",
     {"type": "boolean", "default": False},
-    "Also analyse Job, DaemonSet, static and bare pods (default: Deployment/ReplicaSet and StatefulSet "
-    "pods only, as the namespace endpoint does)",
+    "Accepted for compatibility and ignored: every owner kind (Job, DaemonSet, static and bare pods too) "
+    "is analysed now; use ownerKinds to select kinds",
     lambda args: validation.bool_query(args, "includeAll"),
 )
 
@@ -61,6 +62,7 @@ async def _cluster_pod_issues(
     issueType: str,  # noqa: N803 - the query parameter's name
     namespace: str,
     includeAll: bool,  # noqa: N803
+    ownerKinds: frozenset[str],  # noqa: N803
 ) -> ClusterPodIssues:
     return await service.pod_issues(
         source,
@@ -71,18 +73,20 @@ async def _cluster_pod_issues(
         issue_type=issueType,
         namespace=namespace,
         include_all=includeAll,
+        owner_kinds=ownerKinds,
     )
 
 
 def _page(full: ClusterPodIssues, query: dict[str, Any]) -> ClusterPodIssues:
     """The answer for this ``limit``, from the one computed per data with the largest limit: the same first
-    pods, in the same order, and the same counts (they never depend on the limit)."""
+    pods and workloads, in the same order, and the same counts (they never depend on the limit)."""
     limit = query["limit"]
     page = full.problematic_pods[:limit]
     return msgspec.structs.replace(
         full,
         limit=limit,
         problematic_pods=page,
+        workloads=full.workloads[:limit],
         returned_pods=len(page),
         truncated=full.problematic_pods_count > len(page),
     )
@@ -95,13 +99,14 @@ ROUTE = Route(
     "the most severe problematic pods",
     response=ClusterPodIssues,
     compute=_cluster_pod_issues,
-    query=(LIMIT, SEVERITY, ISSUE_TYPE, NAMESPACE_FILTER, INCLUDE_ALL),
+    query=(LIMIT, SEVERITY, ISSUE_TYPE, NAMESPACE_FILTER, INCLUDE_ALL, OWNER_KINDS),
     basis=lambda query: {**query, "limit": MAX_LIMIT},
     derive=_page,
     expensive=True,
     errors=(400, 503, 504),
     permission=("list", "pods", "", None),
-    description="Three reads (pods, Warning events about pods, ReplicaSets), cluster-wide or in the "
-    "`namespace` given; the same per-pod rules as /namespace/{namespace}/error.",
+    description="Pods, Warning events about pods, ReplicaSets and the controllers (for CronJobs and the "
+    "per-workload states), cluster-wide or in the `namespace` given; every owner kind, or those of "
+    "`ownerKinds`; the same per-pod rules as /namespace/{namespace}/error.",
     tags=("cluster",),
 )

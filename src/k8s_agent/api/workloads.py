@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from k8s_agent.analysis.workloads.owners import OWNER_KINDS as KINDS
 from k8s_agent.api import validation
-from k8s_agent.api.route import NAMESPACE, PathParam, Route
+from k8s_agent.api.route import NAMESPACE, PathParam, QueryParam, Route
 from k8s_agent.config import Settings
 from k8s_agent.errors import BadRequest
 from k8s_agent.kube.source import ClusterSource
@@ -43,6 +45,34 @@ KIND = PathParam(
     "kubectl short names such as deploy, sts, ds, cj are accepted)",
     {"type": "string", "maxLength": 40, "examples": ["Deployment"]},
 )
+
+
+def owner_kinds(args: Any) -> frozenset[str]:
+    """``ownerKinds=Deployment,Job`` (comma-separated, case-insensitive) -> the canonical kinds."""
+    raw = args.get("ownerKinds")
+    if raw is None or raw == "":
+        return frozenset()
+    by_lower = {k.lower(): k for k in KINDS}
+    out = set()
+    for part in raw.split(","):
+        kind = by_lower.get(part.strip().lower())
+        if kind is None:
+            raise BadRequest(
+                details=f"query parameter ownerKinds: {part.strip()[:40]!r} is not one of {', '.join(KINDS)}"
+            )
+        out.add(kind)
+    return frozenset(out)
+
+
+OWNER_KINDS = QueryParam(
+    "ownerKinds",
+    {"type": "string", "maxLength": 200, "examples": ["Deployment,StatefulSet"]},
+    "Only pods whose workload is of these kinds (comma-separated): "
+    + ", ".join(KINDS)
+    + " (Node: static pods; Pod: bare pods); absent means every kind",
+    owner_kinds,
+)
+
 NAME = PathParam(
     "name",
     lambda v: validation.object_name(v, "workload"),

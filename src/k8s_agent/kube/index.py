@@ -39,10 +39,11 @@ from typing import Any, Protocol
 import msgspec
 from loguru import logger
 
-from k8s_agent.analysis.namespace_errors import ReplicaSetIndex, index_recent_warnings, recent_events_of
+from k8s_agent.analysis.namespace_errors import index_recent_warnings, recent_events_of
 from k8s_agent.analysis.node_utilization import NodeSums
 from k8s_agent.analysis.pod_issues import PodIssueTable, PodRecord
 from k8s_agent.analysis.scheduling import index as scheduling_index
+from k8s_agent.analysis.workloads.owners import OwnerIndex
 from k8s_agent.errors import AgentError, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import models as m
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
@@ -659,8 +660,10 @@ class ClusterIndex:
                 del self.events_by_pod[pod]
 
     # -------------------------------------------------------------------------------- reads for the answers
-    def replicaset_index(self, namespace: str) -> ReplicaSetIndex:
-        return ReplicaSetIndex(list(self.replicasets.get(namespace, {}).values()))
+    def owner_index(self, namespace: str, jobs: list[m.Job] | None = None) -> OwnerIndex:
+        """The namespace's ReplicaSets (watched here) and the Jobs given (listed by the caller), for owner
+        resolution."""
+        return OwnerIndex(list(self.replicasets.get(namespace, {}).values()), jobs or [])
 
     def recent_events(self, rec: PodRecord, now: datetime) -> list[EventInfo]:
         keys = self.events_by_pod.get((rec.namespace, rec.name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from k8s_agent.schemas.base import Response
+from k8s_agent.schemas.workloads import WorkloadSummary
 
 IssueType = Literal[
     "HighRestarts",
@@ -76,17 +77,21 @@ class IssueSummary(Response, kw_only=True):
 
 
 class NamespaceErrorReport(Response, kw_only=True):
-    """Error analysis of the Deployment, StatefulSet and ReplicaSet pods of one namespace (Jobs, CronJobs,
-    DaemonSets and bare pods are not analysed). ``criticalIssuesCount``/``warningIssuesCount`` count issues;
-    ``summary`` counts pods. ``warnings`` names optional reads that failed (events, ReplicaSets)."""
+    """Error analysis of the pods of one namespace, every owner kind (Deployment, ReplicaSet, StatefulSet,
+    DaemonSet, Job, CronJob, Node for static pods, Pod for bare pods), or those of ``ownerKinds`` when the
+    filter is given. ``criticalIssuesCount``/``warningIssuesCount`` count issues; ``summary`` counts pods per
+    issue type; ``workloads`` sums up per workload with failing pods. ``warnings`` names optional reads that
+    failed (events, ReplicaSets, controllers)."""
 
     namespace: str
     analysis_time: str
+    owner_kinds: list[str] | None = None
     total_pods_analyzed: int = 0
     problematic_pods_count: int = 0
     healthy_pods_count: int = 0
     restart_threshold_used: int
     summary: list[IssueSummary] = []
+    workloads: list[WorkloadSummary] = []
     problematic_pods: list[ProblematicPod] = []
     critical_issues_count: int = 0
     warning_issues_count: int = 0

@@ -11,8 +11,9 @@ from typing import Literal
 
 from k8s_agent.schemas.base import Response
 from k8s_agent.schemas.namespace_errors import IssueType, ProblematicPod
+from k8s_agent.schemas.workloads import WorkloadSummary
 
-Scope = Literal["workloads", "all"]
+Scope = Literal["all", "ownerKinds"]
 
 
 class NamespaceIssueCounts(Response, kw_only=True):
@@ -40,22 +41,25 @@ class ClusterIssueSummary(Response, kw_only=True):
 class ClusterPodIssues(Response, kw_only=True):
     """Pod issues across the cluster (or one namespace), for dashboards.
 
-    Scope: ``workloads`` (default) analyses the pods of Deployments (through their ReplicaSets), bare
-    ReplicaSets and StatefulSets, the same rule as ``/namespace/{ns}/error``; ``all`` (``includeAll=true``)
-    also analyses Job, DaemonSet, static and bare pods (``ownerKind`` is then ``Job``, ``DaemonSet``,
-    ``Node``..., or empty for a bare pod). ``totalPods`` counts every pod listed (after the namespace filter),
-    ``podsAnalyzed`` those in scope, ``healthyPods`` the analysed pods without any issue at all.
+    Scope: every pod, under its workload (``ownerKind``: Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+    CronJob, Node for a static pod, Pod for a bare pod; ``scope: all``), or only the pods of the workload
+    kinds in ``ownerKinds`` (``scope: ownerKinds``). ``includeAll`` is still accepted and changes nothing
+    (every kind is analysed now). ``totalPods`` counts every pod listed (after the
+    namespace filter), ``podsAnalyzed`` those in scope, ``healthyPods`` the analysed pods without any issue at
+    all. A failed pod of a Job that later succeeded has no issue.
 
     Filters (``severity``, ``issueType``) select issues: a pod is listed when at least one of its issues
     matches, with only the matching issues; ``problematicPodsCount``, ``criticalIssuesCount``,
-    ``warningIssuesCount``, ``summary`` and ``namespaces`` count what matches. ``problematicPods`` is sorted
-    with pods that have a critical issue first, then by restarts (descending), namespace and name, and cut to
-    ``limit`` (``truncated`` is then true; ``returnedPods`` is its length). ``namespaces`` lists every
-    namespace with analysed pods, those with the most critical, then warning issues first.
+    ``warningIssuesCount``, ``summary``, ``namespaces`` and ``workloads`` count what matches.
+    ``problematicPods`` is sorted with pods that have a critical issue first, then by restarts (descending),
+    namespace and name, and cut to ``limit`` (``truncated`` is then true; ``returnedPods`` is its length).
+    ``namespaces`` lists every namespace with analysed pods, those with the most critical, then warning issues
+    first. ``workloads`` lists the workloads with matching issues, most failing pods first, at most ``limit``.
     """
 
     analysis_time: str
     scope: Scope
+    owner_kinds: list[str] | None = None
     namespace: str | None = None
     severity: str | None = None
     issue_type: str | None = None
@@ -70,6 +74,7 @@ class ClusterPodIssues(Response, kw_only=True):
     returned_pods: int
     truncated: bool
     summary: list[ClusterIssueSummary] = []
+    workloads: list[WorkloadSummary] = []
     namespaces: list[NamespaceIssueCounts] = []
     problematic_pods: list[ProblematicPod] = []
     warnings: list[str] = []

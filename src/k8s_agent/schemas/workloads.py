@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
+from k8s_agent.schemas.base import Response
 
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
 
@@ -16,8 +16,7 @@ WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob
 State = Literal["progressing", "stuck", "complete", "degraded", "failed", "suspended", "unknown"]
 
 
-class _R(msgspec.Struct, rename="camel", kw_only=True, gc=False):
-    """Base: camelCase on the wire, every field present."""
+_R = Response
 
 
 class Condition(_R, kw_only=True):

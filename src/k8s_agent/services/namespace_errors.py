@@ -1,7 +1,7 @@
 """Error analysis of a namespace: which reads to make, made together, then the pure analysis
 (``k8s_agent.analysis.namespace_errors``).
 
-Reads the answer can do without (the namespace's events and ReplicaSets) never fail the request: their failure
+Reads the answer can do without (the namespace's events, ReplicaSets and controllers) never fail the request: their failure
 (NotFound, API unavailable or refused) is named in the result's ``warnings`` and the analysis runs on what was
 read.
 """
@@ -16,6 +16,7 @@ from k8s_agent.kube.models import Pod
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR, ClusterSource
 from k8s_agent.schemas.namespace_errors import NamespaceErrorReport
 from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services.workloads import workload_context
 
 
 async def namespace_exists(source: ClusterSource, namespace: str) -> None:
@@ -30,22 +31,35 @@ async def namespace_exists(source: ClusterSource, namespace: str) -> None:
 
 
 async def namespace_report(
-    source: ClusterSource, namespace: str, *, restart_threshold: int, now: datetime
+    source: ClusterSource,
+    namespace: str,
+    *,
+    restart_threshold: int,
+    now: datetime,
+    owner_kinds: frozenset[str] = frozenset(),
 ) -> NamespaceErrorReport:
     """The endpoint's answer: 404 for a namespace that does not exist (see ``namespace_exists``), else the
     analysis; both reads start together."""
     _, report = await gather(
         namespace_exists(source, namespace),
-        namespace_errors(source, namespace, restart_threshold=restart_threshold, now=now),
+        namespace_errors(
+            source, namespace, restart_threshold=restart_threshold, now=now, owner_kinds=owner_kinds
+        ),
     )
     return report
 
 
 async def namespace_errors(
-    source: ClusterSource, namespace: str, *, restart_threshold: int, now: datetime
+    source: ClusterSource,
+    namespace: str,
+    *,
+    restart_threshold: int,
+    now: datetime,
+    owner_kinds: frozenset[str] = frozenset(),
 ) -> NamespaceErrorReport:
-    """One pod LIST, one event LIST (Warning events about pods) and one ReplicaSet LIST, together; no per-pod
-    reads. A namespace that does not exist gives an empty, well-formed report."""
+    """One pod LIST, one event LIST (Warning events about pods), one ReplicaSet LIST and one LIST per
+    controller kind (the Jobs resolve CronJobs; every controller's state goes into ``workloads``), together;
+    no per-pod reads. A namespace that does not exist gives an empty, well-formed report."""
     warnings: list[str] = []
 
     async def pods_or_empty() -> list[Pod]:
@@ -54,7 +68,7 @@ async def namespace_errors(
         except NotFound:
             return []
 
-    pods, events, replicasets = await gather(
+    pods, events, replicasets, (jobs, states) = await gather(
         pods_or_empty(),
         optional(
             source.list_events(namespace, field_selector=POD_WARNINGS_SELECTOR),
@@ -68,7 +82,18 @@ async def namespace_errors(
             warnings,
             "ReplicaSets of the namespace (Deployment names are then taken from pod-template-hash)",
         ),
+        workload_context(source, namespace, now, warnings),
     )
-    result = analyze_namespace(namespace, pods, events, replicasets, restart_threshold, now)
+    result = analyze_namespace(
+        namespace,
+        pods,
+        events,
+        replicasets,
+        restart_threshold,
+        now,
+        jobs=jobs,
+        states=states,
+        owner_kinds=owner_kinds,
+    )
     result.warnings = warnings
     return result

@@ -8,7 +8,10 @@ utilization view), one all-namespaces LIST of Warning events about pods and one 
 LIST. One namespace: the same three reads in that namespace, which are the reads ``/namespace/{ns}/error``
 makes, so the two endpoints share the cache. No per-namespace or per-pod reads; the source pages the lists.
 
-The events and ReplicaSets are optional: when they cannot be read, the analysis runs without them (no recent
+Beside them (and beside the index), one LIST per controller kind (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs; the same
+scope): the Jobs resolve CronJobs, and every controller's state goes into the per-workload summary.
+
+The events, ReplicaSets and controllers are optional: when they cannot be read, the analysis runs without them (no recent
 events; Deployment names from the pods' ``pod-template-hash``) and ``warnings`` says so. A namespace that
 does not exist gives an empty report.
 """
@@ -18,11 +21,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, analyze_cluster
+from k8s_agent.analysis.workloads.summary import succeeded_jobs
 from k8s_agent.errors import NotFound
-from k8s_agent.kube.models import Pod
+from k8s_agent.kube.models import Job, Pod
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR, ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
 from k8s_agent.services._concurrency import gather, off_loop, optional
+from k8s_agent.services.workloads import workload_context
 
 
 async def pod_issues(
@@ -35,25 +40,32 @@ async def pod_issues(
     issue_type: str = "",
     namespace: str = "",
     include_all: bool = False,
+    owner_kinds: frozenset[str] = frozenset(),
 ) -> ClusterPodIssues:
+    warnings: list[str] = []
+    ns = namespace or None
     index = getattr(source, "index", None)
     if index is not None and index.restart_threshold == restart_threshold:
-        await index.require()  # 503 with the progress until the first sync is complete
+        # 503 with the progress until the first sync is complete; the controllers are listed meanwhile
+        _, (jobs, states) = await gather(index.require(), workload_context(source, ns, now, warnings))
+        jobs_by_ns: dict[str, list[Job]] = {}
+        for j in jobs:
+            jobs_by_ns.setdefault(j.metadata.namespace, []).append(j)
         result = index.pod_table.report(
             now=now,
-            replicasets=index.replicaset_index,
+            owners=lambda n: index.owner_index(n, jobs_by_ns.get(n)),
             recent=index.recent_events,
             limit=limit,
             severity=severity,
             issue_type=issue_type,
             namespace=namespace,
             include_all=include_all,
+            owner_kinds=owner_kinds,
+            states=states,
+            succeeded=succeeded_jobs(jobs),
         )
-        result.warnings = index.warnings()
+        result.warnings = index.warnings() + warnings
         return result
-
-    warnings: list[str] = []
-    ns = namespace or None
 
     async def pods_or_empty() -> list[Pod]:
         try:
@@ -61,7 +73,7 @@ async def pod_issues(
         except NotFound:
             return []
 
-    pods, events, replicasets = await gather(
+    pods, events, replicasets, (jobs, states) = await gather(
         pods_or_empty(),
         optional(
             source.list_events(ns, field_selector=POD_WARNINGS_SELECTOR),
@@ -75,6 +87,7 @@ async def pod_issues(
             warnings,
             "ReplicaSets (Deployment names are taken from pod-template-hash)",
         ),
+        workload_context(source, ns, now, warnings),
     )
     result = await off_loop(
         analyze_cluster,
@@ -88,6 +101,9 @@ async def pod_issues(
         issue_type=issue_type,
         namespace=namespace,
         include_all=include_all,
+        jobs=jobs,
+        states=states,
+        owner_kinds=owner_kinds,
     )
     result.warnings = warnings
     return result

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.workloads import diagnose
-from k8s_agent.kube.models import CronJobSpec, Pod, Workload
+from k8s_agent.analysis.workloads.diagnose import diagnose, workload_state
+from k8s_agent.analysis.workloads.summary import WorkloadKey
+from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.models import WORKLOAD_KINDS, CronJobSpec, Job, Pod, Workload
 from k8s_agent.kube.source import ClusterSource, label_selector_text
 from k8s_agent.schemas.workloads import WorkloadDiagnosis
 from k8s_agent.services._concurrency import gather, optional
@@ -84,3 +86,34 @@ async def diagnosis(
     )
     result.warnings = warnings + result.warnings
     return result
+
+
+async def workload_context(
+    source: ClusterSource, namespace: str | None, now: datetime, warnings: list[str]
+) -> tuple[list[Job], dict[WorkloadKey, str]]:
+    """For the namespace and cluster analyses: the Jobs (they resolve CronJobs and retried pods) and every
+    controller's state by (namespace, kind, name), from five concurrent lists (one namespace, or all when
+    ``namespace`` is None). A list that cannot be read is named once in ``warnings``; its workloads' state
+    is then ``unknown``."""
+    failed: list[str] = []
+    lists = await gather(*(_optional_list(source, kind, namespace, failed) for kind in WORKLOAD_KINDS))
+    if failed:
+        warnings.append(
+            "Controllers could not be read (their workloads' state is unknown): " + "; ".join(failed)
+        )
+    states: dict[WorkloadKey, str] = {}
+    jobs: list[Job] = []
+    for kind, objs in zip(WORKLOAD_KINDS, lists, strict=True):
+        for obj in objs:
+            states[(obj.metadata.namespace, kind, obj.metadata.name)] = workload_state(obj, now)
+            if isinstance(obj, Job):
+                jobs.append(obj)
+    return jobs, states
+
+
+async def _optional_list(source: ClusterSource, kind: str, namespace: str | None, failed: list[str]) -> list:
+    try:
+        return await source.list_workloads(kind, namespace)
+    except (NotFound, ServiceUnavailable) as exc:
+        failed.append(f"{WORKLOAD_KINDS[kind].plural}: {exc.message}")
+        return []

@@ -1,18 +1,9 @@
 """Workload diagnosis: why a rollout is stuck, a Job fails, a DaemonSet falls short, and what changed.
 
-``diagnose`` (one controller, see :mod:`.diagnose`), ``workload_state`` (the state from the controller
-object alone, for summaries), ``workload_of`` (the workload a pod belongs to, see :mod:`.pods`).
+Modules: :mod:`.diagnose` (one controller: ``diagnose``; ``workload_state``, the state from the controller
+object alone, for summaries), :mod:`.owners` (the workload a pod belongs to, used by the namespace and cluster
+analyses too), :mod:`.pods` (whether a pod fails, and why), :mod:`.daemonset` (where a DaemonSet should run),
+:mod:`.template` (pod template diff), :mod:`.cron` (CronJob schedules), :mod:`.summary` (per-workload rows of
+the namespace and cluster analyses). Nothing is imported here, so the namespace analysis can use
+:mod:`.owners` without importing the diagnosis (which uses the namespace analysis's pod issues).
 """
-
-from k8s_agent.analysis.workloads.diagnose import diagnose, job_state, workload_state
-from k8s_agent.analysis.workloads.pods import OWNER_KINDS, OwnerIndex, pod_problem, workload_of
-
-__all__ = [
-    "OWNER_KINDS",
-    "OwnerIndex",
-    "diagnose",
-    "job_state",
-    "pod_problem",
-    "workload_of",
-    "workload_state",
-]

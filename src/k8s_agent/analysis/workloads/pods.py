@@ -1,103 +1,15 @@
-"""Pods as the workload diagnosis sees them: who owns a pod (a pure function over objects, so the same
-answer comes from a namespace list or a watch-fed index), and whether a pod is failing, and why.
-
-Owner resolution (``workload_of``): the controller reference (``controller: true``; the first owner only
-when no reference carries the flag) names the workload. A ReplicaSet is looked up (by UID, else by name) and
-its own controller names the Deployment (or another controller, such as an Argo Rollout); a bare ReplicaSet
-is its own workload; an unknown ReplicaSet falls back to the Deployment named by ``-<pod-template-hash>``.
-A Job is looked up the same way and its controller names the CronJob. StatefulSet and DaemonSet pods name
-their controller directly; a static pod's mirror is owned by its ``Node``; a pod without a controller is a
-bare pod: kind ``Pod``, named after itself.
-"""
+"""Whether a pod of a workload is failing, and why (the namespace analysis's issues, ranked), and whether it
+is ready. Who owns a pod is :mod:`.owners`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from k8s_agent.analysis.kube import controller
-from k8s_agent.analysis.namespace_errors import CRITICAL, pod_issues
-from k8s_agent.kube.models import Job, ObjectMeta, OwnerReference, Pod, PodCondition, ReplicaSet
+from k8s_agent.analysis.namespace_errors import pod_issues
+from k8s_agent.analysis.workloads.summary import main_issue
+from k8s_agent.kube.models import Pod, PodCondition
 
 NOT_READY_AFTER = timedelta(minutes=5)
-#: the issue that names a pod's failure best comes first (HighRestarts only says that something restarts)
-_RANK = {
-    t: i
-    for i, t in enumerate(
-        (
-            "ImagePullError",
-            "CrashLoopBackOff",
-            "OOMKilled",
-            "Failed",
-            "Evicted",
-            "Unschedulable",
-            "ResourceConstraints",
-            "Pending",
-            "HighRestarts",
-        )
-    )
-}
-
-#: the workload kinds pods are reported under
-OWNER_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Node", "Pod")
-
-
-class OwnerIndex:
-    """ReplicaSets and Jobs of the pods' namespace(s), by UID and by (namespace, name)."""
-
-    __slots__ = ("by_key", "by_uid")
-
-    def __init__(self, replicasets: list[ReplicaSet], jobs: list[Job] = ()) -> None:  # type: ignore[assignment]
-        self.by_uid: dict[str, ObjectMeta] = {}
-        self.by_key: dict[tuple[str, str, str], ObjectMeta] = {}
-        for kind, objs in (("ReplicaSet", replicasets), ("Job", jobs)):
-            for o in objs:
-                meta = o.metadata
-                if meta.uid:
-                    self.by_uid[meta.uid] = meta
-                self.by_key[(kind, meta.namespace, meta.name)] = meta
-
-    def get(self, kind: str, namespace: str, name: str, uid: str) -> ObjectMeta | None:
-        if uid and uid in self.by_uid:
-            return self.by_uid[uid]
-        meta = self.by_key.get((kind, namespace, name))
-        if meta is not None and uid and meta.uid and meta.uid != uid:
-            return None  # a newer object of the same name: not this pod's
-        return meta
-
-
-def workload_of(pod: Pod, owners: OwnerIndex) -> tuple[str, str]:
-    """``(kind, name)`` of the workload a pod belongs to (see the module docstring)."""
-    meta = pod.metadata
-    ref = controller(meta)
-    return workload_of_controller(
-        ref,
-        meta.namespace,
-        meta.name,
-        meta.labels.get("pod-template-hash", "") if ref is not None else "",
-        owners,
-    )
-
-
-def workload_of_controller(
-    ref: OwnerReference | None, namespace: str, pod_name: str, template_hash: str, owners: OwnerIndex
-) -> tuple[str, str]:
-    """``workload_of`` from what a per-pod record keeps: the pod's controller reference, namespace, name and
-    ``pod-template-hash`` label."""
-    if ref is None:
-        return "Pod", pod_name
-    if ref.kind not in ("ReplicaSet", "Job"):
-        return ref.kind, ref.name
-    parent = owners.get(ref.kind, namespace, ref.name, ref.uid)
-    if parent is not None:
-        up = controller(parent)
-        if up is None:
-            return ref.kind, parent.name
-        return up.kind, up.name
-    if ref.kind == "ReplicaSet":
-        suffix = f"-{template_hash}"
-        if template_hash and ref.name.endswith(suffix) and len(ref.name) > len(suffix):
-            return "Deployment", ref.name[: -len(suffix)]
-    return ref.kind, ref.name
 
 
 def _ready_condition(pod: Pod) -> PodCondition | None:
@@ -115,7 +27,8 @@ def pod_problem(pod: Pod, now: datetime, restart_threshold: int) -> tuple[str, s
         return None
     issues = pod_issues(pod, restart_threshold, now)
     if issues:
-        best = min(issues, key=lambda i: (i.severity != CRITICAL, _RANK.get(i.type, len(_RANK))))
+        best = main_issue(issues)
+        assert best is not None
         return best.type, best.details or best.description
     if pod.status.phase == "Running":
         cond = _ready_condition(pod)
