@@ -356,12 +356,25 @@ def test_failure_events_of_a_pending_pod_come_from_the_scheduler(agent, cluster)
 def test_namespace_errors(agent, cluster):
     d = agent.data(f"{API}/namespace/{SHOP}/error")
     assert d["namespace"] == SHOP and d["restartThresholdUsed"] == 5
-    # web x2, api, frontend, worker, db-0, batch, gpu-trainer; never the Job's pod
-    assert d["totalPodsAnalyzed"] == 8
+    # web x2, api, frontend, worker, db-0, batch, gpu-trainer, and the Job's failed pod (every owner kind)
+    assert d["totalPodsAnalyzed"] == 9
     pods = {p["name"]: p for p in d["problematicPods"]}
-    assert JOB_POD not in pods
+    job = pods.pop(JOB_POD)
+    assert (job["ownerKind"], job["ownerName"]) == ("Job", "migrate")
     assert set(pods) == {API_POD, FRONTEND_POD, WORKER_POD}, sorted(pods)
     assert d["healthyPodsCount"] == 5
+    # one summary row per workload with failing pods, the Job with the state its (status-less) object gives
+    rows = {(w["kind"], w["name"]): w for w in d["workloads"]}
+    assert set(rows) == {
+        ("Deployment", "api"),
+        ("Deployment", "frontend"),
+        ("Deployment", "worker"),
+        ("Job", "migrate"),
+    }
+    assert (rows[("Deployment", "api")]["failingPods"], rows[("Deployment", "api")]["topReason"]) == (
+        1,
+        "CrashLoopBackOff",
+    )
     types = {name: {i["type"] for i in p["issues"]} for name, p in pods.items()}
     assert types[API_POD] == {"CrashLoopBackOff", "HighRestarts"}
     assert types[FRONTEND_POD] == {"ImagePullError"}
@@ -394,7 +407,7 @@ def test_namespace_errors(agent, cluster):
 def test_namespace_errors_report_pods_the_scheduler_cannot_place(shifted_agent, cluster):
     d = shifted_agent.data(f"{API}/namespace/{SHOP}/error")
     pods = {p["name"]: p for p in d["problematicPods"]}
-    assert JOB_POD not in pods and d["totalPodsAnalyzed"] == 8
+    assert d["totalPodsAnalyzed"] == 9
     batch = pods[BATCH_POD]
     assert (batch["ownerKind"], batch["ownerName"]) == ("Deployment", "batch")
     rc = next(i for i in batch["issues"] if i["type"] == "ResourceConstraints")
@@ -415,19 +428,23 @@ def test_namespace_errors_of_an_unknown_namespace_is_404(agent):
 
 def test_cluster_pod_issues(agent):
     d = agent.data(f"{API}/cluster/pod-issues")
-    assert d["scope"] == "workloads" and not d["truncated"]
+    assert d["scope"] == "all" and not d["truncated"]
     names = {(p["namespace"], p["name"]) for p in d["problematicPods"]}
-    assert {(SHOP, API_POD), (SHOP, FRONTEND_POD), (SHOP, WORKER_POD)} <= names
-    assert (SHOP, JOB_POD) not in names
+    assert {(SHOP, API_POD), (SHOP, FRONTEND_POD), (SHOP, WORKER_POD), (SHOP, JOB_POD)} <= names
     ns = {n["namespace"]: n for n in d["namespaces"]}
-    assert ns[SHOP]["totalPods"] == 8 and ns[SHOP]["problematicPods"] == 3
+    assert ns[SHOP]["totalPods"] == 9 and ns[SHOP]["problematicPods"] == 4
+    # ownerKinds: the Deployment and StatefulSet pods only
+    wl = agent.data(f"{API}/cluster/pod-issues?namespace={SHOP}&ownerKinds=Deployment,StatefulSet")
+    assert wl["scope"] == "ownerKinds" and wl["podsAnalyzed"] == 8
+    assert {p["name"] for p in wl["problematicPods"]} == {API_POD, FRONTEND_POD, WORKER_POD}
     # the same rules and the same answer as the namespace endpoint
     one = agent.data(f"{API}/cluster/pod-issues?namespace={SHOP}")
     ne = agent.data(f"{API}/namespace/{SHOP}/error")
     assert {p["name"] for p in one["problematicPods"]} == {p["name"] for p in ne["problematicPods"]}
     assert one["criticalIssuesCount"] == ne["criticalIssuesCount"]
-    # includeAll: the Job's failed pod and the bare pods are analysed too
+    # includeAll (kept for compatibility) changes nothing: the Job's failed pod is analysed anyway
     every = agent.data(f"{API}/cluster/pod-issues?includeAll=true&namespace={SHOP}")
+    assert every["problematicPodsCount"] == one["problematicPodsCount"]
     job = next(p for p in every["problematicPods"] if p["name"] == JOB_POD)
     assert (job["ownerKind"], job["ownerName"]) == ("Job", "migrate")
     assert any(i["type"] == "Failed" for i in job["issues"])
