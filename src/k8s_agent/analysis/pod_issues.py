@@ -45,6 +45,7 @@ from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 SUMMARY_PODS_MAX = 10
+WORKLOADS_MAX = 100
 SEVERITIES = (CRITICAL, WARNING)
 
 T = TypeVar("T")
@@ -365,7 +366,7 @@ class PodIssueTable:
             returned_pods=len(entries),
             truncated=len(matched) > len(entries),
             summary=summary,
-            workloads=summaries(tallies, states, limit),
+            workloads=summaries(tallies, states, WORKLOADS_MAX),
             namespaces=namespaces,
             problematic_pods=entries,
         )

@@ -79,14 +79,13 @@ async def _cluster_pod_issues(
 
 def _page(full: ClusterPodIssues, query: dict[str, Any]) -> ClusterPodIssues:
     """The answer for this ``limit``, from the one computed per data with the largest limit: the same first
-    pods and workloads, in the same order, and the same counts (they never depend on the limit)."""
+    pods, in the same order, and the same counts (they never depend on the limit)."""
     limit = query["limit"]
     page = full.problematic_pods[:limit]
     return msgspec.structs.replace(
         full,
         limit=limit,
         problematic_pods=page,
-        workloads=full.workloads[:limit],
         returned_pods=len(page),
         truncated=full.problematic_pods_count > len(page),
     )

@@ -54,7 +54,8 @@ class ClusterPodIssues(Response, kw_only=True):
     ``problematicPods`` is sorted with pods that have a critical issue first, then by restarts (descending),
     namespace and name, and cut to ``limit`` (``truncated`` is then true; ``returnedPods`` is its length).
     ``namespaces`` lists every namespace with analysed pods, those with the most critical, then warning issues
-    first. ``workloads`` lists the workloads with matching issues, most failing pods first, at most ``limit``.
+    first. ``workloads`` lists the workloads with matching issues, most failing pods first, at most 100 (whatever
+    the ``limit``).
     """
 
     analysis_time: str
