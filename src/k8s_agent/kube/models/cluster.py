@@ -1,0 +1,155 @@
+"""Nodes, events, namespaces, storage (PVCs, PVs) and node metrics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from msgspec import field
+
+from k8s_agent.kube.models.base import _K, ObjectMeta
+from k8s_agent.kube.models.pod import NodeSelector, ResourceRequirements, Taint
+
+
+# --------------------------------------------------------------------------------------------- node
+class NodeCondition(_K):
+    type: str = ""
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+    last_heartbeat_time: datetime | None = None
+    last_transition_time: datetime | None = None
+
+
+class NodeAddress(_K):
+    type: str = ""
+    address: str = ""
+
+
+class NodeSystemInfo(_K):
+    kubelet_version: str = ""
+    os_image: str = ""
+    kernel_version: str = ""
+    container_runtime_version: str = ""
+    architecture: str = ""
+    operating_system: str = ""
+
+
+class NodeSpec(_K):
+    unschedulable: bool = False
+    taints: list[Taint] = []
+    pod_cidr: str = field(default="", name="podCIDR")
+    provider_id: str = field(default="", name="providerID")
+
+
+class NodeStatus(_K):
+    capacity: dict[str, str] = {}
+    allocatable: dict[str, str] = {}
+    conditions: list[NodeCondition] = []
+    addresses: list[NodeAddress] = []
+    node_info: NodeSystemInfo = field(default_factory=NodeSystemInfo)
+
+
+class Node(_K):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: NodeSpec = field(default_factory=NodeSpec)
+    status: NodeStatus = field(default_factory=NodeStatus)
+
+
+# --------------------------------------------------------------------------------------------- events
+class ObjectReference(_K):
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+    uid: str = ""
+    api_version: str = ""
+    field_path: str = ""
+
+
+class EventSource(_K):
+    component: str = ""
+    host: str = ""
+
+
+class EventSeries(_K):
+    count: int = 0
+    last_observed_time: datetime | None = None
+
+
+class Event(_K):
+    """A core/v1 Event, in either shape.
+
+    Classic (kubelet, controllers): ``count``, ``firstTimestamp``, ``lastTimestamp``, ``source``.
+    events.k8s.io-style (the scheduler since 1.19): ``eventTime``, ``series``, ``reportingComponent``, with
+    null first/last timestamps and no count. ``analysis.eventtime`` reads both.
+    """
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    involved_object: ObjectReference = field(default_factory=ObjectReference)
+    reason: str = ""
+    message: str = ""
+    type: str = ""
+    count: int | None = None
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+    event_time: datetime | None = None
+    series: EventSeries | None = None
+    source: EventSource = field(default_factory=EventSource)
+    reporting_component: str = ""
+    reporting_instance: str = ""
+    action: str = ""
+
+
+class Namespace(_K):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+
+
+# --------------------------------------------------------------------------------------------- storage
+class PVCSpec(_K):
+    volume_name: str = ""
+    storage_class_name: str | None = None
+    access_modes: list[str] = []
+    resources: ResourceRequirements = field(default_factory=ResourceRequirements)
+
+
+class PVCStatus(_K):
+    phase: str = ""
+    access_modes: list[str] = []
+    capacity: dict[str, str] = {}
+
+
+class PersistentVolumeClaim(_K):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: PVCSpec = field(default_factory=PVCSpec)
+    status: PVCStatus = field(default_factory=PVCStatus)
+
+
+class VolumeNodeAffinity(_K):
+    required: NodeSelector | None = None
+
+
+class PVSpec(_K):
+    node_affinity: VolumeNodeAffinity | None = None
+    access_modes: list[str] = []
+    capacity: dict[str, str] = {}
+    storage_class_name: str = ""
+    claim_ref: ObjectReference | None = None
+
+
+class PVStatus(_K):
+    phase: str = ""
+
+
+class PersistentVolume(_K):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: PVSpec = field(default_factory=PVSpec)
+    status: PVStatus = field(default_factory=PVStatus)
+
+
+# --------------------------------------------------------------------------------------------- metrics
+class NodeMetrics(_K):
+    """metrics.k8s.io/v1beta1 NodeMetrics."""
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    timestamp: datetime | None = None
+    window: str = ""
+    usage: dict[str, str] = {}
