@@ -137,6 +137,8 @@ class ExplainSummary(Response, kw_only=True):
     filtered_by_pod_affinity: int
     filtered_by_volume: int
     filtered_by_host_ports: int
+    filtered_by_topology_spread: int
+    filtered_by_node_name: int
 
 
 class SchedulingExplanation(Response, kw_only=True):

@@ -202,6 +202,7 @@ def gather(
             unreadable_pvcs=unreadable_pvcs,
             unreadable_pvs=unreadable_pvs,
             only=only,
+            ignore_node_name=status == STATUS_SCHEDULED,
         )
         a.notes.extend(a.report.notes)
     nominated = pod.status.nominated_node_name

@@ -77,10 +77,13 @@ def evaluate_nodes(
     unreadable_pvcs: Collection[str] = (),
     unreadable_pvs: Collection[str] = (),
     only: Collection[str] | None = None,
+    ignore_node_name: bool = False,
 ) -> FitReport:
     """Evaluate every node for ``pod`` (or only the nodes named in ``only``: the others still count as
     topology domains for pod affinity). ``pods`` is every pod of the cluster (None when it could not be
-    read: the resource, host-port and pod-affinity checks are then skipped and a note says so).
+    read: the resource, host-port, pod-affinity and topology-spread checks are then skipped and a note says
+    so). ``ignore_node_name`` judges a bound pod as if it were not bound (its ``spec.nodeName`` rejects no
+    node).
     ``pvcs`` is keyed by claim name (the pod's namespace) and ``pvs`` by volume name; a claim or volume
     named in ``unreadable_*`` could not be read and is skipped rather than reported missing."""
     node_list = sorted(nodes, key=lambda n: n.metadata.name)
@@ -89,7 +92,15 @@ def evaluate_nodes(
         index = pods.without(pod)
     else:
         index = ClusterIndex(node_list, pods, exclude=pod) if pods is not None else None
-    ctx = PodContext(pod, index, pvcs or {}, pvs or {}, frozenset(unreadable_pvcs), frozenset(unreadable_pvs))
+    ctx = PodContext(
+        pod,
+        index,
+        pvcs or {},
+        pvs or {},
+        frozenset(unreadable_pvcs),
+        frozenset(unreadable_pvs),
+        ignore_node_name=ignore_node_name,
+    )
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]
     verdicts = tuple(fit.evaluate(n) for n in chosen)

@@ -42,6 +42,8 @@ _PHRASES = {
     "PodAffinity": ("fail pod affinity/anti-affinity", "fails pod affinity/anti-affinity"),
     "Volume": ("conflict with the volume's node affinity", "conflicts with the volume's node affinity"),
     "HostPorts": ("have a host-port conflict", "has a host-port conflict"),
+    "TopologySpread": ("would break the topology spread", "would break the topology spread"),
+    "NodeName": ("are not the node named in spec.nodeName", "is not the node named in spec.nodeName"),
 }
 _PHRASE_ORDER = list(_PHRASES)
 
@@ -68,6 +70,8 @@ def explain_summary(a: Analysis) -> ExplainSummary:
         filtered_by_pod_affinity=c["PodAffinity"],
         filtered_by_volume=c["Volume"],
         filtered_by_host_ports=c["HostPorts"],
+        filtered_by_topology_spread=c["TopologySpread"],
+        filtered_by_node_name=c["NodeName"],
     )
 
 

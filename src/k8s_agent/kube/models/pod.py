@@ -92,6 +92,10 @@ class TopologySpreadConstraint(_K):
     topology_key: str = ""
     when_unsatisfiable: str = ""
     label_selector: LabelSelector | None = None
+    min_domains: int | None = None
+    node_affinity_policy: str = ""  # Honor (default) | Ignore
+    node_taints_policy: str = ""  # Ignore (default) | Honor
+    match_label_keys: list[str] = []
 
 
 class PodSchedulingGate(_K):

@@ -14,9 +14,11 @@ from __future__ import annotations
 from k8s_agent.analysis.scheduling.filters.base import Check, Filter
 from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAffinity
 from k8s_agent.analysis.scheduling.filters.node_affinity import NodeAffinity
+from k8s_agent.analysis.scheduling.filters.node_name import NodeName
 from k8s_agent.analysis.scheduling.filters.node_ports import NodePorts
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.node_unschedulable import NodeUnschedulable
+from k8s_agent.analysis.scheduling.filters.pod_topology_spread import PodTopologySpread
 from k8s_agent.analysis.scheduling.filters.taint_toleration import TaintToleration
 from k8s_agent.analysis.scheduling.filters.volume_binding import VolumeBinding
 from k8s_agent.analysis.scheduling.filters.volume_restrictions import VolumeRestrictions
@@ -24,7 +26,7 @@ from k8s_agent.analysis.scheduling.filters.volume_zone import VolumeZone
 
 FILTERS: tuple[type[Filter], ...] = (
     NodeUnschedulable,
-    # NodeName
+    NodeName,
     TaintToleration,
     NodeAffinity,
     NodePorts,
@@ -33,7 +35,7 @@ FILTERS: tuple[type[Filter], ...] = (
     # NodeVolumeLimits
     VolumeBinding,
     VolumeZone,
-    # PodTopologySpread
+    PodTopologySpread,
     InterPodAffinity,
     # DynamicResources
 )

@@ -83,6 +83,9 @@ class PodContext:
     pvs: Mapping[str, PersistentVolume]
     unreadable_pvcs: frozenset[str] = frozenset()
     unreadable_pvs: frozenset[str] = frozenset()
+    #: judge the pod as if it were not bound (``/scheduling/explain`` of a scheduled pod: which nodes would
+    #: accept such a pod), so its ``spec.nodeName`` rejects no node
+    ignore_node_name: bool = False
     notes: list[str] = field(default_factory=list)
     blockers: list[PodIssue] = field(default_factory=list)
     #: what one filter computes for others (the resolved claims, for the volume filters)

@@ -1,0 +1,155 @@
+"""The filters of issue 18 against the real kube-scheduler (1.36): a pending pod per filter, created on
+nodes of its own, and our per-node verdicts (``simulate.scheduler_view`` on the cluster as the API server
+holds it) must give exactly the counts the scheduler wrote in its FailedScheduling message.
+
+The whole cluster is read (other tests of the session may have left nodes behind): the scheduler counts
+every node, so the comparison does too; each pod's nodeSelector keeps it off the others."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+import msgspec
+from controlplane import requires_control_plane, wait_for
+
+from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
+from k8s_agent.analysis.scheduling.message import parse_scheduling_message
+from k8s_agent.analysis.scheduling.simulate import scheduler_view
+from k8s_agent.kube.models import Event, EventList, Node, NodeList, Pod, PodList
+
+pytestmark = requires_control_plane
+T = TypeVar("T")
+ZONE = "topology.kubernetes.io/zone"
+GROUP = "example.com/group"
+
+
+def _decode(body: Any, kind: type[T]) -> T:
+    return msgspec.json.decode(msgspec.json.encode(body), type=kind)
+
+
+def _cluster(cp) -> tuple[list[Node], list[Pod]]:
+    nodes = _decode(cp.api("GET", "/api/v1/nodes"), NodeList).items
+    pods = _decode(cp.api("GET", "/api/v1/pods"), PodList).items
+    return nodes, pods
+
+
+def _failed_scheduling(cp, ns: str, name: str) -> Event:
+    def find() -> Event | None:
+        body = cp.api(
+            "GET",
+            f"/api/v1/namespaces/{ns}/events",
+            query={"fieldSelector": f"involvedObject.name={name},reason=FailedScheduling"},
+        )
+        items = _decode(body, EventList).items
+        return items[-1] if items else None
+
+    return wait_for(find, timeout=30, interval=0.2, what=f"FailedScheduling event of {name}")
+
+
+def _get_pod(cp, ns: str, name: str) -> Pod:
+    return _decode(cp.api("GET", f"/api/v1/namespaces/{ns}/pods/{name}"), Pod)
+
+
+def _pod(
+    name: str, ns: str, group: str, memory: str = "256Mi", labels: dict | None = None, **spec: Any
+) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {"app": "web"}},
+        "spec": {
+            "nodeSelector": {GROUP: group},
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "registry.k8s.io/pause:3.10",
+                    "resources": {"requests": {"cpu": "100m", "memory": memory}},
+                }
+            ],
+            **spec,
+        },
+    }
+
+
+def _verdicts_agree(cp, ns: str, name: str, mine: list[str]) -> tuple[Any, Any]:
+    """The scheduler's message for the pod against ours: the same per-reason counts, the same text up to
+    the preemption suffix. Returns (our view, the parsed real message)."""
+    ev = _failed_scheduling(cp, ns, name)
+    pod = _get_pod(cp, ns, name)
+    nodes, pods = _cluster(cp)
+    real = parse_scheduling_message(ev.message or "")
+    view = scheduler_view(pod, nodes, pods)
+    assert real.total_nodes == len(nodes)
+    assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+    assert (ev.message or "").startswith(view.message[:-1]), (view.message, ev.message)
+    assert {n.node_name for n in view.nodes} >= set(mine)
+    return view, real
+
+
+def test_topology_spread_on_zones_matches_the_schedulers_verdict(control_plane):
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"spread-{sfx}"
+    a = [f"spread-a{i}-{sfx}" for i in (1, 2)]
+    b = [f"spread-b{i}-{sfx}" for i in (1, 2)]
+    bare = f"spread-nolabel-{sfx}"
+    cp.create_namespace(ns)
+    for n in a:
+        cp.create_node(n, memory="4Gi", labels={GROUP: group, ZONE: f"a-{sfx}"})
+    for n in b:  # zone b is full: 512Mi, the pod asks 1Gi
+        cp.create_node(n, memory="512Mi", labels={GROUP: group, ZONE: f"b-{sfx}"})
+    cp.create_node(bare, memory="4Gi", labels={GROUP: group})
+    try:
+        # zone a already holds two replicas (bound like the scheduler binds them), zone b none
+        for i, n in enumerate(a):
+            cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod(f"web-{i}", ns, group, nodeName=n))
+        constraint = {
+            "maxSkew": 1,
+            "topologyKey": ZONE,
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
+        manifest = _pod("web-new", ns, group, memory="1Gi", topologySpreadConstraints=[constraint])
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", manifest)
+        view, real = _verdicts_agree(cp, ns, "web-new", [*a, *b, bare])
+        counts = real.per_node_counts() or {}
+        assert counts.get("node(s) didn't match pod topology spread constraints") == 2, real.raw
+        assert (
+            counts.get("node(s) didn't match pod topology spread constraints (missing required label)") == 1
+        )
+        assert counts.get("Insufficient memory") == 2, real.raw
+        ours = {n.node_name: n.plugin for n in view.nodes if n.node_name in [*a, *b, bare]}
+        assert ours == {
+            **dict.fromkeys(a, "PodTopologySpread"),
+            **dict.fromkeys(b, "NodeResourcesFit"),
+            bare: "PodTopologySpread",
+        }
+        # the agent's own words for a zone-a node: the counts per domain
+        pod = _get_pod(cp, ns, "web-new")
+        nodes, pods = _cluster(cp)
+        report = evaluate_nodes(pod, nodes, pods)
+        a1 = next(v for v in report.verdicts if v.node_name == a[0])
+        assert a1.reasons[0].startswith(f"topology spread: {ZONE}=a-{sfx} already has 2 matching pods")
+
+        # the same pod with maxSkew 3 fits zone a: the real scheduler binds it there
+        relaxed = _pod(
+            "web-relaxed", ns, group, memory="1Gi", topologySpreadConstraints=[{**constraint, "maxSkew": 3}]
+        )
+        relaxed["spec"]["affinity"] = {  # off the unlabelled node, which the spread rejects anyway
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": ZONE, "operator": "Exists"}]}]
+                }
+            }
+        }
+        assert scheduler_view(_decode(relaxed, Pod), nodes, pods).feasible_nodes == sorted(a)
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", relaxed)
+        bound = wait_for(
+            lambda: _get_pod(cp, ns, "web-relaxed").spec.node_name, timeout=30, interval=0.2, what="bound"
+        )
+        assert bound in a
+    finally:
+        for n in [*a, *b, bare]:
+            cp.api("DELETE", f"/api/v1/nodes/{n}")
+        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
