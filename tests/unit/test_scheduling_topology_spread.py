@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from builders import make_node, make_pod
+from builders import make_node, make_pod, scheduler_event
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.index import ClusterIndex
@@ -79,6 +79,11 @@ def test_the_issue_case_one_zone_holds_the_replicas_and_the_other_is_full():
         "b2 (excluded by: insufficient memory): add capacity there, or relax the constraint (raise maxSkew, or "
         "whenUnsatisfiable: ScheduleAnyway)"
     )
+    # the scheduler's own message says the same: its generic advice is not repeated next to ours
+    ev = scheduler_event(pod, "0/4 nodes are available: 2 Insufficient memory, 2 " + SKEW + ".")
+    y = explain_scheduling(pod, [ev], nodes, pods, {}, {}, NOW)
+    assert [s for s in y.suggestions if "topology spread" in s] == [tip]
+    assert y.summary.filtered_by_topology_spread == 2
 
 
 def test_skew_within_max_skew_fits_and_the_global_minimum_is_over_every_domain():

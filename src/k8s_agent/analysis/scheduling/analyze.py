@@ -8,7 +8,7 @@ Two sources are combined and compared:
   fails now;
 * the scheduler's own last word (the newest FailedScheduling event or PodScheduled condition message,
   parsed by ``message``), which reports what the scheduler saw at its last attempt and covers checks the
-  live evaluation does not make (topology spread, volume limits, DRA...).
+  live evaluation does not make (volume limits, DRA...).
 Per-node categories come only from that node's checks; the cluster-level summary merges both, so the
 scheduler's reasons show even when no node is flagged now; where they disagree, ``discrepancies`` says so.
 """

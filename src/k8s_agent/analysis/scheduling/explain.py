@@ -192,7 +192,12 @@ def suggestions(a: Analysis) -> list[str]:
     for f in FILTERS:
         out.extend(f.suggest(advice))
     if a.message is not None:
-        out.extend(x for x in scheduler_only_advice(a.message.parsed) if x not in out)
+        ours = any(x.startswith("topology spread on") for x in out)  # the spread evaluated here already
+        out.extend(
+            x
+            for x in scheduler_only_advice(a.message.parsed)
+            if x not in out and not (ours and "topology spread" in x)
+        )
     fitting = [v.node_name for v in verdicts if v.fits]
     if a.status == STATUS_PENDING and fitting and report and not report.blockers and report.pods_known:
         out.append(

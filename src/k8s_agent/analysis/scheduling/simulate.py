@@ -14,9 +14,9 @@ Rules followed (``pkg/scheduler/framework/types.go`` FitError, ``schedule_one.go
 
 Not produced: the PostFilter suffix (`` preemption: ...``), which depends on priorities and victims;
 compare with ``message.parse_scheduling_message(real).per_node_counts()`` / ``.prefilter``. Filters not in
-the registry yet (NodeVolumeLimits, PodTopologySpread, DynamicResources, unbound claims of VolumeBinding)
-are not evaluated; the cluster's pods must be given (without them the resource, port and pod-affinity
-filters cannot run).
+the registry yet (NodeVolumeLimits, DynamicResources, unbound claims of VolumeBinding) are not evaluated;
+the cluster's pods must be given (without them the resource, port, pod-affinity and topology-spread filters
+cannot run).
 """
 
 from __future__ import annotations
