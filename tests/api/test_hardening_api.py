@@ -199,3 +199,56 @@ def test_readiness_uses_a_short_timeout(live_client):
     assert resp.status_code == 503
     assert "within 0.5s" in resp.json["reason"]
     fake.reset_controls()
+
+
+# ------------------------------------------------------------------------------------------ retry storm
+def test_a_failing_api_gets_no_more_calls_than_a_healthy_one_and_warnings_are_aggregated(tmp_path, capsys):
+    """The same polling load (6 pods, 40 rounds) against a healthy API and against one answering 500 to every
+    read: failures are remembered per read and the circuit breaker stops calling, so the failing API gets no
+    more calls than the healthy one (before: every request called it, about 47 times the healthy rate), and
+    the 503 warnings are logged once a second with a count, not once per request."""
+    pods = ["api-crashloop", "db-0", "web-1", "cache-0", "batch-pending", "missing-x"]
+    with FakeKubeAPI() as fake:
+        fake.add(*builtin_cluster())
+        kc = fake.write_kubeconfig(tmp_path / "config")
+        settings = load_settings(
+            {
+                "CLUSTER_SOURCE": "live",
+                "KUBECONFIG": str(kc),
+                "LOG_LEVEL": "warn",
+                "LOG_FORMAT": "text",
+                "WORKERS": "1",
+                "CACHE_TTL": "1s",
+                "CLUSTER_INDEX": "false",
+            }
+        )
+        c = ReusableClient(create_app(settings, name="k8s-agent-storm"), port=free_port())
+        c.run()
+        try:
+
+            def poll() -> tuple[int, dict[int, int]]:
+                fake.reset_log()
+                statuses: dict[int, int] = {}
+                for _ in range(40):
+                    for p in pods:
+                        _, resp = c.get(f"/api/v1/pods/demo/{p}/describe")
+                        statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+                    spin(c, 0.05)
+                return len([r for r in fake.requests if r.verb != "version"]), statuses
+
+            healthy, ok = poll()
+            capsys.readouterr()
+            fake.fail(r"^/api/v1/namespaces/", 500)
+            failing, bad = poll()
+            fake.reset_controls()
+            logged = capsys.readouterr().out
+        finally:
+            c.stop()
+    warnings = [line for line in logged.splitlines() if "503 SERVICE_UNAVAILABLE" in line]
+    print(f"API calls: healthy {healthy} ({ok}), failing {failing} ({bad}); {len(warnings)} warning lines")
+    # answers cached before the API began failing are served until their TTL ends; then every answer is 503
+    assert set(bad) <= {200, 404, 503} and bad[503] >= 200, bad
+    assert failing <= healthy, (failing, healthy)
+    # one line per kind of failure per second (the run lasts a few seconds), not one per 503 as before
+    assert 1 <= len(warnings) <= bad[503] // 10, warnings
+    assert any("more like it" in w or "repeated" in w for w in warnings), warnings
