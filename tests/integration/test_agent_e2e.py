@@ -397,7 +397,9 @@ def test_namespace_errors(agent, cluster):
     pull = next(i for i in pods[FRONTEND_POD]["issues"] if i["type"] == "ImagePullError")
     assert "ImagePullBackOff" in pull["description"]
     summary = {s["issueType"]: s for s in d["summary"]}
-    assert set(summary) == {"HighRestarts", "CrashLoopBackOff", "ImagePullError", "OOMKilled"}
+    # Failed: the Job's pod (exit code 2)
+    assert set(summary) == {"HighRestarts", "CrashLoopBackOff", "ImagePullError", "OOMKilled", "Failed"}
+    assert summary["Failed"]["affectedPods"] == [JOB_POD]
     assert summary["HighRestarts"]["count"] == 2
     # pods pending for less than 5 minutes are not reported yet (see the clock-shifted check below)
     assert BATCH_POD not in pods and GPU_TRAINER_POD not in pods
