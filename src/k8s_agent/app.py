@@ -134,6 +134,8 @@ def create_app(
         ctx.index = ctx.source.index = make_index(inner, ctx.settings)
         if hasattr(ctx.metrics, "watch_index"):
             ctx.metrics.watch_index(ctx.index)
+        if ctx.index is not None and ctx.index.snapshot is not None:
+            await ctx.index.require()  # a dump's index is built once, before serving (no request pays it)
         if s.auth_mode == "token":
             from k8s_agent.auth import Authorizer
 

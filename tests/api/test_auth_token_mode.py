@@ -70,9 +70,28 @@ def client(fake, tmp_path_factory):
     c = ReusableClient(create_app(settings, name="k8s-agent-auth"), port=free_port())
     c.run()
     try:
+        warm_index(c)  # the scheduling answers below name nodes only once the cluster index has synced
         yield c
     finally:
         c.stop()
+
+
+def warm_index(client: ReusableClient) -> None:
+    """Start the app's cluster index and wait (bounded) for its first sync."""
+    from k8s_agent.kube.index import IndexSyncing
+
+    index = client.app.ctx.agent.index
+
+    async def synced() -> None:
+        for _ in range(400):
+            try:
+                await index.require()
+                return
+            except IndexSyncing:
+                await asyncio.sleep(0.025)
+        raise AssertionError(f"the cluster index did not sync: {index.progress()}")
+
+    client._loop.run_until_complete(synced())
 
 
 def get(client, path, token=None, **headers):

@@ -16,11 +16,12 @@ what its result costs, not what the cluster's size costs. Only the fields those 
 (``slim_pod``), and parts that many pods share (labels, owner references, container resources, affinity) are
 stored once.
 
-Life cycle: nothing is read until a request needs the index (``require``); the first sync then runs in the
+Life cycle (live source): nothing is read until a request needs the index (``require``); the first sync then runs in the
 background, owned by the index, never by a request, so no deadline cancels it. Until every collection has
 been listed, ``require`` raises :class:`IndexSyncing` (503 with the progress, ``Retry-After``). After
 ``idle_timeout`` seconds without a request needing it, the index stops its watches and drops everything it
-holds. A snapshot source has no watches: its index is built once from the dump, at first use.
+holds. A snapshot source has no watches: its index is built once from the dump (the app does it when the
+worker starts).
 """
 
 from __future__ import annotations
