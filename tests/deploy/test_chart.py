@@ -52,6 +52,8 @@ EXPECTED_RBAC = {
     ("", "namespaces", "get"),
     ("", "persistentvolumeclaims", "get"),
     ("", "persistentvolumes", "get"),
+    ("", "persistentvolumes", "list"),  # static PVs for unbound WaitForFirstConsumer claims
+    ("storage.k8s.io", "storageclasses", "get"),  # the classes of a pending pod's unbound claims
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
     ("apps", "replicasets", "watch"),  # the cluster index (kube/index.py) watches these four

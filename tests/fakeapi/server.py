@@ -41,6 +41,7 @@ RESOURCES: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("", "namespaces"): ("Namespace", "v1", False),
     ("", "persistentvolumeclaims"): ("PersistentVolumeClaim", "v1", True),
     ("", "persistentvolumes"): ("PersistentVolume", "v1", False),
+    ("storage.k8s.io", "storageclasses"): ("StorageClass", "v1", False),
     ("", "services"): ("Service", "v1", True),
     ("", "configmaps"): ("ConfigMap", "v1", True),
     ("", "resourcequotas"): ("ResourceQuota", "v1", True),

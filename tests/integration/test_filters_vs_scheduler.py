@@ -13,10 +13,20 @@ from typing import Any, TypeVar
 import msgspec
 from controlplane import requires_control_plane, wait_for
 
-from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
+from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
-from k8s_agent.kube.models import Event, EventList, Node, NodeList, Pod, PodList
+from k8s_agent.kube.models import (
+    Event,
+    EventList,
+    Node,
+    NodeList,
+    PersistentVolumeClaim,
+    PersistentVolumeList,
+    Pod,
+    PodList,
+    StorageClass,
+)
 
 pytestmark = requires_control_plane
 T = TypeVar("T")
@@ -153,3 +163,134 @@ def test_topology_spread_on_zones_matches_the_schedulers_verdict(control_plane):
         for n in [*a, *b, bare]:
             cp.api("DELETE", f"/api/v1/nodes/{n}")
         cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+
+
+def _storage(cp, classes: list[str]) -> StorageObjects:
+    """The StorageClasses and PVs the agent's service reads for unbound claims, as the API returns them."""
+    found = {}
+    for name in classes:
+        found[name] = _decode(cp.api("GET", f"/apis/storage.k8s.io/v1/storageclasses/{name}"), StorageClass)
+    pvs = _decode(cp.api("GET", "/api/v1/persistentvolumes"), PersistentVolumeList).items
+    return StorageObjects(found, frozenset(), pvs)
+
+
+def _claims(cp, ns: str) -> dict[str, PersistentVolumeClaim]:
+    body = cp.api("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims")
+    return {c["metadata"]["name"]: _decode(c, PersistentVolumeClaim) for c in body["items"]}
+
+
+def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_plane):
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"wffc-{sfx}"
+    n1, n2 = f"wffc-1-{sfx}", f"wffc-2-{sfx}"
+    zonal, static = f"zonal-{sfx}", f"static-{sfx}"
+    cp.create_namespace(ns)
+    cp.create_node(n1, memory="1Gi", labels={GROUP: group, ZONE: f"z1-{sfx}"})
+    cp.create_node(n2, memory="4Gi", labels={GROUP: group, ZONE: f"z2-{sfx}"})
+    wffc = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+    cp.api(
+        "POST",
+        "/apis/storage.k8s.io/v1/storageclasses",
+        {
+            **wffc,
+            "metadata": {"name": zonal},
+            "provisioner": "example.com/fake-csi",
+            # a zone no node is in
+            "allowedTopologies": [{"matchLabelExpressions": [{"key": ZONE, "values": [f"nowhere-{sfx}"]}]}],
+        },
+    )
+    cp.api(
+        "POST",
+        "/apis/storage.k8s.io/v1/storageclasses",
+        {**wffc, "metadata": {"name": static}, "provisioner": "kubernetes.io/no-provisioner"},
+    )
+    pv_name = f"local-{sfx}"
+    cp.api(
+        "POST",
+        "/api/v1/persistentvolumes",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": pv_name},
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": static,
+                "local": {"path": "/mnt/disk"},
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [n1]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        },
+    )
+    # the PV controller would mark it Available (this tier runs no controller-manager)
+    cp.api("PATCH", f"/api/v1/persistentvolumes/{pv_name}/status", {"status": {"phase": "Available"}})
+    try:
+        for claim, cls in (("zonal", zonal), ("static", static)):
+            cp.api(
+                "POST",
+                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": claim, "namespace": ns},
+                    "spec": {
+                        "storageClassName": cls,
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                },
+            )
+        # 1. provisioning allowed nowhere: every node of the group fails VolumeBinding
+        volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "zonal"}}]
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod("zonal", ns, group, volumes=volumes))
+        ev = _failed_scheduling(cp, ns, "zonal")
+        nodes, pods = _cluster(cp)
+        view = scheduler_view(
+            _get_pod(cp, ns, "zonal"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [zonal])
+        )
+        real = parse_scheduling_message(ev.message or "")
+        assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+        assert (real.per_node_counts() or {}).get(
+            "node(s) didn't find available persistent volumes to bind"
+        ) == 2
+        assert {n.node_name: n.plugin for n in view.nodes if n.node_name in (n1, n2)} == {
+            n1: "VolumeBinding",
+            n2: "VolumeBinding",
+        }
+        # 2. the only static PV is on n1, which lacks memory (NodeResourcesFit comes first); n2 has no PV
+        volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "static"}}]
+        cp.api(
+            "POST", f"/api/v1/namespaces/{ns}/pods", _pod("static", ns, group, memory="2Gi", volumes=volumes)
+        )
+        ev = _failed_scheduling(cp, ns, "static")
+        nodes, pods = _cluster(cp)
+        view = scheduler_view(
+            _get_pod(cp, ns, "static"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [static])
+        )
+        real = parse_scheduling_message(ev.message or "")
+        assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+        assert {n.node_name: n.plugin for n in view.nodes if n.node_name in (n1, n2)} == {
+            n1: "NodeResourcesFit",
+            n2: "VolumeBinding",
+        }
+    finally:
+        for n in (n1, n2):
+            cp.api("DELETE", f"/api/v1/nodes/{n}")
+        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cp.api("DELETE", f"/api/v1/persistentvolumes/{pv_name}")
+        for c in (zonal, static):
+            cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{c}")

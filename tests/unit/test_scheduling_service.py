@@ -10,7 +10,15 @@ import pytest
 
 from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
-from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.kube.models import (
+    Event,
+    Node,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    StorageClass,
+    convert,
+)
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.services.scheduling import pod_scheduling, pod_scheduling_explain
 
@@ -22,8 +30,11 @@ class FakeSource:
 
     description = "fake"
 
-    def __init__(self, pods: list[Pod], nodes: list[Node], events: list[Event], pvcs=(), pvs=(), fail=None):
+    def __init__(
+        self, pods: list[Pod], nodes: list[Node], events: list[Event], pvcs=(), pvs=(), fail=None, classes=()
+    ):
         self.pods, self.nodes, self.events = pods, nodes, events
+        self.classes = {c.metadata.name: c for c in classes}
         self.pvcs = {(p.metadata.namespace, p.metadata.name): p for p in pvcs}
         self.pvs = {p.metadata.name: p for p in pvs}
         self.fail: dict[str, Exception] = fail or {}
@@ -75,6 +86,17 @@ class FakeSource:
             return self.pvs[name]
         except KeyError:
             raise NotFound("PersistentVolume", name) from None
+
+    async def list_pvs(self) -> list[PersistentVolume]:
+        await self._enter("list_pvs")
+        return list(self.pvs.values())
+
+    async def get_storage_class(self, name: str) -> StorageClass:
+        await self._enter(f"get_storage_class:{name}")
+        try:
+            return self.classes[name]
+        except KeyError:
+            raise NotFound("StorageClass", name) from None
 
     async def get_node(self, name):  # pragma: no cover - not used
         raise NotImplementedError
@@ -204,3 +226,89 @@ def test_scheduled_pod():
     src = _setup()
     r = asyncio.run(pod_scheduling(src, "shop", "cache-1", now=NOW))
     assert r.status == "Scheduled" and r.node_name == "node-1" and r.scheduling_reasons
+
+
+def _wffc(name: str = "local", **extra) -> StorageClass:
+    body = {"metadata": {"name": name}, "provisioner": "kubernetes.io/no-provisioner"}
+    return convert({**body, "volumeBindingMode": "WaitForFirstConsumer", **extra}, StorageClass)
+
+
+def _unbound_setup(**kw) -> FakeSource:
+    nodes = [make_node("node-1", zone="eu-1a"), make_node("node-2", zone="eu-1b")]
+    pod = make_pod("db-0", "shop", volumes=[pvc_volume("data-db-0")])
+    pvc = make_pvc("data-db-0", "shop", phase="Pending", storage_class="local")
+    free = convert(
+        {
+            "metadata": {"name": "pv-local-1"},
+            "spec": {
+                "capacity": {"storage": "20Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "local",
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "topology.kubernetes.io/zone",
+                                        "operator": "In",
+                                        "values": ["eu-1b"],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+            "status": {"phase": "Available"},
+        },
+        PersistentVolume,
+    )
+    return FakeSource([pod], nodes, [], [pvc], [free], **kw)
+
+
+def test_an_unbound_wait_for_first_consumer_claim_reads_its_class_and_the_pvs_and_is_judged_per_node():
+    src = _unbound_setup(classes=[_wffc()])
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert "get_storage_class:local" in src.calls and "list_pvs" in src.calls
+    assert out.warnings == []
+    # the only free PV of class "local" is in eu-1b: node-1 can't bind the claim, node-2 can
+    [n1] = out.unschedulable_nodes
+    assert n1.node_name == "node-1" and n1.reasons == [
+        "unbound claim data-db-0 (storage class local): no free PV of storage class local fits it on this "
+        "node, and the class has no provisioner (kubernetes.io/no-provisioner)"
+    ]
+
+
+def test_an_unreadable_class_or_pv_list_is_a_warning_and_the_claim_is_only_noted():
+    src = _unbound_setup(classes=[_wffc()], fail={"get_storage_class": ServiceUnavailable("API down")})
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert "list_pvs" not in src.calls
+    assert [w.split(":")[0] for w in out.warnings] == ["StorageClass local could not be read"]
+    assert out.unschedulable_nodes == [] and any(
+        "storage class local (it could not be read)" in n for n in out.notes
+    )
+    src = _unbound_setup(classes=[_wffc()], fail={"list_pvs": ServiceUnavailable("API down")})
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert [w.split(":")[0] for w in out.warnings] == ["PersistentVolumes could not be read"]
+    assert out.unschedulable_nodes == []
+    assert any(
+        "the unbound WaitForFirstConsumer claims (data-db-0) were not evaluated" in n for n in out.notes
+    )
+
+
+def test_a_claim_of_a_missing_or_immediate_class_stops_the_pod_as_the_schedulers_prefilter_does():
+    for classes in (
+        [],
+        [
+            convert(
+                {"metadata": {"name": "local"}, "provisioner": "x", "volumeBindingMode": "Immediate"},
+                StorageClass,
+            )
+        ],
+    ):
+        src = _unbound_setup(classes=classes)
+        out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+        assert "list_pvs" not in src.calls  # no class waits for the first consumer: no PV list
+        assert out.warnings == []
+        assert out.notes[0].startswith("PVC data-db-0 is not bound and its storage class local ")

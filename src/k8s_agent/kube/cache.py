@@ -460,6 +460,12 @@ class CachedSource:
     async def get_pv(self, name: str):
         return await self._get(("pv", name), lambda: self.inner.get_pv(name))
 
+    async def list_pvs(self):
+        return await self._get(("pvs",), self.inner.list_pvs)
+
+    async def get_storage_class(self, name: str):
+        return await self._get(("storageclass", name), lambda: self.inner.get_storage_class(name))
+
     async def list_node_metrics(self):
         return await self._get(("nodemetrics",), self.inner.list_node_metrics)
 

@@ -383,6 +383,17 @@ class LiveSource:
             path, m.PersistentVolume, "get persistentvolumes", "PersistentVolume", name
         )
 
+    async def list_pvs(self) -> list[m.PersistentVolume]:
+        return await self._list(
+            "/api/v1/persistentvolumes", m.PersistentVolumeList, what="list persistentvolumes"
+        )
+
+    async def get_storage_class(self, name: str) -> m.StorageClass:
+        path = f"/apis/storage.k8s.io/v1/storageclasses/{quote(name)}"
+        return await self._get_object(
+            path, m.StorageClass, "get storageclasses.storage.k8s.io", "StorageClass", name
+        )
+
     async def list_node_metrics(self):
         try:
             return await self._list(

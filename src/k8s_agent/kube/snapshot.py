@@ -36,6 +36,7 @@ _LIST_ITEM_KIND = {
     "NamespaceList": "Namespace",
     "PersistentVolumeClaimList": "PersistentVolumeClaim",
     "PersistentVolumeList": "PersistentVolume",
+    "StorageClassList": "StorageClass",
     "NodeMetricsList": "NodeMetrics",
     "DeploymentList": "Deployment",
     "StatefulSetList": "StatefulSet",
@@ -53,6 +54,7 @@ _TYPES = {
     "Namespace": m.Namespace,
     "PersistentVolumeClaim": m.PersistentVolumeClaim,
     "PersistentVolume": m.PersistentVolume,
+    "StorageClass": m.StorageClass,
     "NodeMetrics": m.NodeMetrics,
     **{kind: k.type for kind, k in m.WORKLOAD_KINDS.items()},
     "ControllerRevision": m.ControllerRevision,
@@ -207,6 +209,7 @@ class SnapshotSource:
         self.namespaces: dict[str, m.Namespace] = {}
         self.pvcs: dict[tuple[str, str], m.PersistentVolumeClaim] = {}
         self.pvs: dict[str, m.PersistentVolume] = {}
+        self.storage_classes: dict[str, m.StorageClass] = {}
         self.node_metrics: dict[str, m.NodeMetrics] | None = None
         self.workloads: dict[str, list] = {kind: [] for kind in m.WORKLOAD_KINDS}
         self.controllerrevisions: list[m.ControllerRevision] = []
@@ -275,6 +278,8 @@ class SnapshotSource:
             self.pvcs = {(c.metadata.namespace, c.metadata.name): c for c in objs}
         elif kind == "PersistentVolume":
             self.pvs = {v.metadata.name: v for v in objs}
+        elif kind == "StorageClass":
+            self.storage_classes = {v.metadata.name: v for v in objs}
         elif kind in m.WORKLOAD_KINDS:
             self.workloads[kind] = objs
         elif kind == "ControllerRevision":
@@ -367,6 +372,15 @@ class SnapshotSource:
             return self.pvs[name]
         except KeyError:
             raise NotFound("PersistentVolume", name) from None
+
+    async def list_pvs(self) -> list[m.PersistentVolume]:
+        return list(self.pvs.values())
+
+    async def get_storage_class(self, name: str) -> m.StorageClass:
+        try:
+            return self.storage_classes[name]
+        except KeyError:
+            raise NotFound("StorageClass", name) from None
 
     async def list_node_metrics(self):
         if self.node_metrics is None:

@@ -23,6 +23,7 @@ from k8s_agent.kube.models import (
     Pod,
     ReplicaSet,
     ResourceQuota,
+    StorageClass,
     Workload,
 )
 
@@ -66,6 +67,12 @@ class ClusterSource(Protocol):
     async def get_pvc(self, namespace: str, name: str) -> PersistentVolumeClaim: ...
 
     async def get_pv(self, name: str) -> PersistentVolume: ...
+
+    async def list_pvs(self) -> list[PersistentVolume]:
+        """Every PersistentVolume (the static volumes an unbound WaitForFirstConsumer claim could bind)."""
+        ...
+
+    async def get_storage_class(self, name: str) -> StorageClass: ...
 
     async def list_node_metrics(self) -> list[NodeMetrics]:
         """metrics.k8s.io NodeMetrics of every node; raises MetricsUnavailable when the API is absent."""

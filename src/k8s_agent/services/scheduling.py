@@ -13,9 +13,11 @@ Reads, all started at once:
   budget to save one read that the ClusterSource's read cache usually serves anyway (every dashboard
   endpoint lists the same pods); only a pod that finished without ever getting a node wastes it.
 Then, once the pod is known, its PVCs (GET each, concurrently) and each bound claim's PV (GET, chained to
-its PVC so different claims don't wait for each other).
+its PVC so different claims don't wait for each other); for unbound claims of a named class, those
+StorageClasses (GET each), and when one of them is WaitForFirstConsumer every PV (LIST: the static volumes
+the claim could bind, per node).
 
-Events, nodes, pods, PVCs and PVs are optional: when one cannot be read (API trouble, or RBAC refusing
+Events, nodes, pods, PVCs, PVs and StorageClasses are optional: when one cannot be read (API trouble, or RBAC refusing
 PVs) the answer is still given, with a ``warnings`` entry, and the analysis skips what it can't judge
 instead of calling a claim missing. A PVC or PV that does not exist is not a warning but a finding.
 """
@@ -28,11 +30,19 @@ from k8s_agent.analysis.kube import events_about
 from k8s_agent.analysis.resources import invalid_in
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.context import scheduling_status
-from k8s_agent.analysis.scheduling.filters.volumes import pod_claims
+from k8s_agent.analysis.scheduling.evaluate import StorageObjects
+from k8s_agent.analysis.scheduling.filters.volumes import claim_class, pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.index import ClusterIndex as WatchIndex
-from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.kube.models import (
+    Event,
+    Node,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    StorageClass,
+)
 from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
 from k8s_agent.services._concurrency import gather, optional
@@ -48,6 +58,9 @@ class _Inputs:
         "pvs",
         "unreadable_pvcs",
         "unreadable_pvs",
+        "classes",
+        "unreadable_classes",
+        "all_pvs",
         "warnings",
     )
 
@@ -60,7 +73,15 @@ class _Inputs:
         self.pvs: dict[str, PersistentVolume] = {}
         self.unreadable_pvcs: set[str] = set()
         self.unreadable_pvs: set[str] = set()
+        self.classes: dict[str, StorageClass] | None = None
+        self.unreadable_classes: set[str] = set()
+        self.all_pvs: list[PersistentVolume] | None = None
         self.warnings: list[str] = []
+
+    def storage(self) -> StorageObjects | None:
+        if self.classes is None:
+            return None
+        return StorageObjects(self.classes, frozenset(self.unreadable_classes), self.all_pvs)
 
 
 def _unavailable(what: str, exc: ServiceUnavailable) -> str:
@@ -87,6 +108,29 @@ async def _read_claim(source: ClusterSource, namespace: str, claim: str, inp: _I
     except ServiceUnavailable as exc:
         inp.unreadable_pvs.add(pv_name)
         inp.warnings.append(_unavailable(f"PV {pv_name}", exc))
+
+
+async def _read_class(source: ClusterSource, name: str, inp: _Inputs) -> None:
+    assert inp.classes is not None
+    try:
+        inp.classes[name] = await source.get_storage_class(name)
+    except NotFound:
+        return  # a finding: a claim of a class that does not exist binds immediately
+    except ServiceUnavailable as exc:
+        inp.unreadable_classes.add(name)
+        inp.warnings.append(_unavailable(f"StorageClass {name}", exc))
+
+
+async def _read_storage(source: ClusterSource, inp: _Inputs) -> None:
+    """The StorageClasses of the unbound claims, then (only when one of them waits for the first consumer)
+    every PV: the static volumes such a claim could bind on each node."""
+    names = sorted({c for pvc in inp.pvcs.values() if not pvc.spec.volume_name and (c := claim_class(pvc))})
+    if not names:
+        return
+    inp.classes = {}
+    await gather(*(_read_class(source, n, inp) for n in names))
+    if any(sc.volume_binding_mode == "WaitForFirstConsumer" for sc in inp.classes.values()):
+        inp.all_pvs = await optional(source.list_pvs(), None, inp.warnings, "PersistentVolumes")
 
 
 async def _from_index(index: WatchIndex) -> tuple[list[Node], ClusterIndex]:
@@ -135,6 +179,7 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
         claims = sorted({c for c, _ in pod_claims(pod)})
         if claims:
             await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
+            await _read_storage(source, inp)
     inp.warnings.sort()
     return inp
 
@@ -153,6 +198,7 @@ async def pod_scheduling(source: ClusterSource, namespace: str, name: str, *, no
         unreadable_pvcs=inp.unreadable_pvcs,
         unreadable_pvs=inp.unreadable_pvs,
         warnings=inp.warnings,
+        storage=inp.storage(),
     )
 
 
@@ -172,4 +218,5 @@ async def pod_scheduling_explain(
         unreadable_pvcs=inp.unreadable_pvcs,
         unreadable_pvs=inp.unreadable_pvs,
         warnings=inp.warnings,
+        storage=inp.storage(),
     )

@@ -27,6 +27,7 @@ from k8s_agent.analysis.scheduling.context import (
     gather,
     scheduler_name,
 )
+from k8s_agent.analysis.scheduling.evaluate import StorageObjects
 from k8s_agent.analysis.scheduling.explain import (
     explain_summary,
     paragraph,
@@ -95,6 +96,7 @@ def analyze_scheduling(
     unreadable_pvcs: Collection[str] = (),
     unreadable_pvs: Collection[str] = (),
     warnings: Iterable[str] = (),
+    storage: StorageObjects | None = None,
 ) -> PodScheduling:
     """The ``/scheduling`` answer.
 
@@ -115,6 +117,7 @@ def analyze_scheduling(
         unreadable_pvcs,
         unreadable_pvs,
         evaluate_scheduled=False,
+        storage=storage,
     )
     compare(a)
     spec = pod.spec
@@ -170,13 +173,24 @@ def explain_scheduling(
     unreadable_pvcs: Collection[str] = (),
     unreadable_pvs: Collection[str] = (),
     warnings: Iterable[str] = (),
+    storage: StorageObjects | None = None,
 ) -> SchedulingExplanation:
     """The ``/scheduling/explain`` answer: every node analysed (scheduled pods too, their own requests not
     counted against their node), a paragraph and concrete suggestions. Same inputs as
     ``analyze_scheduling``."""
     node_list = list(nodes) if nodes is not None else None
     a = gather(
-        pod, events, node_list, pods, pvcs, pvs, now, unreadable_pvcs, unreadable_pvs, evaluate_scheduled=True
+        pod,
+        events,
+        node_list,
+        pods,
+        pvcs,
+        pvs,
+        now,
+        unreadable_pvcs,
+        unreadable_pvs,
+        evaluate_scheduled=True,
+        storage=storage,
     )
     compare(a)
     scheduled = a.status == STATUS_SCHEDULED

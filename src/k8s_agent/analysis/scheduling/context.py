@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from k8s_agent.analysis.kube import event_last_time, event_message, is_about
-from k8s_agent.analysis.scheduling.evaluate import FitReport, evaluate_nodes
+from k8s_agent.analysis.scheduling.evaluate import FitReport, StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.analysis.scheduling.message import ParsedSchedulingMessage, parse_scheduling_message
@@ -171,6 +171,7 @@ def gather(
     unreadable_pvs: Collection[str],
     *,
     evaluate_scheduled: bool,
+    storage: StorageObjects | None = None,
 ) -> Analysis:
     status = scheduling_status(pod)
     evs = scheduling_events(pod, events)
@@ -203,6 +204,7 @@ def gather(
             unreadable_pvs=unreadable_pvs,
             only=only,
             ignore_node_name=status == STATUS_SCHEDULED,
+            storage=storage,
         )
         a.notes.extend(a.report.notes)
     nominated = pod.status.nominated_node_name

@@ -8,7 +8,7 @@ every node. Pure: objects in, verdicts out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from k8s_agent.analysis.scheduling.filters import FILTERS
@@ -17,7 +17,18 @@ from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAff
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
 from k8s_agent.analysis.scheduling.index import ClusterIndex
-from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass
+
+
+@dataclass(frozen=True, slots=True)
+class StorageObjects:
+    """What was read for the pod's unbound claims: their StorageClasses by name (``classes``: a name absent
+    and not in ``unreadable_classes`` does not exist; None when not read at all) and every PV (``pvs``, the
+    static volumes a WaitForFirstConsumer claim could bind; None when they could not be read)."""
+
+    classes: Mapping[str, StorageClass] | None = None
+    unreadable_classes: frozenset[str] = frozenset()
+    pvs: Sequence[PersistentVolume] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +89,14 @@ def evaluate_nodes(
     unreadable_pvs: Collection[str] = (),
     only: Collection[str] | None = None,
     ignore_node_name: bool = False,
+    storage: StorageObjects | None = None,
 ) -> FitReport:
     """Evaluate every node for ``pod`` (or only the nodes named in ``only``: the others still count as
     topology domains for pod affinity). ``pods`` is every pod of the cluster (None when it could not be
     read: the resource, host-port, pod-affinity and topology-spread checks are then skipped and a note says
     so). ``ignore_node_name`` judges a bound pod as if it were not bound (its ``spec.nodeName`` rejects no
-    node).
+    node). ``storage``: the StorageClasses and PVs read for the pod's unbound
+    claims (None: not read, so such a claim is only noted).
     ``pvcs`` is keyed by claim name (the pod's namespace) and ``pvs`` by volume name; a claim or volume
     named in ``unreadable_*`` could not be read and is skipped rather than reported missing."""
     node_list = sorted(nodes, key=lambda n: n.metadata.name)
@@ -100,6 +113,9 @@ def evaluate_nodes(
         frozenset(unreadable_pvcs),
         frozenset(unreadable_pvs),
         ignore_node_name=ignore_node_name,
+        storage_classes=storage.classes if storage is not None else None,
+        unreadable_classes=storage.unreadable_classes if storage is not None else frozenset(),
+        all_pvs=storage.pvs if storage is not None else None,
     )
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from k8s_agent.analysis.scheduling.evaluate import FitReport, evaluate_nodes
+from k8s_agent.analysis.scheduling.evaluate import FitReport, StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.node_affinity import NodeAffinity
 from k8s_agent.analysis.scheduling.message import NO_NODES_MESSAGE
 from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod
@@ -105,8 +105,9 @@ def scheduler_view(
     pods: Iterable[Pod],
     pvcs: Mapping[str, PersistentVolumeClaim] | None = None,
     pvs: Mapping[str, PersistentVolume] | None = None,
+    storage: StorageObjects | None = None,
 ) -> SchedulerView:
     """For ``pod`` and the cluster's objects (every node, every pod, the pod's PVCs by claim name and the
-    PVs by name): per node the first failing filter and its reasons, the reason counts and the message,
+    PVs by name; ``storage``: the StorageClasses and every PV, for unbound WaitForFirstConsumer claims): per node the first failing filter and its reasons, the reason counts and the message,
     exactly as kube-scheduler 1.36 would write them (see the module docstring for what is left out)."""
-    return view_of(evaluate_nodes(pod, nodes, pods, pvcs or {}, pvs or {}))
+    return view_of(evaluate_nodes(pod, nodes, pods, pvcs or {}, pvs or {}, storage=storage))

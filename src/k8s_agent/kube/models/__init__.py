@@ -17,6 +17,7 @@ from k8s_agent.kube.models.base import (
     OwnerReference,
 )
 from k8s_agent.kube.models.cluster import (
+    CSIPersistentVolumeSource,
     Event,
     EventSeries,
     EventSource,
@@ -35,6 +36,9 @@ from k8s_agent.kube.models.cluster import (
     PVCStatus,
     PVSpec,
     PVStatus,
+    StorageClass,
+    TopologySelectorRequirement,
+    TopologySelectorTerm,
     VolumeNodeAffinity,
 )
 from k8s_agent.kube.models.lists import (
@@ -48,6 +52,7 @@ from k8s_agent.kube.models.lists import (
     JobList,
     NodeList,
     NodeMetricsList,
+    PersistentVolumeList,
     PodList,
     ReplicaSetList,
     ResourceQuotaList,
@@ -230,6 +235,11 @@ __all__ = [
     "PVSpec",
     "PVStatus",
     "PersistentVolume",
+    "PersistentVolumeList",
+    "StorageClass",
+    "TopologySelectorRequirement",
+    "TopologySelectorTerm",
+    "CSIPersistentVolumeSource",
     "PersistentVolumeClaim",
     "Pod",
     "PodAffinity",

@@ -7,7 +7,7 @@ from datetime import datetime
 from msgspec import field
 
 from k8s_agent.kube.models.base import _K, ObjectMeta
-from k8s_agent.kube.models.pod import NodeSelector, ResourceRequirements, Taint
+from k8s_agent.kube.models.pod import LabelSelector, NodeSelector, ResourceRequirements, Taint
 
 
 # --------------------------------------------------------------------------------------------- node
@@ -109,6 +109,9 @@ class PVCSpec(_K):
     storage_class_name: str | None = None
     access_modes: list[str] = []
     resources: ResourceRequirements = field(default_factory=ResourceRequirements)
+    selector: LabelSelector | None = None
+    volume_mode: str = ""  # Filesystem when empty
+    volume_attributes_class_name: str = ""
 
 
 class PVCStatus(_K):
@@ -127,12 +130,20 @@ class VolumeNodeAffinity(_K):
     required: NodeSelector | None = None
 
 
+class CSIPersistentVolumeSource(_K):
+    driver: str = ""
+    volume_handle: str = ""
+
+
 class PVSpec(_K):
     node_affinity: VolumeNodeAffinity | None = None
     access_modes: list[str] = []
     capacity: dict[str, str] = {}
     storage_class_name: str = ""
     claim_ref: ObjectReference | None = None
+    volume_mode: str = ""  # Filesystem when empty
+    volume_attributes_class_name: str = ""
+    csi: CSIPersistentVolumeSource | None = None
 
 
 class PVStatus(_K):
@@ -143,6 +154,24 @@ class PersistentVolume(_K):
     metadata: ObjectMeta = field(default_factory=ObjectMeta)
     spec: PVSpec = field(default_factory=PVSpec)
     status: PVStatus = field(default_factory=PVStatus)
+
+
+class TopologySelectorRequirement(_K):
+    key: str = ""
+    values: list[str] = []
+
+
+class TopologySelectorTerm(_K):
+    match_label_expressions: list[TopologySelectorRequirement] = []
+
+
+class StorageClass(_K):
+    """storage.k8s.io/v1 StorageClass (its fields sit at the top level, there is no spec)."""
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    provisioner: str = ""
+    volume_binding_mode: str = ""  # Immediate (the API's default) | WaitForFirstConsumer
+    allowed_topologies: list[TopologySelectorTerm] = []
 
 
 # --------------------------------------------------------------------------------------------- metrics

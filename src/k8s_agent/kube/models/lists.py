@@ -17,6 +17,7 @@ from k8s_agent.kube.models.cluster import (
     NodeMetrics,
     PersistentVolume,
     PersistentVolumeClaim,
+    StorageClass,
 )
 from k8s_agent.kube.models.pod import Pod
 from k8s_agent.kube.models.workloads import (
@@ -35,6 +36,11 @@ from k8s_agent.tuning import GC_PAUSE_ABOVE
 # --------------------------------------------------------------------------------------------- lists
 class PodList(_K):
     items: list[Pod] = []
+    metadata: ListMeta = field(default_factory=ListMeta)
+
+
+class PersistentVolumeList(_K):
+    items: list[PersistentVolume] = []
     metadata: ListMeta = field(default_factory=ListMeta)
 
 
@@ -145,6 +151,8 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
         Namespace,
         PersistentVolumeClaim,
         PersistentVolume,
+        PersistentVolumeList,
+        StorageClass,
         NodeMetrics,
         NodeMetricsList,
         Status,

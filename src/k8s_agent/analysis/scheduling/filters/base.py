@@ -14,7 +14,7 @@ from k8s_agent.analysis.scheduling.message import sort_categories
 
 if TYPE_CHECKING:
     from k8s_agent.analysis.scheduling.index import ClusterIndex
-    from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod
+    from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,13 @@ class PodContext:
     #: judge the pod as if it were not bound (``/scheduling/explain`` of a scheduled pod: which nodes would
     #: accept such a pod), so its ``spec.nodeName`` rejects no node
     ignore_node_name: bool = False
+    #: the StorageClasses of the pod's unbound claims, by name (None: not read, so an unbound claim of a
+    #: named class is only noted; a name absent from the mapping and not unreadable does not exist)
+    storage_classes: Mapping[str, StorageClass] | None = None
+    unreadable_classes: frozenset[str] = frozenset()
+    #: every PersistentVolume (the static volumes an unbound WaitForFirstConsumer claim could bind; None
+    #: when they could not be read)
+    all_pvs: Sequence[PersistentVolume] | None = None
     notes: list[str] = field(default_factory=list)
     blockers: list[PodIssue] = field(default_factory=list)
     #: what one filter computes for others (the resolved claims, for the volume filters)

@@ -1,11 +1,25 @@
-"""VolumeBinding, for bound claims: the PV's required node affinity must match the node. A claim bound to
-a PV that does not exist rejects every node (a pod-level blocker for the agent, a per-node reason for the
-scheduler). Unbound claims (provisioning, WaitForFirstConsumer) are only noted."""
+"""VolumeBinding (``plugins/volumebinding/binder.go`` FindPodVolumes), per node:
+
+* bound claims: the PV's required node affinity must match the node; a claim bound to a PV that does not
+  exist rejects every node (a pod-level blocker for the agent, a per-node reason for the scheduler);
+* unbound claims of a WaitForFirstConsumer storage class (when the StorageClasses and PVs could be read):
+  a claim already given a node for provisioning (``volume.kubernetes.io/selected-node``) fits that node
+  only; the others, smallest request first, each take the smallest static PV of their class that is free
+  (or pre-bound to the claim), large enough, of the same volume mode and attributes class, not being
+  deleted, matching the claim's selector and access modes and the node through its node affinity; a claim
+  left without one must be provisioned: its class needs a provisioner (not
+  ``kubernetes.io/no-provisioner``) whose ``allowedTopologies`` admit the node. Storage capacity
+  (CSIStorageCapacity objects of drivers that publish them) is not evaluated.
+
+Reasons, in the scheduler's order: "node(s) didn't match PersistentVolume's node affinity", "node(s) didn't
+find available persistent volumes to bind", then the missing-PV one. Unbound claims of an Immediate class
+(or of a class that does not exist) stop the pod at PreFilter (``volumes``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8s_agent.analysis.resources import nano
 from k8s_agent.analysis.scheduling.filters.base import (
     PASS,
     Advice,
@@ -15,21 +29,137 @@ from k8s_agent.analysis.scheduling.filters.base import (
     PodContext,
     failure,
     names,
+    nodes_word,
 )
-from k8s_agent.analysis.scheduling.filters.volumes import PV_NOT_EXIST, VolumeConstraint, claims_of
-from k8s_agent.analysis.scheduling.message import VOLUME_NODE_AFFINITY
-from k8s_agent.kube.models import Node
+from k8s_agent.analysis.scheduling.filters.volumes import (
+    BETA_STORAGE_CLASS,
+    PV_NOT_EXIST,
+    DelayedClaim,
+    VolumeConstraint,
+    claim_class,
+    claims_of,
+)
+from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_NODE_AFFINITY
+from k8s_agent.analysis.scheduling.selectors import (
+    CompiledSelector,
+    compile_selector,
+    label_selector_matches,
+)
+from k8s_agent.kube.models import (
+    Node,
+    ObjectMeta,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    TopologySelectorTerm,
+)
 
 # kube-scheduler 1.36 wording (binder.go ErrReasonNodeConflict; older releases wrote "node(s) had volume node
 # affinity conflict", which message.py still reads)
 VOLUME = Check(
     "Volume", "VolumeBinding", VOLUME_NODE_AFFINITY, "node(s) didn't match PersistentVolume's node affinity"
 )
+BIND = Check(
+    "Volume", "VolumeBinding", VOLUME_ATTACHMENT, "node(s) didn't find available persistent volumes to bind"
+)
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
+NO_PROVISIONER = "kubernetes.io/no-provisioner"
+
+
+def pv_class(pv: PersistentVolume) -> str:
+    ann = pv.metadata.annotations.get(BETA_STORAGE_CLASS)
+    return ann if ann is not None else pv.spec.storage_class_name
+
+
+def _storage(text: str | None) -> int:
+    n = nano(text) if text else None
+    return n if n is not None else 0
+
+
+def _bound_to(pv: PersistentVolume, pvc: PersistentVolumeClaim) -> bool:
+    ref = pv.spec.claim_ref
+    if ref is None or ref.name != pvc.metadata.name or ref.namespace != pvc.metadata.namespace:
+        return False
+    return not ref.uid or ref.uid == pvc.metadata.uid
+
+
+class _PVAffinity:
+    """Each PV's required node affinity, compiled once, against a node's labels only (as the scheduler
+    checks it: a ``matchFields`` term sees a node without a name)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, CompiledSelector | None] = {}
+
+    def admits(self, pv: PersistentVolume, labels: dict[str, str]) -> bool:
+        name = pv.metadata.name
+        if name not in self._compiled:
+            aff = pv.spec.node_affinity
+            self._compiled[name] = (
+                compile_selector(aff.required) if aff is not None and aff.required is not None else None
+            )
+        sel = self._compiled[name]
+        return sel is None or sel.first_match(Node(metadata=ObjectMeta(labels=labels))) is not None
+
+
+def matching_pv(
+    pvc: PersistentVolumeClaim,
+    pvs: list[PersistentVolume],
+    labels: dict[str, str],
+    taken: set[str],
+    affinity: _PVAffinity | None = None,
+) -> PersistentVolume | None:
+    """The static PV the scheduler would bind ``pvc`` to on a node with ``labels`` (FindMatchingVolume):
+    a PV pre-bound to the claim if its node affinity admits the node (else none), otherwise the smallest
+    Available one that fits every requirement."""
+    affinity = affinity or _PVAffinity()
+    want = _storage(pvc.spec.resources.requests.get("storage"))
+    mode = pvc.spec.volume_mode or "Filesystem"
+    best: PersistentVolume | None = None
+    best_size = 0
+    for pv in pvs:
+        if pv.metadata.name in taken:
+            continue
+        if pv.spec.claim_ref is not None and not _bound_to(pv, pvc):
+            continue
+        size = _storage(pv.spec.capacity.get("storage"))
+        if size < want or (pv.spec.volume_mode or "Filesystem") != mode:
+            continue
+        if pv.spec.volume_attributes_class_name != pvc.spec.volume_attributes_class_name:
+            continue
+        if pv.metadata.deletion_timestamp is not None:
+            continue
+        affinity_ok = affinity.admits(pv, labels)
+        if _bound_to(pv, pvc):
+            return pv if affinity_ok else None
+        if pv.status.phase != "Available":
+            continue
+        if pvc.spec.selector is not None and not label_selector_matches(
+            pvc.spec.selector, pv.metadata.labels
+        ):
+            continue
+        if pv_class(pv) != claim_class(pvc) or not affinity_ok:
+            continue
+        if any(m not in pv.spec.access_modes for m in pvc.spec.access_modes):
+            continue
+        if best is None or size < best_size:
+            best, best_size = pv, size
+    return best
+
+
+def topology_allows(terms: list[TopologySelectorTerm], labels: dict[str, str]) -> bool:
+    """StorageClass ``allowedTopologies``: none allows every node; else some term whose every expression
+    names a label the node has with one of its values."""
+    if not terms:
+        return True
+    return any(
+        all(r.key in labels and labels[r.key] in r.values for r in t.match_label_expressions) for t in terms
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class VolumeDetail:
     conflicts: tuple[tuple[VolumeConstraint, str], ...]  # the PV constraint and why the node fails it
+    #: the unbound (WaitForFirstConsumer) claim the node cannot bind and why
+    unbound: tuple[tuple[DelayedClaim, str], ...] = ()
 
 
 def conflict_text(vc: VolumeConstraint, why: str) -> str:
@@ -53,21 +183,86 @@ class VolumeBinding(Filter):
         claims = claims_of(ctx)
         self.constraints = claims.constraints
         self.pv_missing = claims.pv_missing
+        self.delayed = claims.delayed
+        self.pvs_by_class: dict[str, list[PersistentVolume]] = {}
+        self.affinity = _PVAffinity()
+        if self.delayed and ctx.all_pvs is None:
+            ctx.notes.append(
+                "the PersistentVolumes could not be read: the unbound WaitForFirstConsumer claims "
+                f"({', '.join(d.claim for d in self.delayed)}) were not evaluated per node"
+            )
+            self.delayed = ()
+        if self.delayed:
+            wanted = {claim_class(d.pvc) for d in self.delayed}
+            for pv in ctx.all_pvs or ():
+                c = pv_class(pv)
+                if c in wanted:
+                    self.pvs_by_class.setdefault(c, []).append(pv)
+            # the scheduler matches the smallest request first
+            self.by_size = sorted(
+                (d for d in self.delayed if SELECTED_NODE not in d.pvc.metadata.annotations),
+                key=lambda d: _storage(d.pvc.spec.resources.requests.get("storage")),
+            )
+            self.selected = [d for d in self.delayed if SELECTED_NODE in d.pvc.metadata.annotations]
 
     def constant(self) -> Outcome | None:
-        if self.constraints:
+        if self.constraints or self.delayed:
             return None
         return Outcome((), (PV_NOT_EXIST,)) if self.pv_missing else PASS
 
+    def _unbound(self, node: Node) -> tuple[DelayedClaim, str] | None:
+        """The first unbound claim the node cannot bind, and why (None when every one can)."""
+        name, labels = node.metadata.name, node.metadata.labels
+        for d in self.selected:
+            sel = d.pvc.metadata.annotations[SELECTED_NODE]
+            if sel != name:
+                return d, f"it is being provisioned for node {sel} ({SELECTED_NODE})"
+        taken: set[str] = set()
+        provision = list(self.selected)
+        for d in self.by_size:
+            pv = matching_pv(
+                d.pvc, self.pvs_by_class.get(claim_class(d.pvc), []), labels, taken, self.affinity
+            )
+            if pv is None:
+                provision.append(d)
+            else:
+                taken.add(pv.metadata.name)
+        for d in provision:
+            sc = d.storage_class
+            if not sc.provisioner or sc.provisioner == NO_PROVISIONER:
+                return d, (
+                    f"no free PV of storage class {sc.metadata.name} fits it on this node, and the class "
+                    f"has no provisioner ({sc.provisioner or 'none'})"
+                )
+            if not topology_allows(sc.allowed_topologies, labels):
+                return d, (
+                    f"no free PV of storage class {sc.metadata.name} fits it on this node, and the class's "
+                    f"allowedTopologies ({_topologies(sc.allowed_topologies)}) exclude the node"
+                )
+        return None
+
     def evaluate(self, node: Node) -> Outcome:
-        if not self.constraints and not self.pv_missing:
+        if not self.constraints and not self.pv_missing and not self.delayed:
             return PASS
         conflicts = [(vc, why) for vc in self.constraints if (why := affinity_conflict(vc, node))]
-        sched = ((VOLUME.wording,) if conflicts else ()) + ((PV_NOT_EXIST,) if self.pv_missing else ())
+        unbound = self._unbound(node) if self.delayed else None
+        sched = (
+            ((VOLUME.wording,) if conflicts else ())
+            + ((BIND.wording,) if unbound else ())
+            + ((PV_NOT_EXIST,) if self.pv_missing else ())
+        )
+        fails = [failure(VOLUME, conflict_text(vc, why)) for vc, why in conflicts]
+        if unbound is not None:
+            d, why = unbound
+            fails.append(
+                failure(
+                    BIND, f"unbound claim {d.claim} (storage class {d.storage_class.metadata.name}): {why}"
+                )
+            )
         return Outcome(
-            tuple(failure(VOLUME, conflict_text(vc, why)) for vc, why in conflicts),
+            tuple(fails),
             sched,
-            VolumeDetail(tuple(conflicts)) if conflicts else None,
+            VolumeDetail(tuple(conflicts), (unbound,) if unbound else ()) if conflicts or unbound else None,
         )
 
     @classmethod
@@ -82,7 +277,7 @@ class VolumeBinding(Filter):
                 if isinstance(d, VolumeDetail):
                     for vc, _ in d.conflicts:
                         bad.setdefault((vc.claim, vc.pv), (vc, []))[1].append(v.node_name)
-        out = []
+        out = _unbound_advice(advice, cls.plugin)
         for vc, nodes in bad.values():
             excluded = set(nodes)
             good = [n for n in advice.node_names if n not in excluded]
@@ -94,3 +289,33 @@ class VolumeBinding(Filter):
             )
             out.append(text + "; add capacity there, or restore the data into a volume elsewhere")
         return out
+
+
+def _topologies(terms: list[TopologySelectorTerm]) -> str:
+    return " OR ".join(
+        " and ".join(f"{r.key} In [{', '.join(r.values)}]" for r in t.match_label_expressions) for t in terms
+    )
+
+
+def _unbound_advice(advice: Advice, plugin: str) -> list[str]:
+    failed: dict[str, tuple[DelayedClaim, list[str], str]] = {}
+    for v in advice.failing:
+        d = v.outcome(plugin).detail
+        if isinstance(d, VolumeDetail):
+            for dc, why in d.unbound:
+                failed.setdefault(dc.claim, (dc, [], why))[1].append(v.node_name)
+    out = []
+    for dc, nodes, why in failed.values():
+        sc = dc.storage_class
+        text = (
+            f"unbound claim {dc.claim} (storage class {sc.metadata.name}, WaitForFirstConsumer) can't be bound on "
+            f"{nodes_word(len(nodes))} (e.g. {nodes[0]}: {why})"
+        )
+        if SELECTED_NODE in dc.pvc.metadata.annotations:
+            text += "; delete and recreate the claim to let the scheduler pick another node"
+        elif not sc.provisioner or sc.provisioner == NO_PROVISIONER:
+            text += "; create a PV of that class (size, access modes, node affinity) where the pod can run"
+        else:
+            text += "; add nodes in the allowed topology, or widen the class's allowedTopologies"
+        out.append(text)
+    return out

@@ -12,7 +12,7 @@ from k8s_agent.analysis.scheduling.filters.base import PodContext, PodIssue
 from k8s_agent.analysis.scheduling.index import pod_key
 from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_MULTI_ATTACH
 from k8s_agent.analysis.scheduling.selectors import CompiledSelector, compile_selector, describe_term
-from k8s_agent.kube.models import NodeSelector, Pod
+from k8s_agent.kube.models import NodeSelector, PersistentVolumeClaim, Pod, StorageClass
 
 ZONE_LABELS = (
     "topology.kubernetes.io/zone",
@@ -48,10 +48,32 @@ class VolumeConstraint:
 
 
 @dataclass(frozen=True, slots=True)
+class DelayedClaim:
+    """An unbound claim of a WaitForFirstConsumer storage class: the scheduler binds it per node (a static
+    PV that fits, else the class's provisioner)."""
+
+    claim: str
+    pvc: PersistentVolumeClaim
+    storage_class: StorageClass
+
+
+@dataclass(frozen=True, slots=True)
 class Claims:
     constraints: tuple[VolumeConstraint, ...]
     rwop_conflict: bool  # VolumeRestrictions rejects every node
     pv_missing: bool  # VolumeBinding rejects every node
+    delayed: tuple[DelayedClaim, ...] = ()
+
+
+BETA_STORAGE_CLASS = "volume.beta.kubernetes.io/storage-class"
+
+
+def claim_class(pvc: PersistentVolumeClaim) -> str:
+    """The claim's storage class as the scheduler reads it: the beta annotation first, then the field."""
+    ann = pvc.metadata.annotations.get(BETA_STORAGE_CLASS)
+    if ann is not None:
+        return ann
+    return pvc.spec.storage_class_name or ""
 
 
 def pod_claims(pod: Pod) -> list[tuple[str, bool]]:
@@ -104,6 +126,7 @@ _STAGE_MISSING, _STAGE_CLAIM, _STAGE_UNBOUND, _STAGE_PV = range(4)
 def _resolve(ctx: PodContext) -> Claims:
     pod = ctx.pod
     constraints: list[VolumeConstraint] = []
+    delayed: list[DelayedClaim] = []
     rwop = pv_missing = False
     stages: list[tuple[int, int]] = []  # (stage, blocker index) of each blocker made here
 
@@ -163,7 +186,7 @@ def _resolve(ctx: PodContext) -> Claims:
                         f"stop the other pod using PVC {claim}, or use a claim of its own for this pod",
                     )
                 )
-        sc = pvc.spec.storage_class_name
+        sc = claim_class(pvc)
         # The PV controller marks a completed binding with an annotation; a claim naming its volume without it
         # (pre-bound by its author, phase still Pending) is waiting for immediate binding. Objects that carry
         # no annotations at all but say Bound are taken as bound.
@@ -172,6 +195,42 @@ def _resolve(ctx: PodContext) -> Claims:
             and BIND_COMPLETED not in pvc.metadata.annotations
             and pvc.status.phase != "Bound"
         )
+        classes = ctx.storage_classes
+        sc_obj = classes.get(sc) if classes is not None and sc else None
+        # a named class that does not exist binds immediately (the scheduler's IsDelayBindingMode)
+        class_immediate = (
+            not pvc.spec.volume_name
+            and bool(sc)
+            and classes is not None
+            and sc not in ctx.unreadable_classes
+            and (sc_obj is None or sc_obj.volume_binding_mode != "WaitForFirstConsumer")
+        )
+        if class_immediate:
+            how = (
+                f"its storage class {sc} does not exist"
+                if sc_obj is None
+                else f"its storage class {sc} binds immediately (volumeBindingMode "
+                f"{sc_obj.volume_binding_mode or 'Immediate'})"
+            )
+            block(
+                PodIssue(
+                    f"PVC {claim} is not bound and {how}: the scheduler waits for the PV controller to bind it",
+                    VOLUME_ATTACHMENT,
+                    f"check PVC {claim} (`kubectl describe pvc {claim}`): "
+                    + (
+                        f"create StorageClass {sc} or fix the claim's storageClassName"
+                        if sc_obj is None
+                        else f"the provisioner {sc_obj.provisioner or '(none)'} has not provisioned it yet, or no "
+                        "PV matches it"
+                    ),
+                    scheduler_text=UNBOUND_IMMEDIATE,
+                ),
+                _STAGE_UNBOUND,
+            )
+            continue
+        if not pvc.spec.volume_name and sc_obj is not None:
+            delayed.append(DelayedClaim(claim, pvc, sc_obj))
+            continue
         if (not pvc.spec.volume_name and not sc) or prebound:
             # no storage class: immediate binding, which the PV controller should have done already
             block(
@@ -193,9 +252,10 @@ def _resolve(ctx: PodContext) -> Claims:
             )
             continue
         if not pvc.spec.volume_name:
+            unread = " (it could not be read)" if sc in ctx.unreadable_classes else ""
             ctx.notes.append(
                 f"PVC {claim} is not bound yet (phase {pvc.status.phase or 'Pending'}"
-                + (f", storage class {sc}" if sc else "")
+                + (f", storage class {sc}{unread}" if sc else "")
                 + "): waiting for binding. With a WaitForFirstConsumer storage class that is expected "
                 "until the pod is scheduled; with Immediate binding the provisioner has not bound it yet"
             )
@@ -240,4 +300,4 @@ def _resolve(ctx: PodContext) -> Claims:
         for _, i in stages:
             if i != winner and ctx.blockers[i].scheduler_text:
                 ctx.blockers[i] = replace(ctx.blockers[i], scheduler_text="")
-    return Claims(tuple(constraints), rwop, pv_missing)
+    return Claims(tuple(constraints), rwop, pv_missing, tuple(delayed))
