@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from k8s_agent.analysis.text import rfc3339
 from k8s_agent.kube.models import Container, Event, ObjectMeta, OwnerReference, Pod, Taint
 
 #: what the event aggregator prepends to a message that stands for several similar events
@@ -58,6 +60,19 @@ def event_message(ev: Event) -> str:
     if msg.startswith(COMBINED_PREFIX):
         msg = msg[len(COMBINED_PREFIX) :]
     return msg.strip()
+
+
+def event_columns(ev: Event) -> dict[str, Any]:
+    """kubectl's columns of an event, both shapes read alike: the fields of ``schemas.base.EventInfo``."""
+    return {
+        "type": ev.type or "",
+        "reason": ev.reason or "",
+        "message": event_message(ev),
+        "first_timestamp": rfc3339(event_first_time(ev)),
+        "last_timestamp": rfc3339(event_last_time(ev)),
+        "count": event_count(ev),
+        "source": event_source(ev),
+    }
 
 
 def is_about(ev: Event, uid: str) -> bool:

@@ -47,11 +47,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from k8s_agent.analysis.kube import (
-    event_count,
-    event_first_time,
+    event_columns,
     event_last_time,
-    event_message,
-    event_source,
     is_about,
 )
 from k8s_agent.analysis.podstatus import (
@@ -314,15 +311,7 @@ def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue
 
 # ------------------------------------------------------------------------------------------ events
 def _event_info(ev: Event) -> EventInfo:
-    return EventInfo(
-        type=ev.type or "",
-        reason=ev.reason or "",
-        message=event_message(ev),
-        first_timestamp=rfc3339(event_first_time(ev)),
-        last_timestamp=rfc3339(event_last_time(ev)),
-        count=event_count(ev),
-        source=event_source(ev),
-    )
+    return EventInfo(**event_columns(ev))
 
 
 def index_recent_warnings(events: list[Event], now: datetime) -> dict[str, list[tuple[datetime, Event]]]:

@@ -39,7 +39,8 @@ from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of_controller
 from k8s_agent.analysis.workloads.summary import Tally, WorkloadKey, succeeded_jobs, summaries
 from k8s_agent.kube.models import Event, Job, OwnerReference, Pod, ReplicaSet
-from k8s_agent.schemas.namespace_errors import EventInfo, PodIssue, ProblematicPod
+from k8s_agent.schemas.base import EventInfo
+from k8s_agent.schemas.namespace_errors import PodIssue, ProblematicPod
 from k8s_agent.schemas.pod_issues import ClusterIssueSummary, ClusterPodIssues, NamespaceIssueCounts
 
 DEFAULT_LIMIT = 100

@@ -48,7 +48,7 @@ from k8s_agent.analysis.workloads.owners import OwnerIndex
 from k8s_agent.errors import AgentError, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import models as m
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
-from k8s_agent.schemas.namespace_errors import EventInfo
+from k8s_agent.schemas.base import EventInfo
 from k8s_agent.tuning import (
     INDEX_RETRY_AFTER_SECONDS,
     PAGE_SIZE,

@@ -1,4 +1,4 @@
-"""The one base of every response Struct."""
+"""The one base of every response Struct, and the parts several responses share."""
 
 from __future__ import annotations
 
@@ -15,3 +15,15 @@ class Response(msgspec.Struct, rename="camel", kw_only=True, gc=False):
 class Sparse(Response, omit_defaults=True):
     """A response Struct whose fields at their default are left out (the optional parts of ``describe``,
     as kubectl leaves out what is not set)."""
+
+
+class EventInfo(Response, kw_only=True):
+    """An event as shown with a pod: kubectl's columns, both event shapes read alike."""
+
+    type: str
+    reason: str
+    message: str
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    count: int = 1
+    source: str = ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from k8s_agent.schemas.base import Response
+from k8s_agent.schemas.base import EventInfo, Response
 
 Category = Literal[
     "Scheduling", "ImagePull", "ContainerCrash", "Volume", "Resource", "Probe", "Network", "Other"
@@ -26,7 +26,7 @@ class InvolvedObject(Response, kw_only=True):
     field_path: str = ""
 
 
-class FailureEvent(Response, kw_only=True):
+class FailureEvent(EventInfo, kw_only=True):
     """One event that signals trouble, classified, with its recurrence and what to do about it.
 
     ``firstTimestamp``/``lastTimestamp``/``count`` are read from either event shape (classic core/v1 or
@@ -35,13 +35,6 @@ class FailureEvent(Response, kw_only=True):
     compact duration format (``45s``, ``12m``, ``2h5m``, ``3d4h``).
     """
 
-    type: str
-    reason: str
-    message: str
-    first_timestamp: str | None = None
-    last_timestamp: str | None = None
-    count: int = 1
-    source: str = ""
     category: Category
     severity: Severity
     is_recurring: bool = False

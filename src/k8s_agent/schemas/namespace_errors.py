@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from k8s_agent.schemas.base import Response
+from k8s_agent.schemas.base import EventInfo, Response
 from k8s_agent.schemas.workloads import WorkloadSummary
 
 IssueType = Literal[
@@ -23,18 +23,6 @@ IssueType = Literal[
     "Evicted",
 ]
 IssueSeverity = Literal["critical", "warning"]
-
-
-class EventInfo(Response, kw_only=True):
-    """An event as shown with a pod: kubectl's columns, both event shapes read alike."""
-
-    type: str
-    reason: str
-    message: str
-    first_timestamp: str | None = None
-    last_timestamp: str | None = None
-    count: int = 1
-    source: str = ""
 
 
 class PodIssue(Response, kw_only=True):

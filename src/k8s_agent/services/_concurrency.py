@@ -10,6 +10,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from k8s_agent.errors import NotFound, ServiceUnavailable
+from k8s_agent.kube.models import Event
+from k8s_agent.kube.source import ClusterSource, pod_events_selector
 from k8s_agent.tuning import ANALYSIS_THREADS
 
 T = TypeVar("T")
@@ -49,3 +51,13 @@ async def off_loop(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     if _analysis_pool is None:
         _analysis_pool = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analysis")
     return await asyncio.get_running_loop().run_in_executor(_analysis_pool, partial(fn, *args, **kwargs))
+
+
+def pod_events(
+    source: ClusterSource, namespace: str, name: str, warnings: list[str], what: str = "events of the pod"
+) -> Awaitable[list[Event]]:
+    """The LIST of a pod's events (by kind and name), as a read the answer can do without (see ``optional``);
+    events of an earlier pod of the same name are told apart by the analysis (``analysis.kube.is_about``)."""
+    return optional(
+        source.list_events(namespace, field_selector=pod_events_selector(name)), [], warnings, what
+    )

@@ -7,9 +7,9 @@ from datetime import datetime
 from k8s_agent.analysis.describe import describe_pod
 from k8s_agent.analysis.podstatus import kubectl_row
 from k8s_agent.analysis.resources import invalid_quantities
-from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.describe import PodDescription
-from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services._concurrency import gather, pod_events
 
 
 async def describe(
@@ -18,12 +18,7 @@ async def describe(
     warnings: list[str] = []
     pod, events = await gather(
         source.get_pod(namespace, name),
-        optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)),
-            [],
-            warnings,
-            "Events of the pod",
-        ),
+        pod_events(source, namespace, name, warnings, "Events of the pod"),
     )
     row = kubectl_row(pod)
     result = describe_pod(

@@ -13,9 +13,9 @@ from datetime import datetime
 from k8s_agent.analysis.failure_events import analyze_failure_events
 from k8s_agent.analysis.kube import controller
 from k8s_agent.kube.models import Event
-from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.failure_events import PodFailureEvents
-from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services._concurrency import gather, optional, pod_events
 
 #: the events of a namespace's objects other than pods (a pod's controller among them), and the cluster's
 #: node events
@@ -48,14 +48,9 @@ async def pod_failure_events(
     """
     warnings: list[str] = []
     failed: list[str] = []  # warnings of the wider reads, kept only when the pod has such an owner or node
-    pod, pod_events, others, node_wide = await gather(
+    pod, own_events, others, node_wide = await gather(
         source.get_pod(namespace, name),
-        optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)),
-            [],
-            warnings,
-            "Events of the pod",
-        ),
+        pod_events(source, namespace, name, warnings, "Events of the pod"),
         optional(source.list_events(namespace, field_selector=NON_POD_EVENTS), None, failed, "owner"),
         # node events are recorded in the default namespace (kubelet) or elsewhere (node-problem-detector)
         optional(source.list_events(None, field_selector=NODE_EVENTS), None, failed, "node"),
@@ -76,6 +71,6 @@ async def pod_failure_events(
         else:
             node_events = [e for e in node_wide if _about(e, "Node", node)]
 
-    result = analyze_failure_events(pod, pod_events, owner_events, node_events, now)
+    result = analyze_failure_events(pod, own_events, owner_events, node_events, now)
     result.warnings = warnings
     return result

@@ -10,20 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from k8s_agent.analysis.health_score import health_score
-from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.health_score import PodHealthScore
-from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services._concurrency import gather, pod_events
 
 
 async def pod_health(source: ClusterSource, namespace: str, name: str, *, now: datetime) -> PodHealthScore:
     warnings: list[str] = []
     pod, events = await gather(
         source.get_pod(namespace, name),
-        optional(
-            source.list_events(namespace, field_selector=pod_events_selector(name)),
-            [],
-            warnings,
-            "events of the pod (the events component assumes none)",
+        pod_events(
+            source, namespace, name, warnings, "events of the pod (the events component assumes none)"
         ),
     )
     return health_score(pod, events, now, warnings=warnings)

@@ -43,9 +43,9 @@ from k8s_agent.kube.models import (
     Pod,
     StorageClass,
 )
-from k8s_agent.kube.source import ClusterSource, pod_events_selector
+from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
-from k8s_agent.services._concurrency import gather, optional
+from k8s_agent.services._concurrency import gather, optional, pod_events
 
 
 class _Inputs:
@@ -147,24 +147,14 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
     if index is not None:
         pod, events, cluster = await gather(
             source.get_pod(namespace, name),
-            optional(
-                source.list_events(namespace, field_selector=pod_events_selector(name)),
-                [],
-                w,
-                "events of the pod",
-            ),
+            pod_events(source, namespace, name, w),
             optional(_from_index(index), (None, None), w, "nodes and pods of the cluster"),
         )
         nodes, pods = cluster
     else:
         pod, events, nodes, pods = await gather(
             source.get_pod(namespace, name),
-            optional(
-                source.list_events(namespace, field_selector=pod_events_selector(name)),
-                [],
-                w,
-                "events of the pod",
-            ),
+            pod_events(source, namespace, name, w),
             optional(source.list_nodes(), None, w, "nodes"),
             optional(source.list_pods(None), None, w, "pods of the cluster"),
         )

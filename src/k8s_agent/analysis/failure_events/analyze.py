@@ -21,11 +21,11 @@ from k8s_agent.analysis.failure_events.rules import (
 )
 from k8s_agent.analysis.kube import (
     controller,
+    event_columns,
     event_count,
     event_first_time,
     event_last_time,
     event_message,
-    event_source,
     events_about,
     pod_start,
 )
@@ -36,7 +36,7 @@ from k8s_agent.analysis.podstatus import (
     container_reports,
     kubectl_status,
 )
-from k8s_agent.analysis.text import compact_duration, dedupe, rfc3339, shorten
+from k8s_agent.analysis.text import compact_duration, dedupe, shorten
 from k8s_agent.kube.models import Event, Pod
 from k8s_agent.schemas.failure_events import (
     FailureEvent,
@@ -143,13 +143,7 @@ def _failure_event(
     recurring, rate, since = recurrence(ev, now)
     io = ev.involved_object
     return FailureEvent(
-        type=ev.type or "",
-        reason=ev.reason or "",
-        message=event_message(ev),
-        first_timestamp=rfc3339(event_first_time(ev)),
-        last_timestamp=rfc3339(event_last_time(ev)),
-        count=event_count(ev),
-        source=event_source(ev),
+        **event_columns(ev),
         category=cls.category,
         severity=cls.severity,
         is_recurring=recurring,
