@@ -73,23 +73,18 @@ def env_entry(e: EnvVar, *, redact: bool) -> s.EnvEntry:
     if vf is None:
         value = e.value if e.value is not None else ""
         return s.EnvEntry(name=e.name, value=REDACTED if redact and value else value)
-    if vf.secret_key_ref is not None:
-        r = vf.secret_key_ref
-        ref = s.EnvValueFrom(
-            kind="secretKeyRef",
-            name=r.name,
-            key=r.key,
-            optional=r.optional,
-            description=f"<set to the key '{r.key}' in secret '{r.name}'>",
+    key_ref = vf.secret_key_ref or vf.config_map_key_ref
+    if key_ref is not None:
+        # kubectl's wording of a key reference (the value itself is never read)
+        kind, where = (
+            ("secretKeyRef", "in secret") if vf.secret_key_ref else ("configMapKeyRef", "of config map")
         )
-    elif vf.config_map_key_ref is not None:
-        r = vf.config_map_key_ref
         ref = s.EnvValueFrom(
-            kind="configMapKeyRef",
-            name=r.name,
-            key=r.key,
-            optional=r.optional,
-            description=f"<set to the key '{r.key}' of config map '{r.name}'>",
+            kind=kind,
+            name=key_ref.name,
+            key=key_ref.key,
+            optional=key_ref.optional,
+            description=f"<set to the key '{key_ref.key}' {where} '{key_ref.name}'>",
         )
     elif vf.field_ref is not None:
         f = vf.field_ref
