@@ -154,12 +154,13 @@ def cluster_view(url: str) -> str:
 
     codes = []
     for path in ("/api/v1/cluster/pod-issues?limit=500", "/api/v1/nodes/utilization"):
-        for _ in range(3):
+        end = time.monotonic() + 120
+        while True:
             r = httpx.get(url + path, timeout=30.0)
-            codes.append(r.status_code)
-            if r.status_code in (200, 404):
+            if r.status_code in (200, 404) or time.monotonic() > end:
                 break
-            time.sleep(1.0)  # an index still syncing answers 503 with Retry-After
+            time.sleep(1.0)  # the cluster index answers 503 with Retry-After until its first sync
+        codes.append(r.status_code)
     return "/".join(str(c) for c in codes)
 
 
