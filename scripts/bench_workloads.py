@@ -109,7 +109,8 @@ def build(now: datetime) -> list[dict]:
     objs[0]["spec"]["template"]["spec"]["containers"] = containers(10)
     sets = []
     for rev in range(1, 11):
-        created = ts(now - timedelta(days=11 - rev))
+        # revision 10 rolled out 2 hours ago (its pods' age), the others one day apart before it
+        created = ts(now - (timedelta(hours=2, minutes=1) if rev == 10 else timedelta(days=11 - rev)))
         replicas = {9: 400, 10: 100}.get(rev, 0)
         rs = replicaset(
             "web",
