@@ -1,16 +1,22 @@
 """Boundaries of the scheduler's rules that a flipped comparison or operator would get wrong: the last free pod
-slot of a node, node-affinity Gt/Lt at exactly the bound, and each label-selector operator of a pod-affinity
-term (kube-scheduler's NodeResourcesFit, NodeAffinity and InterPodAffinity plugins)."""
+slot of a node, node-affinity Gt/Lt at exactly the bound, each label-selector operator of a pod-affinity
+term (kube-scheduler's NodeResourcesFit, NodeAffinity and InterPodAffinity plugins); the scheduler reasons,
+texts and suggestions of NodePorts, NodeUnschedulable and VolumeZone."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import msgspec
 import pytest
 
-from builders import make_node, make_pod
+from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
+from k8s_agent.analysis.scheduling.analyze import explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.selectors import label_selector_matches
 from k8s_agent.kube.models import LabelSelector
+
+NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def _verdicts(pod, nodes, pods=()):
@@ -132,3 +138,90 @@ def test_label_selector_operators(selector, labels, ok):
 
 def test_a_missing_label_selector_matches_nothing():
     assert label_selector_matches(None, {"app": "web"}) is False
+
+
+# ------------------------------------------------------------------------------------------- NodePorts
+def _host_port(ip: str | None = None):
+    port = {"containerPort": 9100, "hostPort": 9100, **({"hostIP": ip} if ip else {})}
+    return [container(ports=[port])]
+
+
+def test_a_host_port_conflict_carries_the_scheduler_reason_and_a_free_node_none():
+    nodes = [make_node("n1"), make_node("n2")]
+    running = [make_pod("exp-n1", node="n1", containers=_host_port())]
+    vs = _verdicts(make_pod("x", containers=_host_port()), nodes, running)
+    assert vs["n1"].outcome("NodePorts").scheduler_reasons == (
+        "node(s) didn't have free ports for the requested pod ports",
+    )
+    assert vs["n2"].fits and vs["n2"].outcome("NodePorts").scheduler_reasons == ()
+
+
+def test_host_port_suggestion_names_the_nodes_and_the_first_holder():
+    nodes = [make_node(n) for n in ("n1", "n2", "n3")]
+    running = [make_pod(f"exp-{n}", node=n, containers=_host_port()) for n in ("n1", "n2", "n3")]
+    pod = make_pod("x", containers=_host_port())
+    r = explain_scheduling(pod, [], nodes, running + [pod], {}, {}, NOW)
+    assert r.suggestions == [
+        "n1, n2, n3: host port 9100/TCP already used by pod default/exp-n1 (and 2 more nodes); "
+        "use another hostPort, or a Service instead of hostPort"
+    ]
+    r = explain_scheduling(pod, [], nodes[1:2], running[1:2] + [pod], {}, {}, NOW)
+    assert r.suggestions == [
+        "n2: host port 9100/TCP already used by pod default/exp-n2; use another hostPort, or a Service instead of hostPort"
+    ]
+
+
+# ---------------------------------------------------------------------------------------- cordoned nodes
+def test_cordon_suggestion_agrees_in_number():
+    pod = make_pod("x")
+    one = [make_node("n1", unschedulable=True)]
+    r = explain_scheduling(pod, [], one, [pod], {}, {}, NOW)
+    assert r.suggestions == ["n1 is cordoned; `kubectl uncordon n1` once its maintenance is over"]
+    two = one + [make_node("n2", unschedulable=True)]
+    r = explain_scheduling(pod, [], two, [pod], {}, {}, NOW)
+    assert r.suggestions == ["n1, n2 are cordoned; `kubectl uncordon n1` once its maintenance is over"]
+
+
+# ------------------------------------------------------------------------------------------- VolumeZone
+def test_volume_zone_reads_beta_pv_labels_against_ga_node_labels():
+    """VolumeZone: a PV's zone/region label must match the node's; the beta label of the PV is compared
+    with the node's GA label when the node has no beta one; a node with no zone or region label passes."""
+    pv = make_pv("pv-a", labels={"failure-domain.beta.kubernetes.io/zone": "a"})
+    pvc = make_pvc("data", volume_name="pv-a")
+    pod = make_pod("db-1", volumes=[pvc_volume("data")])
+    nodes = [
+        make_node("n-ga-a", labels={"topology.kubernetes.io/zone": "a"}),
+        make_node("n-beta-b", labels={"failure-domain.beta.kubernetes.io/zone": "b"}),
+        make_node("n-region", labels={"topology.kubernetes.io/region": "r"}),
+        make_node("n-none"),
+    ]
+    report = evaluate_nodes(pod, nodes, [pod], {"data": pvc}, {"pv-a": pv})
+    vs = {v.node_name: v for v in report.verdicts}
+    assert vs["n-ga-a"].fits and vs["n-none"].fits
+    assert vs["n-beta-b"].reasons == [
+        "volume node affinity conflict: PV pv-a (claim data) is in failure-domain.beta.kubernetes.io/zone=a"
+        " (node has b)"
+    ]
+    assert vs["n-region"].reasons == [
+        "volume node affinity conflict: PV pv-a (claim data) is in failure-domain.beta.kubernetes.io/zone=a"
+        " (node has no failure-domain.beta.kubernetes.io/zone label)"
+    ]
+    outcome = vs["n-beta-b"].outcome("VolumeZone")
+    assert outcome.scheduler_reasons == ("node(s) had no available volume zone",)
+    assert [why for _, why in outcome.detail.conflicts] == [
+        "is in failure-domain.beta.kubernetes.io/zone=a (node has b)"
+    ]
+
+
+def test_node_lists_in_suggestions_name_five_then_count_the_rest():
+    pod = make_pod("x")
+    five = [make_node(f"n{i}", unschedulable=True) for i in range(1, 6)]
+    r = explain_scheduling(pod, [], five, [pod], {}, {}, NOW)
+    assert r.suggestions == [
+        "n1, n2, n3, n4, n5 are cordoned; `kubectl uncordon n1` once its maintenance is over"
+    ]
+    seven = five + [make_node(f"n{i}", unschedulable=True) for i in (6, 7)]
+    r = explain_scheduling(pod, [], seven, [pod], {}, {}, NOW)
+    assert r.suggestions == [
+        "n1, n2, n3, n4, n5 and 2 more are cordoned; `kubectl uncordon n1` once its maintenance is over"
+    ]
