@@ -14,6 +14,7 @@ from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volu
 from k8s_agent.analysis.scheduling.analyze import explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.selectors import label_selector_matches
+from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import LabelSelector
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -225,3 +226,10 @@ def test_node_lists_in_suggestions_name_five_then_count_the_rest():
     assert r.suggestions == [
         "n1, n2, n3, n4, n5 and 2 more are cordoned; `kubectl uncordon n1` once its maintenance is over"
     ]
+
+
+def test_scheduler_view_counts_every_node_it_saw():
+    pod = make_pod("x")
+    view = scheduler_view(pod, [make_node("n1"), make_node("n2", unschedulable=True)], [pod])
+    assert view.total_nodes == 2
+    assert view.message == "fits"
