@@ -233,3 +233,15 @@ def test_scheduler_view_counts_every_node_it_saw():
     view = scheduler_view(pod, [make_node("n1"), make_node("n2", unschedulable=True)], [pod])
     assert view.total_nodes == 2
     assert view.message == "fits"
+
+
+def test_unreadable_pods_are_said_and_volume_constraints_are_reported():
+    pv = make_pv("pv-a", zone="a")
+    pvc = make_pvc("data", volume_name="pv-a")
+    pod = make_pod("db-1", volumes=[pvc_volume("data")])
+    report = evaluate_nodes(pod, [make_node("n1", zone="a")], None, {"data": pvc}, {"pv-a": pv})
+    assert report.notes == (
+        "the cluster's pods could not be read: resource, host-port and pod-affinity checks were skipped",
+    )
+    assert [(vc.claim, vc.pv) for vc in report.volume_constraints] == [("data", "pv-a")]
+    assert evaluate_nodes(pod, [make_node("n1", zone="a")], [pod], {"data": pvc}, {"pv-a": pv}).notes == ()
