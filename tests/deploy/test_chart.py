@@ -54,6 +54,9 @@ EXPECTED_RBAC = {
     ("", "persistentvolumes", "get"),
     ("", "persistentvolumes", "list"),  # static PVs for unbound WaitForFirstConsumer claims
     ("storage.k8s.io", "storageclasses", "get"),  # the classes of a pending pod's unbound claims
+    ("", "persistentvolumeclaims", "list"),  # CSI attach limits: the volumes the pods of a node use
+    ("storage.k8s.io", "csinodes", "list"),  # CSI attach limits per node
+    ("storage.k8s.io", "volumeattachments", "list"),  # CSI volumes attached to a node
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
     ("apps", "replicasets", "watch"),  # the cluster index (kube/index.py) watches these four

@@ -150,7 +150,8 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", f"/api/v1/namespaces/{SHOP}/resourcequotas/compute"),  # list only, not get
         ("GET", f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions/x"),  # list only
         ("GET", "/apis/storage.k8s.io/v1/storageclasses"),  # get only, not list
-        ("GET", "/apis/storage.k8s.io/v1/csinodes"),
+        ("GET", "/apis/storage.k8s.io/v1/csinodes/x"),  # list only
+        ("GET", "/apis/storage.k8s.io/v1/csidrivers"),
         ("GET", "/api/v1/persistentvolumes?watch=1"),
         ("GET", "/api/v1/namespaces?watch=1"),  # nor watch
         ("GET", "/api/v1/persistentvolumeclaims?watch=1"),  # watch only what the index keeps
@@ -179,6 +180,9 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         "/apis/batch/v1/cronjobs",
         f"/api/v1/namespaces/{SHOP}/resourcequotas",
         "/api/v1/persistentvolumes",  # the static PVs of unbound WaitForFirstConsumer claims
+        "/api/v1/persistentvolumeclaims",  # CSI attach limits: the volumes of a node's pods
+        "/apis/storage.k8s.io/v1/csinodes",
+        "/apis/storage.k8s.io/v1/volumeattachments",
     ):
         cp.api("GET", path, token=token, query={"limit": 1})
     rules = agent_identity.cluster_role()["rules"]

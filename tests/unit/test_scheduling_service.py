@@ -11,6 +11,7 @@ import pytest
 from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import (
+    CSINode,
     Event,
     Node,
     PersistentVolume,
@@ -35,6 +36,7 @@ class FakeSource:
     ):
         self.pods, self.nodes, self.events = pods, nodes, events
         self.classes = {c.metadata.name: c for c in classes}
+        self.csinodes: list[CSINode] = []
         self.pvcs = {(p.metadata.namespace, p.metadata.name): p for p in pvcs}
         self.pvs = {p.metadata.name: p for p in pvs}
         self.fail: dict[str, Exception] = fail or {}
@@ -90,6 +92,18 @@ class FakeSource:
     async def list_pvs(self) -> list[PersistentVolume]:
         await self._enter("list_pvs")
         return list(self.pvs.values())
+
+    async def list_pvcs(self) -> list[PersistentVolumeClaim]:
+        await self._enter("list_pvcs")
+        return list(self.pvcs.values())
+
+    async def list_csinodes(self) -> list[CSINode]:
+        await self._enter("list_csinodes")
+        return self.csinodes
+
+    async def list_volumeattachments(self) -> list:
+        await self._enter("list_volumeattachments")
+        return []
 
     async def get_storage_class(self, name: str) -> StorageClass:
         await self._enter(f"get_storage_class:{name}")
@@ -163,7 +177,8 @@ def test_pending_pod_reads_concurrently_and_drops_other_uids():
     assert r.status == "Pending" and r.warnings == []
     assert set(src.calls[:4]) == {"get_pod", "list_events", "list_nodes", "list_pods"}
     assert src.max_in_flight == 4  # the four first reads ran together
-    assert src.calls[4:] == ["get_pvc:data-db-0", "get_pv:pv-db-0"]
+    # then its claim and PV, then the CSINodes: none gives an attach limit, so nothing more is read
+    assert src.calls[4:] == ["get_pvc:data-db-0", "get_pv:pv-db-0", "list_csinodes"]
     # the newer event belongs to an earlier pod with the same name: dropped
     assert [e.message for e in r.scheduling_events] == [
         "0/2 nodes are available: 1 Insufficient memory, 1 node(s) had volume node affinity conflict."
@@ -312,3 +327,40 @@ def test_a_claim_of_a_missing_or_immediate_class_stops_the_pod_as_the_schedulers
         assert "list_pvs" not in src.calls  # no class waits for the first consumer: no PV list
         assert out.warnings == []
         assert out.notes[0].startswith("PVC data-db-0 is not bound and its storage class local ")
+
+
+def test_a_csi_attach_limit_reads_what_the_nodes_have_attached_and_is_judged_per_node():
+    src = _setup()
+    src.pvs["pv-db-0"] = convert(
+        {
+            "metadata": {"name": "pv-db-0"},
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "vol-1"},
+            },
+        },
+        PersistentVolume,
+    )
+    src.csinodes = [
+        convert(
+            {
+                "metadata": {"name": n},
+                "spec": {
+                    "drivers": [{"name": "ebs.csi.aws.com", "nodeID": n, "allocatable": {"count": limit}}]
+                },
+            },
+            CSINode,
+        )
+        for n, limit in (("node-1", 0), ("node-2", 5))
+    ]
+    r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert set(src.calls[-3:]) == {"list_pvcs", "list_pvs", "list_volumeattachments"}
+    node1 = next(n for n in r.unschedulable_nodes if n.node_name == "node-1")
+    assert node1.reasons[0] == (
+        "CSI driver ebs.csi.aws.com may attach 0 volumes on this node (CSINode); 0 already attached and the pod "
+        "adds 1"
+    )
+    src.fail = {"list_csinodes": ServiceUnavailable("API down")}
+    r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert [w.split(":")[0] for w in r.warnings] == ["CSINodes could not be read"]
+    assert all("CSI driver" not in x for n in r.unschedulable_nodes for x in n.reasons)

@@ -463,6 +463,15 @@ class CachedSource:
     async def list_pvs(self):
         return await self._get(("pvs",), self.inner.list_pvs)
 
+    async def list_pvcs(self):
+        return await self._get(("pvcs",), self.inner.list_pvcs)
+
+    async def list_csinodes(self):
+        return await self._get(("csinodes",), self.inner.list_csinodes)
+
+    async def list_volumeattachments(self):
+        return await self._get(("volumeattachments",), self.inner.list_volumeattachments)
+
     async def get_storage_class(self, name: str):
         return await self._get(("storageclass", name), lambda: self.inner.get_storage_class(name))
 

@@ -388,6 +388,23 @@ class LiveSource:
             "/api/v1/persistentvolumes", m.PersistentVolumeList, what="list persistentvolumes"
         )
 
+    async def list_pvcs(self) -> list[m.PersistentVolumeClaim]:
+        return await self._list(
+            "/api/v1/persistentvolumeclaims", m.PersistentVolumeClaimList, what="list persistentvolumeclaims"
+        )
+
+    async def list_csinodes(self) -> list[m.CSINode]:
+        return await self._list(
+            "/apis/storage.k8s.io/v1/csinodes", m.CSINodeList, what="list csinodes.storage.k8s.io"
+        )
+
+    async def list_volumeattachments(self) -> list[m.VolumeAttachment]:
+        return await self._list(
+            "/apis/storage.k8s.io/v1/volumeattachments",
+            m.VolumeAttachmentList,
+            what="list volumeattachments.storage.k8s.io",
+        )
+
     async def get_storage_class(self, name: str) -> m.StorageClass:
         path = f"/apis/storage.k8s.io/v1/storageclasses/{quote(name)}"
         return await self._get_object(

@@ -37,6 +37,8 @@ _LIST_ITEM_KIND = {
     "PersistentVolumeClaimList": "PersistentVolumeClaim",
     "PersistentVolumeList": "PersistentVolume",
     "StorageClassList": "StorageClass",
+    "CSINodeList": "CSINode",
+    "VolumeAttachmentList": "VolumeAttachment",
     "NodeMetricsList": "NodeMetrics",
     "DeploymentList": "Deployment",
     "StatefulSetList": "StatefulSet",
@@ -55,6 +57,8 @@ _TYPES = {
     "PersistentVolumeClaim": m.PersistentVolumeClaim,
     "PersistentVolume": m.PersistentVolume,
     "StorageClass": m.StorageClass,
+    "CSINode": m.CSINode,
+    "VolumeAttachment": m.VolumeAttachment,
     "NodeMetrics": m.NodeMetrics,
     **{kind: k.type for kind, k in m.WORKLOAD_KINDS.items()},
     "ControllerRevision": m.ControllerRevision,
@@ -210,6 +214,8 @@ class SnapshotSource:
         self.pvcs: dict[tuple[str, str], m.PersistentVolumeClaim] = {}
         self.pvs: dict[str, m.PersistentVolume] = {}
         self.storage_classes: dict[str, m.StorageClass] = {}
+        self.csinodes: list[m.CSINode] = []
+        self.volumeattachments: list[m.VolumeAttachment] = []
         self.node_metrics: dict[str, m.NodeMetrics] | None = None
         self.workloads: dict[str, list] = {kind: [] for kind in m.WORKLOAD_KINDS}
         self.controllerrevisions: list[m.ControllerRevision] = []
@@ -280,6 +286,10 @@ class SnapshotSource:
             self.pvs = {v.metadata.name: v for v in objs}
         elif kind == "StorageClass":
             self.storage_classes = {v.metadata.name: v for v in objs}
+        elif kind == "CSINode":
+            self.csinodes = objs
+        elif kind == "VolumeAttachment":
+            self.volumeattachments = objs
         elif kind in m.WORKLOAD_KINDS:
             self.workloads[kind] = objs
         elif kind == "ControllerRevision":
@@ -375,6 +385,15 @@ class SnapshotSource:
 
     async def list_pvs(self) -> list[m.PersistentVolume]:
         return list(self.pvs.values())
+
+    async def list_pvcs(self) -> list[m.PersistentVolumeClaim]:
+        return list(self.pvcs.values())
+
+    async def list_csinodes(self) -> list[m.CSINode]:
+        return list(self.csinodes)
+
+    async def list_volumeattachments(self) -> list[m.VolumeAttachment]:
+        return list(self.volumeattachments)
 
     async def get_storage_class(self, name: str) -> m.StorageClass:
         try:

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from k8s_agent.kube.models import (
     ControllerRevision,
+    CSINode,
     Event,
     LabelSelector,
     Namespace,
@@ -24,6 +25,7 @@ from k8s_agent.kube.models import (
     ReplicaSet,
     ResourceQuota,
     StorageClass,
+    VolumeAttachment,
     Workload,
 )
 
@@ -73,6 +75,14 @@ class ClusterSource(Protocol):
         ...
 
     async def get_storage_class(self, name: str) -> StorageClass: ...
+
+    async def list_pvcs(self) -> list[PersistentVolumeClaim]:
+        """Every PVC of the cluster (the volumes the pods of a node have attached, for CSI limits)."""
+        ...
+
+    async def list_csinodes(self) -> list[CSINode]: ...
+
+    async def list_volumeattachments(self) -> list[VolumeAttachment]: ...
 
     async def list_node_metrics(self) -> list[NodeMetrics]:
         """metrics.k8s.io NodeMetrics of every node; raises MetricsUnavailable when the API is absent."""

@@ -15,9 +15,11 @@ Reads, all started at once:
 Then, once the pod is known, its PVCs (GET each, concurrently) and each bound claim's PV (GET, chained to
 its PVC so different claims don't wait for each other); for unbound claims of a named class, those
 StorageClasses (GET each), and when one of them is WaitForFirstConsumer every PV (LIST: the static volumes
-the claim could bind, per node).
+the claim could bind, per node); for a pod with claims, the CSINodes (LIST), and when a node gives a CSI
+driver an attach limit, every PVC, every PV and the VolumeAttachments (LIST each: what the nodes have
+attached).
 
-Events, nodes, pods, PVCs, PVs and StorageClasses are optional: when one cannot be read (API trouble, or RBAC refusing
+Events, nodes, pods, PVCs, PVs, StorageClasses, CSINodes and VolumeAttachments are optional: when one cannot be read (API trouble, or RBAC refusing
 PVs) the answer is still given, with a ``warnings`` entry, and the analysis skips what it can't judge
 instead of calling a claim missing. A PVC or PV that does not exist is not a warning but a finding.
 """
@@ -42,6 +44,7 @@ from k8s_agent.kube.models import (
     PersistentVolumeClaim,
     Pod,
     StorageClass,
+    VolumeAttachment,
 )
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
@@ -61,6 +64,9 @@ class _Inputs:
         "classes",
         "unreadable_classes",
         "all_pvs",
+        "csi_limits",
+        "all_pvcs",
+        "attachments",
         "warnings",
     )
 
@@ -76,12 +82,22 @@ class _Inputs:
         self.classes: dict[str, StorageClass] | None = None
         self.unreadable_classes: set[str] = set()
         self.all_pvs: list[PersistentVolume] | None = None
+        self.csi_limits: dict[str, dict[str, int]] | None = None
+        self.all_pvcs: dict[tuple[str, str], PersistentVolumeClaim] | None = None
+        self.attachments: list[VolumeAttachment] = []
         self.warnings: list[str] = []
 
     def storage(self) -> StorageObjects | None:
-        if self.classes is None:
+        if self.classes is None and self.csi_limits is None:
             return None
-        return StorageObjects(self.classes, frozenset(self.unreadable_classes), self.all_pvs)
+        return StorageObjects(
+            self.classes,
+            frozenset(self.unreadable_classes),
+            self.all_pvs,
+            self.csi_limits,
+            self.all_pvcs,
+            self.attachments,
+        )
 
 
 def _unavailable(what: str, exc: ServiceUnavailable) -> str:
@@ -133,6 +149,39 @@ async def _read_storage(source: ClusterSource, inp: _Inputs) -> None:
         inp.all_pvs = await optional(source.list_pvs(), None, inp.warnings, "PersistentVolumes")
 
 
+async def _read_attach_limits(source: ClusterSource, inp: _Inputs) -> None:
+    """CSINodes; when some node gives a driver an attach limit, what the nodes have attached: every PVC,
+    every PV and the VolumeAttachments (NodeVolumeLimits)."""
+    w = inp.warnings
+    csinodes = await optional(source.list_csinodes(), None, w, "CSINodes")
+    if csinodes is None:
+        return
+    limits = {
+        c.metadata.name: {
+            d.name: d.allocatable.count
+            for d in c.spec.drivers
+            if d.allocatable is not None and d.allocatable.count is not None
+        }
+        for c in csinodes
+    }
+    inp.csi_limits = limits
+    if not any(limits.values()):
+        return
+    pvcs, pvs, attachments = await gather(
+        optional(source.list_pvcs(), None, w, "PersistentVolumeClaims"),
+        optional(source.list_pvs(), None, w, "PersistentVolumes")
+        if inp.all_pvs is None
+        else _given(inp.all_pvs),
+        optional(source.list_volumeattachments(), [], w, "VolumeAttachments"),
+    )
+    inp.all_pvcs = {(c.metadata.namespace, c.metadata.name): c for c in pvcs} if pvcs is not None else None
+    inp.all_pvs, inp.attachments = pvs, attachments
+
+
+async def _given(value: list[PersistentVolume]) -> list[PersistentVolume] | None:
+    return value
+
+
 async def _from_index(index: WatchIndex) -> tuple[list[Node], ClusterIndex]:
     """The nodes and the per-node view of the pods, from the watch-fed index (IndexSyncing, a
     ServiceUnavailable, until its first sync: the answer then comes without the node evaluation)."""
@@ -170,6 +219,8 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
         if claims:
             await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
             await _read_storage(source, inp)
+            if scheduling_status(pod) != "Scheduled":  # only a pod still to place can exceed a limit
+                await _read_attach_limits(source, inp)
     inp.warnings.sort()
     return inp
 

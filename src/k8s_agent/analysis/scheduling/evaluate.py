@@ -17,7 +17,14 @@ from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAff
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
 from k8s_agent.analysis.scheduling.index import ClusterIndex
-from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass
+from k8s_agent.kube.models import (
+    Node,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    StorageClass,
+    VolumeAttachment,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,11 @@ class StorageObjects:
     classes: Mapping[str, StorageClass] | None = None
     unreadable_classes: frozenset[str] = frozenset()
     pvs: Sequence[PersistentVolume] | None = None
+    #: CSI attach limits per node and driver (from CSINodes; None when not read), every PVC by
+    #: (namespace, name) and the VolumeAttachments: what NodeVolumeLimits counts
+    csi_limits: Mapping[str, Mapping[str, int]] | None = None
+    all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
+    attachments: Sequence[VolumeAttachment] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +128,9 @@ def evaluate_nodes(
         storage_classes=storage.classes if storage is not None else None,
         unreadable_classes=storage.unreadable_classes if storage is not None else frozenset(),
         all_pvs=storage.pvs if storage is not None else None,
+        csi_limits=storage.csi_limits if storage is not None else None,
+        all_pvcs=storage.all_pvcs if storage is not None else None,
+        attachments=storage.attachments if storage is not None else (),
     )
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]

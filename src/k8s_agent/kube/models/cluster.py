@@ -174,6 +174,42 @@ class StorageClass(_K):
     allowed_topologies: list[TopologySelectorTerm] = []
 
 
+class VolumeNodeResources(_K):
+    count: int | None = None
+
+
+class CSINodeDriver(_K):
+    name: str = ""
+    node_id: str = field(default="", name="nodeID")
+    allocatable: VolumeNodeResources | None = None
+
+
+class CSINodeSpec(_K):
+    drivers: list[CSINodeDriver] = []
+
+
+class CSINode(_K):
+    """storage.k8s.io/v1 CSINode: the CSI drivers of a node and how many volumes each may attach there."""
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: CSINodeSpec = field(default_factory=CSINodeSpec)
+
+
+class VolumeAttachmentSource(_K):
+    persistent_volume_name: str | None = None
+
+
+class VolumeAttachmentSpec(_K):
+    attacher: str = ""
+    node_name: str = ""
+    source: VolumeAttachmentSource = field(default_factory=VolumeAttachmentSource)
+
+
+class VolumeAttachment(_K):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: VolumeAttachmentSpec = field(default_factory=VolumeAttachmentSpec)
+
+
 # --------------------------------------------------------------------------------------------- metrics
 class NodeMetrics(_K):
     """metrics.k8s.io/v1beta1 NodeMetrics."""

@@ -11,6 +11,7 @@ from msgspec import Struct, field
 
 from k8s_agent.kube.models.base import _K, ListMeta, T
 from k8s_agent.kube.models.cluster import (
+    CSINode,
     Event,
     Namespace,
     Node,
@@ -18,6 +19,7 @@ from k8s_agent.kube.models.cluster import (
     PersistentVolume,
     PersistentVolumeClaim,
     StorageClass,
+    VolumeAttachment,
 )
 from k8s_agent.kube.models.pod import Pod
 from k8s_agent.kube.models.workloads import (
@@ -41,6 +43,21 @@ class PodList(_K):
 
 class PersistentVolumeList(_K):
     items: list[PersistentVolume] = []
+    metadata: ListMeta = field(default_factory=ListMeta)
+
+
+class PersistentVolumeClaimList(_K):
+    items: list[PersistentVolumeClaim] = []
+    metadata: ListMeta = field(default_factory=ListMeta)
+
+
+class CSINodeList(_K):
+    items: list[CSINode] = []
+    metadata: ListMeta = field(default_factory=ListMeta)
+
+
+class VolumeAttachmentList(_K):
+    items: list[VolumeAttachment] = []
     metadata: ListMeta = field(default_factory=ListMeta)
 
 
@@ -152,6 +169,9 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
         PersistentVolumeClaim,
         PersistentVolume,
         PersistentVolumeList,
+        PersistentVolumeClaimList,
+        CSINodeList,
+        VolumeAttachmentList,
         StorageClass,
         NodeMetrics,
         NodeMetricsList,

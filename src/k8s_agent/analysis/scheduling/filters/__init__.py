@@ -18,6 +18,7 @@ from k8s_agent.analysis.scheduling.filters.node_name import NodeName
 from k8s_agent.analysis.scheduling.filters.node_ports import NodePorts
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.node_unschedulable import NodeUnschedulable
+from k8s_agent.analysis.scheduling.filters.node_volume_limits import NodeVolumeLimits
 from k8s_agent.analysis.scheduling.filters.pod_topology_spread import PodTopologySpread
 from k8s_agent.analysis.scheduling.filters.taint_toleration import TaintToleration
 from k8s_agent.analysis.scheduling.filters.volume_binding import VolumeBinding
@@ -32,7 +33,7 @@ FILTERS: tuple[type[Filter], ...] = (
     NodePorts,
     NodeResourcesFit,
     VolumeRestrictions,
-    # NodeVolumeLimits
+    NodeVolumeLimits,
     VolumeBinding,
     VolumeZone,
     PodTopologySpread,

@@ -14,7 +14,14 @@ from k8s_agent.analysis.scheduling.message import sort_categories
 
 if TYPE_CHECKING:
     from k8s_agent.analysis.scheduling.index import ClusterIndex
-    from k8s_agent.kube.models import Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass
+    from k8s_agent.kube.models import (
+        Node,
+        PersistentVolume,
+        PersistentVolumeClaim,
+        Pod,
+        StorageClass,
+        VolumeAttachment,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,11 @@ class PodContext:
     #: every PersistentVolume (the static volumes an unbound WaitForFirstConsumer claim could bind; None
     #: when they could not be read)
     all_pvs: Sequence[PersistentVolume] | None = None
+    #: CSI attach limits: node -> driver -> allocatable count (None: CSINodes not read), every PVC of the
+    #: cluster by (namespace, name) and the VolumeAttachments (what the pods of a node have attached)
+    csi_limits: Mapping[str, Mapping[str, int]] | None = None
+    all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
+    attachments: Sequence[VolumeAttachment] = ()
     notes: list[str] = field(default_factory=list)
     blockers: list[PodIssue] = field(default_factory=list)
     #: what one filter computes for others (the resolved claims, for the volume filters)
