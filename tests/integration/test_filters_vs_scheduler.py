@@ -17,15 +17,18 @@ from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_node
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import (
+    CSINodeList,
     Event,
     EventList,
     Node,
     NodeList,
     PersistentVolumeClaim,
+    PersistentVolumeClaimList,
     PersistentVolumeList,
     Pod,
     PodList,
     StorageClass,
+    VolumeAttachmentList,
 )
 
 pytestmark = requires_control_plane
@@ -294,3 +297,102 @@ def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_pla
         cp.api("DELETE", f"/api/v1/persistentvolumes/{pv_name}")
         for c in (zonal, static):
             cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{c}")
+
+
+def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"csilimit-{sfx}"
+    n1, n2 = f"csilimit-1-{sfx}", f"csilimit-2-{sfx}"
+    driver, cls = f"csi-{sfx}.example.com", f"csi-{sfx}"
+    cp.create_namespace(ns)
+    cp.create_node(n1, memory="4Gi", labels={GROUP: group})
+    cp.create_node(n2, memory="512Mi", labels={GROUP: group})
+    for node, count in ((n1, 1), (n2, 5)):  # the attach limits a CSI node plugin would publish
+        cp.api(
+            "POST",
+            "/apis/storage.k8s.io/v1/csinodes",
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "CSINode",
+                "metadata": {"name": node},
+                "spec": {"drivers": [{"name": driver, "nodeID": node, "allocatable": {"count": count}}]},
+            },
+        )
+    cp.api(
+        "POST",
+        "/apis/storage.k8s.io/v1/storageclasses",
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": cls},
+            "provisioner": driver,
+            "volumeBindingMode": "WaitForFirstConsumer",
+        },
+    )
+    try:
+        for claim in ("old", "new"):
+            cp.api(
+                "POST",
+                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": claim, "namespace": ns},
+                    "spec": {
+                        "storageClassName": cls,
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                },
+            )
+        # n1 already holds one volume of the driver (its limit); n2 lacks memory for the new pod
+        old = _pod("old", ns, group, volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "old"}}])
+        old["spec"]["nodeName"] = n1
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", old)
+        new = _pod(
+            "new",
+            ns,
+            group,
+            memory="1Gi",
+            volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "new"}}],
+        )
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", new)
+        ev = _failed_scheduling(cp, ns, "new")
+        nodes, pods = _cluster(cp)
+        csinodes = _decode(cp.api("GET", "/apis/storage.k8s.io/v1/csinodes"), CSINodeList).items
+        limits = {
+            c.metadata.name: {
+                d.name: d.allocatable.count
+                for d in c.spec.drivers
+                if d.allocatable and d.allocatable.count is not None
+            }
+            for c in csinodes
+        }
+        all_pvcs = _decode(cp.api("GET", "/api/v1/persistentvolumeclaims"), PersistentVolumeClaimList).items
+        attachments = _decode(
+            cp.api("GET", "/apis/storage.k8s.io/v1/volumeattachments"), VolumeAttachmentList
+        ).items
+        base = _storage(cp, [cls])
+        storage = StorageObjects(
+            base.classes,
+            frozenset(),
+            base.pvs,
+            limits,
+            {(c.metadata.namespace, c.metadata.name): c for c in all_pvcs},
+            attachments,
+        )
+        view = scheduler_view(_get_pod(cp, ns, "new"), nodes, pods, _claims(cp, ns), {}, storage)
+        real = parse_scheduling_message(ev.message or "")
+        assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+        assert (real.per_node_counts() or {}).get("node(s) exceed max volume count") == 1, ev.message
+        assert {n.node_name: n.plugin for n in view.nodes if n.node_name in (n1, n2)} == {
+            n1: "NodeVolumeLimits",
+            n2: "NodeResourcesFit",
+        }
+    finally:
+        for n in (n1, n2):
+            cp.api("DELETE", f"/apis/storage.k8s.io/v1/csinodes/{n}")
+            cp.api("DELETE", f"/api/v1/nodes/{n}")
+        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
