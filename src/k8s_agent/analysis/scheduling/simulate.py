@@ -13,10 +13,10 @@ Rules followed (``pkg/scheduler/framework/types.go`` FitError, ``schedule_one.go
   closed with ``"."``. A cluster without nodes gives ``no nodes available to schedule pods``.
 
 Not produced: the PostFilter suffix (`` preemption: ...``), which depends on priorities and victims;
-compare with ``message.parse_scheduling_message(real).per_node_counts()`` / ``.prefilter``. Filters not in
-the registry yet (NodeVolumeLimits, DynamicResources, unbound claims of VolumeBinding) are not evaluated;
-the cluster's pods must be given (without them the resource, port, pod-affinity and topology-spread filters
-cannot run).
+compare with ``message.parse_scheduling_message(real).per_node_counts()`` / ``.prefilter``. DynamicResources
+passes every node (DRA allocation is not evaluated); VolumeBinding's unbound WaitForFirstConsumer claims and
+NodeVolumeLimits need ``storage`` (StorageClasses, PVs, CSINodes, PVCs, VolumeAttachments); the cluster's pods
+must be given (without them the resource, port, pod-affinity and topology-spread filters cannot run).
 """
 
 from __future__ import annotations

@@ -102,6 +102,14 @@ class PodSchedulingGate(_K):
     name: str = ""
 
 
+class PodResourceClaim(_K):
+    """A pod's DRA claim (resource.k8s.io): by name, or generated from a template."""
+
+    name: str = ""
+    resource_claim_name: str | None = None
+    resource_claim_template_name: str | None = None
+
+
 # --------------------------------------------------------------------------------------------- containers
 class KeyRef(_K):
     name: str = ""
@@ -318,6 +326,7 @@ class PodSpec(_K):
     resources: ResourceRequirements | None = None  # pod-level requests/limits (PodLevelResources, 1.34+ beta)
     scheduling_gates: list[PodSchedulingGate] = []
     topology_spread_constraints: list[TopologySpreadConstraint] = []
+    resource_claims: list[PodResourceClaim] = []
     termination_grace_period_seconds: int | None = None
     active_deadline_seconds: int | None = None
 

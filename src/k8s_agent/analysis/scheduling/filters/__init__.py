@@ -12,6 +12,7 @@ scheduler's wording. To add a filter, write one module with a ``Filter`` subclas
 from __future__ import annotations
 
 from k8s_agent.analysis.scheduling.filters.base import Check, Filter
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import DynamicResources
 from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAffinity
 from k8s_agent.analysis.scheduling.filters.node_affinity import NodeAffinity
 from k8s_agent.analysis.scheduling.filters.node_name import NodeName
@@ -38,7 +39,7 @@ FILTERS: tuple[type[Filter], ...] = (
     VolumeZone,
     PodTopologySpread,
     InterPodAffinity,
-    # DynamicResources
+    DynamicResources,
 )
 
 #: every check of every filter, in the scheduler's order
