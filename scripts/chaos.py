@@ -261,7 +261,16 @@ def bystander(tmp: Path, pods: int, seconds: float) -> None:
         kubeconfig = fake.write_kubeconfig(tmp / "big-config")
         agent = Agent(kubeconfig, tmp, CACHE_TTL="2s", REQUEST_DEADLINE="500ms")
         try:
-            httpx.get(agent.url + "/api/v1/cluster/pod-issues", timeout=30)
+            # both workers' indexes synced (cluster-wide answers are 503 until then), then a quiet moment
+            end = time.monotonic() + 120
+            ok = 0
+            while ok < 6 and time.monotonic() < end:
+                code = httpx.get(
+                    agent.url + "/api/v1/cluster/pod-issues", timeout=30, headers={"Connection": "close"}
+                )
+                ok = ok + 1 if code.status_code == 200 else 0
+                time.sleep(0.2)
+            time.sleep(2.0)
 
             def measure(flood: bool) -> tuple[float, dict[int, int]]:
                 # the flooding clients run in a process of their own: in this one their threads would
