@@ -15,8 +15,9 @@ cache is filled; a request only adds its own tail (request id and timestamp):
 
 The ETag is weak (``W/"..."``): bodies differ per request by their metadata, and what the tag promises is that
 the ``data`` is the same. The time an analysis was made (``analysisTime``, ``calculatedAt``) is left out of
-the tag: two fills that differ in nothing else are the same answer to a dashboard, so a poller keeps getting
-304s across cache refills until the cluster really changes.
+the tag, and so are the relative times that only move with the clock (a pod record's ``age``, the "(3m12s
+ago)" of the RESTARTS column, whose count stays in): two fills that differ in nothing else are the same answer
+to a dashboard, so a poller keeps getting 304s across cache refills until the cluster really changes.
 
 ``Cache-Control: no-cache``: a browser may keep the answer but must ask again every time (with
 ``If-None-Match``); the agent answers a match with a 304 from the same hot path as a cached 200, so asking is
@@ -27,6 +28,7 @@ would, since an answer can already be up to a TTL old when it leaves).
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from typing import Any
@@ -41,6 +43,9 @@ from k8s_agent.tuning import COMPRESS_MIN_BYTES, GZIP_LEVEL
 CACHE_CONTROL = "no-cache"
 #: fields of an answer that say when it was computed, not what was found: not part of the ETag
 VOLATILE_FIELDS = ("analysis_time", "calculated_at")
+#: relative times that only say how long ago something happened, which the clock moves on while nothing
+#: changes: a pod record's ``age`` and the "(3m12s ago)" of kubectl's RESTARTS column (its count stays in)
+_RELATIVE = re.compile(rb'("restarts":"\d+) \([^"]*? ago\)"|("age":")[^"]*"')
 
 _ENC = msgspec.json.Encoder()
 # gzip member header: magic, CM=deflate, no flags, no mtime, no extra flags, OS=255 (unknown)
@@ -131,6 +136,7 @@ def etag_of(result: Any, data: bytes) -> str:
         blank = {f: "" for f in VOLATILE_FIELDS if hasattr(result, f)}
         if blank:
             data = _ENC.encode(msgspec.structs.replace(result, **blank))
+    data = _RELATIVE.sub(lambda m: (m[1] or m[2]) + b'"', data)
     return 'W/"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
 
 
