@@ -6,7 +6,8 @@ Generates realistic nodes (labels, zones, taints on some, allocatable, condition
 some init containers and sidecars, varied requests, labels, host ports and anti-affinity on some), decodes
 them into the agent's Structs as the live source would, then prints the median wall time of
 ``analyze_scheduling`` and ``explain_scheduling`` for a pending pod that exercises every check (node
-selector, toleration, required node affinity, pod anti-affinity, host port, a PVC bound to a zonal PV).
+selector, toleration, required node affinity, pod anti-affinity, host port, a PVC bound to a zonal PV,
+zone and hostname topology spread).
 It asserts nothing about time.
 """
 
@@ -194,6 +195,21 @@ def pending_pod() -> dict:
                 }
             ],
             "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "checkout-data"}}],
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": {"app": "checkout"}},
+                },
+                {
+                    "maxSkew": 2,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": {"app": "checkout"}},
+                    "matchLabelKeys": ["pod-template-hash"],
+                },
+            ],
         },
         "status": {
             "phase": "Pending",

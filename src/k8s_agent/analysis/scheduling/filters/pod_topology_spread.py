@@ -58,10 +58,10 @@ TOPOLOGY_SPREAD = Check("TopologySpread", "PodTopologySpread", MISCELLANEOUS, SK
 _BLOCKING = ("NoSchedule", "NoExecute")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Spread:
     """One DoNotSchedule constraint made ready: the merged selector and, once the cluster is counted, the
-    matching pods per domain."""
+    matching pods per domain and the global minimum (``low``; not changed after preparation)."""
 
     max_skew: int
     topology_key: str
@@ -72,12 +72,11 @@ class Spread:
     self_match: bool
     text: str
     counts: dict[str, int]
+    low: int = 0
 
-    @property
-    def global_min(self) -> int:
-        if len(self.counts) < self.min_domains:
-            return 0
-        return min(self.counts.values())
+    def count_done(self) -> None:
+        """The global minimum: 0 while there are fewer domains than minDomains, else the least count."""
+        self.low = 0 if len(self.counts) < self.min_domains else min(self.counts.values())
 
     def counts_pods(self) -> bool:
         """The scheduler counts no pod for a selector without requirements (and None matches nothing)."""
@@ -181,6 +180,7 @@ class PodTopologySpread(Filter):
             aff: bool | None = None
             tnt: bool | None = None
             on_node = index.pods_by_node.get(name, ())
+            counted: list[Pod] | None = None  # the node's pods that may count: same namespace, not terminating
             for s in self.spreads:
                 if s.honor_affinity:
                     if aff is None:
@@ -194,15 +194,17 @@ class PodTopologySpread(Filter):
                         continue
                 n = 0
                 if s.counts_pods():
-                    n = sum(
-                        1
-                        for p in on_node
-                        if p.metadata.namespace == ns
-                        and p.metadata.deletion_timestamp is None
-                        and label_selector_matches(s.selector, p.metadata.labels)
-                    )
+                    if counted is None:
+                        counted = [
+                            p
+                            for p in on_node
+                            if p.metadata.namespace == ns and p.metadata.deletion_timestamp is None
+                        ]
+                    n = sum(1 for p in counted if label_selector_matches(s.selector, p.metadata.labels))
                 v = labels[s.topology_key]
                 s.counts[v] = s.counts.get(v, 0) + n
+        for s in self.spreads:
+            s.count_done()
 
     def constant(self) -> Outcome | None:
         return None if self.spreads else PASS
@@ -227,7 +229,7 @@ class PodTopologySpread(Filter):
                 sched = sched or LABEL_WORDING
                 continue
             matching = s.counts.get(val, 0)
-            low = s.global_min
+            low = s.low
             skew = matching + (1 if s.self_match else 0) - low
             if skew > s.max_skew:
                 found.append(SpreadFailure(i, val, matching, skew))
@@ -239,7 +241,7 @@ class PodTopologySpread(Filter):
 
     @staticmethod
     def _skew_text(s: Spread, val: str, matching: int, skew: int) -> str:
-        low = s.global_min
+        low = s.low
         if len(s.counts) < s.min_domains:
             least = f"fewer domains ({len(s.counts)}) than minDomains {s.min_domains}, so the minimum is 0"
         else:
