@@ -180,7 +180,9 @@ class PodTopologySpread(Filter):
             aff: bool | None = None
             tnt: bool | None = None
             on_node = index.pods_by_node.get(name, ())
-            counted: list[Pod] | None = None  # the node's pods that may count: same namespace, not terminating
+            counted: list[Pod] | None = (
+                None  # the node's pods that may count: same namespace, not terminating
+            )
             for s in self.spreads:
                 if s.honor_affinity:
                     if aff is None:
