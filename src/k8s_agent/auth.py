@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 from cachetools import TTLCache
@@ -28,6 +29,8 @@ from k8s_agent.tuning import REJECTED_MAX, REJECTED_TTL, REVIEW_CONCURRENCY, REV
 
 #: a bearer token: printable ASCII, no spaces (RFC 6750 b64token is a subset), bounded length
 _TOKEN = re.compile(r"[\x21-\x7e]{1,16384}")
+
+T = TypeVar("T")
 
 
 class UserInfo(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -82,7 +85,12 @@ class ReviewLimiter:
     """At most ``concurrency`` reviews at a time and ``rate`` per second (burst ``rate``) per worker; beyond
     either, 503 with Retry-After at once, without a review. Callers whose decision is cached never get here."""
 
-    def __init__(self, concurrency: int = REVIEW_CONCURRENCY, rate: float = REVIEWS_PER_SECOND, timer=None):
+    def __init__(
+        self,
+        concurrency: int = REVIEW_CONCURRENCY,
+        rate: float = REVIEWS_PER_SECOND,
+        timer: Callable[[], float] | None = None,
+    ) -> None:
         self.concurrency = concurrency
         self.in_flight = 0
         self.rate = rate
@@ -106,7 +114,7 @@ class ReviewLimiter:
             raise exc
         self._tokens -= 1.0
 
-    async def run(self, review):
+    async def run(self, review: Callable[[], Awaitable[T]]) -> T:
         self._take()
         self.in_flight += 1
         try:
@@ -143,7 +151,9 @@ class Authorizer:
             raise
         return key, user
 
-    async def _allowed(self, key: str, user: UserInfo, verb: str, resource: str, group: str, namespace: str):
+    async def _allowed(
+        self, key: str, user: UserInfo, verb: str, resource: str, group: str, namespace: str
+    ) -> tuple[bool, str]:
         return await self.cache.get(
             ("sar", key, verb, group, resource, namespace),
             lambda: self.limiter.run(lambda: self._access_review(user, verb, group, resource, namespace)),
@@ -180,7 +190,9 @@ class Authorizer:
             raise Unauthorized("Invalid token", "the API server did not authenticate this bearer token")
         return review.status.user
 
-    async def _access_review(self, user: UserInfo, verb: str, group: str, resource: str, namespace: str):
+    async def _access_review(
+        self, user: UserInfo, verb: str, group: str, resource: str, namespace: str
+    ) -> tuple[bool, str]:
         attrs = {"verb": verb, "group": group, "resource": resource}
         if namespace:
             attrs["namespace"] = namespace

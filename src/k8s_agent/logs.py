@@ -11,7 +11,9 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 import msgspec
 from loguru import logger
@@ -24,7 +26,7 @@ _ENC = msgspec.json.Encoder()
 _LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
 
 
-def _json_sink(message) -> None:
+def _json_sink(message: Any) -> None:
     r = message.record
     doc = {
         "ts": r["time"].isoformat(timespec="milliseconds"),
@@ -50,7 +52,7 @@ def _json_sink(message) -> None:
     sys.stdout.flush()
 
 
-def _text_sink(message) -> None:
+def _text_sink(message: Any) -> None:
     r = message.record
     rid = request_id_var.get()
     extra = " ".join(f"{k}={v}" for k, v in r["extra"].items() if k != "logger")
@@ -69,6 +71,7 @@ class InterceptHandler(logging.Handler):
     """Stdlib logging (Sanic, aiohttp, kubernetes_asyncio) into loguru."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        level: str | int
         try:
             level = logger.level(record.levelname).name
         except ValueError:
@@ -96,7 +99,7 @@ class ThrottledWarnings:
     WINDOW = WARNING_WINDOW
     MAX_KEYS = WARNING_MAX_KEYS
 
-    def __init__(self, timer=None) -> None:
+    def __init__(self, timer: Callable[[], float] | None = None) -> None:
         import time
 
         self._timer = timer or time.monotonic

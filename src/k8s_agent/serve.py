@@ -8,9 +8,13 @@ importing the application itself.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from k8s_agent.config import Settings
 from k8s_agent.logs import sanic_log_config
+
+if TYPE_CHECKING:
+    from sanic import Sanic
 
 APP_NAME = "k8s-agent"
 
@@ -60,7 +64,7 @@ def worker_processes(settings: Settings) -> None:
     Sanic.serve(primary=supervisor, app_loader=loader)
 
 
-def worker_app(settings: Settings):
+def worker_app(settings: Settings) -> Sanic:
     from k8s_agent.app import create_app
 
     return create_app(settings, name=APP_NAME)

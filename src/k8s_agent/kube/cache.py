@@ -39,6 +39,22 @@ from k8s_agent.errors import (
     ServiceUnavailable,
     UpstreamForbidden,
 )
+from k8s_agent.kube.models import (
+    ControllerRevision,
+    CSINode,
+    Event,
+    Namespace,
+    Node,
+    NodeMetrics,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    ReplicaSet,
+    ResourceQuota,
+    StorageClass,
+    VolumeAttachment,
+    Workload,
+)
 from k8s_agent.tuning import DEFAULT_ITEM_BYTES
 
 T = TypeVar("T")
@@ -403,12 +419,12 @@ class CachedSource:
             return self.cache.get(key, call)
         return self.cache.get(key, lambda: breaker.call(call))
 
-    async def get_pod(self, namespace: str, name: str):
+    async def get_pod(self, namespace: str, name: str) -> Pod:
         return await self._get(("pod", namespace, name), lambda: self.inner.get_pod(namespace, name))
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
-    ):
+    ) -> list[Pod]:
         return await self._get(
             ("pods", namespace, field_selector, label_selector),
             lambda: self.inner.list_pods(
@@ -416,69 +432,69 @@ class CachedSource:
             ),
         )
 
-    async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = "") -> list[Event]:
         return await self._get(
             ("events", namespace, field_selector),
             lambda: self.inner.list_events(namespace, field_selector=field_selector),
         )
 
-    async def get_node(self, name: str):
+    async def get_node(self, name: str) -> Node:
         return await self._get(("node", name), lambda: self.inner.get_node(name))
 
-    async def list_nodes(self):
+    async def list_nodes(self) -> list[Node]:
         return await self._get(("nodes",), self.inner.list_nodes)
 
-    async def list_replicasets(self, namespace: str | None = None):
+    async def list_replicasets(self, namespace: str | None = None) -> list[ReplicaSet]:
         return await self._get(("replicasets", namespace), lambda: self.inner.list_replicasets(namespace))
 
-    async def get_workload(self, kind: str, namespace: str, name: str):
+    async def get_workload(self, kind: str, namespace: str, name: str) -> Workload:
         return await self._get(
             ("workload", kind, namespace, name), lambda: self.inner.get_workload(kind, namespace, name)
         )
 
-    async def list_workloads(self, kind: str, namespace: str | None = None):
+    async def list_workloads(self, kind: str, namespace: str | None = None) -> list[Workload]:
         return await self._get(
             ("workloads", kind, namespace), lambda: self.inner.list_workloads(kind, namespace)
         )
 
-    async def list_controllerrevisions(self, namespace: str):
+    async def list_controllerrevisions(self, namespace: str) -> list[ControllerRevision]:
         return await self._get(
             ("controllerrevisions", namespace), lambda: self.inner.list_controllerrevisions(namespace)
         )
 
-    async def list_resourcequotas(self, namespace: str):
+    async def list_resourcequotas(self, namespace: str) -> list[ResourceQuota]:
         return await self._get(
             ("resourcequotas", namespace), lambda: self.inner.list_resourcequotas(namespace)
         )
 
-    async def get_namespace(self, name: str):
+    async def get_namespace(self, name: str) -> Namespace:
         return await self._get(("namespace", name), lambda: self.inner.get_namespace(name))
 
-    async def get_pvc(self, namespace: str, name: str):
+    async def get_pvc(self, namespace: str, name: str) -> PersistentVolumeClaim:
         return await self._get(("pvc", namespace, name), lambda: self.inner.get_pvc(namespace, name))
 
-    async def get_pv(self, name: str):
+    async def get_pv(self, name: str) -> PersistentVolume:
         return await self._get(("pv", name), lambda: self.inner.get_pv(name))
 
-    async def list_pvs(self):
+    async def list_pvs(self) -> list[PersistentVolume]:
         return await self._get(("pvs",), self.inner.list_pvs)
 
-    async def list_pvcs(self):
+    async def list_pvcs(self) -> list[PersistentVolumeClaim]:
         return await self._get(("pvcs",), self.inner.list_pvcs)
 
-    async def list_csinodes(self):
+    async def list_csinodes(self) -> list[CSINode]:
         return await self._get(("csinodes",), self.inner.list_csinodes)
 
-    async def list_volumeattachments(self):
+    async def list_volumeattachments(self) -> list[VolumeAttachment]:
         return await self._get(("volumeattachments",), self.inner.list_volumeattachments)
 
-    async def get_storage_class(self, name: str):
+    async def get_storage_class(self, name: str) -> StorageClass:
         return await self._get(("storageclass", name), lambda: self.inner.get_storage_class(name))
 
-    async def list_node_metrics(self):
+    async def list_node_metrics(self) -> list[NodeMetrics]:
         return await self._get(("nodemetrics",), self.inner.list_node_metrics)
 
-    async def get_node_metrics(self, name: str):
+    async def get_node_metrics(self, name: str) -> NodeMetrics:
         return await self._get(("nodemetrics", name), lambda: self.inner.get_node_metrics(name))
 
     async def check_ready(self) -> None:

@@ -30,6 +30,7 @@ import re
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 _REEXPORT = re.compile(r"^from (kubernetes_asyncio\.[\w.]+) import (\w+)\s*$", re.M)
 _PACKAGES = ("kubernetes_asyncio", "kubernetes_asyncio.client", "kubernetes_asyncio.client.models")
@@ -47,7 +48,9 @@ def _version(init_file: Path) -> str:
     return found.group(1) if found else ""
 
 
-def _lazy_package(name: str, directory: Path, exports: dict[str, str], subpackages: tuple[str, ...] = ()):
+def _lazy_package(
+    name: str, directory: Path, exports: dict[str, str], subpackages: tuple[str, ...] = ()
+) -> types.ModuleType:
     module = types.ModuleType(name)
     spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
     spec.submodule_search_locations = [str(directory)]
@@ -55,10 +58,10 @@ def _lazy_package(name: str, directory: Path, exports: dict[str, str], subpackag
     module.__path__ = [str(directory)]
     module.__package__ = name
     module.__file__ = str(directory / "__init__.py")
-    module.__version__ = _version(directory / "__init__.py")
+    module.__version__ = _version(directory / "__init__.py")  # type: ignore[attr-defined]
     module.__all__ = list(exports)  # type: ignore[attr-defined]
 
-    def __getattr__(attr: str):
+    def __getattr__(attr: str) -> Any:
         if attr in exports:
             value = getattr(importlib.import_module(exports[attr]), attr)
         elif attr in subpackages:
@@ -75,11 +78,8 @@ def _lazy_package(name: str, directory: Path, exports: dict[str, str], subpackag
 def installed() -> bool:
     """True when the lazy packages are the ones in ``sys.modules``."""
     client = sys.modules.get("kubernetes_asyncio.client")
-    return (
-        client is not None
-        and getattr(client, "__spec__", None) is not None
-        and client.__spec__.origin is None
-    )
+    spec = getattr(client, "__spec__", None) if client is not None else None
+    return spec is not None and spec.origin is None
 
 
 def install() -> bool:

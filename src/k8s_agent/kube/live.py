@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -31,9 +32,10 @@ lazy_client.install()  # before the first kubernetes_asyncio import: no generate
 from kubernetes_asyncio import client, config  # noqa: E402
 
 USER_AGENT = "k8s-cluster-agent/0.1"
+T = TypeVar("T")
 
 
-def _decode(raw: bytes, t: type, what: str):
+def _decode(raw: bytes, t: type[T], what: str) -> T:
     """Decode an answer; one that is not the Kubernetes shape (a proxy's HTML page, a truncated body) is the
     cluster's failure, not a bug of ours: 503, never 500."""
     try:
@@ -56,6 +58,7 @@ class ObjectList(list):
     """A list read from the API that knows the size of the JSON it was decoded from (the cache counts it)."""
 
     __slots__ = ("nbytes",)
+    nbytes: int
 
 
 def connection_failure(exc: BaseException) -> str:
@@ -202,7 +205,7 @@ class LiveSource:
     async def _list(
         self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None
     ) -> list:
-        items = ObjectList()
+        items: ObjectList = ObjectList()
         items.nbytes = 0
         query = [(k, v) for k, v in (selectors or {}).items() if v]
         token = ""
@@ -223,13 +226,15 @@ class LiveSource:
                 items.nbytes = 0
                 continue
             items.nbytes += len(raw)
-            page = _decode(raw, list_type, what)
+            page: Any = _decode(raw, list_type, what)
             items.extend(page.items)
             token = page.metadata.continue_
             if not token:
                 return items
 
-    async def _get_object(self, path: str, t: type, what: str, kind: str, name: str, namespace: str = ""):
+    async def _get_object(
+        self, path: str, t: type[T], what: str, kind: str, name: str, namespace: str = ""
+    ) -> T:
         """GET one object; a 404 names it (``Pod 'x' not found in namespace 'y'``)."""
         try:
             raw = await self._get(path, what=what)
@@ -311,7 +316,7 @@ class LiveSource:
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
-    ):
+    ) -> list[m.Pod]:
         path = f"/api/v1/namespaces/{quote(namespace)}/pods" if namespace else "/api/v1/pods"
         return await self._list(
             path,
@@ -320,7 +325,7 @@ class LiveSource:
             selectors={"fieldSelector": field_selector, "labelSelector": label_selector},
         )
 
-    async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = "") -> list[m.Event]:
         path = f"/api/v1/namespaces/{quote(namespace)}/events" if namespace else "/api/v1/events"
         return await self._list(
             path, m.EventList, what="list events", selectors={"fieldSelector": field_selector}
@@ -329,10 +334,10 @@ class LiveSource:
     async def get_node(self, name: str) -> m.Node:
         return await self._get_object(f"/api/v1/nodes/{quote(name)}", m.Node, "get nodes", "Node", name)
 
-    async def list_nodes(self):
+    async def list_nodes(self) -> list[m.Node]:
         return await self._list("/api/v1/nodes", m.NodeList, what="list nodes")
 
-    async def list_replicasets(self, namespace: str | None = None):
+    async def list_replicasets(self, namespace: str | None = None) -> list[m.ReplicaSet]:
         path = (
             f"/apis/apps/v1/namespaces/{quote(namespace)}/replicasets"
             if namespace
@@ -340,12 +345,12 @@ class LiveSource:
         )
         return await self._list(path, m.ReplicaSetList, what="list replicasets.apps")
 
-    async def get_workload(self, kind: str, namespace: str, name: str):
+    async def get_workload(self, kind: str, namespace: str, name: str) -> m.Workload:
         k = m.WORKLOAD_KINDS[kind]
         path = f"{k.api_path}/namespaces/{quote(namespace)}/{k.plural}/{quote(name)}"
         return await self._get_object(path, k.type, f"get {k.plural}.{k.group}", kind, name, namespace)
 
-    async def list_workloads(self, kind: str, namespace: str | None = None):
+    async def list_workloads(self, kind: str, namespace: str | None = None) -> list[m.Workload]:
         k = m.WORKLOAD_KINDS[kind]
         path = (
             f"{k.api_path}/namespaces/{quote(namespace)}/{k.plural}"
@@ -354,11 +359,11 @@ class LiveSource:
         )
         return await self._list(path, k.list_type, what=f"list {k.plural}.{k.group}")
 
-    async def list_controllerrevisions(self, namespace: str):
+    async def list_controllerrevisions(self, namespace: str) -> list[m.ControllerRevision]:
         path = f"/apis/apps/v1/namespaces/{quote(namespace)}/controllerrevisions"
         return await self._list(path, m.ControllerRevisionList, what="list controllerrevisions.apps")
 
-    async def list_resourcequotas(self, namespace: str):
+    async def list_resourcequotas(self, namespace: str) -> list[m.ResourceQuota]:
         path = f"/api/v1/namespaces/{quote(namespace)}/resourcequotas"
         return await self._list(path, m.ResourceQuotaList, what="list resourcequotas")
 
@@ -411,7 +416,7 @@ class LiveSource:
             path, m.StorageClass, "get storageclasses.storage.k8s.io", "StorageClass", name
         )
 
-    async def list_node_metrics(self):
+    async def list_node_metrics(self) -> list[m.NodeMetrics]:
         try:
             return await self._list(
                 "/apis/metrics.k8s.io/v1beta1/nodes", m.NodeMetricsList, what="list nodes.metrics.k8s.io"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ _LIST_ITEM_KIND = {
     "ControllerRevisionList": "ControllerRevision",
     "ResourceQuotaList": "ResourceQuota",
 }
-_TYPES = {
+_TYPES: dict[str, type[Any]] = {
     "Pod": m.Pod,
     "Event": m.Event,
     "Node": m.Node,
@@ -78,7 +79,8 @@ def _iter_documents(path: Path) -> list[Any]:
         except yaml.YAMLError as exc:
             raise SnapshotError(f"{path}: invalid YAML: {exc}") from None
     # JSON, possibly several documents one after another (cluster-info dump to stdout)
-    docs, dec, i = [], json.JSONDecoder(), 0
+    docs: list[Any] = []
+    dec, i = json.JSONDecoder(), 0
     while True:
         while i < len(text) and text[i].isspace():
             i += 1
@@ -150,7 +152,7 @@ def _pod_field(pod: m.Pod, key: str) -> str | None:
     }.get(key)
 
 
-def _match_fields(obj: Any, terms: list[tuple[str, str, str]], getter) -> bool:
+def _match_fields(obj: Any, terms: list[tuple[str, str, str]], getter: Callable[[Any, str], Any]) -> bool:
     for key, op, value in terms:
         actual = getter(obj, key)
         if actual is None:
@@ -258,7 +260,7 @@ class SnapshotSource:
             by_kind = {k: _shift(v, delta) for k, v in by_kind.items()}
         for kind, t in _TYPES.items():
             try:
-                objs = [m.convert(o, t) for o in by_kind.get(kind, [])]
+                objs: list[Any] = [m.convert(o, t) for o in by_kind.get(kind, [])]
             except Exception as exc:  # msgspec.ValidationError names the field
                 raise SnapshotError(
                     f"{self.path}: a {kind} object does not have the Kubernetes shape: {exc}"
@@ -308,7 +310,7 @@ class SnapshotSource:
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
-    ):
+    ) -> list[m.Pod]:
         terms = _parse_field_selector(field_selector)
         return [
             p
@@ -318,7 +320,7 @@ class SnapshotSource:
             and (not label_selector or _match_labels(p.metadata.labels, label_selector))
         ]
 
-    async def list_events(self, namespace: str | None = None, *, field_selector: str = ""):
+    async def list_events(self, namespace: str | None = None, *, field_selector: str = "") -> list[m.Event]:
         terms = _parse_field_selector(field_selector)
         return [
             e
@@ -344,25 +346,25 @@ class SnapshotSource:
         except KeyError:
             raise NotFound("Node", name) from None
 
-    async def list_nodes(self):
+    async def list_nodes(self) -> list[m.Node]:
         return list(self.nodes.values())
 
-    async def list_replicasets(self, namespace: str | None = None):
+    async def list_replicasets(self, namespace: str | None = None) -> list[m.ReplicaSet]:
         return [r for r in self.replicasets if namespace is None or r.metadata.namespace == namespace]
 
-    async def get_workload(self, kind: str, namespace: str, name: str):
+    async def get_workload(self, kind: str, namespace: str, name: str) -> m.Workload:
         for w in self.workloads[kind]:
             if w.metadata.namespace == namespace and w.metadata.name == name:
                 return w
         raise NotFound(kind, name, namespace)
 
-    async def list_workloads(self, kind: str, namespace: str | None = None):
+    async def list_workloads(self, kind: str, namespace: str | None = None) -> list[m.Workload]:
         return [w for w in self.workloads[kind] if namespace is None or w.metadata.namespace == namespace]
 
-    async def list_controllerrevisions(self, namespace: str):
+    async def list_controllerrevisions(self, namespace: str) -> list[m.ControllerRevision]:
         return [r for r in self.controllerrevisions if r.metadata.namespace == namespace]
 
-    async def list_resourcequotas(self, namespace: str):
+    async def list_resourcequotas(self, namespace: str) -> list[m.ResourceQuota]:
         return [q for q in self.resourcequotas if q.metadata.namespace == namespace]
 
     async def get_namespace(self, name: str) -> m.Namespace:
@@ -401,7 +403,7 @@ class SnapshotSource:
         except KeyError:
             raise NotFound("StorageClass", name) from None
 
-    async def list_node_metrics(self):
+    async def list_node_metrics(self) -> list[m.NodeMetrics]:
         if self.node_metrics is None:
             raise MetricsUnavailable(details="the snapshot holds no metrics.k8s.io NodeMetrics")
         return list(self.node_metrics.values())
