@@ -21,7 +21,8 @@ def client(tmp_path_factory):
     d: Path = tmp_path_factory.mktemp("printed-pods")
     items = [{"apiVersion": "v1", "kind": "Pod", **c["pod"]} for c in CASES]
     (d / "pods.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-    with client_for(SnapshotSource(d)) as c:
+    # a deadline that a loaded test machine cannot miss: this test is about the columns, not about time
+    with client_for(SnapshotSource(d), request_deadline=30.0) as c:
         yield c
 
 
@@ -30,7 +31,7 @@ def test_describe_shows_kubectls_columns(client) -> None:
     for case in CASES:
         meta = case["pod"]["metadata"]
         _, resp = client.get(f"/api/v1/pods/{meta.get('namespace') or 'default'}/{meta['name']}/describe")
-        assert resp.status_code == 200, resp.text
+        assert resp.status_code == 200, (meta, resp.text)
         data = resp.json["data"]
         # the restart count is kubectl's; the "(... ago)" part depends on the time of the request
         count, _, ago = case["restarts"].partition(" ")

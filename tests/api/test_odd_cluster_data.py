@@ -128,13 +128,13 @@ def _odd_cluster(d: Path) -> None:
 def odd_client(tmp_path_factory):
     d = tmp_path_factory.mktemp("odd")
     _odd_cluster(d)
-    with client_for(SnapshotSource(d)) as c:
+    with client_for(SnapshotSource(d), request_deadline=30.0) as c:  # correctness here, not time
         yield c
 
 
 @pytest.fixture(scope="module")
 def demo_client():
-    with client_for(SnapshotSource(DEMO)) as c:
+    with client_for(SnapshotSource(DEMO), request_deadline=30.0) as c:  # correctness here, not time
         yield c
 
 
