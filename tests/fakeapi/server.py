@@ -42,6 +42,8 @@ RESOURCES: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("", "persistentvolumeclaims"): ("PersistentVolumeClaim", "v1", True),
     ("", "persistentvolumes"): ("PersistentVolume", "v1", False),
     ("storage.k8s.io", "storageclasses"): ("StorageClass", "v1", False),
+    ("storage.k8s.io", "csinodes"): ("CSINode", "v1", False),
+    ("storage.k8s.io", "volumeattachments"): ("VolumeAttachment", "v1", False),
     ("", "services"): ("Service", "v1", True),
     ("", "configmaps"): ("ConfigMap", "v1", True),
     ("", "resourcequotas"): ("ResourceQuota", "v1", True),

@@ -149,6 +149,60 @@ def test_other_reads_decode(fake, kubeconfig):
     assert "/api/v1/namespaces/demo/persistentvolumeclaims/web-data" in paths
 
 
+def test_storage_reads_of_the_scheduling_filters_decode(fake, kubeconfig):
+    fake.add(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "local-wffc"},
+            "provisioner": "kubernetes.io/no-provisioner",
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowedTopologies": [{"matchLabelExpressions": [{"key": "zone", "values": ["a"]}]}],
+        },
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "CSINode",
+            "metadata": {"name": "node-a"},
+            "spec": {"drivers": [{"name": "ebs.csi.aws.com", "nodeID": "i-1", "allocatable": {"count": 25}}]},
+        },
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "VolumeAttachment",
+            "metadata": {"name": "csi-1"},
+            "spec": {
+                "attacher": "ebs.csi.aws.com",
+                "nodeName": "node-a",
+                "source": {"persistentVolumeName": "pv-1"},
+            },
+        },
+    )
+
+    async def body(s):
+        return (
+            await s.get_storage_class("local-wffc"),
+            await s.list_pvs(),
+            await s.list_pvcs(),
+            await s.list_csinodes(),
+            await s.list_volumeattachments(),
+        )
+
+    sc, pvs, pvcs, csinodes, vas = run(kubeconfig, body)
+    assert sc.volume_binding_mode == "WaitForFirstConsumer" and sc.allowed_topologies[
+        0
+    ].match_label_expressions[0].values == ["a"]
+    assert "pvc-0a1b2c3d" in {p.metadata.name for p in pvs}
+    assert ("demo", "web-data") in {(c.metadata.namespace, c.metadata.name) for c in pvcs}
+    assert [(d.name, d.node_id, d.allocatable.count) for d in csinodes[0].spec.drivers] == [
+        ("ebs.csi.aws.com", "i-1", 25)
+    ]
+    assert (vas[0].spec.node_name, vas[0].spec.source.persistent_volume_name) == ("node-a", "pv-1")
+    paths = [r.path for r in fake.requests]
+    assert "/apis/storage.k8s.io/v1/storageclasses/local-wffc" in paths
+    assert (
+        "/apis/storage.k8s.io/v1/csinodes" in paths and "/apis/storage.k8s.io/v1/volumeattachments" in paths
+    )
+
+
 def test_check_ready_reads_version(fake, kubeconfig):
     run(kubeconfig, lambda s: s.check_ready())
     assert [r.verb for r in fake.requests] == ["version"]
