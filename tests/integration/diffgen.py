@@ -61,7 +61,7 @@ class Classes:
     """Which optional classes the generator may draw (``--classes`` of ``scripts/fuzz_scheduler.py``)."""
 
     pod_level_resources: bool = True  # pod-level spec.resources (KEP-2837, beta and on since 1.34)
-    topology_spread: bool = False  # issue 18: topologySpreadConstraints (DoNotSchedule)
+    topology_spread: bool = True  # topologySpreadConstraints (DoNotSchedule), evaluated since issue 18
     match_fields: bool = True  # node affinity matchFields metadata.name (NodeAffinity PreFilterResult)
     sidecars: bool = True  # init containers with restartPolicy Always
     terminated_pods: bool = True  # existing pods in phase Succeeded (not counted by the scheduler)
@@ -112,8 +112,6 @@ EXCLUDED: dict[str, str] = {
     "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
     "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
     "the taints); drawn taints with arbitrary keys cover the same code",
-    "topology spread constraints": "drawn only behind the topology_spread switch until the agent evaluates "
-    "them (issue 18)",
 }
 
 _ZONES = ("zone-a", "zone-b", "zone-c", "zone-d")
