@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 from k8s_agent.analysis.quantity import (
     Quantity,
     add_resource_lists,
@@ -79,3 +81,19 @@ def test_human_forms():
 def test_from_nanos_and_millis():
     assert str(Quantity.from_nanos(500_000_000)) == "500m"
     assert Quantity(Fraction(1, 3000)).millis == 1  # MilliValue rounds up
+
+
+def test_the_left_format_wins_a_sum_or_difference():
+    assert str(Q("1Ki") + Q("1024")) == "2Ki"
+    assert str(Q("1024") + Q("1Ki")) == "2048"
+    assert str(Q("3Ki") - Q("1024")) == "2Ki"
+    assert str(Q("3072") - Q("1Ki")) == "2048"
+
+
+def test_parse_numbers_and_reject_booleans():
+    assert str(parse_quantity(5)) == "5" and parse_quantity(5).format == "DecimalSI"
+    assert str(parse_quantity(0.5)) == "500m"
+    with pytest.raises(ValueError, match="invalid quantity True"):
+        parse_quantity(True)
+    with pytest.raises(ValueError, match="invalid quantity '1.5.5'"):
+        parse_quantity("1.5.5")
