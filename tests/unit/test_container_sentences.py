@@ -73,12 +73,9 @@ def test_waiting_sentences():
         "Container app cannot pull its image (ImagePullBackOff)"
     )
     config = report(waiting="CreateContainerConfigError", message=LONG)
-    assert (
-        config.waiting_sentence()
-        == f"Container app is waiting in CreateContainerConfigError: {LONG[:239]}…"[
-            : len("Container app is waiting in CreateContainerConfigError: ") + 240
-        ]
-    )
+    head, _, tail = config.waiting_sentence().partition(": ")
+    assert head == "Container app is waiting in CreateContainerConfigError"
+    assert len(tail) == 240 and tail.endswith("...")
     assert report(waiting="Weird").waiting_sentence() == "Container app is waiting in Weird"
     assert report(waiting="Weird", init=True).waiting_sentence() == "Init container app is waiting in Weird"
     assert backoff_duration("") is None and backoff_duration(None) is None
