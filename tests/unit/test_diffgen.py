@@ -85,14 +85,16 @@ def test_every_default_class_is_drawn_in_200_cases():
         "existing.spec.containers.ports.hostPort",
     ):
         assert want in seen, want
-    assert ".spec.topologySpreadConstraints" not in seen  # behind a switch
+    assert ".spec.topologySpreadConstraints" in seen  # drawn by default since the agent evaluates it
     assert ".spec.resources.requests" in seen  # pod-level resources
 
 
-def test_switches_add_the_optional_classes():
-    classes = diffgen.Classes.parse("+topology_spread")
-    pods = [diffgen.gen_case(s, classes).pod for s in range(100)]
-    assert any("topologySpreadConstraints" in p["spec"] for p in pods)
+def test_switches_add_and_remove_classes():
+    without = diffgen.Classes.parse("-topology_spread")
+    assert not any(
+        "topologySpreadConstraints" in diffgen.gen_case(s, without).pod["spec"] for s in range(100)
+    )
+    assert any("topologySpreadConstraints" in diffgen.gen_case(s).pod["spec"] for s in range(100))
     assert not any(
         "resources" in p["spec"]
         for p in (diffgen.gen_case(s, diffgen.Classes.parse("-pod_level_resources")).pod for s in range(100))
