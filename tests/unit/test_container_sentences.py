@@ -24,7 +24,9 @@ def report(*, restarts=0, waiting="", message="", terminated=None, last=None, in
 def test_termination_descriptions():
     assert term(code=1).describe() == "exited with code 1 (generic application error)"
     assert term(reason="Completed", code=0).describe() == "exited with code 0 (success)"
-    assert term(reason="DeadlineExceeded", code=2).describe().endswith(", reason DeadlineExceeded")
+    assert term(reason="DeadlineExceeded", code=2).describe() == (
+        "exited with code 2 (misuse of a shell builtin or application-defined error), reason DeadlineExceeded"
+    )
     assert term(reason="", code=0, signal=9).describe() == "was killed by signal 9 (SIGKILL)"
     # a signal with an exit code: the exit code is what the runtime reported
     assert term(code=143, signal=15).describe().startswith("exited with code 143 (")
