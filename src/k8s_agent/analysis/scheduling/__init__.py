@@ -22,7 +22,7 @@ Write ``filters/<plugin>.py`` with a subclass of ``filters.base.Filter``:
   the reason kube-scheduler 1.36 writes);
 * ``__init__(self, ctx: PodContext)``: compute what the pod needs once (``ctx.pod``, ``ctx.index`` which is
   None when the cluster's pods could not be read, ``ctx.pvcs``/``ctx.pvs``); pod-level findings go to
-  ``ctx.notes`` and ``ctx.blockers`` (a ``PodIssue`` with ``scheduler_text`` when the scheduler's PreFilter
+  ``ctx.notes`` and ``ctx.blockers`` (a ``Blocker`` with ``scheduler_text`` when the scheduler's PreFilter
   rejects the pod with that message);
 * ``evaluate(self, node) -> Outcome``: ``failures`` (every problem, our words, each a ``Failure`` of one of
   its checks), ``scheduler_reasons`` (the exact reasons the scheduler records for the node at this plugin,

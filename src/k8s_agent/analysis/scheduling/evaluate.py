@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from k8s_agent.analysis.scheduling.filters import FILTERS
-from k8s_agent.analysis.scheduling.filters.base import Filter, NodeVerdict, PodContext, PodIssue
+from k8s_agent.analysis.scheduling.filters.base import Blocker, Filter, NodeVerdict, PodContext
 from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAffinity
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
@@ -49,7 +49,7 @@ class FitReport:
 
     verdicts: tuple[NodeVerdict, ...]
     request: Mapping[str, int]
-    blockers: tuple[PodIssue, ...] = ()
+    blockers: tuple[Blocker, ...] = ()
     notes: tuple[str, ...] = ()
     pods_known: bool = True
     volume_constraints: tuple[VolumeConstraint, ...] = ()

@@ -1,6 +1,6 @@
 """kube-scheduler FailedScheduling messages, parsed across Kubernetes versions and custom schedulers.
 
-Formats handled (see ``shared/reference/k8s-failure-formats.md`` A and F):
+Formats handled (the corpus in ``tests/fixtures/corpus/scheduling_messages.json`` holds real ones of each):
 
 * FitError, 1.8 to today: ``0/N nodes are available: [<PreFilter msg>.] <count> <reason>, ... .[ <PostFilter>]``;
   the PreFilter message has no count (1.25+); the PostFilter suffix (``preemption: ...``, DRA's

@@ -69,7 +69,7 @@ PASS = Outcome()
 
 
 @dataclass(frozen=True, slots=True)
-class PodIssue:
+class Blocker:
     """A problem of the pod itself (not of any node): it blocks every node. ``scheduler_text`` is the
     PreFilter message the scheduler writes for it (uncounted, in front of the per-node reasons)."""
 
@@ -106,7 +106,7 @@ class PodContext:
     all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
     attachments: Sequence[VolumeAttachment] = ()
     notes: list[str] = field(default_factory=list)
-    blockers: list[PodIssue] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)
     #: what one filter computes for others (the resolved claims, for the volume filters)
     shared: dict[str, object] = field(default_factory=dict)
 

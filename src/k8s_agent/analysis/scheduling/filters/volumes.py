@@ -1,6 +1,6 @@
 """The pod's claims resolved once (what the volume plugins' PreFilter does): missing, deleted or lost
 claims, a ReadWriteOncePod claim in use, claims bound to a missing PV, and the node constraints of the bound
-PVs (required node affinity, legacy zone labels). Pod-level problems become ``PodIssue`` blockers, stated
+PVs (required node affinity, legacy zone labels). Pod-level problems become ``Blocker`` blockers, stated
 once rather than on every node. The filters (``volume_restrictions``, ``volume_binding``, ``volume_zone``)
 read the result from ``claims_of(ctx)``."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from k8s_agent.analysis.scheduling.filters.base import PodContext, PodIssue
+from k8s_agent.analysis.scheduling.filters.base import Blocker, PodContext
 from k8s_agent.analysis.scheduling.index import pod_key
 from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_MULTI_ATTACH
 from k8s_agent.analysis.scheduling.selectors import CompiledSelector, compile_selector, describe_term
@@ -130,7 +130,7 @@ def _resolve(ctx: PodContext) -> Claims:
     rwop = pv_missing = False
     stages: list[tuple[int, int]] = []  # (stage, blocker index) of each blocker made here
 
-    def block(issue: PodIssue, stage: int) -> None:
+    def block(issue: Blocker, stage: int) -> None:
         stages.append((stage, len(ctx.blockers)))
         ctx.blockers.append(issue)
 
@@ -150,19 +150,19 @@ def _resolve(ctx: PodContext) -> Claims:
                 msg = f'persistentvolumeclaim "{claim}" not found'
                 fix = f"create PVC {claim} in namespace {pod.metadata.namespace}, or fix claimName in the pod spec"
             block(
-                PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg),
+                Blocker(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg),
                 _STAGE_CLAIM if ephemeral else _STAGE_MISSING,
             )
             continue
         if pvc.metadata.deletion_timestamp is not None:
             msg = f'persistentvolumeclaim "{claim}" is being deleted'
             fix = f"wait for PVC {claim} to be deleted and recreate it, or use another claim"
-            block(PodIssue(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg), _STAGE_CLAIM)
+            block(Blocker(msg, VOLUME_ATTACHMENT, fix, scheduler_text=msg), _STAGE_CLAIM)
             continue
         if pvc.status.phase == "Lost":
             pv_missing = True
             block(
-                PodIssue(
+                Blocker(
                     f'persistentvolumeclaim "{claim}" is Lost: its persistentvolume '
                     f'"{pvc.spec.volume_name}" no longer exists',
                     VOLUME_ATTACHMENT,
@@ -179,7 +179,7 @@ def _resolve(ctx: PodContext) -> Claims:
             if users:
                 rwop = True
                 ctx.blockers.append(
-                    PodIssue(
+                    Blocker(
                         f"PVC {claim} has access mode ReadWriteOncePod and is already used by pod "
                         f"{', '.join(users)}",
                         VOLUME_MULTI_ATTACH,
@@ -213,7 +213,7 @@ def _resolve(ctx: PodContext) -> Claims:
                 f"{sc_obj.volume_binding_mode or 'Immediate'})"
             )
             block(
-                PodIssue(
+                Blocker(
                     f"PVC {claim} is not bound and {how}: the scheduler waits for the PV controller to bind it",
                     VOLUME_ATTACHMENT,
                     f"check PVC {claim} (`kubectl describe pvc {claim}`): "
@@ -234,7 +234,7 @@ def _resolve(ctx: PodContext) -> Claims:
         if (not pvc.spec.volume_name and not sc) or prebound:
             # no storage class: immediate binding, which the PV controller should have done already
             block(
-                PodIssue(
+                Blocker(
                     f"PVC {claim} is not bound"
                     + (
                         f" (it names PV {pvc.spec.volume_name}, which has not been bound to it)"
@@ -270,7 +270,7 @@ def _resolve(ctx: PodContext) -> Claims:
         if pv is None:
             pv_missing = True
             block(
-                PodIssue(
+                Blocker(
                     f'persistentvolumeclaim "{claim}" bound to non-existent persistentvolume "{pv_name}"',
                     VOLUME_ATTACHMENT,
                     f"restore PV {pv_name}, or recreate PVC {claim} so that a new volume is provisioned",
