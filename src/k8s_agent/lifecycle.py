@@ -168,13 +168,37 @@ class GcPauses:
 
 
 # ------------------------------------------------------------------------------------------ main process
+#: SIGTERM/SIGINT received before the worker manager installed its handlers (see hold_early_signals)
+_early_signals: list[int] = []
+
+
+def hold_early_signals() -> None:
+    """Remember a SIGTERM/SIGINT that arrives before Sanic's worker manager exists. Sanic starts its helper
+    processes (a sync manager, the resource tracker) first; with the default action a signal in that window
+    ended this process at once and left them running. The manager then skips starting the workers."""
+
+    def remember(signum: int, frame: Any) -> None:
+        _early_signals.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, remember)
+
+
 class AgentWorkerManager(WorkerManager):
     """Sanic's worker manager, with the changes the module docstring lists."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # installs Sanic's own SIGTERM/SIGINT handlers
         self._deaths: deque[float] = deque()
         self._serving = False
+
+    def run(self) -> None:
+        if _early_signals:
+            logger.info(
+                "{} before the workers started: not starting them", signal.Signals(_early_signals[0]).name
+            )
+            return  # Sanic.serve's cleanup then stops its helper processes
+        super().run()
 
     def wait_for_ack(self) -> None:
         """Sanic's wait for every worker's start-up acknowledgement, ending when a shutdown has begun."""

@@ -45,8 +45,9 @@ def worker_processes(settings: Settings) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
-    from k8s_agent.lifecycle import AgentHttpProtocol, use_agent_manager
+    from k8s_agent.lifecycle import AgentHttpProtocol, hold_early_signals, use_agent_manager
 
+    hold_early_signals()  # until the worker manager installs its handlers
     loader = AppLoader(factory=partial(worker_app, settings))
     supervisor = Sanic(APP_NAME, log_config=sanic_log_config(settings.log_level))
     supervisor.config.update({"MOTD": False, "ACCESS_LOG": False})

@@ -174,7 +174,9 @@ def _spawn(tmp: Path, kubeconfig: Path, **env: str) -> Agent:
     return Agent(proc, port, out, err)
 
 
-@pytest.mark.parametrize("moment", ["0.2s", "0.8s", "first-worker-ready", "second-worker-ready"])
+@pytest.mark.parametrize(
+    "moment", ["0.1s", "0.2s", "0.4s", "0.8s", "first-worker-ready", "second-worker-ready"]
+)
 def test_a_sigterm_at_any_moment_of_start_up_ends_the_process(fake, kubeconfig, tmp_path, moment):
     """Kubernetes sends SIGTERM whenever it likes, also while the workers are still starting (a SIGTERM right
     after a worker said it was ready, before the supervisor had every worker's acknowledgement, used to leave
