@@ -29,6 +29,7 @@ from k8s_agent.analysis.workloads.revisions import (
     _plural,
     _pod_suggestions,
     _problem_blockers,
+    _Rev,
     _rollback_suggestion,
 )
 from k8s_agent.kube.models import (
@@ -42,6 +43,7 @@ from k8s_agent.kube.models import (
     StatefulSet,
 )
 from k8s_agent.schemas.workloads import (
+    CreateFailure,
     Replicas,
     WorkloadDiagnosis,
 )
@@ -122,15 +124,18 @@ def _deployment(
     else:
         state, reason = "complete", f"all {desired} replicas updated and available"
 
-    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
-    if state in ("stuck", "progressing", "degraded"):
-        c.suggestions.extend(
-            _rollback_suggestion("deployment", d.metadata.name, c.namespace, current, previous)
-        )
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions("deployment", d.metadata.name, c.namespace, revs))
+    _blockers_and_suggestions(
+        c,
+        "deployment",
+        d.metadata.name,
+        revs,
+        unknown,
+        failures,
+        quotas,
+        current,
+        previous,
+        suggest=state in ("stuck", "progressing", "degraded"),
+    )
     return WorkloadDiagnosis(
         kind="Deployment",
         namespace=c.namespace,
@@ -237,15 +242,18 @@ def _statefulset(
         if on_delete and rolling:
             reason += f"; updateStrategy OnDelete: {st.current_replicas} pods keep revision {st.current_revision} until deleted"
 
-    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
-    if state != "complete":
-        c.suggestions.extend(
-            _rollback_suggestion("statefulset", s.metadata.name, c.namespace, current, previous)
-        )
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions("statefulset", s.metadata.name, c.namespace, revs))
+    _blockers_and_suggestions(
+        c,
+        "statefulset",
+        s.metadata.name,
+        revs,
+        unknown,
+        failures,
+        quotas,
+        current,
+        previous,
+        suggest=state != "complete",
+    )
     return WorkloadDiagnosis(
         kind="StatefulSet",
         namespace=c.namespace,
@@ -333,19 +341,22 @@ def _daemonset(
     if node_view is not None and node_view.excluded:
         reason += f" ({_plural(node_view.excluded, 'node')} excluded by taints, selector or affinity)"
 
-    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
+    _blockers_and_suggestions(
+        c,
+        "daemonset",
+        ds.metadata.name,
+        revs,
+        unknown,
+        failures,
+        quotas,
+        current,
+        previous,
+        suggest=state != "complete",
+    )
     if node_view is not None:
         c.blockers.extend(
             f"node {g.node}: {g.problem}: {g.reason}" for g in node_view.nodes if g.problem != "excluded"
         )
-    if state != "complete":
-        c.suggestions.extend(
-            _rollback_suggestion("daemonset", ds.metadata.name, c.namespace, current, previous)
-        )
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions("daemonset", ds.metadata.name, c.namespace, revs))
     return WorkloadDiagnosis(
         kind="DaemonSet",
         namespace=c.namespace,
@@ -368,3 +379,27 @@ def _daemonset(
         daemon_set_nodes=node_view,
         what_changed=_what_changed(current, previous, c.events, c.now),
     )
+
+
+def _blockers_and_suggestions(
+    c: _Ctx,
+    kind_lower: str,
+    name: str,
+    revs: list[_Rev],
+    unknown: _Rev | None,
+    failures: list[CreateFailure],
+    quotas: list[ResourceQuota],
+    current: _Rev | None,
+    previous: _Rev | None,
+    *,
+    suggest: bool,
+) -> None:
+    """What blocks a rolling controller (its failing pods by revision, its FailedCreate events) and, unless it
+    is complete, what to do: roll back, mind the quota, fix what refused the pods, look at the failing pods."""
+    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
+    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
+    if suggest:
+        c.suggestions.extend(_rollback_suggestion(kind_lower, name, c.namespace, current, previous))
+        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
+        c.suggestions.extend(_create_suggestions(failures, c.namespace))
+        c.suggestions.extend(_pod_suggestions(kind_lower, name, c.namespace, revs))
