@@ -80,7 +80,7 @@ def envelope_error(resp) -> dict:
 
 
 def upstream_paths(fake) -> list[str]:
-    return [r.path for r in fake.requests if r.verb != "version"]  # the readiness loop reads /version
+    return [r.path for r in fake.caused_requests]
 
 
 def spin(client: ReusableClient, seconds: float) -> None:

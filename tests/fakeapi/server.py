@@ -537,6 +537,13 @@ class FakeKubeAPI:
             and (group is None or r.group == group)
         ]
 
+    @property
+    def caused_requests(self) -> list[RequestRecord]:
+        """The log without the agent's background traffic: the readiness loop's /version reads and the
+        cluster index's watch streams, which reconnect on their own schedule (a server-side timeout, a
+        bookmark gap) whatever a test's client is doing."""
+        return [r for r in self.requests if r.verb not in ("version", "watch")]
+
     def count(self, verb: str | None = None, resource: str | None = None, **kw: str) -> int:
         return len(self.requests_for(verb, resource, **kw))
 
