@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from k8s_agent.analysis.scheduling.message import sort_categories
 
@@ -66,6 +66,18 @@ class Outcome:
 
 
 PASS = Outcome()
+
+D = TypeVar("D")
+
+
+def detail_reader(kind: type[D]) -> Callable[[Outcome], D | None]:
+    """How a filter module reads its own record back from an outcome: ``outcome.detail`` when it is a
+    ``kind``, else None (an outcome without one, such as ``PASS``)."""
+
+    def detail(outcome: Outcome) -> D | None:
+        return outcome.detail if isinstance(outcome.detail, kind) else None
+
+    return detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     nodes_word,
 )
@@ -98,8 +99,8 @@ class PodAffinityDetail:
 _NOTHING = Outcome((), (), PodAffinityDetail((), False))
 
 
-def detail(outcome: Outcome) -> PodAffinityDetail | None:
-    return outcome.detail if isinstance(outcome.detail, PodAffinityDetail) else None
+#: the PodAffinityDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(PodAffinityDetail)
 
 
 class InterPodAffinity(Filter):

@@ -16,6 +16,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
     nodes_word,
@@ -37,8 +38,8 @@ class AffinityDetail:
     matched_term: str
 
 
-def detail(outcome: Outcome) -> AffinityDetail | None:
-    return outcome.detail if isinstance(outcome.detail, AffinityDetail) else None
+#: the AffinityDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(AffinityDetail)
 
 
 def required_node_affinity(ctx: PodContext) -> NodeSelector | None:

@@ -22,6 +22,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     NodeVerdict,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
     nodes_word,
@@ -81,8 +82,8 @@ class ResourceDetail:
         return 0, 0
 
 
-def detail(outcome: Outcome) -> ResourceDetail | None:
-    return outcome.detail if isinstance(outcome.detail, ResourceDetail) else None
+#: the ResourceDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(ResourceDetail)
 
 
 def ordered(resources: dict[str, int]) -> list[tuple[str, int]]:

@@ -26,6 +26,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
     nodes_word,
@@ -47,8 +48,8 @@ class LimitDetail:
     limit: int
 
 
-def detail(outcome: Outcome) -> LimitDetail | None:
-    return outcome.detail if isinstance(outcome.detail, LimitDetail) else None
+#: the LimitDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(LimitDetail)
 
 
 class NodeVolumeLimits(Filter):

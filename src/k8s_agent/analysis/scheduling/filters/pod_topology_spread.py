@@ -32,6 +32,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
     nodes_word,
@@ -116,8 +117,8 @@ class SpreadDetail:
     failures: tuple[SpreadFailure, ...]
 
 
-def detail(outcome: Outcome) -> SpreadDetail | None:
-    return outcome.detail if isinstance(outcome.detail, SpreadDetail) else None
+#: the SpreadDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(SpreadDetail)
 
 
 class PodTopologySpread(Filter):

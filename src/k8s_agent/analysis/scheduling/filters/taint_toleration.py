@@ -20,6 +20,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
 )
@@ -47,8 +48,8 @@ class TaintDetail:
     scheduler_taint: Taint | None
 
 
-def detail(outcome: Outcome) -> TaintDetail | None:
-    return outcome.detail if isinstance(outcome.detail, TaintDetail) else None
+#: the TaintDetail of an outcome of this filter (None for one without it, such as PASS)
+detail = detail_reader(TaintDetail)
 
 
 def toleration_for(t: Taint) -> str:
