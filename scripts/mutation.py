@@ -41,7 +41,7 @@ MODULES = {
     "health_score": "health_score.py",
     "namespace_errors": "namespace_errors.py",
     "pod_issues": "pod_issues.py",
-    "node_utilization": "node_utilization.py",
+    "node_utilization": "node_utilization",
     "describe": "describe.py",
     "scheduling.message": "scheduling/message.py",
     "scheduling.selectors": "scheduling/selectors.py",
