@@ -37,11 +37,7 @@ import msgspec
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from k8s_agent.analysis.workloads.diagnose import diagnose  # noqa: E402
-from k8s_agent.kube import models as m  # noqa: E402
-from k8s_agent.kube.live import LiveSource  # noqa: E402
-from k8s_agent.services.workloads import diagnosis  # noqa: E402
-from workload_builders import (  # noqa: E402
+from builders.workloads import (  # noqa: E402
     cond,
     container,
     deployment,
@@ -51,6 +47,10 @@ from workload_builders import (  # noqa: E402
     rs_pod,
     ts,
 )
+from k8s_agent.analysis.workloads.diagnose import diagnose  # noqa: E402
+from k8s_agent.kube import models as m  # noqa: E402
+from k8s_agent.kube.live import LiveSource  # noqa: E402
+from k8s_agent.services.workloads import diagnosis  # noqa: E402
 
 NS = "shop"
 DEADLINE = 0.5

@@ -30,7 +30,7 @@ cluster built here).
 
 Modules: ``server`` (the server, its controls and request log), ``selectors`` (field and label selectors),
 ``cluster`` (the built-in cluster), ``__main__`` (the command line). The objects themselves are built with
-``tests/builders.py``.
+the ``builders`` package (``tests/builders``).
 """
 
 from fakeapi.cluster import builtin_cluster

@@ -10,12 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fakeapi import FakeKubeAPI
-from k8s_agent.errors import NotFound
-from k8s_agent.kube import models as m
-from k8s_agent.kube.live import LiveSource
-from k8s_agent.services.workloads import diagnosis
-from workload_builders import (
+from builders.workloads import (
     controller_revision,
     cronjob,
     daemonset,
@@ -26,6 +21,11 @@ from workload_builders import (
     rs_pod,
     statefulset,
 )
+from fakeapi import FakeKubeAPI
+from k8s_agent.errors import NotFound
+from k8s_agent.kube import models as m
+from k8s_agent.kube.live import LiveSource
+from k8s_agent.services.workloads import diagnosis
 
 
 def _objects() -> list[dict]:

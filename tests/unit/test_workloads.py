@@ -7,12 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from k8s_agent.analysis.workloads.cron import CronError, Schedule
-from k8s_agent.analysis.workloads.diagnose import diagnose, workload_state
-from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of
-from k8s_agent.analysis.workloads.template import diff_templates
-from k8s_agent.kube import models as m
-from workload_builders import (
+from builders.workloads import (
     NOW,
     NS,
     ago,
@@ -34,6 +29,11 @@ from workload_builders import (
     statefulset,
     ts,
 )
+from k8s_agent.analysis.workloads.cron import CronError, Schedule
+from k8s_agent.analysis.workloads.diagnose import diagnose, workload_state
+from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of
+from k8s_agent.analysis.workloads.template import diff_templates
+from k8s_agent.kube import models as m
 
 
 def conv(d: dict, t: type):

@@ -8,32 +8,33 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .parts import (
+    app_container,
+    condition,
+    core_event,
+    crash_loop,
+    owner_ref,
+    pod_conditions,
+    ts,
+    uid_for,
+    unschedulable_condition,
+)
+from .parts import (
+    running_status as container_running,
+)
+
 NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 NS = "shop"
-
-
-def ts(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+uid = uid_for
+container = app_container
 
 
 def ago(**kw) -> str:
     return ts(NOW - timedelta(**kw))
 
 
-def uid(seed: str) -> str:
-    h = hashlib.sha1(seed.encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
 def owner(kind: str, name: str, api_version: str = "apps/v1", ns: str = NS) -> dict:
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "name": name,
-        "uid": uid(f"{kind}/{ns}/{name}"),
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+    return owner_ref(kind, name, uid(f"{kind}/{ns}/{name}"), api_version)
 
 
 def meta(kind: str, name: str, ns: str = NS, *, created: str | None = None, **extra) -> dict:
@@ -46,43 +47,6 @@ def meta(kind: str, name: str, ns: str = NS, *, created: str | None = None, **ex
     }
     m.update(extra)
     return m
-
-
-def container(
-    image: str,
-    *,
-    name: str = "app",
-    cpu: str = "250m",
-    memory: str = "256Mi",
-    env: list[dict] | None = None,
-    args: list[str] | None = None,
-    probe_path: str = "/ready",
-) -> dict:
-    c: dict[str, Any] = {
-        "name": name,
-        "image": image,
-        "imagePullPolicy": "IfNotPresent",
-        "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
-        "env": env
-        if env is not None
-        else [
-            {"name": "LOG_LEVEL", "value": "info"},
-            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
-        ],
-        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}},
-        "readinessProbe": {
-            "httpGet": {"path": probe_path, "port": 8080, "scheme": "HTTP"},
-            "periodSeconds": 10,
-            "timeoutSeconds": 1,
-            "successThreshold": 1,
-            "failureThreshold": 3,
-        },
-        "terminationMessagePath": "/dev/termination-log",
-        "terminationMessagePolicy": "File",
-    }
-    if args:
-        c["args"] = args
-    return c
 
 
 def template(labels: dict, containers: list[dict], **spec) -> dict:
@@ -99,12 +63,7 @@ def template(labels: dict, containers: list[dict], **spec) -> dict:
 
 
 def cond(ctype: str, status: str, reason: str = "", message: str = "", at: str | None = None) -> dict:
-    c = {"type": ctype, "status": status, "lastTransitionTime": at or ago(hours=1)}
-    if reason:
-        c["reason"] = reason
-    if message:
-        c["message"] = message
-    return c
+    return condition(ctype, status, reason, message, at=at or ago(hours=1))
 
 
 # ------------------------------------------------------------------------------------------ Deployment
@@ -216,35 +175,22 @@ def running_status(
     started = ts(created + timedelta(seconds=5))
     return {
         "phase": "Running",
-        "conditions": [
-            cond("PodReadyToStartContainers", "True", at=started),
-            cond("Initialized", "True", at=ts(created)),
-            cond(
-                "Ready",
-                "True" if ready else "False",
-                "" if ready else "ContainersNotReady",
-                "" if ready else f"containers with unready status: [{name}]",
-                at=started,
-            ),
-            cond("ContainersReady", "True" if ready else "False", at=started),
-            cond("PodScheduled", "True", at=ts(created)),
-        ],
+        "conditions": pod_conditions(
+            ready=ready, started=started, scheduled=ts(created), initialized=ts(created), unready=[name]
+        ),
         "hostIP": "10.0.1.11",
         "podIP": "10.244.1.23",
         "startTime": ts(created),
         "qosClass": "Burstable",
         "containerStatuses": [
-            {
-                "name": name,
-                "ready": ready,
-                "started": True,
-                "restartCount": restarts,
-                "image": image,
-                "imageID": f"docker.io/library/{image}@sha256:{'a' * 64}",
-                "containerID": "containerd://" + "b" * 64,
-                "state": {"running": {"startedAt": started}},
-                "lastState": {},
-            }
+            container_running(
+                name,
+                image,
+                started=started,
+                ready=ready,
+                restarts=restarts,
+                image_id=f"docker.io/library/{image}@sha256:{'a' * 64}",
+            )
         ],
     }
 
@@ -282,23 +228,11 @@ def pod(
         p["status"] = st
     elif state == "crashloop":
         st = running_status("app", image, created, ready=False, restarts=restarts or 7)
-        cs = st["containerStatuses"][0]
-        cs["started"] = False
-        cs["state"] = {
-            "waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off 5m0s restarting failed container=app pod={name}_{ns}({uid(name)})",
-            }
-        }
-        cs["lastState"] = {
-            "terminated": {
-                "exitCode": 1,
-                "reason": "Error",
-                "startedAt": ago(minutes=3),
-                "finishedAt": ts(created + timedelta(minutes=2)),
-                "containerID": "containerd://" + "c" * 64,
-            }
-        }
+        crash_loop(
+            st["containerStatuses"][0],
+            message=f"back-off 5m0s restarting failed container=app pod={name}_{ns}({uid(name)})",
+            exited=(ago(minutes=3), ts(created + timedelta(minutes=2))),
+        )
         p["status"] = st
     elif state == "imagepull":
         st = running_status("app", image, created, ready=False)
@@ -321,10 +255,7 @@ def pod(
             "phase": "Pending",
             "qosClass": "Burstable",
             "conditions": [
-                cond(
-                    "PodScheduled",
-                    "False",
-                    "Unschedulable",
+                unschedulable_condition(
                     "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
                     "3 No preemption victims found for incoming pod.",
                     at=ts(created),
@@ -388,27 +319,24 @@ def event(
     type_: str = "Warning",
     ns: str = NS,
 ) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": f"{name}.{abs(hash((reason, message))) % 10**16:x}", "namespace": ns},
-        "involvedObject": {
+    return core_event(
+        {
             "kind": kind,
             "namespace": ns,
             "name": name,
             "uid": uid(f"{kind}/{ns}/{name}"),
             "apiVersion": "v1" if kind == "Pod" else "apps/v1",
         },
-        "reason": reason,
-        "message": message,
-        "source": {"component": component},
-        "firstTimestamp": ts(first),
-        "lastTimestamp": ts(last or first),
-        "count": count,
-        "type": type_,
-        "reportingComponent": component,
-        "reportingInstance": "",
-    }
+        reason,
+        message,
+        name=f"{name}.{abs(hash((reason, message))) % 10**16:x}",
+        namespace=ns,
+        first=ts(first),
+        last=ts(last or first),
+        count=count,
+        component=component,
+        type_=type_,
+    )
 
 
 # ------------------------------------------------------------------------------------------ ControllerRevisions

@@ -1,0 +1,55 @@
+"""Every Kubernetes object the tests build, in one place (``from builders import ...``).
+
+One set of parts (:mod:`builders.parts`: timestamps, UIDs, owner references, conditions, a container, the
+kubelet's container statuses and pod conditions, a recorder's Event) rendered in the shapes the tests need:
+
+* **API objects** (:mod:`builders.api`: ``api_node``, ``api_pod``, ``api_event``): JSON-shaped dicts as
+  kube-apiserver serves them, timestamps relative to ``now``, for the fake API server, dumps and live-source
+  tests;
+* **decoded models** (:mod:`builders.models`: ``make_node``, ``make_pod``, ``container``,
+  ``scheduler_event``, ``make_pvc``, ``make_pv``): small objects decoded through the agent's own ``convert``
+  at fixed 2024-05-01 times, for the analysis and service tests; ``model(obj)`` decodes any API object;
+* **workloads** (:mod:`builders.workloads`): controllers, their ReplicaSets/ControllerRevisions, their pods
+  and events as the controllers write them, at a fixed ``workloads.NOW``.
+"""
+
+from __future__ import annotations
+
+from . import workloads
+from .api import api_event, api_node, api_pod, pvc_volume
+from .models import container, make_node, make_pod, make_pv, make_pvc, model, scheduler_event
+from .parts import (
+    app_container,
+    condition,
+    core_event,
+    micro_ts,
+    owner_ref,
+    pod_conditions,
+    running_status,
+    ts,
+    uid_for,
+)
+
+__all__ = [
+    "api_event",
+    "api_node",
+    "api_pod",
+    "app_container",
+    "condition",
+    "container",
+    "core_event",
+    "make_node",
+    "make_pod",
+    "make_pv",
+    "make_pvc",
+    "micro_ts",
+    "model",
+    "owner_ref",
+    "pod_conditions",
+    "pvc_volume",
+    "running_status",
+    "scheduler_event",
+    "ts",
+    "uid_for",
+    "workloads",
+]
