@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from k8s_agent.analysis.text import rfc3339
@@ -35,6 +36,7 @@ from k8s_agent.analysis.workloads.revisions import (
 from k8s_agent.kube.models import (
     ControllerRevision,
     DaemonSet,
+    DaemonSetStatus,
     Deployment,
     Node,
     Pod,
@@ -46,6 +48,7 @@ from k8s_agent.schemas.workloads import (
     CreateFailure,
     Replicas,
     WorkloadDiagnosis,
+    WorkloadKind,
 )
 
 
@@ -69,6 +72,7 @@ def _deployment(
     )
     failures = [cf for cf, _ in create]
 
+    history = _History(revs, unknown, current, previous)
     pending = _generation_pending(d.metadata, st.observed_generation)
     if pending:
         state, reason = "progressing", pending
@@ -124,38 +128,15 @@ def _deployment(
     else:
         state, reason = "complete", f"all {desired} replicas updated and available"
 
-    _blockers_and_suggestions(
+    return _rolling_diagnosis(
         c,
-        "deployment",
-        d.metadata.name,
-        revs,
-        unknown,
+        d,
+        desired,
+        state,
+        reason,
+        history,
         failures,
         quotas,
-        current,
-        previous,
-        suggest=state in ("stuck", "progressing", "degraded"),
-    )
-    return WorkloadDiagnosis(
-        kind="Deployment",
-        namespace=c.namespace,
-        name=c.name,
-        analysis_time=rfc3339(c.now) or "",
-        state=state,  # type: ignore[arg-type]
-        state_reason=reason,
-        generation=d.metadata.generation,
-        observed_generation=st.observed_generation,
-        replicas=Replicas(
-            desired=desired,
-            current=st.replicas,
-            updated=st.updated_replicas,
-            ready=st.ready_replicas,
-            available=st.available_replicas,
-        ),
-        conditions=_conditions(conds),
-        revisions=[r.out() for r in revs[:REVISIONS_SHOWN]] + ([unknown.out()] if unknown else []),
-        create_failures=failures,
-        what_changed=_what_changed(current, previous, c.events, c.now),
     )
 
 
@@ -182,12 +163,7 @@ def _statefulset(
     policy = s.spec.pod_management_policy or "OrderedReady"
     create = _create_failures(c.events, {s.metadata.name: "StatefulSet"})
     failures = [cf for cf, _ in create]
-    problems = {
-        p.metadata.name: (reason, msg)
-        for r in revs + ([unknown] if unknown else [])
-        for reason, items in r.problems.items()
-        for p, msg in items
-    }
+    problems = _pod_problems(revs, unknown)
     rolling = bool(st.update_revision and st.current_revision and st.update_revision != st.current_revision)
     partition = (
         s.spec.update_strategy.rolling_update.partition if s.spec.update_strategy.rolling_update else None
@@ -210,6 +186,7 @@ def _statefulset(
     else:
         blocking = [p for p in not_ready if p.metadata.name in problems]
 
+    history = _History(revs, unknown, current, previous)
     pending = _generation_pending(s.metadata, st.observed_generation)
     if pending:
         state, reason = "progressing", pending
@@ -242,39 +219,7 @@ def _statefulset(
         if on_delete and rolling:
             reason += f"; updateStrategy OnDelete: {st.current_replicas} pods keep revision {st.current_revision} until deleted"
 
-    _blockers_and_suggestions(
-        c,
-        "statefulset",
-        s.metadata.name,
-        revs,
-        unknown,
-        failures,
-        quotas,
-        current,
-        previous,
-        suggest=state != "complete",
-    )
-    return WorkloadDiagnosis(
-        kind="StatefulSet",
-        namespace=c.namespace,
-        name=c.name,
-        analysis_time=rfc3339(c.now) or "",
-        state=state,  # type: ignore[arg-type]
-        state_reason=reason,
-        generation=s.metadata.generation,
-        observed_generation=st.observed_generation,
-        replicas=Replicas(
-            desired=desired,
-            current=st.replicas,
-            updated=st.updated_replicas,
-            ready=st.ready_replicas,
-            available=st.available_replicas,
-        ),
-        conditions=_conditions(st.conditions),
-        revisions=[r.out() for r in revs[:REVISIONS_SHOWN]] + ([unknown.out()] if unknown else []),
-        create_failures=failures,
-        what_changed=_what_changed(current, previous, c.events, c.now),
-    )
+    return _rolling_diagnosis(c, s, desired, state, reason, history, failures, quotas)
 
 
 def _daemonset(
@@ -296,12 +241,7 @@ def _daemonset(
     desired = st.desired_number_scheduled
     create = _create_failures(c.events, {ds.metadata.name: "DaemonSet"})
     failures = [cf for cf, _ in create]
-    problems = {
-        p.metadata.name: (r, msg)
-        for rev in revs + ([unknown] if unknown else [])
-        for r, items in rev.problems.items()
-        for p, msg in items
-    }
+    problems = _pod_problems(revs, unknown)
     node_view = None
     if nodes is not None:
         node_view, tolerations = evaluate_daemonset_nodes(ds, mine, nodes, problems)
@@ -312,6 +252,7 @@ def _daemonset(
     rolling = st.updated_number_scheduled < desired
     failing_current = current.failing if current is not None else 0
 
+    history = _History(revs, unknown, current, previous)
     pending = _generation_pending(ds.metadata, st.observed_generation)
     if pending:
         state, reason = "progressing", pending
@@ -341,65 +282,93 @@ def _daemonset(
     if node_view is not None and node_view.excluded:
         reason += f" ({_plural(node_view.excluded, 'node')} excluded by taints, selector or affinity)"
 
-    _blockers_and_suggestions(
-        c,
-        "daemonset",
-        ds.metadata.name,
-        revs,
-        unknown,
-        failures,
-        quotas,
-        current,
-        previous,
-        suggest=state != "complete",
-    )
+    diagnosis = _rolling_diagnosis(c, ds, desired, state, reason, history, failures, quotas)
     if node_view is not None:
+        diagnosis.daemon_set_nodes = node_view
         c.blockers.extend(
             f"node {g.node}: {g.problem}: {g.reason}" for g in node_view.nodes if g.problem != "excluded"
         )
+    return diagnosis
+
+
+def _pod_problems(revs: list[_Rev], unknown: _Rev | None) -> dict[str, tuple[str, str]]:
+    """Each failing pod's problem (issue type, message) by pod name, over the revisions and the pods of none."""
+    return {
+        p.metadata.name: (reason, msg)
+        for r in revs + ([unknown] if unknown else [])
+        for reason, items in r.problems.items()
+        for p, msg in items
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _History:
+    """A rolling controller's revisions, newest first, the pods of none of them, and the current and previous
+    revision (what a rollback returns to)."""
+
+    revs: list[_Rev]
+    unknown: _Rev | None
+    current: _Rev | None
+    previous: _Rev | None
+
+
+def _rolling_diagnosis(
+    c: _Ctx,
+    obj: Deployment | StatefulSet | DaemonSet,
+    desired: int,
+    state: str,
+    reason: str,
+    history: _History,
+    failures: list[CreateFailure],
+    quotas: list[ResourceQuota],
+) -> WorkloadDiagnosis:
+    """The diagnosis of a rolling controller (Deployment, StatefulSet, DaemonSet) once its state is known: what
+    blocks it (its failing pods by revision, its FailedCreate events) and, unless it is complete or paused, what to do: roll
+    back, mind the quota, fix what refused the pods, look at the failing pods."""
+    kind, meta, st = _KIND[type(obj)], obj.metadata, obj.status
+    kind_lower, name = kind.lower(), meta.name
+    shown = history.revs + ([history.unknown] if history.unknown else [])
+    c.blockers.extend(_problem_blockers(shown))
+    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
+    if state not in ("complete", "suspended"):  # a paused Deployment is left as it is
+        c.suggestions.extend(
+            _rollback_suggestion(kind_lower, name, c.namespace, history.current, history.previous)
+        )
+        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
+        c.suggestions.extend(_create_suggestions(failures, c.namespace))
+        c.suggestions.extend(_pod_suggestions(kind_lower, name, c.namespace, history.revs))
+    if isinstance(st, DaemonSetStatus):  # a DaemonSet counts nodes, not replicas
+        counts = (
+            st.current_number_scheduled,
+            st.updated_number_scheduled,
+            st.number_ready,
+            st.number_available,
+        )
+    else:
+        counts = st.replicas, st.updated_replicas, st.ready_replicas, st.available_replicas
+    current, updated, ready, available = counts
     return WorkloadDiagnosis(
-        kind="DaemonSet",
+        kind=kind,
         namespace=c.namespace,
         name=c.name,
         analysis_time=rfc3339(c.now) or "",
         state=state,  # type: ignore[arg-type]
         state_reason=reason,
-        generation=ds.metadata.generation,
+        generation=meta.generation,
         observed_generation=st.observed_generation,
         replicas=Replicas(
-            desired=desired,
-            current=st.current_number_scheduled,
-            updated=st.updated_number_scheduled,
-            ready=st.number_ready,
-            available=st.number_available,
+            desired=desired, current=current, updated=updated, ready=ready, available=available
         ),
         conditions=_conditions(st.conditions),
-        revisions=[r.out() for r in revs[:REVISIONS_SHOWN]] + ([unknown.out()] if unknown else []),
+        revisions=[r.out() for r in history.revs[:REVISIONS_SHOWN]]
+        + ([history.unknown.out()] if history.unknown else []),
         create_failures=failures,
-        daemon_set_nodes=node_view,
-        what_changed=_what_changed(current, previous, c.events, c.now),
+        what_changed=_what_changed(history.current, history.previous, c.events, c.now),
     )
 
 
-def _blockers_and_suggestions(
-    c: _Ctx,
-    kind_lower: str,
-    name: str,
-    revs: list[_Rev],
-    unknown: _Rev | None,
-    failures: list[CreateFailure],
-    quotas: list[ResourceQuota],
-    current: _Rev | None,
-    previous: _Rev | None,
-    *,
-    suggest: bool,
-) -> None:
-    """What blocks a rolling controller (its failing pods by revision, its FailedCreate events) and, unless it
-    is complete, what to do: roll back, mind the quota, fix what refused the pods, look at the failing pods."""
-    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
-    if suggest:
-        c.suggestions.extend(_rollback_suggestion(kind_lower, name, c.namespace, current, previous))
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions(kind_lower, name, c.namespace, revs))
+_KIND: dict[type, WorkloadKind] = {
+    Deployment: "Deployment",
+    StatefulSet: "StatefulSet",
+    DaemonSet: "DaemonSet",
+}
