@@ -27,46 +27,32 @@ def _env_ref(e: EnvVar) -> str:
     return f"{e.name} (valueFrom)"
 
 
+def _compare(out: list[TemplateChange], container: str, field: str, x: str | None, y: str | None) -> None:
+    """Records a change of ``field`` (of ``container``, "" for the pod) when its two texts differ."""
+    if x != y:
+        out.append(TemplateChange(container=container, field=field, before=x, after=y))
+
+
 def _env_changes(name: str, a: Container, b: Container) -> list[TemplateChange]:
     before = {e.name: e for e in a.env}
     after = {e.name: e for e in b.env}
     out: list[TemplateChange] = []
     for key in sorted(before.keys() | after.keys()):
         x, y = before.get(key), after.get(key)
-        if x is not None and y is not None:
-            if x.value_from is None and y.value_from is None:
-                if x.value != y.value:
-                    out.append(
-                        TemplateChange(
-                            container=name,
-                            field="env",
-                            before=f"{key} (value)",
-                            after=f"{key} (value changed)",
-                        )
-                    )
-                continue
-            if _env_ref(x) != _env_ref(y):
-                out.append(TemplateChange(container=name, field="env", before=_env_ref(x), after=_env_ref(y)))
-            continue
-        out.append(
-            TemplateChange(
-                container=name,
-                field="env",
-                before=_env_ref(x) if x is not None else None,
-                after=_env_ref(y) if y is not None else None,
+        if x is not None and y is not None and x.value_from is None and y.value_from is None:
+            if x.value != y.value:  # a literal's value is never shown, only that it changed
+                _compare(out, name, "env", f"{key} (value)", f"{key} (value changed)")
+        else:
+            _compare(
+                out,
+                name,
+                "env",
+                _env_ref(x) if x is not None else None,
+                _env_ref(y) if y is not None else None,
             )
-        )
-    refs_a = [_env_from(s) for s in a.env_from]
-    refs_b = [_env_from(s) for s in b.env_from]
-    if refs_a != refs_b:
-        out.append(
-            TemplateChange(
-                container=name,
-                field="envFrom",
-                before=", ".join(refs_a) or None,
-                after=", ".join(refs_b) or None,
-            )
-        )
+    refs_a = ", ".join(_env_from(s) for s in a.env_from)
+    refs_b = ", ".join(_env_from(s) for s in b.env_from)
+    _compare(out, name, "envFrom", refs_a or None, refs_b or None)
     return out
 
 
@@ -132,20 +118,15 @@ def _words(items: list[str]) -> str | None:
 
 def _container_changes(name: str, a: Container, b: Container) -> list[TemplateChange]:
     out: list[TemplateChange] = []
-
-    def cmp(field: str, x: str | None, y: str | None) -> None:
-        if x != y:
-            out.append(TemplateChange(container=name, field=field, before=x, after=y))
-
-    cmp("image", a.image or None, b.image or None)
-    cmp("command", _words(a.command), _words(b.command))
-    cmp("args", _words(a.args), _words(b.args))
+    _compare(out, name, "image", a.image or None, b.image or None)
+    _compare(out, name, "command", _words(a.command), _words(b.command))
+    _compare(out, name, "args", _words(a.args), _words(b.args))
     out.extend(_env_changes(name, a, b))
-    cmp("resources", _resources(a), _resources(b))
-    cmp("livenessProbe", probe_text(a.liveness_probe), probe_text(b.liveness_probe))
-    cmp("readinessProbe", probe_text(a.readiness_probe), probe_text(b.readiness_probe))
-    cmp("startupProbe", probe_text(a.startup_probe), probe_text(b.startup_probe))
-    cmp("volumeMounts", _mounts(a), _mounts(b))
+    _compare(out, name, "resources", _resources(a), _resources(b))
+    _compare(out, name, "livenessProbe", probe_text(a.liveness_probe), probe_text(b.liveness_probe))
+    _compare(out, name, "readinessProbe", probe_text(a.readiness_probe), probe_text(b.readiness_probe))
+    _compare(out, name, "startupProbe", probe_text(a.startup_probe), probe_text(b.startup_probe))
+    _compare(out, name, "volumeMounts", _mounts(a), _mounts(b))
     return out
 
 
@@ -180,34 +161,25 @@ def diff_templates(before: PodSpec, after: PodSpec) -> list[TemplateChange]:
         b = {c.name: c for c in ys}
         for name in [c.name for c in ys] + [n for n in a if n not in b]:
             x, y = a.get(name), b.get(name)
-            if x is None and y is not None:
-                out.append(TemplateChange(container=name, field=label, before=None, after=y.image))
-            elif y is None and x is not None:
-                out.append(TemplateChange(container=name, field=label, before=x.image, after=None))
-            elif x is not None and y is not None:
+            if x is not None and y is not None:
                 out.extend(_container_changes(name, x, y))
+            else:  # added or removed
+                _compare(
+                    out, name, label, x.image if x is not None else None, y.image if y is not None else None
+                )
     vols_a = {v.name: volume_text(v) for v in before.volumes}
     vols_b = {v.name: volume_text(v) for v in after.volumes}
     for name in sorted(vols_a.keys() | vols_b.keys()):
-        if vols_a.get(name) != vols_b.get(name):
-            out.append(TemplateChange(field="volumes", before=vols_a.get(name), after=vols_b.get(name)))
-    if before.service_account_name != after.service_account_name:
-        out.append(
-            TemplateChange(
-                field="serviceAccountName",
-                before=before.service_account_name or None,
-                after=after.service_account_name or None,
-            )
-        )
-    if before.node_selector != after.node_selector:
-        out.append(
-            TemplateChange(
-                field="nodeSelector",
-                before=", ".join(f"{k}={v}" for k, v in sorted(before.node_selector.items())) or None,
-                after=", ".join(f"{k}={v}" for k, v in sorted(after.node_selector.items())) or None,
-            )
-        )
+        _compare(out, "", "volumes", vols_a.get(name), vols_b.get(name))
+    _compare(
+        out, "", "serviceAccountName", before.service_account_name or None, after.service_account_name or None
+    )
+    _compare(out, "", "nodeSelector", _labels(before.node_selector), _labels(after.node_selector))
     return out
+
+
+def _labels(labels: dict[str, str]) -> str | None:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or None
 
 
 def change_sentence(c: TemplateChange) -> str:
