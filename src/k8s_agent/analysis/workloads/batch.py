@@ -7,9 +7,8 @@ from datetime import datetime
 from k8s_agent.analysis.kube import controller
 from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.analysis.workloads.create_failures import (
+    _controller_findings,
     _create_failures,
-    _create_suggestions,
-    _quota_suggestions,
 )
 from k8s_agent.analysis.workloads.cron import CronError, Schedule
 from k8s_agent.analysis.workloads.revisions import (
@@ -22,8 +21,6 @@ from k8s_agent.analysis.workloads.revisions import (
     _Ctx,
     _owned_by,
     _plural,
-    _pod_suggestions,
-    _problem_blockers,
     _Rev,
 )
 from k8s_agent.kube.models import (
@@ -122,8 +119,6 @@ def _job(job: Job, pods: list[Pod], c: _Ctx, quotas: list[ResourceQuota]) -> Wor
     # a Job that succeeded: its failed pods are history, not problems
     if state == "complete":
         rev.problems.clear()
-    c.blockers.extend(_problem_blockers([rev]))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
     if state == "failed" and failed_cond is not None:
         failed_pods = sorted(
             (p for p in rev.pods if p.status.phase == "Failed"),
@@ -148,10 +143,9 @@ def _job(job: Job, pods: list[Pod], c: _Ctx, quotas: list[ResourceQuota]) -> Wor
             c.suggestions.append(
                 "A podFailurePolicy rule failed the Job at once (see jobFacts.podFailurePolicy)"
             )
-    if state not in ("complete",):
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions("job", job.metadata.name, c.namespace, [rev]))
+    _controller_findings(
+        c, "job", job.metadata.name, [rev], None, failures, quotas, advise=state != "complete", first=[]
+    )
     facts = JobFacts(
         active=st.active,
         succeeded=st.succeeded,
@@ -171,26 +165,19 @@ def _job(job: Job, pods: list[Pod], c: _Ctx, quotas: list[ResourceQuota]) -> Wor
         pod_failure_policy=_policy_sentences(job),
         retried_then_succeeded=state == "complete" and st.failed > 0,
     )
-    return WorkloadDiagnosis(
-        kind="Job",
-        namespace=c.namespace,
-        name=c.name,
-        analysis_time=rfc3339(c.now) or "",
-        state=state,  # type: ignore[arg-type]
-        state_reason=reason,
-        generation=job.metadata.generation,
-        replicas=Replicas(
-            desired=job.spec.completions if job.spec.completions is not None else 1,
-            current=st.active,
-            updated=st.succeeded,
-            ready=st.ready or 0,
-            available=st.succeeded,
-        ),
-        conditions=_conditions(st.conditions),
-        revisions=[rev.out()] if rev.pods else [],
-        create_failures=failures,
-        job=facts,
+    out = c.diagnosis("Job", state, reason, job.metadata.generation)
+    out.replicas = Replicas(
+        desired=job.spec.completions if job.spec.completions is not None else 1,
+        current=st.active,
+        updated=st.succeeded,
+        ready=st.ready or 0,
+        available=st.succeeded,
     )
+    out.conditions = _conditions(st.conditions)
+    out.revisions = [rev.out()] if rev.pods else []
+    out.create_failures = failures
+    out.job = facts
+    return out
 
 
 def _job_scheduled_at(job: Job) -> datetime | None:
@@ -288,14 +275,7 @@ def _cronjob(cj: CronJob, jobs: list[Job], pods: list[Pod], c: _Ctx) -> Workload
         revisions = sub.revisions
     else:
         revisions = []
-    return WorkloadDiagnosis(
-        kind="CronJob",
-        namespace=c.namespace,
-        name=c.name,
-        analysis_time=rfc3339(c.now) or "",
-        state=state,  # type: ignore[arg-type]
-        state_reason=reason,
-        generation=cj.metadata.generation,
-        revisions=revisions,
-        cron_job=facts,
-    )
+    out = c.diagnosis("CronJob", state, reason, cj.metadata.generation)
+    out.revisions = revisions
+    out.cron_job = facts
+    return out

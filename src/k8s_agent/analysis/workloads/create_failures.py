@@ -1,5 +1,6 @@
 """A controller's ``FailedCreate`` events, classified (quota, admission webhook, PodSecurity, LimitRange,
-ServiceAccount), and what to do about them (quota left vs asked)."""
+ServiceAccount), and what to do about them (quota left vs asked); what blocks a controller and what to do,
+for every kind that creates pods."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from k8s_agent.analysis.quantity import human, try_parse
 from k8s_agent.analysis.text import rfc3339
 from k8s_agent.analysis.workloads.revisions import (
     CREATE_FAILURES_SHOWN,
+    _Ctx,
+    _pod_suggestions,
+    _problem_blockers,
+    _Rev,
 )
 from k8s_agent.kube.models import (
     Event,
@@ -164,3 +169,27 @@ def _create_suggestions(failures: list[CreateFailure], namespace: str) -> list[s
         elif cf.cause == "service-account":
             out.append(f"The pods' ServiceAccount is missing: {cf.message[:200]}")
     return out
+
+
+def _controller_findings(
+    c: _Ctx,
+    kind_lower: str,
+    name: str,
+    revs: list[_Rev],
+    unknown: _Rev | None,
+    failures: list[CreateFailure],
+    quotas: list[ResourceQuota],
+    *,
+    advise: bool,
+    first: list[str],
+) -> None:
+    """What blocks a controller (its failing pods by revision, then its FailedCreate events) and, with
+    ``advise``, what to do: ``first`` (a rollback), mind the quota, fix what refused the pods, look at the
+    failing pods of its revisions."""
+    c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
+    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
+    if advise:
+        c.suggestions.extend(first)
+        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
+        c.suggestions.extend(_create_suggestions(failures, c.namespace))
+        c.suggestions.extend(_pod_suggestions(kind_lower, name, c.namespace, revs))

@@ -24,6 +24,8 @@ from k8s_agent.schemas.workloads import (
     Condition,
     PodProblem,
     Revision,
+    WorkloadDiagnosis,
+    WorkloadKind,
 )
 
 REVISIONS_SHOWN = 20
@@ -267,6 +269,20 @@ class _Ctx:
         self.blockers: list[str] = []
         self.suggestions: list[str] = []
         self.warnings: list[str] = []
+
+    def diagnosis(
+        self, kind: WorkloadKind, state: str, reason: str, generation: int | None
+    ) -> WorkloadDiagnosis:
+        """The diagnosis of this workload in ``state``; each kind fills in the rest."""
+        return WorkloadDiagnosis(
+            kind=kind,
+            namespace=self.namespace,
+            name=self.name,
+            analysis_time=rfc3339(self.now) or "",
+            state=state,  # type: ignore[arg-type]
+            state_reason=reason,
+            generation=generation,
+        )
 
 
 def _problem_blockers(revs: list[_Rev]) -> list[str]:

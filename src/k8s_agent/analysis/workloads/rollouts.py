@@ -10,9 +10,8 @@ from k8s_agent.analysis.workloads.changes import (
     _what_changed,
 )
 from k8s_agent.analysis.workloads.create_failures import (
+    _controller_findings,
     _create_failures,
-    _create_suggestions,
-    _quota_suggestions,
 )
 from k8s_agent.analysis.workloads.daemonset import evaluate_daemonset_nodes
 from k8s_agent.analysis.workloads.pods import is_ready
@@ -28,8 +27,6 @@ from k8s_agent.analysis.workloads.revisions import (
     _deployment_revisions,
     _generation_pending,
     _plural,
-    _pod_suggestions,
-    _problem_blockers,
     _Rev,
     _rollback_suggestion,
 )
@@ -318,25 +315,24 @@ def _rolling_diagnosis(
     desired: int,
     state: str,
     reason: str,
-    history: _History,
+    h: _History,
     failures: list[CreateFailure],
     quotas: list[ResourceQuota],
 ) -> WorkloadDiagnosis:
-    """The diagnosis of a rolling controller (Deployment, StatefulSet, DaemonSet) once its state is known: what
-    blocks it (its failing pods by revision, its FailedCreate events) and, unless it is complete or paused, what to do: roll
-    back, mind the quota, fix what refused the pods, look at the failing pods."""
+    """The diagnosis of a rolling controller (Deployment, StatefulSet, DaemonSet) once its state is known, with
+    what blocks it and, unless it is complete or paused, what to do (a rollback first)."""
     kind, meta, st = _KIND[type(obj)], obj.metadata, obj.status
-    kind_lower, name = kind.lower(), meta.name
-    shown = history.revs + ([history.unknown] if history.unknown else [])
-    c.blockers.extend(_problem_blockers(shown))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
-    if state not in ("complete", "suspended"):  # a paused Deployment is left as it is
-        c.suggestions.extend(
-            _rollback_suggestion(kind_lower, name, c.namespace, history.current, history.previous)
-        )
-        c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))
-        c.suggestions.extend(_create_suggestions(failures, c.namespace))
-        c.suggestions.extend(_pod_suggestions(kind_lower, name, c.namespace, history.revs))
+    _controller_findings(
+        c,
+        kind.lower(),
+        meta.name,
+        h.revs,
+        h.unknown,
+        failures,
+        quotas,
+        advise=state not in ("complete", "suspended"),  # a paused Deployment is left as it is
+        first=_rollback_suggestion(kind.lower(), meta.name, c.namespace, h.current, h.previous),
+    )
     if isinstance(st, DaemonSetStatus):  # a DaemonSet counts nodes, not replicas
         counts = (
             st.current_number_scheduled,
@@ -347,24 +343,16 @@ def _rolling_diagnosis(
     else:
         counts = st.replicas, st.updated_replicas, st.ready_replicas, st.available_replicas
     current, updated, ready, available = counts
-    return WorkloadDiagnosis(
-        kind=kind,
-        namespace=c.namespace,
-        name=c.name,
-        analysis_time=rfc3339(c.now) or "",
-        state=state,  # type: ignore[arg-type]
-        state_reason=reason,
-        generation=meta.generation,
-        observed_generation=st.observed_generation,
-        replicas=Replicas(
-            desired=desired, current=current, updated=updated, ready=ready, available=available
-        ),
-        conditions=_conditions(st.conditions),
-        revisions=[r.out() for r in history.revs[:REVISIONS_SHOWN]]
-        + ([history.unknown.out()] if history.unknown else []),
-        create_failures=failures,
-        what_changed=_what_changed(history.current, history.previous, c.events, c.now),
+    out = c.diagnosis(kind, state, reason, meta.generation)
+    out.observed_generation = st.observed_generation
+    out.replicas = Replicas(
+        desired=desired, current=current, updated=updated, ready=ready, available=available
     )
+    out.conditions = _conditions(st.conditions)
+    out.revisions = [r.out() for r in h.revs[:REVISIONS_SHOWN]] + ([h.unknown.out()] if h.unknown else [])
+    out.create_failures = failures
+    out.what_changed = _what_changed(h.current, h.previous, c.events, c.now)
+    return out
 
 
 _KIND: dict[type, WorkloadKind] = {
