@@ -59,7 +59,7 @@ EXPECTED_RBAC = {
     ("storage.k8s.io", "volumeattachments", "list"),  # CSI volumes attached to a node
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
-    ("apps", "replicasets", "watch"),  # the cluster index (kube/index.py) watches these four
+    ("apps", "replicasets", "watch"),  # the cluster index (kube/index/) watches these four
     ("apps", "controllerrevisions", "list"),
     *(("apps", r, v) for r in ("deployments", "statefulsets", "daemonsets") for v in ("get", "list")),
     *(("batch", r, v) for r in ("jobs", "cronjobs") for v in ("get", "list")),

@@ -243,7 +243,7 @@ def test_pods_the_agent_may_not_list_keep_the_index_unsynced_with_the_reason(fak
 
 
 def test_a_watch_down_for_a_while_is_named_in_the_warnings_until_it_is_back(fake, monkeypatch):
-    import k8s_agent.kube.index as index_module
+    import k8s_agent.kube.index.facade as index_module
 
     monkeypatch.setattr(index_module, "STALE_AFTER", 0.3)
 
