@@ -9,13 +9,15 @@ kubelet's container statuses and pod conditions, a recorder's Event) rendered in
 * **decoded models** (:mod:`builders.models`: ``make_node``, ``make_pod``, ``container``,
   ``scheduler_event``, ``make_pvc``, ``make_pv``): small objects decoded through the agent's own ``convert``
   at fixed 2024-05-01 times, for the analysis and service tests; ``model(obj)`` decodes any API object;
+* **status pods** (:mod:`builders.status`: ``running``, ``waiting``, ``terminated``, ``status_pod``,
+  ``started_pod``, ``status_event``): pods and events carrying only the fields a status rule test names;
 * **workloads** (:mod:`builders.workloads`): controllers, their ReplicaSets/ControllerRevisions, their pods
   and events as the controllers write them, at a fixed ``workloads.NOW``.
 """
 
 from __future__ import annotations
 
-from . import workloads
+from . import status, workloads
 from .api import api_event, api_node, api_pod, pvc_volume
 from .models import container, make_node, make_pod, make_pv, make_pvc, model, scheduler_event
 from .parts import (
@@ -49,6 +51,7 @@ __all__ = [
     "pvc_volume",
     "running_status",
     "scheduler_event",
+    "status",
     "ts",
     "uid_for",
     "workloads",

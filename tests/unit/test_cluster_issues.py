@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from builders.status import running, status_event, status_pod, terminated, waiting
 from k8s_agent.analysis.pod_issues import analyze_cluster
 from k8s_agent.errors import ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import Event, Job, Pod, ReplicaSet, convert
@@ -50,104 +51,60 @@ def pod(
         kind, oname = owner
         uid = f"rs-{ns}-{oname}" if kind == "ReplicaSet" else f"{kind}-{oname}"
         owners = [{"kind": kind, "name": oname, "uid": uid, "controller": True}]
-    return convert(
-        {
-            "metadata": {
-                "name": name,
-                "namespace": ns,
-                "uid": f"uid-{ns}-{name}",
-                "creationTimestamp": created or ago(days=1),
-                "ownerReferences": owners,
-                "labels": {"pod-template-hash": "7d9f8"},
-            },
-            "spec": {"nodeName": "n1" if phase != "Pending" else "", "containers": [{"name": "app"}]},
-            "status": {
-                "phase": phase,
-                "reason": reason,
-                "conditions": conditions or [],
-                "containerStatuses": statuses if statuses is not None else [ok("app")],
-            },
+    return status_pod(
+        name,
+        ns,
+        metadata={
+            "uid": f"uid-{ns}-{name}",
+            "creationTimestamp": created or ago(days=1),
+            "ownerReferences": owners,
+            "labels": {"pod-template-hash": "7d9f8"},
         },
-        Pod,
+        spec={"nodeName": "n1" if phase != "Pending" else "", "containers": [{"name": "app"}]},
+        phase=phase,
+        reason=reason,
+        conditions=conditions or [],
+        containerStatuses=statuses if statuses is not None else [ok("app")],
     )
 
 
 def ok(name="app", restarts=0) -> dict:
-    return {
-        "name": name,
-        "ready": True,
-        "restartCount": restarts,
-        "state": {"running": {"startedAt": ago(hours=20)}},
-    }
+    return running(name, started=ago(hours=20), restarts=restarts)
 
 
 def crashloop(name="app", restarts=12) -> dict:
-    return {
-        "name": name,
-        "ready": False,
-        "restartCount": restarts,
-        "state": {
-            "waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}
-        },
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ago(minutes=2)}},
-    }
+    last = {"exitCode": 1, "reason": "Error", "finishedAt": ago(minutes=2)}
+    return waiting(name, "CrashLoopBackOff", "back-off 5m0s restarting failed container", restarts, last)
 
 
 def pull_error(name="app") -> dict:
-    return {
-        "name": name,
-        "ready": False,
-        "restartCount": 0,
-        "state": {"waiting": {"reason": "ImagePullBackOff"}},
-    }
+    return waiting(name, "ImagePullBackOff")
 
 
 def creating(name="app") -> dict:
-    return {
-        "name": name,
-        "ready": False,
-        "restartCount": 0,
-        "state": {"waiting": {"reason": "ContainerCreating"}},
-    }
+    return waiting(name, "ContainerCreating")
 
 
 def oom_recovered(name="app") -> dict:
-    return {
-        "name": name,
-        "ready": True,
-        "restartCount": 1,
-        "state": {"running": {"startedAt": ago(minutes=30)}},
-        "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(minutes=31)}},
-    }
+    last = {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(minutes=31)}
+    return running(name, started=ago(minutes=30), restarts=1, last=last)
 
 
 def completed(name="app") -> dict:
-    return {
-        "name": name,
-        "ready": False,
-        "restartCount": 0,
-        "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
-    }
+    return terminated(name)
 
 
 def warning(ns: str, pod_name: str, reason: str, minutes: int = 5, uid: str | None = None) -> Event:
-    return convert(
-        {
-            "metadata": {"name": f"{pod_name}.{reason}", "namespace": ns},
-            "involvedObject": {
-                "kind": "Pod",
-                "name": pod_name,
-                "namespace": ns,
-                "uid": uid or f"uid-{ns}-{pod_name}",
-            },
-            "type": "Warning",
-            "reason": reason,
-            "message": f"{reason} in {ns}",
-            "count": 3,
-            "lastTimestamp": ago(minutes=minutes),
-            "firstTimestamp": ago(minutes=minutes + 30),
-        },
-        Event,
+    return status_event(
+        reason,
+        f"{reason} in {ns}",
+        name=pod_name,
+        namespace=ns,
+        uid=uid or f"uid-{ns}-{pod_name}",
+        count=3,
+        first=ago(minutes=minutes + 30),
+        last=ago(minutes=minutes),
+        metadata={"name": f"{pod_name}.{reason}", "namespace": ns},
     )
 
 

@@ -3,8 +3,9 @@ resolved, literal values redacted on request, credential-carrying annotations om
 
 from datetime import UTC, datetime
 
+from builders.status import status_event
 from k8s_agent.analysis.describe import REDACTED, describe_pod, probe_summary
-from k8s_agent.kube.models import Event, Pod, convert
+from k8s_agent.kube.models import Pod, convert
 
 POD = {
     "metadata": {
@@ -51,17 +52,8 @@ POD = {
 
 
 def _events():
-    def ev(reason, **times):
-        return convert(
-            {
-                "involvedObject": {"kind": "Pod", "name": "web", "uid": times.pop("uid", "u-1")},
-                "reason": reason,
-                "type": "Normal",
-                "message": reason,
-                **times,
-            },
-            Event,
-        )
+    def ev(reason, uid="u-1", **times):
+        return status_event(reason, reason, type_="Normal", name="web", uid=uid, **times)
 
     return [
         ev("Old", lastTimestamp="2026-01-01T10:00:00Z", count=2),

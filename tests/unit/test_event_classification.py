@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import pytest
 
+from builders.status import status_event
 from corpus import load_corpus
 from k8s_agent.analysis.failure_events import classify_event, is_failure_event
-from k8s_agent.kube.models import Event, EventSource, ObjectReference
+from k8s_agent.kube.models import Event
 
 ENTRIES = load_corpus("event_messages.json")
 
 
 def _event(entry: dict) -> Event:
-    return Event(
-        involved_object=ObjectReference(kind=entry.get("involved_object_kind", "Pod"), name="x"),
-        reason=entry["reason"],
-        message=entry["message"],
-        type=entry["type"],
-        source=EventSource(component=entry.get("component", "")),
+    return status_event(
+        entry["reason"],
+        entry["message"],
+        type_=entry["type"],
+        kind=entry.get("involved_object_kind", "Pod"),
+        name="x",
+        component=entry.get("component", ""),
     )
 
 
@@ -54,7 +56,8 @@ def test_classification_is_deterministic(entry):
 
 
 def _ev(reason, message, type_="Warning", count=None):
-    return Event(reason=reason, message=message, type=type_, count=count)
+    """An event about no object in particular: only its reason, message, type and count speak."""
+    return status_event(reason, message, type_=type_, count=count, kind="", name="")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
+from builders.status import status_event, status_pod
 from corpus import corpus_pod
 from k8s_agent.analysis.failure_events import ONGOING_MAX_CHARS, analyze_failure_events, recurrence
 from k8s_agent.analysis.text import shorten
@@ -18,7 +19,6 @@ from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.models import (
     Event,
     EventSeries,
-    EventSource,
     ObjectReference,
     Pod,
     convert,
@@ -53,56 +53,44 @@ def corpus(name: str, now: datetime) -> tuple[Pod, list[Event]]:
         first = now - _age(m.group(3)) if m.group(3) else last
         component, _, host = row["from"].partition("/")
         events.append(
-            Event(
-                involved_object=ObjectReference(
-                    kind="Pod", name=pod.metadata.name, namespace=pod.metadata.namespace
-                ),
-                reason=row["reason"],
-                message=row["message"],
-                type=row["type"],
+            status_event(
+                row["reason"],
+                row["message"],
+                type_=row["type"],
+                name=pod.metadata.name,
+                namespace=pod.metadata.namespace,
                 count=int(m.group(2) or 1),
-                first_timestamp=first,
-                last_timestamp=last,
-                source=EventSource(component=component, host=host),
+                first=first,
+                last=last,
+                component=component,
+                host=host,
             )
         )
     return pod, events
 
 
-def ev(
-    reason,
-    message,
-    *,
-    type_="Warning",
-    first=None,
-    last=None,
-    count=None,
-    kind="Pod",
-    name="p",
-    uid="",
-    field_path="",
-    **kw,
-) -> Event:
-    return Event(
-        involved_object=ObjectReference(kind=kind, name=name, uid=uid, field_path=field_path),
-        reason=reason,
-        message=message,
-        type=type_,
+def ev(reason, message, *, type_="Warning", first=None, last=None, count=None, name="p", **kw) -> Event:
+    return status_event(
+        reason,
+        message,
+        type_=type_,
+        first=first,
+        last=last,
         count=count,
-        first_timestamp=first,
-        last_timestamp=last,
-        source=EventSource(component="kubelet", host="node-1"),
+        name=name,
+        component="kubelet",
+        host="node-1",
         **kw,
     )
 
 
 def simple_pod(**status) -> Pod:
-    meta = status.pop("metadata", {"name": "p", "namespace": "ns", "uid": "uid-1"})
+    meta = status.pop("metadata", {"uid": "uid-1"})
     spec = status.pop(
         "spec",
         {"nodeName": "node-1", "containers": [{"name": "app", "resources": {"limits": {"memory": "256Mi"}}}]},
     )
-    return convert({"metadata": meta, "spec": spec, "status": status}, Pod)
+    return status_pod(metadata=meta, spec=spec, **status)
 
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)

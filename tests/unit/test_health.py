@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
+from builders import status
+from builders.status import started_pod, status_event, waiting
 from corpus import corpus_pod
 from k8s_agent.analysis.health_score import (
     WEIGHTS,
@@ -38,98 +40,37 @@ def corpus(name: str, now: datetime = NOW) -> tuple[Pod, list[Event]]:
     return convert(raw, Pod), [convert(e, Event) for e in raw.get("_events", [])]
 
 
-def make_pod(
-    *,
-    created=None,
-    node="node-1",
-    phase="Running",
-    containers=None,
-    conditions=None,
-    restart_policy="Always",
-    gates=(),
-    uid="uid-1",
-    status_extra=None,
-) -> Pod:
-    created = created or ago(days=2)
-    conds = conditions
-    if conds is None:
-        conds = [
-            {"type": t, "status": "True"} for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
-        ]
-    statuses = containers
-    if statuses is None:
-        statuses = [running("app")]
-    spec = {
-        "nodeName": node,
-        "restartPolicy": restart_policy,
-        "containers": [{"name": s["name"]} for s in statuses] or [{"name": "app"}],
-        "schedulingGates": [{"name": g} for g in gates],
-    }
-    status = {"phase": phase, "startTime": created, "conditions": conds, "containerStatuses": statuses}
-    status.update(status_extra or {})
-    return convert(
-        {
-            "metadata": {"name": "p", "namespace": "ns", "uid": uid, "creationTimestamp": created},
-            "spec": spec,
-            "status": status,
-        },
-        Pod,
-    )
+def make_pod(*, created=None, containers=None, status_extra=None, **kw) -> Pod:
+    """A scheduled pod ``p`` created two days ago, ready, with one container running since then."""
+    statuses = [running("app")] if containers is None else containers
+    return started_pod(created=created or ago(days=2), statuses=statuses, **kw, **(status_extra or {}))
 
 
 def running(name, ready=True, restarts=0, started=None, last=None) -> dict:
-    out = {
-        "name": name,
-        "ready": ready,
-        "restartCount": restarts,
-        "state": {"running": {"startedAt": started or ago(days=2)}},
-    }
-    if last:
-        out["lastState"] = {"terminated": last}
-    return out
-
-
-def waiting(name, reason, message="", restarts=0, last=None) -> dict:
-    out = {
-        "name": name,
-        "ready": False,
-        "restartCount": restarts,
-        "state": {"waiting": {"reason": reason, "message": message}},
-    }
-    if last:
-        out["lastState"] = {"terminated": last}
-    return out
+    return status.running(name, ready=ready, restarts=restarts, started=started or ago(days=2), last=last)
 
 
 def terminated(name, exit_code=0, reason="Completed", restarts=0) -> dict:
-    return {
-        "name": name,
-        "ready": False,
-        "restartCount": restarts,
-        "state": {
-            "terminated": {
-                "exitCode": exit_code,
-                "reason": reason,
-                "startedAt": ago(hours=1),
-                "finishedAt": ago(minutes=30),
-            }
-        },
-    }
+    return status.terminated(
+        name, exit_code, reason, started=ago(hours=1), finished=ago(minutes=30), restarts=restarts
+    )
 
 
 def event(reason, type_="Warning", count=1, last=None, uid="uid-1", **extra) -> Event:
-    raw = {
-        "metadata": {"name": f"p.{reason}", "namespace": "ns"},
-        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns", "uid": uid},
-        "reason": reason,
-        "message": f"{reason} happened",
-        "type": type_,
-        "count": count,
-        "lastTimestamp": last or ago(minutes=1),
-        "firstTimestamp": last or ago(minutes=1),
-    }
-    raw.update(extra)
-    return convert(raw, Event)
+    when = last or ago(minutes=1)
+    return status_event(
+        reason,
+        f"{reason} happened",
+        type_=type_,
+        name="p",
+        namespace="ns",
+        uid=uid,
+        count=count,
+        first=when,
+        last=when,
+        metadata={"name": f"p.{reason}", "namespace": "ns"},
+        **extra,
+    )
 
 
 def scores(r) -> dict[str, int]:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
+from builders.status import running, status_event, status_pod, waiting
 from k8s_agent.analysis.namespace_errors import analyze_namespace, pod_issues
 from k8s_agent.errors import NotFound, UpstreamForbidden
-from k8s_agent.kube.models import Event, EventSource, Job, ObjectReference, Pod, ReplicaSet, convert
+from k8s_agent.kube.models import Event, Job, Pod, ReplicaSet, convert
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR
 from k8s_agent.services.namespace_errors import namespace_errors
 
@@ -47,65 +48,46 @@ def mkpod(
     message="",
     conditions=None,
 ) -> Pod:
-    containers = (
-        containers
-        if containers is not None
-        else [{"name": "main", "ready": True, "restartCount": 0, "state": {"running": {}}}]
-    )
+    containers = containers if containers is not None else [running("main")]
     init = init or []
-    return convert(
-        {
-            "metadata": {
-                "name": name,
-                "namespace": NS,
-                "uid": f"uid-{name}",
-                "creationTimestamp": ts(age),
-                "ownerReferences": list(owners),
-                "labels": labels or {},
-            },
-            "spec": {
-                "nodeName": "node-1",
-                "containers": [
-                    {"name": c["name"], "resources": {"limits": {"memory": "256Mi"}}} for c in containers
-                ],
-                "initContainers": [{"name": c["name"]} for c in init],
-            },
-            "status": {
-                "phase": phase,
-                "reason": reason,
-                "message": message,
-                "conditions": conditions or [],
-                "containerStatuses": containers,
-                "initContainerStatuses": init,
-            },
+    return status_pod(
+        name,
+        NS,
+        metadata={
+            "uid": f"uid-{name}",
+            "creationTimestamp": ts(age),
+            "ownerReferences": list(owners),
+            "labels": labels or {},
         },
-        Pod,
+        spec={
+            "nodeName": "node-1",
+            "containers": [
+                {"name": c["name"], "resources": {"limits": {"memory": "256Mi"}}} for c in containers
+            ],
+            "initContainers": [{"name": c["name"]} for c in init],
+        },
+        phase=phase,
+        reason=reason,
+        message=message,
+        conditions=conditions or [],
+        containerStatuses=containers,
+        initContainerStatuses=init,
     )
-
-
-def waiting(name, reason, message="", restarts=0, last=None):
-    cs = {
-        "name": name,
-        "restartCount": restarts,
-        "state": {"waiting": {"reason": reason, "message": message}},
-    }
-    if last:
-        cs["lastState"] = {"terminated": last}
-    return cs
 
 
 def warning_event(pod_name, reason, message, ago, uid=None, type_="Warning", count=1):
-    return Event(
-        involved_object=ObjectReference(
-            kind="Pod", name=pod_name, namespace=NS, uid=uid if uid is not None else f"uid-{pod_name}"
-        ),
-        reason=reason,
-        message=message,
-        type=type_,
+    return status_event(
+        reason,
+        message,
+        type_=type_,
+        name=pod_name,
+        namespace=NS,
+        uid=uid if uid is not None else f"uid-{pod_name}",
         count=count,
-        first_timestamp=NOW - ago - timedelta(minutes=1),
-        last_timestamp=NOW - ago,
-        source=EventSource(component="kubelet", host="node-1"),
+        first=NOW - ago - timedelta(minutes=1),
+        last=NOW - ago,
+        component="kubelet",
+        host="node-1",
     )
 
 
@@ -202,7 +184,7 @@ def namespace_pods() -> list[Pod]:
             f"{WEB_RS}-exit2",
             owners=[DEPLOY],
             containers=[
-                {"name": "main", "ready": True, "restartCount": 0, "state": {"running": {}}},
+                running("main"),
                 {
                     "name": "helper",
                     "restartCount": 0,
@@ -297,7 +279,7 @@ def namespace_pods() -> list[Pod]:
         mkpod(
             "roll-7c9d8-a",
             owners=[owner("ReplicaSet", "roll-7c9d8")],
-            containers=[{"name": "main", "ready": True, "restartCount": 6, "state": {"running": {}}}],
+            containers=[running("main", restarts=6)],
         ),
         # ReplicaSet not in the list: Deployment name from pod-template-hash, else the ReplicaSet itself
         mkpod(

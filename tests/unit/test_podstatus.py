@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from builders.status import status_pod
 from corpus import corpus_pod as raw_corpus_pod
 from k8s_agent.analysis.podstatus import (
     backoff_duration,
@@ -26,10 +27,7 @@ def corpus_pod(name: str, now=NOW) -> Pod:
     return convert(raw_corpus_pod(name, now), Pod)
 
 
-def pod(**status) -> Pod:
-    spec = status.pop("spec", {"containers": [{"name": "app"}]})
-    meta = status.pop("metadata", {"name": "p", "namespace": "ns"})
-    return convert({"metadata": meta, "spec": spec, "status": status}, Pod)
+pod = status_pod
 
 
 # ------------------------------------------------------------------------------------------ corpus pods

@@ -9,6 +9,8 @@ from fractions import Fraction
 
 import pytest
 
+from builders import status
+from builders.status import started_pod, status_event, status_pod
 from k8s_agent.analysis.failure_events import classify_event
 from k8s_agent.analysis.health_score import health_score
 from k8s_agent.analysis.podstatus import is_evicted, kubectl_status
@@ -20,7 +22,7 @@ from k8s_agent.analysis.quantity import (
     units_exact,
     units_human,
 )
-from k8s_agent.kube.models import Event, Pod, convert
+from k8s_agent.kube.models import Event, Pod
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -30,8 +32,7 @@ def _ts(dt: datetime) -> str:
 
 
 def _pod(metadata=None, **status) -> Pod:
-    meta = {"name": "p", "namespace": "ns", **(metadata or {})}
-    return convert({"metadata": meta, "spec": {"containers": [{"name": "app"}]}, "status": status}, Pod)
+    return status_pod(metadata=metadata, **status)
 
 
 # ------------------------------------------------------------------------------------------ evicted or not
@@ -77,17 +78,16 @@ def test_a_failed_pod_being_deleted_keeps_its_status_not_terminating():
 
 # ---------------------------------------------------------------------------------- frequent Normal Killing
 def _event(reason: str, message: str, *, type_: str = "Normal", count: int = 1) -> Event:
-    raw = {
-        "metadata": {"name": f"p.{reason}", "namespace": "ns"},
-        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns"},
-        "reason": reason,
-        "message": message,
-        "type": type_,
-        "count": count,
-        "lastTimestamp": _ts(NOW),
-        "firstTimestamp": _ts(NOW - timedelta(hours=1)),
-    }
-    return convert(raw, Event)
+    return status_event(
+        reason,
+        message,
+        type_=type_,
+        count=count,
+        namespace="ns",
+        first=NOW - timedelta(hours=1),
+        last=NOW,
+        metadata={"name": f"p.{reason}", "namespace": "ns"},
+    )
 
 
 @pytest.mark.parametrize("count", [1, 5, 50])
@@ -131,30 +131,10 @@ def test_exa_suffixes_are_written_as_exa():
 # ------------------------------------------------------------------------------------- restart discount
 def _restarted(last: timedelta, restarts: int = 6) -> Pod:
     when = _ts(NOW - last)
-    cs = {
-        "name": "app",
-        "ready": True,
-        "restartCount": restarts,
-        "state": {"running": {"startedAt": when}},
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": when}},
-    }
-    conds = [
-        {"type": t, "status": "True"} for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
-    ]
-    created = _ts(NOW - timedelta(days=3))
-    return convert(
-        {
-            "metadata": {"name": "p", "namespace": "ns", "uid": "u", "creationTimestamp": created},
-            "spec": {"nodeName": "n1", "containers": [{"name": "app"}]},
-            "status": {
-                "phase": "Running",
-                "startTime": created,
-                "conditions": conds,
-                "containerStatuses": [cs],
-            },
-        },
-        Pod,
+    cs = status.running(
+        "app", started=when, restarts=restarts, last={"exitCode": 1, "reason": "Error", "finishedAt": when}
     )
+    return started_pod(created=_ts(NOW - timedelta(days=3)), statuses=[cs], node="n1", uid="u")
 
 
 @pytest.mark.parametrize(
