@@ -30,8 +30,8 @@ from datetime import datetime
 
 from k8s_agent.analysis.kube import events_about
 from k8s_agent.analysis.resources import invalid_in
-from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
-from k8s_agent.analysis.scheduling.context import scheduling_status
+from k8s_agent.analysis.scheduling.analyze import explanation_answer, scheduling_answer
+from k8s_agent.analysis.scheduling.context import SchedulingInputs, scheduling_status
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects
 from k8s_agent.analysis.scheduling.filters.volumes import claim_class, pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
@@ -87,16 +87,29 @@ class _Inputs:
         self.attachments: list[VolumeAttachment] = []
         self.warnings: list[str] = []
 
-    def storage(self) -> StorageObjects | None:
-        if self.classes is None and self.csi_limits is None:
-            return None
-        return StorageObjects(
-            self.classes,
-            frozenset(self.unreadable_classes),
-            self.all_pvs,
-            self.csi_limits,
-            self.all_pvcs,
-            self.attachments,
+    def inputs(self, now: datetime) -> SchedulingInputs:
+        storage = None
+        if self.classes is not None or self.csi_limits is not None:
+            storage = StorageObjects(
+                self.classes,
+                frozenset(self.unreadable_classes),
+                self.all_pvs,
+                self.csi_limits,
+                self.all_pvcs,
+                self.attachments,
+            )
+        return SchedulingInputs(
+            self.pod,
+            self.events,
+            self.nodes,
+            self.pods,
+            self.pvcs,
+            self.pvs,
+            now,
+            unreadable_pvcs=self.unreadable_pvcs,
+            unreadable_pvs=self.unreadable_pvs,
+            warnings=self.warnings,
+            storage=storage,
         )
 
 
@@ -227,37 +240,11 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
 
 async def pod_scheduling(source: ClusterSource, namespace: str, name: str, *, now: datetime) -> PodScheduling:
     """``GET /pods/{namespace}/{name}/scheduling``."""
-    inp = await _read(source, namespace, name)
-    return analyze_scheduling(
-        inp.pod,
-        inp.events,
-        inp.nodes,
-        inp.pods,
-        inp.pvcs,
-        inp.pvs,
-        now,
-        unreadable_pvcs=inp.unreadable_pvcs,
-        unreadable_pvs=inp.unreadable_pvs,
-        warnings=inp.warnings,
-        storage=inp.storage(),
-    )
+    return scheduling_answer((await _read(source, namespace, name)).inputs(now))
 
 
 async def pod_scheduling_explain(
     source: ClusterSource, namespace: str, name: str, *, now: datetime
 ) -> SchedulingExplanation:
     """``GET /pods/{namespace}/{name}/scheduling/explain``."""
-    inp = await _read(source, namespace, name)
-    return explain_scheduling(
-        inp.pod,
-        inp.events,
-        inp.nodes,
-        inp.pods,
-        inp.pvcs,
-        inp.pvs,
-        now,
-        unreadable_pvcs=inp.unreadable_pvcs,
-        unreadable_pvs=inp.unreadable_pvs,
-        warnings=inp.warnings,
-        storage=inp.storage(),
-    )
+    return explanation_answer((await _read(source, namespace, name)).inputs(now))

@@ -15,8 +15,8 @@ scheduler's reasons show even when no node is flagged now; where they disagree, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from k8s_agent.analysis.kube import event_count, event_last_time, event_message
 from k8s_agent.analysis.scheduling.compare import compare, failure_summary
@@ -24,10 +24,10 @@ from k8s_agent.analysis.scheduling.context import (
     STATUS_GATED,
     STATUS_SCHEDULED,
     Analysis,
+    SchedulingInputs,
     gather,
     scheduler_name,
 )
-from k8s_agent.analysis.scheduling.evaluate import StorageObjects
 from k8s_agent.analysis.scheduling.explain import (
     explain_summary,
     paragraph,
@@ -38,9 +38,8 @@ from k8s_agent.analysis.scheduling.explain import (
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import detail as resource_detail
-from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.analysis.text import rfc3339
-from k8s_agent.kube.models import Event, Node, PersistentVolume, PersistentVolumeClaim, Pod
+from k8s_agent.kube.models import Event
 from k8s_agent.schemas.scheduling import (
     NodeAnalysis,
     ParsedSchedulerReason,
@@ -49,6 +48,9 @@ from k8s_agent.schemas.scheduling import (
     SchedulingExplanation,
     UnschedulableNode,
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _event_out(ev: Event) -> SchedulingEvent:
@@ -84,41 +86,20 @@ def _insufficient(v: NodeVerdict) -> list[str]:
     return [sf.text() for sf in d.shortfalls] if d is not None else []
 
 
-def analyze_scheduling(
-    pod: Pod,
-    events: Iterable[Event],
-    nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | ClusterIndex | None,
-    pvcs: Mapping[str, PersistentVolumeClaim] | None,
-    pvs: Mapping[str, PersistentVolume] | None,
-    now: datetime,
-    *,
-    unreadable_pvcs: Collection[str] = (),
-    unreadable_pvs: Collection[str] = (),
-    warnings: Iterable[str] = (),
-    storage: StorageObjects | None = None,
-) -> PodScheduling:
-    """The ``/scheduling`` answer.
+def _answer(inputs: Callable[P, SchedulingInputs], answer: Callable[[SchedulingInputs], R]) -> Callable[P, R]:
+    """``answer`` taking the arguments of ``inputs`` (one signature for both answers, said once)."""
 
-    ``events``: the pod's events (any shape; other UIDs are dropped). ``nodes``: every node (None when the
-    list could not be read). ``pods``: every pod of the cluster (None when unreadable). ``pvcs`` by claim
-    name, ``pvs`` by volume name: what could be read of the pod's claims; names in ``unreadable_*`` could
-    not be read (RBAC, API down) and are not reported as missing. ``warnings`` are copied to the answer.
-    """
-    node_list = list(nodes) if nodes is not None else None
-    a = gather(
-        pod,
-        events,
-        node_list,
-        pods,
-        pvcs,
-        pvs,
-        now,
-        unreadable_pvcs,
-        unreadable_pvs,
-        evaluate_scheduled=False,
-        storage=storage,
-    )
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return answer(inputs(*args, **kwargs))
+
+    call.__doc__ = answer.__doc__
+    return call
+
+
+def scheduling_answer(inp: SchedulingInputs) -> PodScheduling:
+    """The ``/scheduling`` answer: where the pod runs and why, or why it runs nowhere."""
+    pod = inp.pod
+    a = gather(inp, evaluate_scheduled=False)
     compare(a)
     spec = pod.spec
     gates = [g.name for g in spec.scheduling_gates]
@@ -144,7 +125,7 @@ def analyze_scheduling(
         priority_class_name=spec.priority_class_name,
         nominated_node_name=pod.status.nominated_node_name or None,
         scheduling_gates=gates,
-        scheduling_reasons=scheduled_reasons(a, node_list is not None) if scheduled else [],
+        scheduling_reasons=scheduled_reasons(a, inp.nodes is not None) if scheduled else [],
         failure_categories=[s.category for s in summary],
         failure_summary=summary,
         unschedulable_nodes=[] if scheduled else _unschedulable_nodes(a),
@@ -157,41 +138,15 @@ def analyze_scheduling(
         scheduling_events=[_event_out(e) for e in a.events],
         conditions=[c for c in pod.status.conditions if c.type == "PodScheduled"],
         notes=notes,
-        warnings=list(warnings),
+        warnings=list(inp.warnings),
     )
 
 
-def explain_scheduling(
-    pod: Pod,
-    events: Iterable[Event],
-    nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | ClusterIndex | None,
-    pvcs: Mapping[str, PersistentVolumeClaim] | None,
-    pvs: Mapping[str, PersistentVolume] | None,
-    now: datetime,
-    *,
-    unreadable_pvcs: Collection[str] = (),
-    unreadable_pvs: Collection[str] = (),
-    warnings: Iterable[str] = (),
-    storage: StorageObjects | None = None,
-) -> SchedulingExplanation:
+def explanation_answer(inp: SchedulingInputs) -> SchedulingExplanation:
     """The ``/scheduling/explain`` answer: every node analysed (scheduled pods too, their own requests not
-    counted against their node), a paragraph and concrete suggestions. Same inputs as
-    ``analyze_scheduling``."""
-    node_list = list(nodes) if nodes is not None else None
-    a = gather(
-        pod,
-        events,
-        node_list,
-        pods,
-        pvcs,
-        pvs,
-        now,
-        unreadable_pvcs,
-        unreadable_pvs,
-        evaluate_scheduled=True,
-        storage=storage,
-    )
+    counted against their node), a paragraph and concrete suggestions."""
+    pod = inp.pod
+    a = gather(inp, evaluate_scheduled=True)
     compare(a)
     scheduled = a.status == STATUS_SCHEDULED
     summary = explain_summary(a)
@@ -222,8 +177,12 @@ def explain_scheduling(
         discrepancies=a.discrepancies,
         scheduling_events=[_event_out(e) for e in a.events],
         notes=notes,
-        warnings=list(warnings),
+        warnings=list(inp.warnings),
     )
 
 
-__all__ = ["analyze_scheduling", "explain_scheduling"]
+#: the answers called with the inputs spelled out, as ``SchedulingInputs`` takes them
+analyze_scheduling = _answer(SchedulingInputs, scheduling_answer)
+explain_scheduling = _answer(SchedulingInputs, explanation_answer)
+
+__all__ = ["analyze_scheduling", "explain_scheduling", "explanation_answer", "scheduling_answer"]

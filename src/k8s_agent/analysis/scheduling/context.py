@@ -4,7 +4,7 @@ message, and the evaluation of every node. ``compare``, ``explain`` and ``analyz
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 
 from k8s_agent.analysis.kube import event_last_time, event_message, is_about
@@ -159,22 +159,35 @@ def latest_scheduler_message(
     return None
 
 
-def gather(
-    pod: Pod,
-    events: Iterable[Event],
-    nodes: Iterable[Node] | None,
-    pods: Iterable[Pod] | ClusterIndex | None,
-    pvcs: Mapping[str, PersistentVolumeClaim] | None,
-    pvs: Mapping[str, PersistentVolume] | None,
-    now: datetime,
-    unreadable_pvcs: Collection[str],
-    unreadable_pvs: Collection[str],
-    *,
-    evaluate_scheduled: bool,
-    storage: StorageObjects | None = None,
-) -> Analysis:
+@dataclass(frozen=True, slots=True)
+class SchedulingInputs:
+    """What the scheduling analysis of one pod reads. ``events``: the pod's events (any shape; other UIDs are
+    dropped). ``nodes``: every node (None when the list could not be read). ``pods``: every pod of the
+    cluster, or the index of them (None when unreadable). ``pvcs`` by claim name, ``pvs`` by volume name:
+    what could be read of the pod's claims; names in ``unreadable_*`` could not be read (RBAC, API down) and
+    are not reported as missing. ``storage``: the cluster's storage objects the volume filters need.
+    ``warnings`` are copied to the answer."""
+
+    pod: Pod
+    events: Iterable[Event]
+    nodes: Iterable[Node] | None
+    pods: Iterable[Pod] | ClusterIndex | None
+    pvcs: Mapping[str, PersistentVolumeClaim] | None
+    pvs: Mapping[str, PersistentVolume] | None
+    now: datetime
+    _: KW_ONLY
+    unreadable_pvcs: Collection[str] = ()
+    unreadable_pvs: Collection[str] = ()
+    warnings: Iterable[str] = ()
+    storage: StorageObjects | None = None
+
+
+def gather(inp: SchedulingInputs, *, evaluate_scheduled: bool) -> Analysis:
+    """The pod's status, its scheduling events, the evaluation of the nodes (of its own node only when it is
+    scheduled, unless ``evaluate_scheduled``) and the scheduler's last message, gathered once."""
+    pod, nodes, now = inp.pod, inp.nodes, inp.now
     status = scheduling_status(pod)
-    evs = scheduling_events(pod, events)
+    evs = scheduling_events(pod, inp.events)
     node_list = sorted(nodes, key=lambda n: n.metadata.name) if nodes is not None else []
     a = Analysis(
         pod=pod,
@@ -197,14 +210,14 @@ def gather(
         a.report = evaluate_nodes(
             pod,
             node_list,
-            pods,
-            pvcs,
-            pvs,
-            unreadable_pvcs=unreadable_pvcs,
-            unreadable_pvs=unreadable_pvs,
+            inp.pods,
+            inp.pvcs,
+            inp.pvs,
+            unreadable_pvcs=inp.unreadable_pvcs,
+            unreadable_pvs=inp.unreadable_pvs,
             only=only,
             ignore_node_name=status == STATUS_SCHEDULED,
-            storage=storage,
+            storage=inp.storage,
         )
         a.notes.extend(a.report.notes)
     nominated = pod.status.nominated_node_name
