@@ -23,7 +23,8 @@ from k8s_agent.api.route import Operation, Route
 from k8s_agent.config import Settings
 from k8s_agent.context import AppContext, NoMetrics
 from k8s_agent.demo import demo_cluster_path
-from k8s_agent.kube.cache import CachedSource, CircuitBreaker, SingleFlightCache
+from k8s_agent.kube.breaker import CircuitBreaker
+from k8s_agent.kube.cache import CachedSource, SingleFlightCache
 from k8s_agent.kube.discovery import resolve_source
 from k8s_agent.lifecycle import begin_draining, install_drain
 from k8s_agent.logs import AccessLog, sanic_log_config, setup_logging, throttled
