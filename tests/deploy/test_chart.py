@@ -57,6 +57,9 @@ EXPECTED_RBAC = {
     ("", "persistentvolumeclaims", "list"),  # CSI attach limits: the volumes the pods of a node use
     ("storage.k8s.io", "csinodes", "list"),  # CSI attach limits per node
     ("storage.k8s.io", "volumeattachments", "list"),  # CSI volumes attached to a node
+    ("resource.k8s.io", "resourceclaims", "list"),  # DRA: a pod's claims and the devices others hold
+    ("resource.k8s.io", "resourceslices", "list"),  # DRA: the devices each node publishes
+    ("resource.k8s.io", "deviceclasses", "list"),  # DRA: the device classes' selectors
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
     ("apps", "replicasets", "watch"),  # the cluster index (kube/index/) watches these four

@@ -151,6 +151,10 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions/x"),  # list only
         ("GET", "/apis/storage.k8s.io/v1/storageclasses"),  # get only, not list
         ("GET", "/apis/storage.k8s.io/v1/csinodes/x"),  # list only
+        ("GET", f"/apis/resource.k8s.io/v1/namespaces/{SHOP}/resourceclaims/x"),  # list only
+        ("GET", "/apis/resource.k8s.io/v1/deviceclasses/x"),  # list only
+        ("GET", "/apis/resource.k8s.io/v1/resourceslices?watch=1"),  # nor watch
+        ("GET", "/apis/resource.k8s.io/v1/resourceclaimtemplates"),
         ("GET", "/apis/storage.k8s.io/v1/csidrivers"),
         ("GET", "/api/v1/persistentvolumes?watch=1"),
         ("GET", "/api/v1/namespaces?watch=1"),  # nor watch
@@ -183,6 +187,9 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         "/api/v1/persistentvolumeclaims",  # CSI attach limits: the volumes of a node's pods
         "/apis/storage.k8s.io/v1/csinodes",
         "/apis/storage.k8s.io/v1/volumeattachments",
+        "/apis/resource.k8s.io/v1/resourceclaims",  # DRA: every claim (a pod's own, the devices others hold)
+        "/apis/resource.k8s.io/v1/resourceslices",
+        "/apis/resource.k8s.io/v1/deviceclasses",
     ):
         cp.api("GET", path, token=token, query={"limit": 1})
     rules = agent_identity.cluster_role()["rules"]

@@ -12,11 +12,14 @@ from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, schedul
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import (
     CSINode,
+    DeviceClass,
     Event,
     Node,
     PersistentVolume,
     PersistentVolumeClaim,
     Pod,
+    ResourceClaim,
+    ResourceSlice,
     StorageClass,
     convert,
 )
@@ -37,6 +40,7 @@ class FakeSource:
         self.pods, self.nodes, self.events = pods, nodes, events
         self.classes = {c.metadata.name: c for c in classes}
         self.csinodes: list[CSINode] = []
+        self.dra: tuple[list, list, list] = ([], [], [])  # ResourceClaims, ResourceSlices, DeviceClasses
         self.pvcs = {(p.metadata.namespace, p.metadata.name): p for p in pvcs}
         self.pvs = {p.metadata.name: p for p in pvs}
         self.fail: dict[str, Exception] = fail or {}
@@ -104,6 +108,18 @@ class FakeSource:
     async def list_volumeattachments(self) -> list:
         await self._enter("list_volumeattachments")
         return []
+
+    async def list_resourceclaims(self) -> list:
+        await self._enter("list_resourceclaims")
+        return list(self.dra[0])
+
+    async def list_resourceslices(self) -> list:
+        await self._enter("list_resourceslices")
+        return list(self.dra[1])
+
+    async def list_deviceclasses(self) -> list:
+        await self._enter("list_deviceclasses")
+        return list(self.dra[2])
 
     async def get_storage_class(self, name: str) -> StorageClass:
         await self._enter(f"get_storage_class:{name}")
@@ -364,3 +380,47 @@ def test_a_csi_attach_limit_reads_what_the_nodes_have_attached_and_is_judged_per
     r = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
     assert [w.split(":")[0] for w in r.warnings] == ["CSINodes could not be read"]
     assert all("CSI driver" not in x for n in r.unschedulable_nodes for x in n.reasons)
+
+
+def test_a_pod_with_dra_claims_reads_the_resource_objects_and_is_judged_per_node():
+    pod = make_pod("train-0", "shop", resourceClaims=[{"name": "gpu", "resourceClaimName": "gpu-claim"}])
+    src = FakeSource([pod], [make_node("node-1"), make_node("node-2")], [])
+    req = {"name": "gpu", "exactly": {"deviceClassName": "gpu.example.com", "count": 1}}
+    claim = {"metadata": {"name": "gpu-claim", "namespace": "shop"}, "spec": {"devices": {"requests": [req]}}}
+    slice_ = {
+        "metadata": {"name": "node-2-gpu"},
+        "spec": {
+            "driver": "gpu.example.com",
+            "nodeName": "node-2",
+            "pool": {"name": "node-2", "generation": 1, "resourceSliceCount": 1},
+            "devices": [{"name": "gpu-0"}],
+        },
+    }
+    cls = {"metadata": {"name": "gpu.example.com"}, "spec": {}}
+    src.dra = ([convert(claim, ResourceClaim)], [convert(slice_, ResourceSlice)], [convert(cls, DeviceClass)])
+    r = asyncio.run(pod_scheduling(src, "shop", "train-0", now=NOW))
+    assert {"list_resourceclaims", "list_resourceslices", "list_deviceclasses"} <= set(src.calls)
+    assert [(n.node_name, n.reasons) for n in r.unschedulable_nodes] == [
+        (
+            "node-1",
+            [
+                "cannot allocate the devices of claim(s) shop/gpu-claim on this node: no ResourceSlice publishes "
+                "devices for this node"
+            ],
+        )
+    ]
+    # resource.k8s.io not served (or refused): a warning, and a note instead of a verdict
+    src.fail = {"list_resourceslices": NotFound("resourceslices", "")}
+    r = asyncio.run(pod_scheduling(src, "shop", "train-0", now=NOW))
+    assert [w.split(":")[0] for w in r.warnings] == ["ResourceSlices could not be read"]
+    assert [n.node_name for n in r.unschedulable_nodes] == ["node-1", "node-2"]
+    assert all(
+        x.startswith("not determined whether this node can allocate the pod's DRA claims: the ResourceSlices")
+        for n in r.unschedulable_nodes
+        for x in n.reasons
+    )
+    # a pod without claims reads none of them
+    plain = _setup()
+    asyncio.run(pod_scheduling(plain, "shop", "db-0", now=NOW))
+    assert "list_pods" in plain.calls
+    assert not {"list_resourceclaims", "list_resourceslices", "list_deviceclasses"} & set(plain.calls)

@@ -42,6 +42,7 @@ from k8s_agent.kube.breaker import CircuitBreaker
 from k8s_agent.kube.models import (
     ControllerRevision,
     CSINode,
+    DeviceClass,
     Event,
     Namespace,
     Node,
@@ -50,7 +51,9 @@ from k8s_agent.kube.models import (
     PersistentVolumeClaim,
     Pod,
     ReplicaSet,
+    ResourceClaim,
     ResourceQuota,
+    ResourceSlice,
     StorageClass,
     VolumeAttachment,
     Workload,
@@ -395,6 +398,15 @@ class CachedSource:
 
     async def list_volumeattachments(self) -> list[VolumeAttachment]:
         return await self._get(("volumeattachments",), self.inner.list_volumeattachments)
+
+    async def list_resourceclaims(self) -> list[ResourceClaim]:
+        return await self._get(("resourceclaims",), self.inner.list_resourceclaims)
+
+    async def list_resourceslices(self) -> list[ResourceSlice]:
+        return await self._get(("resourceslices",), self.inner.list_resourceslices)
+
+    async def list_deviceclasses(self) -> list[DeviceClass]:
+        return await self._get(("deviceclasses",), self.inner.list_deviceclasses)
 
     async def get_storage_class(self, name: str) -> StorageClass:
         return await self._get(("storageclass", name), lambda: self.inner.get_storage_class(name))

@@ -410,6 +410,27 @@ class LiveSource:
             what="list volumeattachments.storage.k8s.io",
         )
 
+    async def list_resourceclaims(self) -> list[m.ResourceClaim]:
+        return await self._list(
+            "/apis/resource.k8s.io/v1/resourceclaims",
+            m.ResourceClaimList,
+            what="list resourceclaims.resource.k8s.io",
+        )
+
+    async def list_resourceslices(self) -> list[m.ResourceSlice]:
+        return await self._list(
+            "/apis/resource.k8s.io/v1/resourceslices",
+            m.ResourceSliceList,
+            what="list resourceslices.resource.k8s.io",
+        )
+
+    async def list_deviceclasses(self) -> list[m.DeviceClass]:
+        return await self._list(
+            "/apis/resource.k8s.io/v1/deviceclasses",
+            m.DeviceClassList,
+            what="list deviceclasses.resource.k8s.io",
+        )
+
     async def get_storage_class(self, name: str) -> m.StorageClass:
         path = f"/apis/storage.k8s.io/v1/storageclasses/{quote(name)}"
         return await self._get_object(

@@ -40,6 +40,9 @@ _LIST_ITEM_KIND = {
     "StorageClassList": "StorageClass",
     "CSINodeList": "CSINode",
     "VolumeAttachmentList": "VolumeAttachment",
+    "ResourceClaimList": "ResourceClaim",
+    "ResourceSliceList": "ResourceSlice",
+    "DeviceClassList": "DeviceClass",
     "NodeMetricsList": "NodeMetrics",
     "DeploymentList": "Deployment",
     "StatefulSetList": "StatefulSet",
@@ -60,6 +63,9 @@ _TYPES: dict[str, type[Any]] = {
     "StorageClass": m.StorageClass,
     "CSINode": m.CSINode,
     "VolumeAttachment": m.VolumeAttachment,
+    "ResourceClaim": m.ResourceClaim,
+    "ResourceSlice": m.ResourceSlice,
+    "DeviceClass": m.DeviceClass,
     "NodeMetrics": m.NodeMetrics,
     **{kind: k.type for kind, k in m.WORKLOAD_KINDS.items()},
     "ControllerRevision": m.ControllerRevision,
@@ -218,6 +224,9 @@ class SnapshotSource:
         self.storage_classes: dict[str, m.StorageClass] = {}
         self.csinodes: list[m.CSINode] = []
         self.volumeattachments: list[m.VolumeAttachment] = []
+        self.resourceclaims: list[m.ResourceClaim] = []
+        self.resourceslices: list[m.ResourceSlice] = []
+        self.deviceclasses: list[m.DeviceClass] = []
         self.node_metrics: dict[str, m.NodeMetrics] | None = None
         self.workloads: dict[str, list] = {kind: [] for kind in m.WORKLOAD_KINDS}
         self.controllerrevisions: list[m.ControllerRevision] = []
@@ -292,6 +301,12 @@ class SnapshotSource:
             self.csinodes = objs
         elif kind == "VolumeAttachment":
             self.volumeattachments = objs
+        elif kind == "ResourceClaim":
+            self.resourceclaims = objs
+        elif kind == "ResourceSlice":
+            self.resourceslices = objs
+        elif kind == "DeviceClass":
+            self.deviceclasses = objs
         elif kind in m.WORKLOAD_KINDS:
             self.workloads[kind] = objs
         elif kind == "ControllerRevision":
@@ -396,6 +411,15 @@ class SnapshotSource:
 
     async def list_volumeattachments(self) -> list[m.VolumeAttachment]:
         return list(self.volumeattachments)
+
+    async def list_resourceclaims(self) -> list[m.ResourceClaim]:
+        return list(self.resourceclaims)
+
+    async def list_resourceslices(self) -> list[m.ResourceSlice]:
+        return list(self.resourceslices)
+
+    async def list_deviceclasses(self) -> list[m.DeviceClass]:
+        return list(self.deviceclasses)
 
     async def get_storage_class(self, name: str) -> m.StorageClass:
         try:

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from k8s_agent.kube.models import (
     ControllerRevision,
     CSINode,
+    DeviceClass,
     Event,
     LabelSelector,
     Namespace,
@@ -23,7 +24,9 @@ from k8s_agent.kube.models import (
     PersistentVolumeClaim,
     Pod,
     ReplicaSet,
+    ResourceClaim,
     ResourceQuota,
+    ResourceSlice,
     StorageClass,
     VolumeAttachment,
     Workload,
@@ -83,6 +86,14 @@ class ClusterSource(Protocol):
     async def list_csinodes(self) -> list[CSINode]: ...
 
     async def list_volumeattachments(self) -> list[VolumeAttachment]: ...
+
+    async def list_resourceclaims(self) -> list[ResourceClaim]:
+        """Every DRA ResourceClaim (resource.k8s.io/v1): the pod's claims and the devices others hold."""
+        ...
+
+    async def list_resourceslices(self) -> list[ResourceSlice]: ...
+
+    async def list_deviceclasses(self) -> list[DeviceClass]: ...
 
     async def list_node_metrics(self) -> list[NodeMetrics]:
         """metrics.k8s.io NodeMetrics of every node; raises MetricsUnavailable when the API is absent."""

@@ -17,9 +17,11 @@ its PVC so different claims don't wait for each other); for unbound claims of a 
 StorageClasses (GET each), and when one of them is WaitForFirstConsumer every PV (LIST: the static volumes
 the claim could bind, per node); for a pod with claims, the CSINodes (LIST), and when a node gives a CSI
 driver an attach limit, every PVC, every PV and the VolumeAttachments (LIST each: what the nodes have
-attached).
+attached). For a pod with DRA claims (``spec.resourceClaims``), at the same time as the volume reads: every
+ResourceClaim, ResourceSlice and DeviceClass (LIST each, resource.k8s.io/v1).
 
-Events, nodes, pods, PVCs, PVs, StorageClasses, CSINodes and VolumeAttachments are optional: when one cannot be read (API trouble, or RBAC refusing
+Events, nodes, pods, PVCs, PVs, StorageClasses, CSINodes, VolumeAttachments and the resource.k8s.io objects
+are optional: when one cannot be read (API trouble, or RBAC refusing
 PVs) the answer is still given, with a ``warnings`` entry, and the analysis skips what it can't judge
 instead of calling a claim missing. A PVC or PV that does not exist is not a warning but a finding.
 """
@@ -33,6 +35,7 @@ from k8s_agent.analysis.resources import invalid_in
 from k8s_agent.analysis.scheduling.analyze import explanation_answer, scheduling_answer
 from k8s_agent.analysis.scheduling.context import SchedulingInputs, scheduling_status
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
 from k8s_agent.analysis.scheduling.filters.volumes import claim_class, pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.errors import NotFound, ServiceUnavailable
@@ -67,6 +70,7 @@ class _Inputs:
         "csi_limits",
         "all_pvcs",
         "attachments",
+        "devices",
         "warnings",
     )
 
@@ -85,11 +89,12 @@ class _Inputs:
         self.csi_limits: dict[str, dict[str, int]] | None = None
         self.all_pvcs: dict[tuple[str, str], PersistentVolumeClaim] | None = None
         self.attachments: list[VolumeAttachment] = []
+        self.devices: DeviceObjects | None = None
         self.warnings: list[str] = []
 
     def inputs(self, now: datetime) -> SchedulingInputs:
         storage = None
-        if self.classes is not None or self.csi_limits is not None:
+        if self.classes is not None or self.csi_limits is not None or self.devices is not None:
             storage = StorageObjects(
                 self.classes,
                 frozenset(self.unreadable_classes),
@@ -97,6 +102,7 @@ class _Inputs:
                 self.csi_limits,
                 self.all_pvcs,
                 self.attachments,
+                self.devices,
             )
         return SchedulingInputs(
             self.pod,
@@ -191,8 +197,34 @@ async def _read_attach_limits(source: ClusterSource, inp: _Inputs) -> None:
     inp.all_pvs, inp.attachments = pvs, attachments
 
 
+async def _read_devices(source: ClusterSource, inp: _Inputs) -> None:
+    """For a pod with DRA claims: every ResourceClaim (the pod's own and the devices others hold), every
+    ResourceSlice and every DeviceClass (DynamicResources)."""
+    w = inp.warnings
+    claims, slices, classes = await gather(
+        optional(source.list_resourceclaims(), None, w, "ResourceClaims"),
+        optional(source.list_resourceslices(), None, w, "ResourceSlices"),
+        optional(source.list_deviceclasses(), None, w, "DeviceClasses"),
+    )
+    inp.devices = DeviceObjects(claims, slices, classes)
+
+
 async def _given(value: list[PersistentVolume]) -> list[PersistentVolume] | None:
     return value
+
+
+async def _read_volumes(source: ClusterSource, namespace: str, pod: Pod, inp: _Inputs) -> None:
+    claims = sorted({c for c, _ in pod_claims(pod)})
+    if claims:
+        await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
+        await _read_storage(source, inp)
+        if scheduling_status(pod) != "Scheduled":  # only a pod still to place can exceed a limit
+            await _read_attach_limits(source, inp)
+
+
+async def _read_dra(source: ClusterSource, pod: Pod, inp: _Inputs) -> None:
+    if pod.spec.resource_claims:
+        await _read_devices(source, inp)
 
 
 async def _from_index(index: WatchIndex) -> tuple[list[Node], ClusterIndex]:
@@ -228,12 +260,7 @@ async def _read(source: ClusterSource, namespace: str, name: str) -> _Inputs:
         "Failed",
         "Succeeded",
     ):  # a pod that finished without a node: no volumes
-        claims = sorted({c for c, _ in pod_claims(pod)})
-        if claims:
-            await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
-            await _read_storage(source, inp)
-            if scheduling_status(pod) != "Scheduled":  # only a pod still to place can exceed a limit
-                await _read_attach_limits(source, inp)
+        await gather(_read_volumes(source, namespace, pod, inp), _read_dra(source, pod, inp))
     inp.warnings.sort()
     return inp
 

@@ -13,6 +13,12 @@ import re
 
 from k8s_agent.analysis.scheduling.context import STATUS_PENDING, Analysis, ago, scheduler_name
 from k8s_agent.analysis.scheduling.filters.base import NodeVerdict, names, nodes_word
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import (
+    ALLOCATE,
+    INVALID_POOLS,
+    NOT_AVAILABLE,
+    UNDETERMINED,
+)
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import RESOURCES
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import detail as resource_detail
 from k8s_agent.analysis.scheduling.filters.taint_toleration import TaintToleration
@@ -52,6 +58,7 @@ _WORDS = {
     "HostPorts": "have a host-port conflict",
     "Volume": "conflict with the PV's node affinity",
     "PodAffinity": "fail pod affinity/anti-affinity",
+    "DynamicResources": "cannot give the pod its DRA devices",
 }
 
 
@@ -79,6 +86,8 @@ def reason_check(text: str) -> str | None:
         return "NodeAffinity"
     if "free ports" in t or "podfitshostports" in t:
         return "HostPorts"
+    if t in ("cannot allocate all claims", "resourceclaim not available on the node", INVALID_POOLS):
+        return "DynamicResources"
     if (
         "existing pods anti-affinity" in t
         or "existingpodsantiaffinityrulesnotmatch" in t
@@ -97,7 +106,11 @@ def _keys(v: NodeVerdict, plugin: str | None = None) -> set[str]:
         if plugin is not None and name != plugin:
             continue
         for f in o.failures:
-            if f.check is RESOURCES:
+            if f.check is UNDETERMINED:
+                continue  # not a verdict: nothing to compare with the scheduler's counts
+            if f.check is NOT_AVAILABLE:
+                out.add(ALLOCATE.name)  # both DRA reasons count as one check
+            elif f.check is RESOURCES:
                 d = resource_detail(o)
                 out.update(f"Resources:{sf.resource}" for sf in (d.shortfalls if d else ()))
             else:

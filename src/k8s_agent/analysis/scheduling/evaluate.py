@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from k8s_agent.analysis.scheduling.filters import FILTERS
 from k8s_agent.analysis.scheduling.filters.base import Blocker, Filter, NodeVerdict, PodContext
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
 from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import InterPodAffinity
 from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourcesFit
 from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
@@ -41,6 +42,8 @@ class StorageObjects:
     csi_limits: Mapping[str, Mapping[str, int]] | None = None
     all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
     attachments: Sequence[VolumeAttachment] = ()
+    #: for a pod with DRA claims: every ResourceClaim, ResourceSlice and DeviceClass (DynamicResources)
+    devices: DeviceObjects | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ def evaluate_nodes(
         csi_limits=storage.csi_limits if storage is not None else None,
         all_pvcs=storage.all_pvcs if storage is not None else None,
         attachments=storage.attachments if storage is not None else (),
+        devices=storage.devices if storage is not None else None,
     )
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]

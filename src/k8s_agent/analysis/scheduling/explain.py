@@ -44,6 +44,15 @@ _PHRASES = {
     "HostPorts": ("have a host-port conflict", "has a host-port conflict"),
     "TopologySpread": ("would break the topology spread", "would break the topology spread"),
     "NodeName": ("are not the node named in spec.nodeName", "is not the node named in spec.nodeName"),
+    "DynamicResources": ("cannot allocate the pod's DRA devices", "cannot allocate the pod's DRA devices"),
+    "DynamicResourcesNode": (
+        "are not where the pod's allocated DRA claims are",
+        "is not where the pod's allocated DRA claims are",
+    ),
+    "DynamicResourcesUndetermined": (
+        "could not be judged for the pod's DRA devices",
+        "could not be judged for the pod's DRA devices",
+    ),
 }
 _PHRASE_ORDER = list(_PHRASES)
 

@@ -14,7 +14,8 @@ Rules followed (``pkg/scheduler/framework/types.go`` FitError, ``schedule_one.go
 
 Not produced: the PostFilter suffix (`` preemption: ...``), which depends on priorities and victims;
 compare with ``message.parse_scheduling_message(real).per_node_counts()`` / ``.prefilter``. DynamicResources
-passes every node (DRA allocation is not evaluated); VolumeBinding's unbound WaitForFirstConsumer claims and
+needs ``storage.devices`` (ResourceClaims, ResourceSlices, DeviceClasses; a node it cannot judge passes
+here); VolumeBinding's unbound WaitForFirstConsumer claims and
 NodeVolumeLimits need ``storage`` (StorageClasses, PVs, CSINodes, PVCs, VolumeAttachments); the cluster's pods
 must be given (without them the resource, port, pod-affinity and topology-spread filters cannot run).
 """

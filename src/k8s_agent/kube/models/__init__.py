@@ -106,6 +106,7 @@ from k8s_agent.kube.models.pod import (
     PodCondition,
     PodIP,
     PodResourceClaim,
+    PodResourceClaimStatus,
     PodSchedulingGate,
     PodSpec,
     PodStatus,
@@ -124,6 +125,15 @@ from k8s_agent.kube.models.pod import (
     Volume,
     VolumeMount,
     WeightedPodAffinityTerm,
+)
+from k8s_agent.kube.models.resource import (
+    Device,
+    DeviceClass,
+    DeviceClassList,
+    ResourceClaim,
+    ResourceClaimList,
+    ResourceSlice,
+    ResourceSliceList,
 )
 from k8s_agent.kube.models.workloads import (
     ControllerRevision,
@@ -265,6 +275,14 @@ __all__ = [
     "PodIP",
     "PodList",
     "PodResourceClaim",
+    "PodResourceClaimStatus",
+    "ResourceClaim",
+    "ResourceClaimList",
+    "ResourceSlice",
+    "ResourceSliceList",
+    "DeviceClass",
+    "DeviceClassList",
+    "Device",
     "PodSchedulingGate",
     "PodSpec",
     "PodStatus",

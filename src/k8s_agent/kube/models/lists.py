@@ -22,6 +22,7 @@ from k8s_agent.kube.models.cluster import (
     VolumeAttachment,
 )
 from k8s_agent.kube.models.pod import Pod
+from k8s_agent.kube.models.resource import DeviceClassList, ResourceClaimList, ResourceSliceList
 from k8s_agent.kube.models.workloads import (
     ControllerRevision,
     CronJob,
@@ -188,6 +189,9 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
         CronJobList,
         ControllerRevisionList,
         ResourceQuotaList,
+        ResourceClaimList,
+        ResourceSliceList,
+        DeviceClassList,
     )
 }
 

@@ -381,6 +381,14 @@ class PodIP(_K):
     ip: str = ""
 
 
+class PodResourceClaimStatus(_K):
+    """The ResourceClaim generated for one of the pod's claims from a template (its name, or None when
+    none was needed)."""
+
+    name: str = ""
+    resource_claim_name: str | None = None
+
+
 class PodStatus(_K):
     phase: str = ""
     reason: str = ""
@@ -395,6 +403,7 @@ class PodStatus(_K):
     conditions: list[PodCondition] = []
     container_statuses: list[ContainerStatus] = []
     init_container_statuses: list[ContainerStatus] = []
+    resource_claim_statuses: list[PodResourceClaimStatus] = []
 
 
 class Pod(_K):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from k8s_agent.analysis.scheduling.message import sort_categories
 
 if TYPE_CHECKING:
+    from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
     from k8s_agent.analysis.scheduling.index import ClusterIndex
     from k8s_agent.kube.models import (
         Node,
@@ -117,6 +118,8 @@ class PodContext:
     csi_limits: Mapping[str, Mapping[str, int]] | None = None
     all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
     attachments: Sequence[VolumeAttachment] = ()
+    #: the resource.k8s.io objects read for a pod with DRA claims (None: not read)
+    devices: DeviceObjects | None = None
     notes: list[str] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     #: what one filter computes for others (the resolved claims, for the volume filters)
