@@ -45,6 +45,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     Filter,
     Outcome,
     PodContext,
+    detail_reader,
     failure,
     names,
     nodes_word,
@@ -146,8 +147,7 @@ class DraDetail:
     why: str = ""
 
 
-def detail(outcome: Outcome) -> DraDetail | None:
-    return outcome.detail if isinstance(outcome.detail, DraDetail) else None
+detail = detail_reader(DraDetail)
 
 
 @dataclass(slots=True)
