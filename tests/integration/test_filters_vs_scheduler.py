@@ -7,6 +7,7 @@ every node, so the comparison does too; each pod's nodeSelector keeps it off the
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any, TypeVar
 
@@ -14,10 +15,12 @@ import msgspec
 from controlplane import requires_control_plane, wait_for
 
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import (
     CSINodeList,
+    DeviceClassList,
     Event,
     EventList,
     Node,
@@ -27,6 +30,8 @@ from k8s_agent.kube.models import (
     PersistentVolumeList,
     Pod,
     PodList,
+    ResourceClaimList,
+    ResourceSliceList,
     StorageClass,
     VolumeAttachmentList,
 )
@@ -396,3 +401,147 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
             cp.api("DELETE", f"/api/v1/nodes/{n}")
         cp.api("DELETE", f"/api/v1/namespaces/{ns}")
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
+
+
+def _devices(cp) -> StorageObjects:
+    """The resource.k8s.io objects the agent's service reads for a pod with DRA claims."""
+    return StorageObjects(
+        devices=DeviceObjects(
+            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceclaims"), ResourceClaimList).items,
+            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceslices"), ResourceSliceList).items,
+            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/deviceclasses"), DeviceClassList).items,
+        )
+    )
+
+
+def test_dra_claims_match_the_schedulers_verdict(control_plane):
+    """DeviceClass and ResourceSlices written by hand (what a DRA driver would publish; the scheduler needs
+    no driver to allocate), a claim allocated to one node's device, and two pods: one whose claim wants
+    two large GPUs (no node has two free), one that shares the allocated claim (it can run only there)."""
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"dra-{sfx}"
+    d1, d2, d3 = (f"dra-{i}-{sfx}" for i in (1, 2, 3))
+    driver = cls = f"gpu-{sfx}.example.com"
+    cp.create_namespace(ns)
+    cp.create_node(d1, memory="4Gi", labels={GROUP: group})
+    cp.create_node(d2, memory="4Gi", labels={GROUP: group})
+    cp.create_node(d3, memory="512Mi", labels={GROUP: group})
+    base = "/apis/resource.k8s.io/v1"
+    cp.api(
+        "POST",
+        f"{base}/deviceclasses",
+        {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "DeviceClass",
+            "metadata": {"name": cls},
+            "spec": {"selectors": [{"cel": {"expression": f'device.driver == "{driver}"'}}]},
+        },
+    )
+
+    def gpu(name: str, memory: str) -> dict:
+        return {
+            "name": name,
+            "attributes": {"model": {"string": "x1"}},
+            "capacity": {"memory": {"value": memory}},
+        }
+
+    for node, devices in (
+        (d1, [gpu("gpu-0", "40Gi")]),
+        (d2, [gpu("gpu-0", "80Gi"), gpu("gpu-1", "80Gi")]),
+        (d3, [gpu("gpu-0", "80Gi")]),
+    ):
+        cp.api(
+            "POST",
+            f"{base}/resourceslices",
+            {
+                "apiVersion": "resource.k8s.io/v1",
+                "kind": "ResourceSlice",
+                "metadata": {"name": f"{node}-gpu"},
+                "spec": {
+                    "driver": driver,
+                    "nodeName": node,
+                    "pool": {"name": node, "generation": 1, "resourceSliceCount": 1},
+                    "devices": devices,
+                },
+            },
+        )
+
+    def claim(name: str, count: int, selectors: list[str]) -> dict:
+        exactly: dict[str, Any] = {"deviceClassName": cls, "count": count}
+        if selectors:
+            exactly["selectors"] = [{"cel": {"expression": s}} for s in selectors]
+        return {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "ResourceClaim",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"devices": {"requests": [{"name": "gpu", "exactly": exactly}]}},
+        }
+
+    large = f'device.capacity["{driver}"].memory.compareTo(quantity("60Gi")) >= 0'
+    try:
+        cp.api("POST", f"{base}/namespaces/{ns}/resourceclaims", claim("held", 1, []))
+        # allocated the way the scheduler records it: d2's gpu-0, usable on d2 only
+        allocation = {  # with its timestamp, which the scheduler would otherwise add when it reserves the claim
+            "allocationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "devices": {"results": [{"request": "gpu", "driver": driver, "pool": d2, "device": "gpu-0"}]},
+            "nodeSelector": {
+                "nodeSelectorTerms": [
+                    {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [d2]}]}
+                ]
+            },
+        }
+        cp.api(
+            "PATCH",
+            f"{base}/namespaces/{ns}/resourceclaims/held/status",
+            {"status": {"allocation": allocation}},
+        )
+        cp.api("POST", f"{base}/namespaces/{ns}/resourceclaims", claim("big", 2, [large]))
+
+        # 1. two large GPUs: d1's is too small, d2 has one free, d3 lacks memory before DRA is asked
+        big = _pod(
+            "big", ns, group, memory="1Gi", resourceClaims=[{"name": "gpu", "resourceClaimName": "big"}]
+        )
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", big)
+        ev = _failed_scheduling(cp, ns, "big")
+        nodes, pods = _cluster(cp)
+        pod = _get_pod(cp, ns, "big")
+        storage = _devices(cp)
+        view = scheduler_view(pod, nodes, pods, storage=storage)
+        real = parse_scheduling_message(ev.message or "")
+        assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+        assert (real.per_node_counts() or {}).get("cannot allocate all claims") == 2, ev.message
+        assert {n.node_name: n.plugin for n in view.nodes if n.node_name in (d1, d2, d3)} == {
+            d1: "DynamicResources",
+            d2: "DynamicResources",
+            d3: "NodeResourcesFit",
+        }
+        report = evaluate_nodes(pod, nodes, pods, storage=storage)
+        reasons = {v.node_name: v.reasons for v in report.verdicts}
+        assert reasons[d2] == [
+            f"cannot allocate the devices of claim(s) {ns}/big on this node: request gpu wants 2 devices of class "
+            f"{cls}: 2 device(s) of the node match, 1 free (allocated to {ns}/held)"
+        ]
+        assert reasons[d1][0].endswith(
+            f'no device of the node matching device.driver == "{driver}" && {large}'
+        )
+
+        # 2. a pod sharing the allocated claim can run on d2 only: the real scheduler binds it there
+        shared = _pod("shared", ns, group, resourceClaims=[{"name": "gpu", "resourceClaimName": "held"}])
+        mine = scheduler_view(_decode(shared, Pod), nodes, pods, storage=storage)
+        assert [n for n in mine.feasible_nodes if n in (d1, d2, d3)] == [d2]
+        assert {n.node_name: n.reasons for n in mine.nodes if n.node_name in (d1, d3)} == {
+            d1: ("resourceclaim not available on the node",),
+            d3: ("resourceclaim not available on the node",),
+        }
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", shared)
+        bound = wait_for(
+            lambda: _get_pod(cp, ns, "shared").spec.node_name, timeout=30, interval=0.2, what="bound"
+        )
+        assert bound == d2
+    finally:
+        for n in (d1, d2, d3):
+            cp.api("DELETE", f"{base}/resourceslices/{n}-gpu")
+            cp.api("DELETE", f"/api/v1/nodes/{n}")
+        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cp.api("DELETE", f"{base}/deviceclasses/{cls}")
