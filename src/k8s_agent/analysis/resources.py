@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
-from msgspec import structs
-
 from k8s_agent.analysis.kube import is_sidecar
 from k8s_agent.analysis.quantity import (
     BINARY,
@@ -105,9 +103,8 @@ def _pod_level(pod: Pod, limits: bool, containers: Mapping[str, int]) -> dict[st
     return req
 
 
-def _effective(
-    pod: Pod, per_container: Callable[[Container], dict[str, int]], limits: bool
-) -> dict[str, int]:
+def _containers(pod: Pod, per_container: Callable[[Container], dict[str, int]]) -> dict[str, int]:
+    """The container rule alone: no pod-level values, no overhead."""
     total: dict[str, int] = {}
     for c in pod.spec.containers:
         _add(total, per_container(c))
@@ -125,6 +122,13 @@ def _effective(
                 _add(step, sidecars)
                 _max(peak, step)
         _max(total, peak)
+    return total
+
+
+def _effective(
+    pod: Pod, per_container: Callable[[Container], dict[str, int]], limits: bool
+) -> dict[str, int]:
+    total = _containers(pod, per_container)
     if pod.spec.resources is not None:
         total.update(_pod_level(pod, limits, total))
     if pod.spec.overhead:
@@ -153,7 +157,7 @@ def request_sources(pod: Pod) -> dict[str, str]:
     """For each resource of the effective request, the value the scheduler uses: ``podLevel`` (the pod's
     ``spec.resources.requests``), ``podLevelLimit`` (its pod-level limit, no request being set anywhere) or
     ``containers`` (the container rule)."""
-    containers = _effective(_without_pod_level(pod), container_request_nanos, limits=False)
+    containers = _containers(pod, container_request_nanos)
     pr = pod.spec.resources
     written = pr.requests if pr is not None else {}
     req = {k for k, v in written.items() if pod_level_supported(k) and nano(v) is not None}
@@ -172,12 +176,6 @@ def limit_sources(pod: Pod) -> dict[str, str]:
     """For each resource of the effective limit: ``podLevel`` or ``containers``."""
     lim = _pod_level(pod, True, {})
     return {k: POD_LEVEL if k in lim else CONTAINERS for k in pod_limit_nanos(pod)}
-
-
-def _without_pod_level(pod: Pod) -> Pod:
-    if pod.spec.resources is None:
-        return pod
-    return structs.replace(pod, spec=structs.replace(pod.spec, resources=None))
 
 
 def as_quantity(resource: str, nanos: int) -> Quantity:
