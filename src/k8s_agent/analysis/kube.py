@@ -1,15 +1,17 @@
 """Facts about Kubernetes objects that more than one analysis needs, each stated once: when and how often an
 event happened (in both event shapes), which events are about an object, a pod's controller, whether a
-container is a sidecar, whether a pod still holds node resources, and how a taint is written."""
+container is a sidecar, whether a pod still holds node resources, how a condition is shown, and how a taint
+is written."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from k8s_agent.analysis.text import rfc3339
 from k8s_agent.kube.models import Container, Event, ObjectMeta, OwnerReference, Pod, Taint
+from k8s_agent.schemas.base import Condition
 
 #: what the event aggregator prepends to a message that stands for several similar events
 COMBINED_PREFIX = "(combined from similar events): "
@@ -112,6 +114,34 @@ def pod_start(pod: Pod) -> datetime | None:
 def is_terminated(pod: Pod) -> bool:
     """Succeeded or Failed pods no longer hold node resources (the scheduler's view)."""
     return pod.status.phase in ("Succeeded", "Failed")
+
+
+# ------------------------------------------------------------------------------------- conditions
+class _Condition(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def last_transition_time(self) -> datetime | None: ...
+
+
+def conditions_out(conditions: Iterable[_Condition]) -> list[Condition]:
+    """An object's conditions (a pod's, a controller's) as an answer shows them."""
+    return [
+        Condition(
+            type=c.type,
+            status=c.status,
+            reason=c.reason,
+            message=c.message,
+            last_transition_time=rfc3339(c.last_transition_time),
+        )
+        for c in conditions
+    ]
 
 
 # ------------------------------------------------------------------------------------------ nodes

@@ -27,3 +27,13 @@ class EventInfo(Response, kw_only=True):
     last_timestamp: str | None = None
     count: int = 1
     source: str = ""
+
+
+class Condition(Response, kw_only=True):
+    """A condition of an object as shown in an answer (a pod's, a controller's)."""
+
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    last_transition_time: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from k8s_agent.schemas.base import Response
+from k8s_agent.schemas.base import Condition, Response
 
 OverallStatus = Literal["Healthy", "Good", "Warning", "Degraded", "Critical"]
 ComponentStatus = Literal["Excellent", "Good", "Fair", "Poor", "Critical"]
@@ -58,14 +58,6 @@ class HealthEvent(Response, kw_only=True):
     last_seen: str | None = None
 
 
-class HealthCondition(Response, kw_only=True):
-    type: str
-    status: str
-    reason: str = ""
-    message: str = ""
-    last_transition_time: str | None = None
-
-
 class HealthDetails(Response, kw_only=True):
     """The evidence. ``restartCount`` sums every container (app, init, sidecar). ``restartsLastHour`` is
     reconstructed (Kubernetes keeps only the latest termination of each container): every restart when the
@@ -84,7 +76,7 @@ class HealthDetails(Response, kw_only=True):
     last_restart_container: str | None = None
     container_statuses: list[ContainerHealth] = []
     recent_events: list[HealthEvent] = []
-    pod_conditions: list[HealthCondition] = []
+    pod_conditions: list[Condition] = []
 
 
 class PodHealthScore(Response, kw_only=True):

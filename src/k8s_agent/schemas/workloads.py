@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from k8s_agent.schemas.base import Response
+from k8s_agent.schemas.base import Condition, Response
 
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
 
@@ -17,14 +17,6 @@ State = Literal["progressing", "stuck", "complete", "degraded", "failed", "suspe
 
 
 _R = Response
-
-
-class Condition(_R, kw_only=True):
-    type: str
-    status: str
-    reason: str = ""
-    message: str = ""
-    last_transition_time: str | None = None
 
 
 class Replicas(_R, kw_only=True):

@@ -20,14 +20,13 @@ from k8s_agent.analysis.health_score.formula import (
     overall_status,
 )
 from k8s_agent.analysis.health_score.restarts import restart_facts, restarts_component
-from k8s_agent.analysis.kube import pod_start
+from k8s_agent.analysis.kube import conditions_out, pod_start
 from k8s_agent.analysis.podstatus import ContainerReport, container_reports, kubectl_status
 from k8s_agent.analysis.text import rfc3339, spaced_duration
 from k8s_agent.kube.models import ContainerStatus, Event, Pod
 from k8s_agent.schemas.health_score import (
     ContainerHealth,
     HealthComponent,
-    HealthCondition,
     HealthDetails,
     HealthEvent,
     PodHealthScore,
@@ -119,16 +118,7 @@ def health_score(
             )
             for g in groups[:RECENT_EVENTS_MAX]
         ],
-        pod_conditions=[
-            HealthCondition(
-                type=c.type,
-                status=c.status,
-                reason=c.reason,
-                message=c.message,
-                last_transition_time=rfc3339(c.last_transition_time),
-            )
-            for c in pod.status.conditions
-        ],
+        pod_conditions=conditions_out(pod.status.conditions),
     )
     return PodHealthScore(
         pod_name=pod.metadata.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from k8s_agent.analysis.kube import controller
+from k8s_agent.analysis.kube import conditions_out, controller
 from k8s_agent.analysis.text import compact_duration, rfc3339
 from k8s_agent.analysis.workloads.create_failures import (
     _controller_findings,
@@ -17,7 +17,6 @@ from k8s_agent.analysis.workloads.revisions import (
     MISSED_CAP,
     _analyse_pods,
     _cond,
-    _conditions,
     _Ctx,
     _owned_by,
     _plural,
@@ -173,7 +172,7 @@ def _job(job: Job, pods: list[Pod], c: _Ctx, quotas: list[ResourceQuota]) -> Wor
         ready=st.ready or 0,
         available=st.succeeded,
     )
-    out.conditions = _conditions(st.conditions)
+    out.conditions = conditions_out(st.conditions)
     out.revisions = [rev.out()] if rev.pods else []
     out.create_failures = failures
     out.job = facts

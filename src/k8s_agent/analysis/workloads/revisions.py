@@ -21,7 +21,6 @@ from k8s_agent.kube.models import (
     ReplicaSet,
 )
 from k8s_agent.schemas.workloads import (
-    Condition,
     PodProblem,
     Revision,
     WorkloadDiagnosis,
@@ -46,19 +45,6 @@ def _owned_by(meta: ObjectMeta, owner: ObjectMeta, kind: str) -> bool:
     if ref.uid and owner.uid:
         return ref.uid == owner.uid
     return ref.name == owner.name
-
-
-def _conditions(conds: Iterable) -> list[Condition]:
-    return [
-        Condition(
-            type=c.type,
-            status=c.status,
-            reason=c.reason,
-            message=c.message,
-            last_transition_time=rfc3339(c.last_transition_time),
-        )
-        for c in conds
-    ]
 
 
 def _cond(conds: Iterable[Any], ctype: str) -> Any:

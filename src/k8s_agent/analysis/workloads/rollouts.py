@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from k8s_agent.analysis.kube import conditions_out
 from k8s_agent.analysis.text import rfc3339
 from k8s_agent.analysis.workloads.changes import (
     _what_changed,
@@ -21,7 +22,6 @@ from k8s_agent.analysis.workloads.revisions import (
     _analyse_pods,
     _assign_pods,
     _cond,
-    _conditions,
     _cr_revisions,
     _Ctx,
     _deployment_revisions,
@@ -348,7 +348,7 @@ def _rolling_diagnosis(
     out.replicas = Replicas(
         desired=desired, current=current, updated=updated, ready=ready, available=available
     )
-    out.conditions = _conditions(st.conditions)
+    out.conditions = conditions_out(st.conditions)
     out.revisions = [r.out() for r in h.revs[:REVISIONS_SHOWN]] + ([h.unknown.out()] if h.unknown else [])
     out.create_failures = failures
     out.what_changed = _what_changed(h.current, h.previous, c.events, c.now)
