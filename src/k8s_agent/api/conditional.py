@@ -37,7 +37,7 @@ import msgspec
 from sanic import Request
 from sanic.compat import Header
 
-from k8s_agent.api.envelope import JSON, Response
+from k8s_agent.api.envelope import JSON, Response, encode_headers
 from k8s_agent.tuning import COMPRESS_MIN_BYTES, GZIP_LEVEL
 
 CACHE_CONTROL = "no-cache"
@@ -54,7 +54,6 @@ _STORED_FINAL = struct.Struct("<BHH").pack  # BFINAL=1 BTYPE=00, LEN, NLEN (byte
 _TRAILER = struct.Struct("<II").pack  # CRC-32, ISIZE (length mod 2**32)
 _CACHE_CONTROL = CACHE_CONTROL.encode()
 _JSON = JSON.encode()
-_UNSAFE_IN_HEADER = str.maketrans("", "", "\r\n\x00")
 _HEAD = b'{"data":'
 _MID = b',"metadata":{"requestId":"'
 _TS = b'","timestamp":"'
@@ -201,17 +200,7 @@ class PayloadResponse(Response):
 
     @property
     def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
-        encoded = []
-        for name, value in self.headers.items():
-            if value.__class__ is not str:
-                value = f"{value}"  # content-length is an int
-            if "\r" in name or "\n" in name or "\x00" in name:
-                name = name.translate(_UNSAFE_IN_HEADER)
-            if "\r" in value or "\n" in value or "\x00" in value:
-                value = value.translate(_UNSAFE_IN_HEADER)
-            encoded.append((name.encode("ascii"), value.encode(errors="surrogateescape")))
-        encoded += self.fixed
-        return encoded
+        return encode_headers(self.headers.items()) + self.fixed
 
 
 class GzipResponse(PayloadResponse):

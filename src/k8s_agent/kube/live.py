@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -78,6 +78,30 @@ def connection_failure(exc: BaseException) -> str:
 
 class ContinueExpired(ServiceUnavailable):
     """410 Gone: a continue token whose resourceVersion the API server no longer has (a 503 if it escapes)."""
+
+
+async def _metrics_read(read: Awaitable[T], node: str = "") -> T:
+    """A read of the metrics API, its failures in metrics terms: no metrics API served (a 404 of the API
+    server) or none answering is MetricsUnavailable; the agent's own credentials refused stays
+    UpstreamForbidden. For one ``node``, metrics-server's own 404 (``nodemetrics.metrics.k8s.io "x" not
+    found``) means no sample for it yet: NotFound; anything else (the API server's plain "404 page not
+    found", "could not find the requested resource") means no metrics API at all."""
+    try:
+        return await read
+    except NotFound as exc:
+        if node and 'metrics.k8s.io "' in exc.details:
+            raise NotFound(
+                "NodeMetrics", node, details=f"metrics-server has no sample for node '{node}' yet"
+            ) from None
+        raise MetricsUnavailable(
+            details="the metrics.k8s.io API is not served: install metrics-server"
+        ) from None
+    except UpstreamForbidden:
+        raise
+    except ServiceUnavailable as exc:
+        raise MetricsUnavailable(
+            details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
+        ) from None
 
 
 class LiveSource:
@@ -438,43 +462,17 @@ class LiveSource:
         )
 
     async def list_node_metrics(self) -> list[m.NodeMetrics]:
-        try:
-            return await self._list(
+        return await _metrics_read(
+            self._list(
                 "/apis/metrics.k8s.io/v1beta1/nodes", m.NodeMetricsList, what="list nodes.metrics.k8s.io"
             )
-        except NotFound:
-            raise MetricsUnavailable(
-                details="the metrics.k8s.io API is not served: install metrics-server"
-            ) from None
-        except UpstreamForbidden:
-            raise
-        except ServiceUnavailable as exc:
-            raise MetricsUnavailable(
-                details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
-            ) from None
+        )
 
     async def get_node_metrics(self, name: str) -> m.NodeMetrics:
-        try:
-            raw = await self._get(
-                f"/apis/metrics.k8s.io/v1beta1/nodes/{quote(name)}", what="get nodes.metrics.k8s.io"
-            )
-        except NotFound as exc:
-            # 404 means "no sample for this node" only as metrics-server's own Status
-            # (`nodemetrics.metrics.k8s.io "x" not found`); anything else (the API server's plain
-            # "404 page not found", "could not find the requested resource") means no metrics API at all
-            if 'metrics.k8s.io "' not in exc.details:
-                raise MetricsUnavailable(
-                    details="the metrics.k8s.io API is not served: install metrics-server"
-                ) from None
-            raise NotFound(
-                "NodeMetrics", name, details=f"metrics-server has no sample for node '{name}' yet"
-            ) from None
-        except UpstreamForbidden:
-            raise
-        except ServiceUnavailable as exc:
-            raise MetricsUnavailable(
-                details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
-            ) from None
+        raw = await _metrics_read(
+            self._get(f"/apis/metrics.k8s.io/v1beta1/nodes/{quote(name)}", what="get nodes.metrics.k8s.io"),
+            node=name,
+        )
         return _decode(raw, m.NodeMetrics, "get nodes.metrics.k8s.io")
 
     async def check_ready(self) -> None:
