@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from k8s_agent.analysis.quantity import parse_quantity
@@ -74,25 +75,69 @@ def parse_version(text: str) -> Version:
 
 
 class _Map:
-    """An attribute or capacity domain: missing names are a runtime error."""
+    """One domain of ``device.attributes`` / ``device.capacity``, read from the device on demand (a missing
+    name is a runtime error)."""
 
-    def __init__(self, what: str, items: dict[str, Any]) -> None:
-        self.what, self.items = what, items
+    __slots__ = ("capacity", "device", "domain", "driver")
+
+    def __init__(self, device: Device, driver: str, domain: str, capacity: bool) -> None:
+        self.device, self.driver, self.domain, self.capacity = device, driver, domain, capacity
+
+    def lookup(self, key: str) -> Any:
+        d = self.device
+        items: Any = d.capacity if self.capacity else d.attributes
+        raw = items.get(f"{self.domain}/{key}")
+        if raw is None and self.domain == self.driver:
+            raw = items.get(key)
+        if raw is None:
+            return None
+        return _capacity(raw.value) if self.capacity else _attribute(raw)
 
     def get(self, key: str) -> Any:
-        if key not in self.items:
+        value = self.lookup(key)
+        if value is None:
             raise CelError(f"no such key: {key}")
-        return self.items[key]
+        return value
 
 
 class _Domains:
     """``device.attributes`` / ``device.capacity``: any domain gives a map (empty when unknown)."""
 
-    def __init__(self, what: str, domains: dict[str, dict[str, Any]]) -> None:
-        self.what, self.domains = what, domains
+    __slots__ = ("capacity", "device", "driver")
+
+    def __init__(self, device: Device, driver: str, capacity: bool) -> None:
+        self.device, self.driver, self.capacity = device, driver, capacity
 
     def get(self, key: str) -> _Map:
-        return _Map(self.what, self.domains.get(key, {}))
+        return _Map(self.device, self.driver, key, self.capacity)
+
+
+@lru_cache(maxsize=1024)
+def _capacity(text: str) -> Quantity | None:
+    try:
+        return Quantity(parse_quantity(text).value)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _version(text: str) -> Version | None:
+    try:
+        return parse_version(text)
+    except CelError:
+        return None
+
+
+def _attribute(a: Any) -> Any:
+    if a.int_value is not None:
+        return a.int_value
+    if a.bool_value is not None:
+        return a.bool_value
+    if a.string_value is not None:
+        return a.string_value
+    if a.version_value is not None:
+        return _version(a.version_value)
+    return None
 
 
 _TOKEN = re.compile(
@@ -235,43 +280,12 @@ class _Parser:
         raise NotEvaluated(f"unsupported {value!r}")
 
 
-def _qualified(name: str, driver: str) -> tuple[str, str]:
-    domain, sep, rest = name.partition("/")
-    return (domain, rest) if sep else (driver, name)
-
-
 def device_view(device: Device, driver: str) -> dict[str, Any]:
-    """The device as the DRA CEL environment presents it."""
-    attrs: dict[str, dict[str, Any]] = {}
-    for name, a in device.attributes.items():
-        value: Any
-        if a.int_value is not None:
-            value = a.int_value
-        elif a.bool_value is not None:
-            value = a.bool_value
-        elif a.string_value is not None:
-            value = a.string_value
-        elif a.version_value is not None:
-            try:
-                value = parse_version(a.version_value)
-            except CelError:
-                continue
-        else:
-            continue
-        domain, short = _qualified(name, driver)
-        attrs.setdefault(domain, {})[short] = value
-    caps: dict[str, dict[str, Any]] = {}
-    for name, c in device.capacity.items():
-        try:
-            q = Quantity(parse_quantity(c.value).value)
-        except ValueError:
-            continue
-        domain, short = _qualified(name, driver)
-        caps.setdefault(domain, {})[short] = q
+    """The device as the DRA CEL environment presents it (attributes and capacity read on demand)."""
     return {
         "driver": driver,
-        "attributes": _Domains("attributes", attrs),
-        "capacity": _Domains("capacity", caps),
+        "attributes": _Domains(device, driver, False),
+        "capacity": _Domains(device, driver, True),
     }
 
 
@@ -350,7 +364,7 @@ class _Eval:
         if op == "in":
             key, container = self.run(n[1]), self.run(n[2])
             if isinstance(container, _Map) and isinstance(key, str):
-                return key in container.items
+                return container.lookup(key) is not None
             raise NotEvaluated("unsupported 'in'")
         if op == "call":
             return self.call(n[1], n[2], n[3])
@@ -362,10 +376,10 @@ class _Eval:
             if len(vals) != 1 or not isinstance(vals[0], str):
                 raise NotEvaluated(f"{name}()")
             if name == "quantity":
-                try:
-                    return Quantity(parse_quantity(vals[0]).value)
-                except ValueError as exc:
-                    raise CelError(str(exc)) from None
+                q = _capacity(vals[0])
+                if q is None:
+                    raise CelError(f"invalid quantity {vals[0]!r}")
+                return q
             return parse_version(vals[0])
         obj = self.run(target)
         if len(vals) != 1:
@@ -388,36 +402,112 @@ class _Eval:
         raise NotEvaluated(f"{name}()")
 
 
-_CACHE: dict[str, Node | NotEvaluated] = {}
+_CACHE: dict[str, tuple[Node, tuple[tuple[bool, str, str], ...] | None] | NotEvaluated] = {}
 _CACHE_MAX = 256
+#: results by (expression, driver, the values it reads): devices of one model share them across nodes
+_RESULTS: dict[tuple[Any, ...], Result] = {}
+_RESULTS_MAX = 8192
 
 
-def compile_expression(text: str) -> Node | NotEvaluated:
-    """The parsed expression, or the NotEvaluated saying why not (cached, bounded)."""
+def _path(n: Node) -> tuple[bool, str] | None:
+    """(capacity?, domain) when ``n`` is ``device.attributes["<domain>"]`` / ``device.capacity[...]``."""
+    if n[0] == "get" and n[2][0] == "lit" and isinstance(n[2][1], str):
+        inner = n[1]
+        if (
+            inner[0] == "get"
+            and inner[1] == ("dev",)
+            and inner[2] in (("lit", "attributes"), ("lit", "capacity"))
+        ):
+            return inner[2][1] == "capacity", n[2][1]
+    return None
+
+
+def _refs(n: Node, out: set[tuple[bool, str, str]]) -> bool:
+    """Collect the (capacity?, domain, name) values ``n`` reads; False when it reads anything else of the
+    device (then its result is not cached)."""
+    op = n[0]
+    if op == "lit":
+        return True
+    if op == "dev":
+        return False
+    if op == "get":
+        if n[1] == ("dev",) and n[2] == ("lit", "driver"):
+            return True
+        domain = _path(n[1])
+        if domain is not None and n[2][0] == "lit" and isinstance(n[2][1], str):
+            out.add((domain[0], domain[1], n[2][1]))
+            return True
+        return False
+    if op == "in":
+        domain = _path(n[2])
+        if domain is not None and n[1][0] == "lit" and isinstance(n[1][1], str):
+            out.add((domain[0], domain[1], n[1][1]))
+            return True
+        return False
+    if op == "call":
+        return (n[2] is None or _refs(n[2], out)) and all(_refs(a, out) for a in n[3])
+    if op == "cmp":
+        return _refs(n[2], out) and _refs(n[3], out)
+    return all(_refs(c, out) for c in n[1:] if isinstance(c, tuple))
+
+
+def compile_expression(text: str) -> tuple[Node, tuple[tuple[bool, str, str], ...] | None] | NotEvaluated:
+    """The parsed expression and the device values it reads (None: not only literal paths), or the
+    NotEvaluated saying why not (cached, bounded)."""
     hit = _CACHE.get(text)
     if hit is not None:
         return hit
+    compiled: tuple[Node, tuple[tuple[bool, str, str], ...] | None] | NotEvaluated
     try:
-        node: Node | NotEvaluated = _Parser(text).parse()
+        node = _Parser(text).parse()
+        refs: set[tuple[bool, str, str]] = set()
+        compiled = (node, tuple(sorted(refs)) if _refs(node, refs) else None)
     except NotEvaluated as exc:
-        node = exc
+        compiled = exc
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
-    _CACHE[text] = node
-    return node
+    _CACHE[text] = compiled
+    return compiled
 
 
-def evaluate(text: str, device: Device, driver: str, view: dict[str, Any] | None = None) -> Result:
+def _raw(device: Device, driver: str, ref: tuple[bool, str, str]) -> Any:
+    capacity, domain, name = ref
+    items: Any = device.capacity if capacity else device.attributes
+    raw = items.get(f"{domain}/{name}")
+    if raw is None and domain == driver:
+        raw = items.get(name)
+    if raw is None:
+        return None
+    if capacity:
+        return raw.value
+    return (raw.int_value, raw.bool_value, raw.string_value, raw.version_value)
+
+
+def evaluate(text: str, device: Device, driver: str) -> Result:
     """Whether the selector ``text`` selects ``device`` (of ``driver``)."""
-    node = compile_expression(text)
-    if isinstance(node, NotEvaluated):
-        return Result(None, str(node))
+    compiled = compile_expression(text)
+    if isinstance(compiled, NotEvaluated):
+        return Result(None, str(compiled))
+    node, refs = compiled
+    key: tuple[Any, ...] | None = None
+    if refs is not None:
+        key = (text, driver, *(_raw(device, driver, r) for r in refs))
+        hit = _RESULTS.get(key)
+        if hit is not None:
+            return hit
     try:
-        value = _Eval(view if view is not None else device_view(device, driver)).run(node)
+        value = _Eval(device_view(device, driver)).run(node)
+        result = (
+            Result(value)
+            if isinstance(value, bool)
+            else Result(None, "the expression does not give a bool", error=True)
+        )
     except NotEvaluated as exc:
-        return Result(None, str(exc))
+        result = Result(None, str(exc))
     except CelError as exc:
-        return Result(None, f"CEL runtime error: {exc}", error=True)
-    if not isinstance(value, bool):
-        return Result(None, "the expression does not give a bool", error=True)
-    return Result(value)
+        result = Result(None, f"CEL runtime error: {exc}", error=True)
+    if key is not None:
+        if len(_RESULTS) >= _RESULTS_MAX:
+            _RESULTS.clear()
+        _RESULTS[key] = result
+    return result

@@ -50,7 +50,7 @@ from k8s_agent.analysis.scheduling.filters.base import (
     names,
     nodes_word,
 )
-from k8s_agent.analysis.scheduling.filters.device_cel import device_view, evaluate
+from k8s_agent.analysis.scheduling.filters.device_cel import evaluate
 from k8s_agent.analysis.scheduling.message import MISCELLANEOUS
 from k8s_agent.analysis.scheduling.selectors import CompiledSelector, compile_selector
 from k8s_agent.kube.models import (
@@ -468,7 +468,6 @@ class DynamicResources(Filter):
     def _allocate(self, node: Node) -> tuple[int, tuple[RequestStats, ...], str, bool]:
         """(YES / NO / MAYBE, per-request stats, why not / why not determined, invalid pool on the node)."""
         devices, incomplete, invalid = self._pools(node)
-        views: dict[tuple[str, str, str], dict[str, Any]] = {}
         cands: dict[tuple[int, int], list[_Cand]] = {}
         stats: list[RequestStats] = []
         unsure: list[str] = []
@@ -486,12 +485,9 @@ class DynamicResources(Filter):
                     key = (driver, pool, d.name)
                     if per_device and not self._device_on(d, node):
                         continue
-                    view = views.get(key)
-                    if view is None:
-                        view = views[key] = device_view(d, driver)
                     state = YES
                     for expr in (*opt.class_selectors, *opt.selectors):
-                        r = evaluate(expr, d, driver, view)
+                        r = evaluate(expr, d, driver)
                         if r.value is False:
                             state = NO
                             break
@@ -518,7 +514,7 @@ class DynamicResources(Filter):
                                 f"{d.name} is allocated to claim {self.held[key]}"
                             )
                         continue
-                    if any(
+                    if d.taints and any(
                         t.effect in ("NoSchedule", "NoExecute") and not _tolerated(t, opt.tolerations)
                         for t in d.taints
                     ):
