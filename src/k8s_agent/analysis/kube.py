@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from k8s_agent.analysis.text import rfc3339
+from k8s_agent.kube.models import Condition as ObjectCondition
 from k8s_agent.kube.models import Container, Event, ObjectMeta, OwnerReference, Pod, Taint
 from k8s_agent.schemas.base import Condition
 
@@ -117,20 +118,7 @@ def is_terminated(pod: Pod) -> bool:
 
 
 # ------------------------------------------------------------------------------------- conditions
-class _Condition(Protocol):
-    @property
-    def type(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def last_transition_time(self) -> datetime | None: ...
-
-
-def conditions_out(conditions: Iterable[_Condition]) -> list[Condition]:
+def conditions_out(conditions: Iterable[ObjectCondition]) -> list[Condition]:
     """An object's conditions (a pod's, a controller's) as an answer shows them."""
     return [
         Condition(

@@ -12,6 +12,7 @@ Timestamps are timezone-aware ``datetime`` objects (``metav1.Time`` and ``metav1
 from __future__ import annotations
 
 from k8s_agent.kube.models.base import (
+    Condition,
     ListMeta,
     ObjectMeta,
     OwnerReference,
@@ -178,6 +179,7 @@ __all__ = [
     "decode",
     "Affinity",
     "CSIVolumeSource",
+    "Condition",
     "ConfigMapVolumeSource",
     "Container",
     "ContainerPort",

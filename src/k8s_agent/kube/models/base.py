@@ -37,6 +37,17 @@ class ObjectMeta(_K):
     owner_references: list[OwnerReference] = []
 
 
+class Condition(_K):
+    """What every kind's status conditions have in common (each kind adds its own probe, heartbeat or
+    update time)."""
+
+    type: str = ""
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+    last_transition_time: datetime | None = None
+
+
 class ListMeta(_K):
     resource_version: str = ""
     continue_: str = field(default="", name="continue")

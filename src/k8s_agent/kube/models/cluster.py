@@ -6,18 +6,13 @@ from datetime import datetime
 
 from msgspec import field
 
-from k8s_agent.kube.models.base import _K, ObjectMeta
+from k8s_agent.kube.models.base import _K, Condition, ObjectMeta
 from k8s_agent.kube.models.pod import LabelSelector, NodeSelector, ResourceRequirements, Taint
 
 
 # --------------------------------------------------------------------------------------------- node
-class NodeCondition(_K):
-    type: str = ""
-    status: str = ""
-    reason: str = ""
-    message: str = ""
+class NodeCondition(Condition):
     last_heartbeat_time: datetime | None = None
-    last_transition_time: datetime | None = None
 
 
 class NodeAddress(_K):

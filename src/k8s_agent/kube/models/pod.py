@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 from msgspec import field
 
-from k8s_agent.kube.models.base import _K, ObjectMeta
+from k8s_agent.kube.models.base import _K, Condition, ObjectMeta
 
 
 # --------------------------------------------------------------------------------------------- scheduling
@@ -331,13 +331,8 @@ class PodSpec(_K):
     active_deadline_seconds: int | None = None
 
 
-class PodCondition(_K):
-    type: str = ""
-    status: str = ""
-    reason: str = ""
-    message: str = ""
+class PodCondition(Condition):
     last_probe_time: datetime | None = None
-    last_transition_time: datetime | None = None
 
 
 class ContainerStateWaiting(_K):

@@ -7,19 +7,14 @@ from datetime import datetime
 
 from msgspec import field
 
-from k8s_agent.kube.models.base import _K, ObjectMeta
+from k8s_agent.kube.models.base import _K, Condition, ObjectMeta
 from k8s_agent.kube.models.cluster import ObjectReference
 from k8s_agent.kube.models.pod import LabelSelector, PodSpec
 
 
 # --------------------------------------------------------------------------------------------- workloads
-class ReplicaSetCondition(_K):
-    type: str = ""
-    status: str = ""
-    reason: str = ""
-    message: str = ""
+class ReplicaSetCondition(Condition):
     last_update_time: datetime | None = None
-    last_transition_time: datetime | None = None
 
 
 class PodTemplateSpec(_K):
@@ -176,13 +171,8 @@ class JobSpec(_K):
     template: PodTemplateSpec = field(default_factory=PodTemplateSpec)
 
 
-class JobCondition(_K):
-    type: str = ""
-    status: str = ""
-    reason: str = ""
-    message: str = ""
+class JobCondition(Condition):
     last_probe_time: datetime | None = None
-    last_transition_time: datetime | None = None
 
 
 class JobStatus(_K):
