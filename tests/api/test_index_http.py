@@ -3,8 +3,10 @@
 * the first cluster-wide request starts the index and is answered 503 SERVICE_UNAVAILABLE with the progress
   and a Retry-After header (not a 504 that threw a read away); /readyz does not wait for the index;
 * once synced, /cluster/pod-issues, /nodes/utilization and a pending pod's /scheduling are answered from the
-  index: polling them makes no cluster-wide LIST of pods, nodes, ReplicaSets or events;
-* a change reaches the answers through the watch;
+  index: polling them makes no cluster-wide LIST of pods, nodes, ReplicaSets, events or controllers
+  (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs);
+* a change reaches the answers through the watch: a pod's, and a controller's (a Deployment's state in the
+  workload summary, a Job that completes and so retires its failed pod);
 * /namespace/{ns}/error (its own LISTs) and /cluster/pod-issues (the index) agree on the same pods.
 """
 
@@ -15,7 +17,7 @@ import asyncio
 import pytest
 from sanic_testing.reusable import ReusableClient
 
-from builders import api_event, api_pod
+from builders import api_event, api_pod, uid_for, workloads
 from fakeapi import FakeKubeAPI, builtin_cluster, free_port
 from k8s_agent.app import create_app
 from k8s_agent.config import load_settings
@@ -97,8 +99,25 @@ def listed(fake, *resources: str) -> int:
     return sum(
         1
         for r in fake.requests
-        if r.verb == "list" and r.resource in resources and r.group in ("", "apps") and not r.namespace
+        if r.verb == "list"
+        and r.resource in resources
+        and r.group in ("", "apps", "batch")
+        and not r.namespace
     )
+
+
+#: the collections the index keeps: after its sync, none of them is LISTed again
+INDEXED = (
+    "pods",
+    "nodes",
+    "replicasets",
+    "events",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+)
 
 
 def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(fresh_client, fake):
@@ -130,9 +149,8 @@ def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(fres
             _, r = client.get(path)
             assert r.status == 200, r.text
         spin(client, TTL)
-    assert listed(fake, "pods", "nodes", "replicasets", "events") == 0, [
-        (r.verb, r.path) for r in fake.requests
-    ]
+    assert fake.requests  # the log records (the watches' bookmarks, metrics), so its silence means something
+    assert listed(fake, *INDEXED) == 0, [(r.verb, r.path) for r in fake.requests]
 
 
 def test_a_first_sync_shorter_than_half_the_deadline_is_waited_for(patient_client, fake):
@@ -190,3 +208,93 @@ def test_namespace_errors_and_cluster_pod_issues_agree_on_the_same_pods(client, 
     assert pods(a["problematicPods"])  # the fixture has problems to agree on
     assert a["totalPodsAnalyzed"] == b["podsAnalyzed"]
     assert a["healthyPodsCount"] == b["healthyPods"]
+
+
+def test_a_controller_change_reaches_the_workload_summary_through_the_watch(client, fake):
+    """The controllers are indexed: a Deployment's new state and a Job's completion reach
+    /cluster/pod-issues through their watches, and polling lists none of them."""
+    poll_until(client, ISSUES, lambda r: r.status == 200)
+    web = next(d for d in fake.objects("deployments", "apps") if d["metadata"]["name"] == "web")
+    job_uid = uid_for("Job/demo/migrate")
+    job_owner = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "name": "migrate",
+        "uid": job_uid,
+        "controller": True,
+    }
+    job = workloads.job("migrate", status={"active": 1, "failed": 1})
+    job["metadata"].update(namespace="demo", uid=job_uid)
+    fake.add(job, api_pod("migrate-f4il", "demo", phase="Failed", owner=job_owner))
+    fake.add(api_pod("web-6d4cf56db6-cr4sh", "demo", owner=RS_OWNER, crash_loop=True, restarts=8))
+    fake.reset_log()
+
+    def row(r, kind: str, name: str) -> dict | None:
+        rows = r.json["data"]["workloads"] if r.status == 200 else []
+        return next((w for w in rows if (w["kind"], w["name"]) == (kind, name)), None)
+
+    resp = poll_until(client, ISSUES + "?namespace=demo", lambda r: row(r, "Job", "migrate") is not None)
+    assert row(resp, "Job", "migrate")["state"] == "progressing"
+    assert row(resp, "Deployment", "web")["state"] == "complete"  # its controller says so, one pod fails
+
+    try:
+        paused = {**web, "spec": {**web["spec"], "paused": True}}
+        fake.add(paused)
+        poll_until(
+            client,
+            ISSUES + "?namespace=demo",
+            lambda r: (row(r, "Deployment", "web") or {}).get("state") == "suspended",
+        )
+        done = workloads.job(
+            "migrate",
+            status={"succeeded": 1, "failed": 1},
+            conditions=[workloads.cond("Complete", "True")],
+        )
+        done["metadata"].update(namespace="demo", uid=job_uid)
+        fake.add(done)
+
+        def retired(r) -> bool:  # a failed pod of a Job that then succeeded was retried: not an issue
+            names = [p["name"] for p in r.json["data"]["problematicPods"]] if r.status == 200 else ["?"]
+            return "migrate-f4il" not in names
+
+        poll_until(client, ISSUES + "?namespace=demo", retired)
+        assert listed(fake, *INDEXED) == 0, [(r.verb, r.path) for r in fake.requests if r.verb == "list"]
+    finally:
+        fake.add(web)
+        fake.remove("Pod", "web-6d4cf56db6-cr4sh", "demo")
+        fake.remove("Pod", "migrate-f4il", "demo")
+        fake.remove("Job", "migrate", "demo", group="batch")
+
+
+def test_a_snapshot_index_gives_the_workload_states_the_lists_give():
+    """The demo snapshot's index holds the controllers too: /cluster/pod-issues from the index and with
+    CLUSTER_INDEX=false (five controller LISTs) show the same workloads in the same states."""
+    from _support import client_for
+
+    from corpus import DEMO
+    from k8s_agent.kube.snapshot import SnapshotSource
+
+    answers = []
+    for indexed in (True, False):
+        c = client_for(SnapshotSource(DEMO), cluster_index=indexed)
+        c.run()
+        try:
+            _, resp = c.get(ISSUES)
+            assert resp.status == 200, resp.text
+            assert (c.app.ctx.agent.index is not None) == indexed
+            answers.append(resp.json["data"])
+        finally:
+            c.stop()
+    indexed, listed_ = answers
+    assert indexed["workloads"] == listed_["workloads"]
+    states = {(w["kind"], w["state"]) for w in indexed["workloads"]}
+    assert {"Deployment", "Job"} <= {k for k, _ in states}, states  # the demo's failing workloads
+    assert all(s != "unknown" for k, s in states if k in ("Deployment", "StatefulSet", "DaemonSet", "Job")), (
+        states
+    )
+
+    # the pods too (the demo's timestamps are shifted to each source's load time, so not the texts)
+    def pods(d):
+        return [(p["name"], p["ownerKind"], p["ownerName"], [i["type"] for i in p["issues"]]) for p in d]
+
+    assert pods(indexed["problematicPods"]) == pods(listed_["problematicPods"])

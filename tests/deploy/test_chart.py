@@ -62,10 +62,15 @@ EXPECTED_RBAC = {
     ("resource.k8s.io", "deviceclasses", "list"),  # DRA: the device classes' selectors
     ("", "resourcequotas", "list"),
     ("apps", "replicasets", "list"),
-    ("apps", "replicasets", "watch"),  # the cluster index (kube/index/) watches these four
+    ("apps", "replicasets", "watch"),  # the cluster index (kube/index/) watches these, the three above
     ("apps", "controllerrevisions", "list"),
-    *(("apps", r, v) for r in ("deployments", "statefulsets", "daemonsets") for v in ("get", "list")),
-    *(("batch", r, v) for r in ("jobs", "cronjobs") for v in ("get", "list")),
+    # ... and the controllers (their states in the cluster summary)
+    *(
+        ("apps", r, v)
+        for r in ("deployments", "statefulsets", "daemonsets")
+        for v in ("get", "list", "watch")
+    ),
+    *(("batch", r, v) for r in ("jobs", "cronjobs") for v in ("get", "list", "watch")),
     *(("metrics.k8s.io", "nodes", v) for v in ("get", "list")),
 }
 

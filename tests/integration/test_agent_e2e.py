@@ -159,6 +159,7 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", "/api/v1/persistentvolumes?watch=1"),
         ("GET", "/api/v1/namespaces?watch=1"),  # nor watch
         ("GET", "/api/v1/persistentvolumeclaims?watch=1"),  # watch only what the index keeps
+        ("GET", f"/apis/apps/v1/namespaces/{SHOP}/controllerrevisions?watch=1"),
         ("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"),
         ("GET", f"/api/v1/namespaces/{SHOP}/pods/{API_POD}/log"),
         ("DELETE", f"/api/v1/namespaces/{SHOP}/pods/{WEB_POD}"),
@@ -198,7 +199,14 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
     watched = {
         (g, res) for r in rules if "watch" in r["verbs"] for g in r["apiGroups"] for res in r["resources"]
     }
-    assert watched == {("", "pods"), ("", "events"), ("", "nodes"), ("apps", "replicasets")}, watched
+    assert watched == {
+        ("", "pods"),
+        ("", "events"),
+        ("", "nodes"),
+        ("apps", "replicasets"),
+        *(("apps", r) for r in ("deployments", "statefulsets", "daemonsets")),
+        *(("batch", r) for r in ("jobs", "cronjobs")),
+    }, watched
     assert not any("secrets" in r["resources"] or "*" in r["resources"] for r in rules)
 
 

@@ -19,6 +19,7 @@ from fakeapi import FakeKubeAPI, builtin_cluster
 from k8s_agent.kube.index import ClusterIndex, IndexSyncing
 from k8s_agent.kube.live import LiveSource
 
+CONTROLLERS = ("deployments", "statefulsets", "daemonsets", "jobs", "cronjobs")
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d9c7b", "controller": True}
 
 
@@ -81,11 +82,18 @@ def test_first_use_starts_a_paged_list_then_a_watch_from_its_resource_version(fa
         assert info.value.status == 503 and info.value.retry_after > 0
         assert "listing pods:" in info.value.details and "so far" in info.value.details
         await until(lambda: index.synced)
-        await until(lambda: all(watches(fake, r) for r in ("pods", "nodes", "replicasets", "events")))
-        return index.count("pods"), index.count("nodes")
+        watched = ("pods", "nodes", "replicasets", "events", *CONTROLLERS)
+        await until(lambda: all(watches(fake, r) for r in watched))
+        return (
+            index.count("pods"),
+            index.count("nodes"),
+            index.count("deployments.apps"),
+            index.workload_states,
+        )
 
-    pods, nodes = run(fake, body)
-    assert (pods, nodes) == (pods_in_fake, 2)
+    pods, nodes, deployments, states = run(fake, body)
+    assert (pods, nodes, deployments) == (pods_in_fake, 2, 1)
+    assert states == {("demo", "Deployment", "web"): "complete"}  # the fake's one controller, its state
     pod_lists = lists(fake)
     assert len(pod_lists) > 1 and all(r.query.get("limit") == "500" for r in pod_lists)
     assert pod_lists[-1].query.get("continue")  # paged with continue tokens

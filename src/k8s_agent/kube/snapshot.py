@@ -353,6 +353,10 @@ class SnapshotSource:
             "nodes": await self.list_nodes(),
             "replicasets.apps": await self.list_replicasets(None),
             "events": await self.list_events(None, field_selector=POD_WARNINGS_SELECTOR),
+            **{
+                f"{k.plural}.{k.group}": await self.list_workloads(kind)
+                for kind, k in m.WORKLOAD_KINDS.items()
+            },
         }
 
     async def get_node(self, name: str) -> m.Node:

@@ -47,10 +47,30 @@ _analysis_pool: ThreadPoolExecutor | None = None
 async def off_loop(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run a pure analysis that takes more than a few milliseconds in a thread of its own, so that the event
     loop keeps answering cached requests meanwhile (the interpreter switches threads every few ms)."""
+    return await _submit(fn, *args, **kwargs)
+
+
+def _submit(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+    """``fn`` in the analysis threads (``ANALYSIS_THREADS`` of them: at most that many run at once)."""
     global _analysis_pool
     if _analysis_pool is None:
         _analysis_pool = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analysis")
-    return await asyncio.get_running_loop().run_in_executor(_analysis_pool, partial(fn, *args, **kwargs))
+    return asyncio.get_running_loop().run_in_executor(_analysis_pool, partial(fn, *args, **kwargs))
+
+
+async def off_loop_holding(
+    release: Callable[[], None], fn: Callable[..., T], /, *args: Any, **kwargs: Any
+) -> T:
+    """``off_loop`` for an analysis that reads state the event loop would otherwise change (the cluster
+    index's stores, whose gate the caller holds): ``release`` is called when the thread is done, even when
+    the awaiting request is cancelled first (the thread reads on until it finishes)."""
+    try:
+        fut = _submit(fn, *args, **kwargs)
+    except BaseException:
+        release()
+        raise
+    fut.add_done_callback(lambda _: release())
+    return await asyncio.shield(fut)
 
 
 def pod_events(

@@ -1,5 +1,6 @@
 """Cluster pod issues: from the worker's cluster index (``kube.index``) when the source has one: the
-stored per-pod records filtered and sorted (503 with the progress until its first sync). Otherwise three
+stored per-pod records filtered and sorted (503 with the progress until its first sync), in an analysis
+thread (as the listed analysis is) while the index holds its changes back. Otherwise three
 reads, together, then the pure analysis (``analysis.pod_issues``):
 
 Every namespace (``namespace`` empty, the default: an empty value means all namespaces; "all" is just a
@@ -8,8 +9,9 @@ utilization view), one all-namespaces LIST of Warning events about pods and one 
 LIST. One namespace: the same three reads in that namespace, which are the reads ``/namespace/{ns}/error``
 makes, so the two endpoints share the cache. No per-namespace or per-pod reads; the source pages the lists.
 
-Beside them (and beside the index), one LIST per controller kind (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs; the same
-scope): the Jobs resolve CronJobs, and every controller's state goes into the per-workload summary.
+Beside them, one LIST per controller kind (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs; the same
+scope): the Jobs resolve CronJobs, and every controller's state goes into the per-workload summary. The index
+watches those five collections too (their states and the Jobs' identities), so with it polling lists nothing.
 
 The events, ReplicaSets and controllers are optional: when they cannot be read, the analysis runs without them (no recent
 events; Deployment names from the pods' ``pod-template-hash``) and ``warnings`` says so. A namespace that
@@ -21,12 +23,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from k8s_agent.analysis.pod_issues import DEFAULT_LIMIT, analyze_cluster
-from k8s_agent.analysis.workloads.summary import succeeded_jobs
 from k8s_agent.errors import NotFound
-from k8s_agent.kube.models import Job, Pod
+from k8s_agent.kube.models import Pod
 from k8s_agent.kube.source import POD_WARNINGS_SELECTOR, ClusterSource
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
-from k8s_agent.services._concurrency import gather, off_loop, optional
+from k8s_agent.services._concurrency import gather, off_loop, off_loop_holding, optional
 from k8s_agent.services.workloads import workload_context
 
 
@@ -46,14 +47,16 @@ async def pod_issues(
     ns = namespace or None
     index = getattr(source, "index", None)
     if index is not None and index.restart_threshold == restart_threshold:
-        # 503 with the progress until the first sync is complete; the controllers are listed meanwhile
-        _, (jobs, states) = await gather(index.require(), workload_context(source, ns, now, warnings))
-        jobs_by_ns: dict[str, list[Job]] = {}
-        for j in jobs:
-            jobs_by_ns.setdefault(j.metadata.namespace, []).append(j)
-        result = index.pod_table.report(
+        # 503 with the progress until the first sync is complete; the controllers are indexed too
+        await index.require()
+        # the report reads the stores from an analysis thread (a table of 150,000 pods must not stall the
+        # event loop), holding the index's gate: the watches' changes wait until it is done
+        release = await index.gate.hold()
+        result = await off_loop_holding(
+            release,
+            index.pod_table.report,
             now=now,
-            owners=lambda n: index.owner_index(n, jobs_by_ns.get(n)),
+            owners=index.owner_index,
             recent=index.recent_events,
             limit=limit,
             severity=severity,
@@ -61,10 +64,10 @@ async def pod_issues(
             namespace=namespace,
             include_all=include_all,
             owner_kinds=owner_kinds,
-            states=states,
-            succeeded=succeeded_jobs(jobs),
+            states=index.workload_states,
+            succeeded=index.succeeded_jobs,
         )
-        result.warnings = index.warnings() + warnings
+        result.warnings = index.warnings()
         return result
 
     async def pods_or_empty() -> list[Pod]:

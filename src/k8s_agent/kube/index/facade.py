@@ -15,6 +15,7 @@ from loguru import logger
 
 from k8s_agent.errors import ServiceUnavailable
 from k8s_agent.kube.index.feed import COLLECTIONS, Collection, Feed
+from k8s_agent.kube.index.gate import ReadGate
 from k8s_agent.kube.index.memory import release_memory
 from k8s_agent.kube.index.reflector import Reflector
 from k8s_agent.kube.index.slim import Slimmer
@@ -79,6 +80,8 @@ class ClusterIndex(IndexStores):
         #: how long a request waits for a first sync in progress before its 503
         self.first_wait = first_wait
         self.slimmer = Slimmer()
+        #: answers that read the stores off the event loop hold it; the watches' changes wait for them
+        self.gate = ReadGate()
         self._new_stores()
 
     # -------------------------------------------------------------------------------- life cycle

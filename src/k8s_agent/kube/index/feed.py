@@ -1,4 +1,5 @@
-"""What the index reads: the collections it holds, and the feed that serves their LIST pages and watch
+"""What the index reads: the collections it holds (pods, nodes, ReplicaSets, Warning events about pods and
+the five controller kinds), and the feed that serves their LIST pages and watch
 streams (the live source; tests use the fake API)."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Collection:
     field_selector: str = ""
     #: the answers can do without it (a warning says so) when the agent may not read it
     optional: bool = False
+    #: a controller collection (Deployment, StatefulSet, DaemonSet, Job, CronJob): its kind
+    workload_kind: str = ""
 
 
 PODS = Collection("pods", "/api/v1/pods", m.PodList, m.Pod)
@@ -44,4 +47,20 @@ REPLICASETS = Collection(
 EVENTS = Collection(
     "events", "/api/v1/events", m.EventList, m.Event, field_selector=POD_WARNINGS_SELECTOR, optional=True
 )
-COLLECTIONS = (PODS, NODES, REPLICASETS, EVENTS)
+#: the controllers, whose states the per-workload summary of ``/cluster/pod-issues`` shows (and whose Jobs
+#: resolve CronJobs and retried pods): deployments.apps, statefulsets.apps, daemonsets.apps, jobs.batch,
+#: cronjobs.batch
+WORKLOADS = tuple(
+    Collection(
+        f"{k.plural}.{k.group}",
+        f"{k.api_path}/{k.plural}",
+        k.list_type,
+        k.type,
+        optional=True,
+        workload_kind=k.kind,
+    )
+    for k in m.WORKLOAD_KINDS.values()
+)
+COLLECTIONS = (PODS, NODES, REPLICASETS, EVENTS, *WORKLOADS)
+#: resource name -> controller kind
+WORKLOAD_RESOURCES = {c.resource: c.workload_kind for c in WORKLOADS}

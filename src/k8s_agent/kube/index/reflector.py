@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from loguru import logger
 
-from k8s_agent.errors import AgentError, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.errors import AgentError, NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import models as m
 from k8s_agent.kube.index.feed import Collection, Gone
 from k8s_agent.tuning import PAGE_SIZE, WATCH_BACKOFF_FIRST, WATCH_BACKOFF_MAX
@@ -98,8 +98,9 @@ class Reflector:
             except AgentError as exc:
                 self.error = f"{exc.message}: {exc.details}" if exc.details else exc.message
                 self.broken_since = self.broken_since or self.index.clock()
-                if isinstance(exc, UpstreamForbidden) and self.kind.optional and not self.synced:
-                    # the answers do without it, and say so; keep trying now and then (RBAC may change)
+                if isinstance(exc, UpstreamForbidden | NotFound) and self.kind.optional and not self.synced:
+                    # the answers do without it, and say so; keep trying now and then (RBAC may change, the API
+                    # group may come to be served)
                     self.unavailable = self.error
                     self.synced = True
                     self.index._check_synced()
@@ -139,6 +140,8 @@ class Reflector:
                     raise ServiceUnavailable(
                         "Kubernetes API sent an unreadable answer", f"list {kind.resource}: {exc}"
                     ) from None
+                if index.gate.readers:  # an answer is reading the stores from its thread
+                    await index.gate.writable()
                 now = datetime.now(UTC)
                 for obj in page.items:
                     seen.add(index.put(kind.resource, obj, now))
@@ -193,6 +196,8 @@ class Reflector:
                     raise Gone(st.message)
                 raise ServiceUnavailable("Kubernetes API error", f"watch {resource}: {st.code} {st.message}")
             obj = self.decoder.decode(ev.object)
+            if index.gate.readers:  # an answer is reading the stores from its thread: after it
+                await index.gate.writable()
             if typ == "DELETED":
                 md = obj.metadata
                 index.delete(resource, (md.namespace, md.name))

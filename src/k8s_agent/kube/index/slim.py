@@ -112,6 +112,19 @@ class Slimmer:
             )
         )
 
+    def job(self, job: m.Job) -> m.Job:
+        """A Job as owner resolution reads it (identity and owner references); its state and whether it
+        succeeded are kept beside it."""
+        md = job.metadata
+        return m.Job(
+            metadata=m.ObjectMetaWithGeneration(
+                name=md.name,
+                namespace=self._s(md.namespace),
+                uid=md.uid,
+                owner_references=self.shared(md.owner_references),
+            )
+        )
+
 
 def share_strings(rec: PodRecord, slim: m.Pod) -> None:
     """The record names the pod with the slim copy's (interned) strings."""

@@ -12,8 +12,11 @@ from k8s_agent.analysis.namespace_errors import index_recent_warnings, recent_ev
 from k8s_agent.analysis.node_utilization import NodeSums
 from k8s_agent.analysis.pod_issues import PodIssueTable, PodRecord
 from k8s_agent.analysis.scheduling import index as scheduling_index
+from k8s_agent.analysis.workloads.diagnose import workload_state
 from k8s_agent.analysis.workloads.owners import OwnerIndex
+from k8s_agent.analysis.workloads.summary import WorkloadKey, succeeded_jobs
 from k8s_agent.kube import models as m
+from k8s_agent.kube.index.feed import WORKLOAD_RESOURCES
 from k8s_agent.kube.index.slim import Slimmer, share_strings
 from k8s_agent.schemas.base import EventInfo
 
@@ -34,6 +37,13 @@ class IndexStores:
         self.events: dict[tuple[str, str], m.Event] = {}  # (ns, event name)
         self.events_by_pod: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (ns, pod) -> event keys
         self._event_pod: dict[tuple[str, str], tuple[str, str]] = {}
+        #: the controllers: kind -> (ns, name) -> state, and the same states by (ns, kind, name) for the
+        #: per-workload summaries; Jobs also kept slim (identity and owner) for owner resolution, with the
+        #: UIDs of those marked Complete (their failed pods were retried)
+        self.workloads: dict[str, dict[tuple[str, str], str]] = {}
+        self.workload_states: dict[WorkloadKey, str] = {}
+        self.jobs: dict[str, dict[tuple[str, str], m.Job]] = {}  # ns -> (ns, name) -> slim Job
+        self.succeeded_jobs: set[str] = set()
         #: the all-nodes utilization's per-node entries, reused while a node's inputs are unchanged
         self.utilization_memo: dict[str, tuple] = {}
 
@@ -47,6 +57,8 @@ class IndexStores:
             return sum(len(v) for v in self.replicasets.values())
         if resource == "events":
             return len(self.events)
+        if resource in WORKLOAD_RESOURCES:
+            return len(self.workloads.get(WORKLOAD_RESOURCES[resource], ()))
         return 0
 
     def keys(self, resource: str) -> set[tuple[str, str]]:
@@ -58,6 +70,8 @@ class IndexStores:
             return {k for v in self.replicasets.values() for k in v}
         if resource == "events":
             return set(self.events)
+        if resource in WORKLOAD_RESOURCES:
+            return set(self.workloads.get(WORKLOAD_RESOURCES[resource], ()))
         return set()
 
     def put(self, resource: str, obj: Any, now: datetime) -> tuple[str, str]:
@@ -76,6 +90,8 @@ class IndexStores:
             self.replicasets.setdefault(md.namespace, {})[key] = self.slimmer.replicaset(obj)
         elif resource == "events":
             self._put_event(key, obj)
+        elif resource in WORKLOAD_RESOURCES:
+            self._put_workload(WORKLOAD_RESOURCES[resource], key, obj, now)
         return key
 
     def delete(self, resource: str, key: tuple[str, str]) -> None:
@@ -95,6 +111,35 @@ class IndexStores:
                     del self.replicasets[ns]
         elif resource == "events":
             self._drop_event(key)
+        elif resource in WORKLOAD_RESOURCES:
+            self._drop_workload(WORKLOAD_RESOURCES[resource], key)
+
+    def _put_workload(self, kind: str, key: tuple[str, str], obj: m.Workload, now: datetime) -> None:
+        """A controller's state, computed once per version of the object: a state from the controller alone
+        (no pods) does not depend on the time (``now`` only shapes reason texts, which are not kept)."""
+        self._drop_workload(kind, key)
+        ns, name = key
+        state = workload_state(obj, now)
+        self.workloads.setdefault(kind, {})[key] = state
+        self.workload_states[(ns, kind, name)] = state
+        if isinstance(obj, m.Job):
+            self.jobs.setdefault(ns, {})[key] = self.slimmer.job(obj)
+            if succeeded_jobs((obj,)):
+                self.succeeded_jobs.add(obj.metadata.uid)
+
+    def _drop_workload(self, kind: str, key: tuple[str, str]) -> None:
+        of_kind = self.workloads.get(kind)
+        if of_kind is None or of_kind.pop(key, None) is None:
+            return
+        ns, name = key
+        self.workload_states.pop((ns, kind, name), None)
+        if kind == "Job":
+            in_ns = self.jobs.get(ns, {})
+            job = in_ns.pop(key, None)
+            if job is not None:
+                self.succeeded_jobs.discard(job.metadata.uid)
+            if not in_ns:
+                self.jobs.pop(ns, None)
 
     def _put_event(self, key: tuple[str, str], ev: m.Event) -> None:
         self._drop_event(key)
@@ -115,10 +160,11 @@ class IndexStores:
                 del self.events_by_pod[pod]
 
     # -------------------------------------------------------------------------------- reads for the answers
-    def owner_index(self, namespace: str, jobs: list[m.Job] | None = None) -> OwnerIndex:
-        """The namespace's ReplicaSets (watched here) and the Jobs given (listed by the caller), for owner
-        resolution."""
-        return OwnerIndex(list(self.replicasets.get(namespace, {}).values()), jobs or [])
+    def owner_index(self, namespace: str) -> OwnerIndex:
+        """The namespace's ReplicaSets and Jobs (both watched here), for owner resolution."""
+        return OwnerIndex(
+            list(self.replicasets.get(namespace, {}).values()), list(self.jobs.get(namespace, {}).values())
+        )
 
     def recent_events(self, rec: PodRecord, now: datetime) -> list[EventInfo]:
         keys = self.events_by_pod.get((rec.namespace, rec.name))
