@@ -5,7 +5,7 @@ Reads, all started at once:
 * the pod's events (LIST by kind/name; other UIDs, i.e. an earlier pod of the same name, dropped after);
 * every node (LIST);
 * every pod of the cluster (LIST, all namespaces); with a cluster index (``kube.index``) the nodes and the
-  per-node view of the pods come from it instead (no LIST; until its first sync the answer comes without the
+  per-node view of the pods (by node, and by namespace then node for topology spread) come from it instead (no LIST; until its first sync the answer comes without the
   node evaluation, and ``warnings`` says so). It is started *speculatively*, before we know whether
   the pod is pending: the pending case (the one this endpoint exists for) needs it for free resources,
   host ports and pod affinity, and so does the scheduled case (the node's current load in the reasons)

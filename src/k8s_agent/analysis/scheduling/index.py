@@ -1,5 +1,6 @@
 """The cluster as the filters need it, grouped once per request: the non-terminated pods bound to each
-node (the pod under analysis excluded), their summed requests in scheduler units, pod counts, host ports,
+node (the pod under analysis excluded), the same pods by namespace then node (what a namespaced count,
+such as topology spread's, reads: one namespace's pods, not the cluster's), their summed requests in scheduler units, pod counts, host ports,
 and the pods that carry required anti-affinity. Also the unit helpers the filters share.
 
 Cost: requests are computed once per pod (quantity strings parsed through a cache, sums in integers):
@@ -75,11 +76,22 @@ class ClusterIndex:
     ``set_node``/``remove_node``) by the agent's watch-fed index (``kube.index``); ``without(pod)`` is the
     view that leaves the pod under analysis out, copying only what that pod touches."""
 
-    __slots__ = ("nodes", "pods_by_node", "requested", "pod_count", "ports", "anti_affinity_pods", "_pods")
+    __slots__ = (
+        "nodes",
+        "pods_by_node",
+        "by_namespace",
+        "requested",
+        "pod_count",
+        "ports",
+        "anti_affinity_pods",
+        "_pods",
+    )
 
     def __init__(self, nodes: Iterable[Node], pods: Iterable[Pod] = (), exclude: Pod | None = None) -> None:
         self.nodes: dict[str, Node] = {n.metadata.name: n for n in nodes}
         self.pods_by_node: dict[str, list[Pod]] = {}
+        #: namespace -> node -> the namespace's pods bound there (the same pod objects as pods_by_node)
+        self.by_namespace: dict[str, dict[str, list[Pod]]] = {}
         self.requested: dict[str, dict[str, int]] = {}
         self.pod_count: dict[str, int] = {}
         self.ports: dict[str, dict[tuple[str, int], list[tuple[str, str]]]] = {}
@@ -96,6 +108,10 @@ class ClusterIndex:
 
     def __len__(self) -> int:
         return len(self._pods)
+
+    def pods_in_namespace(self, namespace: str) -> Mapping[str, list[Pod]]:
+        """Node -> the namespace's non-terminated pods bound there (the pod under analysis excluded)."""
+        return self.by_namespace.get(namespace, {})
 
     def set_node(self, node: Node) -> None:
         self.nodes[node.metadata.name] = node
@@ -116,6 +132,7 @@ class ClusterIndex:
         if not node:
             return
         self.pods_by_node.setdefault(node, []).append(p)
+        self.by_namespace.setdefault(md.namespace, {}).setdefault(node, []).append(p)
         self.pod_count[node] = self.pod_count.get(node, 0) + 1
         req = effective_request(p)
         if req:
@@ -143,6 +160,15 @@ class ClusterIndex:
         else:
             self.pods_by_node.pop(node, None)
             self.pod_count.pop(node, None)
+        in_ns = self.by_namespace.get(namespace)
+        if in_ns is not None:  # the list replaced, not changed: a ``without`` view shares the lists
+            ns_on_node = [q for q in in_ns.get(node, ()) if q is not p]
+            if ns_on_node:
+                in_ns[node] = ns_on_node
+            else:
+                in_ns.pop(node, None)
+                if not in_ns:
+                    del self.by_namespace[namespace]
         req = effective_request(p)
         if req and node in self.requested:
             left = dict(self.requested[node])
@@ -179,6 +205,9 @@ class ClusterIndex:
         view.nodes = self.nodes
         view._pods = dict(self._pods)
         view.pods_by_node = dict(self.pods_by_node)
+        view.by_namespace = dict(self.by_namespace)
+        if md.namespace in view.by_namespace:  # the one namespace the removal changes, copied
+            view.by_namespace[md.namespace] = dict(view.by_namespace[md.namespace])
         view.requested = dict(self.requested)
         view.pod_count = dict(self.pod_count)
         view.ports = dict(self.ports)

@@ -172,17 +172,18 @@ class PodTopologySpread(Filter):
                 )
             )
         keys = [s.topology_key for s in self.spreads]
-        ns = pod.metadata.namespace
         index = ctx.index
+        # only the pod's namespace counts: its pods by node (the index keeps them so), not the cluster's
+        in_namespace = index.pods_in_namespace(pod.metadata.namespace)
         for name, node in index.nodes.items():
             labels = node.metadata.labels
             if any(k not in labels for k in keys):
                 continue
             aff: bool | None = None
             tnt: bool | None = None
-            on_node = index.pods_by_node.get(name, ())
+            on_node = in_namespace.get(name, ())
             counted: list[Pod] | None = (
-                None  # the node's pods that may count: same namespace, not terminating
+                None  # the node's pods of the namespace that may count: not terminating
             )
             for s in self.spreads:
                 if s.honor_affinity:
@@ -198,11 +199,7 @@ class PodTopologySpread(Filter):
                 n = 0
                 if s.counts_pods():
                     if counted is None:
-                        counted = [
-                            p
-                            for p in on_node
-                            if p.metadata.namespace == ns and p.metadata.deletion_timestamp is None
-                        ]
+                        counted = [p for p in on_node if p.metadata.deletion_timestamp is None]
                     n = sum(1 for p in counted if label_selector_matches(s.selector, p.metadata.labels))
                 v = labels[s.topology_key]
                 s.counts[v] = s.counts.get(v, 0) + n
