@@ -57,6 +57,8 @@ EXPECTED_RBAC = {
     ("", "persistentvolumeclaims", "list"),  # CSI attach limits: the volumes the pods of a node use
     ("storage.k8s.io", "csinodes", "list"),  # CSI attach limits per node
     ("storage.k8s.io", "volumeattachments", "list"),  # CSI volumes attached to a node
+    ("storage.k8s.io", "csidrivers", "get"),  # does a provisioner track storage capacity
+    ("storage.k8s.io", "csistoragecapacities", "list"),  # the capacity it publishes per topology
     ("resource.k8s.io", "resourceclaims", "list"),  # DRA: a pod's claims and the devices others hold
     ("resource.k8s.io", "resourceslices", "list"),  # DRA: the devices each node publishes
     ("resource.k8s.io", "deviceclasses", "list"),  # DRA: the device classes' selectors

@@ -155,7 +155,8 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         ("GET", "/apis/resource.k8s.io/v1/deviceclasses/x"),  # list only
         ("GET", "/apis/resource.k8s.io/v1/resourceslices?watch=1"),  # nor watch
         ("GET", "/apis/resource.k8s.io/v1/resourceclaimtemplates"),
-        ("GET", "/apis/storage.k8s.io/v1/csidrivers"),
+        ("GET", "/apis/storage.k8s.io/v1/csidrivers"),  # get only, not list
+        ("GET", f"/apis/storage.k8s.io/v1/namespaces/{SHOP}/csistoragecapacities/x"),  # list only
         ("GET", "/api/v1/persistentvolumes?watch=1"),
         ("GET", "/api/v1/namespaces?watch=1"),  # nor watch
         ("GET", "/api/v1/persistentvolumeclaims?watch=1"),  # watch only what the index keeps
@@ -191,8 +192,12 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
         "/apis/resource.k8s.io/v1/resourceclaims",  # DRA: every claim (a pod's own, the devices others hold)
         "/apis/resource.k8s.io/v1/resourceslices",
         "/apis/resource.k8s.io/v1/deviceclasses",
+        "/apis/storage.k8s.io/v1/csistoragecapacities",  # storage capacity tracking
     ):
         cp.api("GET", path, token=token, query={"limit": 1})
+    with pytest.raises(ApiError) as ei:  # get is allowed: the answer is "not found", not "forbidden"
+        cp.api("GET", "/apis/storage.k8s.io/v1/csidrivers/no-such-driver", token=token)
+    assert ei.value.status == 404
     rules = agent_identity.cluster_role()["rules"]
     verbs = {v for r in rules for v in r["verbs"]}
     assert verbs == {"get", "list", "watch"}, verbs

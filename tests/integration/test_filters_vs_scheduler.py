@@ -20,6 +20,7 @@ from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import (
     CSINodeList,
+    CSIStorageCapacityList,
     DeviceClassList,
     Event,
     EventList,
@@ -545,3 +546,105 @@ def test_dra_claims_match_the_schedulers_verdict(control_plane):
             cp.api("DELETE", f"/api/v1/nodes/{n}")
         cp.api("DELETE", f"/api/v1/namespaces/{ns}")
         cp.api("DELETE", f"{base}/deviceclasses/{cls}")
+
+
+def test_storage_capacity_tracking_matches_the_schedulers_verdict(control_plane):
+    """A CSIDriver that asks the scheduler to check capacity, a WaitForFirstConsumer class of it, and the
+    CSIStorageCapacity objects its external-provisioner would publish: zone z1 has 5Gi, zone z2 nothing."""
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"capacity-{sfx}"
+    n1, n2, n3 = (f"capacity-{i}-{sfx}" for i in (1, 2, 3))
+    driver = cls = f"capacity-{sfx}.csi.example.com"
+    cp.create_namespace(ns)
+    cp.create_node(n1, memory="4Gi", labels={GROUP: group, ZONE: f"z1-{sfx}"})
+    cp.create_node(n2, memory="4Gi", labels={GROUP: group, ZONE: f"z2-{sfx}"})
+    cp.create_node(n3, memory="512Mi", labels={GROUP: group, ZONE: f"z1-{sfx}"})
+    cp.api(
+        "POST",
+        "/apis/storage.k8s.io/v1/csidrivers",
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "CSIDriver",
+            "metadata": {"name": driver},
+            "spec": {"storageCapacity": True, "attachRequired": False},
+        },
+    )
+    cp.api(
+        "POST",
+        "/apis/storage.k8s.io/v1/storageclasses",
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": cls},
+            "provisioner": driver,
+            "volumeBindingMode": "WaitForFirstConsumer",
+        },
+    )
+    cp.api(
+        "POST",
+        f"/apis/storage.k8s.io/v1/namespaces/{ns}/csistoragecapacities",
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "CSIStorageCapacity",
+            "metadata": {"name": "z1", "namespace": ns},
+            "storageClassName": cls,
+            "nodeTopology": {"matchLabels": {ZONE: f"z1-{sfx}"}},
+            "capacity": "5Gi",
+        },
+    )
+    try:
+        for claim, size in (("big", "10Gi"), ("small", "1Gi")):
+            cp.api(
+                "POST",
+                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": claim, "namespace": ns},
+                    "spec": {
+                        "storageClassName": cls,
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": size}},
+                    },
+                },
+            )
+        volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "big"}}]
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod("big", ns, group, memory="1Gi", volumes=volumes))
+        ev = _failed_scheduling(cp, ns, "big")
+        nodes, pods = _cluster(cp)
+        base = _storage(cp, [cls])
+        capacities = _decode(
+            cp.api("GET", "/apis/storage.k8s.io/v1/csistoragecapacities"), CSIStorageCapacityList
+        ).items
+        storage = StorageObjects(
+            base.classes, frozenset(), base.pvs, csi_drivers={driver: True}, capacities=capacities
+        )
+        view = scheduler_view(_get_pod(cp, ns, "big"), nodes, pods, _claims(cp, ns), {}, storage)
+        real = parse_scheduling_message(ev.message or "")
+        assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
+        assert (real.per_node_counts() or {}).get("node(s) did not have enough free storage") == 2, ev.message
+        assert {n.node_name: n.plugin for n in view.nodes if n.node_name in (n1, n2, n3)} == {
+            n1: "VolumeBinding",
+            n2: "VolumeBinding",
+            n3: "NodeResourcesFit",
+        }
+        # a 1Gi claim fits z1's capacity: only n1 (n3 lacks memory) could take such a pod
+        small = _decode(
+            _pod(
+                "small",
+                ns,
+                group,
+                memory="1Gi",
+                volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "small"}}],
+            ),
+            Pod,
+        )
+        mine = scheduler_view(small, nodes, pods, _claims(cp, ns), {}, storage)
+        assert [n for n in mine.feasible_nodes if n in (n1, n2, n3)] == [n1]
+    finally:
+        for n in (n1, n2, n3):
+            cp.api("DELETE", f"/api/v1/nodes/{n}")
+        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
+        cp.api("DELETE", f"/apis/storage.k8s.io/v1/csidrivers/{driver}")

@@ -11,7 +11,9 @@ import pytest
 from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube.models import (
+    CSIDriver,
     CSINode,
+    CSIStorageCapacity,
     DeviceClass,
     Event,
     Node,
@@ -40,6 +42,8 @@ class FakeSource:
         self.pods, self.nodes, self.events = pods, nodes, events
         self.classes = {c.metadata.name: c for c in classes}
         self.csinodes: list[CSINode] = []
+        self.csidrivers: dict[str, CSIDriver] = {}
+        self.capacities: list[CSIStorageCapacity] = []
         self.dra: tuple[list, list, list] = ([], [], [])  # ResourceClaims, ResourceSlices, DeviceClasses
         self.pvcs = {(p.metadata.namespace, p.metadata.name): p for p in pvcs}
         self.pvs = {p.metadata.name: p for p in pvs}
@@ -120,6 +124,17 @@ class FakeSource:
     async def list_deviceclasses(self) -> list:
         await self._enter("list_deviceclasses")
         return list(self.dra[2])
+
+    async def get_csidriver(self, name: str) -> CSIDriver:
+        await self._enter(f"get_csidriver:{name}")
+        try:
+            return self.csidrivers[name]
+        except KeyError:
+            raise NotFound("CSIDriver", name) from None
+
+    async def list_csistoragecapacities(self) -> list[CSIStorageCapacity]:
+        await self._enter("list_csistoragecapacities")
+        return list(self.capacities)
 
     async def get_storage_class(self, name: str) -> StorageClass:
         await self._enter(f"get_storage_class:{name}")
@@ -424,3 +439,36 @@ def test_a_pod_with_dra_claims_reads_the_resource_objects_and_is_judged_per_node
     asyncio.run(pod_scheduling(plain, "shop", "db-0", now=NOW))
     assert "list_pods" in plain.calls
     assert not {"list_resourceclaims", "list_resourceslices", "list_deviceclasses"} & set(plain.calls)
+
+
+def test_a_provisioner_tracking_storage_capacity_reads_its_csidriver_and_the_capacities():
+    cls = _wffc("fast", provisioner="csi.example.com")
+    src = _unbound_setup(classes=[cls])
+    src.pvcs[("shop", "data-db-0")].spec.storage_class_name = "fast"
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert "get_csidriver:csi.example.com" in src.calls and "list_csistoragecapacities" not in src.calls
+    assert out.unschedulable_nodes == []  # no CSIDriver object: no capacity check
+    src.csidrivers["csi.example.com"] = convert(
+        {"metadata": {"name": "csi.example.com"}, "spec": {"storageCapacity": True}}, CSIDriver
+    )
+    src.capacities = [
+        convert(
+            {
+                "metadata": {"name": "eu-1b", "namespace": "kube-system"},
+                "storageClassName": "fast",
+                "nodeTopology": {"matchLabels": {"topology.kubernetes.io/zone": "eu-1b"}},
+                "capacity": "1Ti",
+            },
+            CSIStorageCapacity,
+        )
+    ]
+    src.calls.clear()
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert "list_csistoragecapacities" in src.calls
+    assert [(n.node_name, n.categories) for n in out.unschedulable_nodes] == [
+        ("node-1", ["InsufficientStorage"])
+    ]
+    src.fail = {"list_csistoragecapacities": ServiceUnavailable("API down")}
+    out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
+    assert [w.split(":")[0] for w in out.warnings] == ["CSIStorageCapacities could not be read"]
+    assert out.unschedulable_nodes == []

@@ -9,11 +9,18 @@ from typing import Any
 from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
-from k8s_agent.kube.models import PersistentVolume, PersistentVolumeClaim, StorageClass, convert
+from k8s_agent.kube.models import (
+    CSIStorageCapacity,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    StorageClass,
+    convert,
+)
 
 ZONE = "topology.kubernetes.io/zone"
 BIND = "node(s) didn't find available persistent volumes to bind"
 AFFINITY = "node(s) didn't match PersistentVolume's node affinity"
+SPACE = "node(s) did not have enough free storage"
 
 
 def sc(name: str = "local", provisioner: str = "kubernetes.io/no-provisioner", **extra: Any) -> StorageClass:
@@ -185,3 +192,59 @@ def test_without_the_storage_objects_an_unbound_claim_of_a_class_is_only_noted()
     report = evaluate_nodes(pod, NODES, [], {"data": claim("data")}, {})
     assert all(v.fits for v in report.verdicts)
     assert any(n.startswith("PVC data is not bound yet") for n in report.notes)
+
+
+def capacity(cls: str, zone: str | None, size: str | None, maximum: str | None = None) -> CSIStorageCapacity:
+    body: dict[str, Any] = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "CSIStorageCapacity",
+        "metadata": {"name": f"csisc-{zone}-{size}", "namespace": "kube-system"},
+        "storageClassName": cls,
+    }
+    if zone is not None:
+        body["nodeTopology"] = {"matchLabels": {ZONE: zone}}
+    if size is not None:
+        body["capacity"] = size
+    if maximum is not None:
+        body["maximumVolumeSize"] = maximum
+    return convert(body, CSIStorageCapacity)
+
+
+def test_a_driver_tracking_storage_capacity_needs_a_capacity_of_the_class_for_the_node_that_holds_the_claim():
+    cls = sc("fast", provisioner="csi.example.com")
+    pod = make_pod("db-0", volumes=[pvc_volume("data", "v0")])
+    pvcs = {"data": claim("data", size="100Gi", cls="fast")}
+    nodes = [*NODES, make_node("c1", zone="c")]
+
+    def run(drivers, capacities):
+        storage = StorageObjects({"fast": cls}, frozenset(), [], csi_drivers=drivers, capacities=capacities)
+        return scheduler_view(pod, nodes, [], pvcs, {}, storage), evaluate_nodes(
+            pod, nodes, [], pvcs, {}, storage=storage
+        )
+
+    # zone a has room; zone b's maximumVolumeSize (not its larger capacity) is too small; zone c has none
+    caps = [
+        capacity("fast", "a", "200Gi"),
+        capacity("fast", "b", "1Ti", maximum="50Gi"),
+        capacity("other", "c", "1Ti"),
+        capacity("fast", None, "1Ti"),  # no nodeTopology: no node has access
+    ]
+    v, report = run({"csi.example.com": True}, caps)
+    assert verdicts(v) == {
+        "a1": ("", ()),
+        "b1": ("VolumeBinding", (SPACE,)),
+        "c1": ("VolumeBinding", (SPACE,)),
+    }
+    assert report.verdicts[1].reasons == [
+        "unbound claim data (storage class fast): not enough free storage: CSI driver csi.example.com tracks "
+        "storage capacity (CSIStorageCapacity) and the claim asks 100Gi; the most it publishes here is 50Gi"
+    ]
+    assert (
+        report.verdicts[2]
+        .reasons[0]
+        .endswith("it publishes no capacity of the class for this node's topology")
+    )
+    # a driver without storageCapacity (or without a CSIDriver object), or nothing read: no capacity check
+    for drivers in ({"csi.example.com": False}, {}, None):
+        v, _ = run(drivers, caps)
+        assert v.feasible_nodes == ["a1", "b1", "c1"], drivers

@@ -41,7 +41,9 @@ from k8s_agent.errors import (
 from k8s_agent.kube.breaker import CircuitBreaker
 from k8s_agent.kube.models import (
     ControllerRevision,
+    CSIDriver,
     CSINode,
+    CSIStorageCapacity,
     DeviceClass,
     Event,
     Namespace,
@@ -407,6 +409,12 @@ class CachedSource:
 
     async def list_deviceclasses(self) -> list[DeviceClass]:
         return await self._get(("deviceclasses",), self.inner.list_deviceclasses)
+
+    async def get_csidriver(self, name: str) -> CSIDriver:
+        return await self._get(("csidriver", name), lambda: self.inner.get_csidriver(name))
+
+    async def list_csistoragecapacities(self) -> list[CSIStorageCapacity]:
+        return await self._get(("csistoragecapacities",), self.inner.list_csistoragecapacities)
 
     async def get_storage_class(self, name: str) -> StorageClass:
         return await self._get(("storageclass", name), lambda: self.inner.get_storage_class(name))

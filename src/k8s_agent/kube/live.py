@@ -455,6 +455,17 @@ class LiveSource:
             what="list deviceclasses.resource.k8s.io",
         )
 
+    async def get_csidriver(self, name: str) -> m.CSIDriver:
+        path = f"/apis/storage.k8s.io/v1/csidrivers/{quote(name)}"
+        return await self._get_object(path, m.CSIDriver, "get csidrivers.storage.k8s.io", "CSIDriver", name)
+
+    async def list_csistoragecapacities(self) -> list[m.CSIStorageCapacity]:
+        return await self._list(
+            "/apis/storage.k8s.io/v1/csistoragecapacities",
+            m.CSIStorageCapacityList,
+            what="list csistoragecapacities.storage.k8s.io",
+        )
+
     async def get_storage_class(self, name: str) -> m.StorageClass:
         path = f"/apis/storage.k8s.io/v1/storageclasses/{quote(name)}"
         return await self._get_object(

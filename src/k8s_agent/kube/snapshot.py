@@ -40,6 +40,8 @@ _LIST_ITEM_KIND = {
     "StorageClassList": "StorageClass",
     "CSINodeList": "CSINode",
     "VolumeAttachmentList": "VolumeAttachment",
+    "CSIDriverList": "CSIDriver",
+    "CSIStorageCapacityList": "CSIStorageCapacity",
     "ResourceClaimList": "ResourceClaim",
     "ResourceSliceList": "ResourceSlice",
     "DeviceClassList": "DeviceClass",
@@ -63,6 +65,8 @@ _TYPES: dict[str, type[Any]] = {
     "StorageClass": m.StorageClass,
     "CSINode": m.CSINode,
     "VolumeAttachment": m.VolumeAttachment,
+    "CSIDriver": m.CSIDriver,
+    "CSIStorageCapacity": m.CSIStorageCapacity,
     "ResourceClaim": m.ResourceClaim,
     "ResourceSlice": m.ResourceSlice,
     "DeviceClass": m.DeviceClass,
@@ -224,6 +228,8 @@ class SnapshotSource:
         self.storage_classes: dict[str, m.StorageClass] = {}
         self.csinodes: list[m.CSINode] = []
         self.volumeattachments: list[m.VolumeAttachment] = []
+        self.csidrivers: dict[str, m.CSIDriver] = {}
+        self.csistoragecapacities: list[m.CSIStorageCapacity] = []
         self.resourceclaims: list[m.ResourceClaim] = []
         self.resourceslices: list[m.ResourceSlice] = []
         self.deviceclasses: list[m.DeviceClass] = []
@@ -301,6 +307,10 @@ class SnapshotSource:
             self.csinodes = objs
         elif kind == "VolumeAttachment":
             self.volumeattachments = objs
+        elif kind == "CSIDriver":
+            self.csidrivers = {v.metadata.name: v for v in objs}
+        elif kind == "CSIStorageCapacity":
+            self.csistoragecapacities = objs
         elif kind == "ResourceClaim":
             self.resourceclaims = objs
         elif kind == "ResourceSlice":
@@ -424,6 +434,15 @@ class SnapshotSource:
 
     async def list_deviceclasses(self) -> list[m.DeviceClass]:
         return list(self.deviceclasses)
+
+    async def get_csidriver(self, name: str) -> m.CSIDriver:
+        try:
+            return self.csidrivers[name]
+        except KeyError:
+            raise NotFound("CSIDriver", name) from None
+
+    async def list_csistoragecapacities(self) -> list[m.CSIStorageCapacity]:
+        return list(self.csistoragecapacities)
 
     async def get_storage_class(self, name: str) -> m.StorageClass:
         try:

@@ -13,7 +13,9 @@ from typing import Protocol, runtime_checkable
 
 from k8s_agent.kube.models import (
     ControllerRevision,
+    CSIDriver,
     CSINode,
+    CSIStorageCapacity,
     DeviceClass,
     Event,
     LabelSelector,
@@ -94,6 +96,12 @@ class ClusterSource(Protocol):
     async def list_resourceslices(self) -> list[ResourceSlice]: ...
 
     async def list_deviceclasses(self) -> list[DeviceClass]: ...
+
+    async def get_csidriver(self, name: str) -> CSIDriver:
+        """The CSIDriver of a provisioner (NotFound when there is none: no capacity tracking)."""
+        ...
+
+    async def list_csistoragecapacities(self) -> list[CSIStorageCapacity]: ...
 
     async def list_node_metrics(self) -> list[NodeMetrics]:
         """metrics.k8s.io NodeMetrics of every node; raises MetricsUnavailable when the API is absent."""

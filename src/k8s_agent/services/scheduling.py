@@ -15,13 +15,14 @@ Reads, all started at once:
 Then, once the pod is known, its PVCs (GET each, concurrently) and each bound claim's PV (GET, chained to
 its PVC so different claims don't wait for each other); for unbound claims of a named class, those
 StorageClasses (GET each), and when one of them is WaitForFirstConsumer every PV (LIST: the static volumes
-the claim could bind, per node); for a pod with claims, the CSINodes (LIST), and when a node gives a CSI
+the claim could bind, per node) and, with it, the CSIDrivers of those classes' provisioners (GET each) and,
+when one tracks storage capacity, every CSIStorageCapacity (LIST); for a pod with claims, the CSINodes (LIST), and when a node gives a CSI
 driver an attach limit, every PVC, every PV and the VolumeAttachments (LIST each: what the nodes have
 attached). For a pod with DRA claims (``spec.resourceClaims``), at the same time as the volume reads: every
 ResourceClaim, ResourceSlice and DeviceClass (LIST each, resource.k8s.io/v1).
 
-Events, nodes, pods, PVCs, PVs, StorageClasses, CSINodes, VolumeAttachments and the resource.k8s.io objects
-are optional: when one cannot be read (API trouble, or RBAC refusing
+Events, nodes, pods, PVCs, PVs, StorageClasses, CSINodes, VolumeAttachments, CSIDrivers, CSIStorageCapacities and the
+resource.k8s.io objects are optional: when one cannot be read (API trouble, or RBAC refusing
 PVs) the answer is still given, with a ``warnings`` entry, and the analysis skips what it can't judge
 instead of calling a claim missing. A PVC or PV that does not exist is not a warning but a finding.
 """
@@ -29,6 +30,7 @@ instead of calling a claim missing. A PVC or PV that does not exist is not a war
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from k8s_agent.analysis.kube import events_about
 from k8s_agent.analysis.resources import invalid_in
@@ -36,11 +38,13 @@ from k8s_agent.analysis.scheduling.analyze import explanation_answer, scheduling
 from k8s_agent.analysis.scheduling.context import SchedulingInputs, scheduling_status
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects
 from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
+from k8s_agent.analysis.scheduling.filters.volume_binding import NO_PROVISIONER
 from k8s_agent.analysis.scheduling.filters.volumes import claim_class, pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.errors import NotFound, ServiceUnavailable
 from k8s_agent.kube.index import ClusterIndex as WatchIndex
 from k8s_agent.kube.models import (
+    CSIStorageCapacity,
     Event,
     Node,
     PersistentVolume,
@@ -52,6 +56,8 @@ from k8s_agent.kube.models import (
 from k8s_agent.kube.source import ClusterSource
 from k8s_agent.schemas.scheduling import PodScheduling, SchedulingExplanation
 from k8s_agent.services._concurrency import gather, optional, pod_events
+
+T = TypeVar("T")
 
 
 class _Inputs:
@@ -71,6 +77,8 @@ class _Inputs:
         "all_pvcs",
         "attachments",
         "devices",
+        "csi_drivers",
+        "capacities",
         "warnings",
     )
 
@@ -90,6 +98,8 @@ class _Inputs:
         self.all_pvcs: dict[tuple[str, str], PersistentVolumeClaim] | None = None
         self.attachments: list[VolumeAttachment] = []
         self.devices: DeviceObjects | None = None
+        self.csi_drivers: dict[str, bool] | None = None
+        self.capacities: list[CSIStorageCapacity] | None = None
         self.warnings: list[str] = []
 
     def inputs(self, now: datetime) -> SchedulingInputs:
@@ -103,6 +113,8 @@ class _Inputs:
                 self.all_pvcs,
                 self.attachments,
                 self.devices,
+                self.csi_drivers,
+                self.capacities,
             )
         return SchedulingInputs(
             self.pod,
@@ -164,8 +176,42 @@ async def _read_storage(source: ClusterSource, inp: _Inputs) -> None:
         return
     inp.classes = {}
     await gather(*(_read_class(source, n, inp) for n in names))
-    if any(sc.volume_binding_mode == "WaitForFirstConsumer" for sc in inp.classes.values()):
-        inp.all_pvs = await optional(source.list_pvs(), None, inp.warnings, "PersistentVolumes")
+    waiting = [sc for sc in inp.classes.values() if sc.volume_binding_mode == "WaitForFirstConsumer"]
+    if waiting:
+        provisioners = sorted(
+            {sc.provisioner for sc in waiting if sc.provisioner not in ("", NO_PROVISIONER)}
+        )
+        await gather(
+            _read_pvs(source, inp),
+            _read_capacity(source, provisioners, inp) if provisioners else _given(None),
+        )
+
+
+async def _read_pvs(source: ClusterSource, inp: _Inputs) -> None:
+    inp.all_pvs = await optional(source.list_pvs(), None, inp.warnings, "PersistentVolumes")
+
+
+async def _csidriver(source: ClusterSource, name: str, inp: _Inputs) -> bool | None:
+    try:
+        return bool((await source.get_csidriver(name)).spec.storage_capacity)
+    except NotFound:
+        return False  # no CSIDriver object: the scheduler checks no capacity for it
+    except ServiceUnavailable as exc:
+        inp.warnings.append(_unavailable(f"CSIDriver {name}", exc))
+        return None
+
+
+async def _read_capacity(source: ClusterSource, provisioners: list[str], inp: _Inputs) -> None:
+    """Storage capacity tracking: the CSIDrivers of the provisioners, then (when one of them asks the
+    scheduler to check capacity) every CSIStorageCapacity."""
+    tracked = await gather(*(_csidriver(source, p, inp) for p in provisioners))
+    if any(t is None for t in tracked):
+        return  # not judged at all (warnings say why)
+    inp.csi_drivers = dict(zip(provisioners, tracked, strict=True))
+    if any(tracked):
+        inp.capacities = await optional(
+            source.list_csistoragecapacities(), None, inp.warnings, "CSIStorageCapacities"
+        )
 
 
 async def _read_attach_limits(source: ClusterSource, inp: _Inputs) -> None:
@@ -209,7 +255,7 @@ async def _read_devices(source: ClusterSource, inp: _Inputs) -> None:
     inp.devices = DeviceObjects(claims, slices, classes)
 
 
-async def _given(value: list[PersistentVolume]) -> list[PersistentVolume] | None:
+async def _given(value: T) -> T:
     return value
 
 

@@ -19,6 +19,7 @@ from k8s_agent.analysis.scheduling.filters.node_resources_fit import NodeResourc
 from k8s_agent.analysis.scheduling.filters.volumes import VolumeConstraint, claims_of
 from k8s_agent.analysis.scheduling.index import ClusterIndex
 from k8s_agent.kube.models import (
+    CSIStorageCapacity,
     Node,
     PersistentVolume,
     PersistentVolumeClaim,
@@ -44,6 +45,10 @@ class StorageObjects:
     attachments: Sequence[VolumeAttachment] = ()
     #: for a pod with DRA claims: every ResourceClaim, ResourceSlice and DeviceClass (DynamicResources)
     devices: DeviceObjects | None = None
+    #: storage capacity tracking (VolumeBinding): provisioner -> its CSIDriver's ``storageCapacity`` (absent:
+    #: no CSIDriver) and every CSIStorageCapacity (each None when not read)
+    csi_drivers: Mapping[str, bool] | None = None
+    capacities: Sequence[CSIStorageCapacity] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +140,8 @@ def evaluate_nodes(
         all_pvcs=storage.all_pvcs if storage is not None else None,
         attachments=storage.attachments if storage is not None else (),
         devices=storage.devices if storage is not None else None,
+        csi_drivers=storage.csi_drivers if storage is not None else None,
+        capacities=storage.capacities if storage is not None else None,
     )
     fit = PodFit(ctx)
     chosen = [n for n in node_list if only is None or n.metadata.name in only]

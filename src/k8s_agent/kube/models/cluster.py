@@ -169,6 +169,28 @@ class StorageClass(_K):
     allowed_topologies: list[TopologySelectorTerm] = []
 
 
+class CSIDriverSpec(_K):
+    storage_capacity: bool | None = None
+
+
+class CSIDriver(_K):
+    """storage.k8s.io/v1 CSIDriver: whether the scheduler must check the capacity the driver publishes."""
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: CSIDriverSpec = field(default_factory=CSIDriverSpec)
+
+
+class CSIStorageCapacity(_K):
+    """storage.k8s.io/v1 CSIStorageCapacity: what a driver can provision for a class in a topology segment
+    (its fields sit at the top level)."""
+
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    storage_class_name: str = ""
+    node_topology: LabelSelector | None = None
+    capacity: str | None = None
+    maximum_volume_size: str | None = None
+
+
 class VolumeNodeResources(_K):
     count: int | None = None
 

@@ -11,7 +11,9 @@ from msgspec import Struct, field
 
 from k8s_agent.kube.models.base import _K, ListMeta, T
 from k8s_agent.kube.models.cluster import (
+    CSIDriver,
     CSINode,
+    CSIStorageCapacity,
     Event,
     Namespace,
     Node,
@@ -49,6 +51,11 @@ class PersistentVolumeList(_K):
 
 class PersistentVolumeClaimList(_K):
     items: list[PersistentVolumeClaim] = []
+    metadata: ListMeta = field(default_factory=ListMeta)
+
+
+class CSIStorageCapacityList(_K):
+    items: list[CSIStorageCapacity] = []
     metadata: ListMeta = field(default_factory=ListMeta)
 
 
@@ -172,6 +179,8 @@ DECODERS: dict[type, msgspec.json.Decoder] = {
         PersistentVolumeList,
         PersistentVolumeClaimList,
         CSINodeList,
+        CSIDriver,
+        CSIStorageCapacityList,
         VolumeAttachmentList,
         StorageClass,
         NodeMetrics,

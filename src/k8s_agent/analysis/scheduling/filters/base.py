@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
     from k8s_agent.analysis.scheduling.index import ClusterIndex
     from k8s_agent.kube.models import (
+        CSIStorageCapacity,
         Node,
         PersistentVolume,
         PersistentVolumeClaim,
@@ -118,6 +119,10 @@ class PodContext:
     csi_limits: Mapping[str, Mapping[str, int]] | None = None
     all_pvcs: Mapping[tuple[str, str], PersistentVolumeClaim] | None = None
     attachments: Sequence[VolumeAttachment] = ()
+    #: storage capacity tracking: provisioner -> its CSIDriver's ``storageCapacity`` (a provisioner absent
+    #: has no CSIDriver; None: not read) and the CSIStorageCapacity objects (None: not read)
+    csi_drivers: Mapping[str, bool] | None = None
+    capacities: Sequence[CSIStorageCapacity] | None = None
     #: the resource.k8s.io objects read for a pod with DRA claims (None: not read)
     devices: DeviceObjects | None = None
     notes: list[str] = field(default_factory=list)

@@ -8,8 +8,10 @@
   (or pre-bound to the claim), large enough, of the same volume mode and attributes class, not being
   deleted, matching the claim's selector and access modes and the node through its node affinity; a claim
   left without one must be provisioned: its class needs a provisioner (not
-  ``kubernetes.io/no-provisioner``) whose ``allowedTopologies`` admit the node. Storage capacity
-  (CSIStorageCapacity objects of drivers that publish them) is not evaluated.
+  ``kubernetes.io/no-provisioner``) whose ``allowedTopologies`` admit the node and, when the provisioner's
+  CSIDriver says ``storageCapacity: true``, a CSIStorageCapacity of the class whose ``nodeTopology``
+  selects the node and whose ``maximumVolumeSize`` (else ``capacity``) holds the claim's request, else
+  "node(s) did not have enough free storage" (each claim on its own, as the scheduler checks them).
 
 Reasons, in the scheduler's order: "node(s) didn't match PersistentVolume's node affinity", "node(s) didn't
 find available persistent volumes to bind", then the missing-PV one. Unbound claims of an Immediate class
@@ -17,8 +19,10 @@ find available persistent volumes to bind", then the missing-PV one. Unbound cla
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from k8s_agent.analysis.quantity import human_bytes, parse_quantity
 from k8s_agent.analysis.resources import nano
 from k8s_agent.analysis.scheduling.filters.base import (
     PASS,
@@ -39,7 +43,11 @@ from k8s_agent.analysis.scheduling.filters.volumes import (
     claim_class,
     claims_of,
 )
-from k8s_agent.analysis.scheduling.message import VOLUME_ATTACHMENT, VOLUME_NODE_AFFINITY
+from k8s_agent.analysis.scheduling.message import (
+    INSUFFICIENT_STORAGE,
+    VOLUME_ATTACHMENT,
+    VOLUME_NODE_AFFINITY,
+)
 from k8s_agent.analysis.scheduling.selectors import (
     CompiledSelector,
     compile_selector,
@@ -61,6 +69,9 @@ VOLUME = Check(
 BIND = Check(
     "Volume", "VolumeBinding", VOLUME_ATTACHMENT, "node(s) didn't find available persistent volumes to bind"
 )
+SPACE = Check("Volume", "VolumeBinding", INSUFFICIENT_STORAGE, "node(s) did not have enough free storage")
+#: how a reason about storage capacity starts (the advice tells it apart)
+NO_SPACE = "not enough free storage"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
 
@@ -68,6 +79,14 @@ NO_PROVISIONER = "kubernetes.io/no-provisioner"
 def pv_class(pv: PersistentVolume) -> str:
     ann = pv.metadata.annotations.get(BETA_STORAGE_CLASS)
     return ann if ann is not None else pv.spec.storage_class_name
+
+
+def _bytes(text: str) -> int:
+    """A quantity in bytes, rounded up (apimachinery's Value()); 0 when it does not parse."""
+    try:
+        return math.ceil(parse_quantity(text).value)
+    except ValueError:
+        return 0
 
 
 def _storage(text: str | None) -> int:
@@ -239,16 +258,53 @@ class VolumeBinding(Filter):
                     f"no free PV of storage class {sc.metadata.name} fits it on this node, and the class's "
                     f"allowedTopologies ({_topologies(sc.allowed_topologies)}) exclude the node"
                 )
+            short = self._capacity(d, labels)
+            if short:
+                return d, short
         return None
+
+    def _capacity(self, d: DelayedClaim, labels: dict[str, str]) -> str:
+        """Why the provisioner cannot give the claim its size for this node ("" when it can, or when the
+        driver publishes no capacity)."""
+        sc, ctx = d.storage_class, self.ctx
+        request = d.pvc.spec.resources.requests.get("storage")
+        if not request or ctx.csi_drivers is None or not ctx.csi_drivers.get(sc.provisioner):
+            return ""
+        if ctx.capacities is None:
+            return ""  # not readable: the service's warnings say so
+        size = _bytes(request)
+        largest: int | None = None
+        for c in ctx.capacities:
+            if c.storage_class_name != sc.metadata.name or c.node_topology is None:
+                continue
+            if not label_selector_matches(c.node_topology, labels):
+                continue
+            limit = c.maximum_volume_size if c.maximum_volume_size is not None else c.capacity
+            if limit is None:
+                continue
+            value = _bytes(limit)
+            if value >= size:
+                return ""
+            largest = value if largest is None else max(largest, value)
+        have = (
+            f"the most it publishes here is {human_bytes(largest)}"
+            if largest is not None
+            else "it publishes no capacity of the class for this node's topology"
+        )
+        return (
+            f"{NO_SPACE}: CSI driver {sc.provisioner} tracks storage capacity (CSIStorageCapacity) and the "
+            f"claim asks {request}; {have}"
+        )
 
     def evaluate(self, node: Node) -> Outcome:
         if not self.constraints and not self.pv_missing and not self.delayed:
             return PASS
         conflicts = [(vc, why) for vc in self.constraints if (why := affinity_conflict(vc, node))]
         unbound = self._unbound(node) if self.delayed else None
+        space = unbound is not None and unbound[1].startswith(NO_SPACE)
         sched = (
             ((VOLUME.wording,) if conflicts else ())
-            + ((BIND.wording,) if unbound else ())
+            + (((SPACE if space else BIND).wording,) if unbound else ())
             + ((PV_NOT_EXIST,) if self.pv_missing else ())
         )
         fails = [failure(VOLUME, conflict_text(vc, why)) for vc, why in conflicts]
@@ -256,7 +312,8 @@ class VolumeBinding(Filter):
             d, why = unbound
             fails.append(
                 failure(
-                    BIND, f"unbound claim {d.claim} (storage class {d.storage_class.metadata.name}): {why}"
+                    SPACE if space else BIND,
+                    f"unbound claim {d.claim} (storage class {d.storage_class.metadata.name}): {why}",
                 )
             )
         return Outcome(
@@ -315,6 +372,11 @@ def _unbound_advice(advice: Advice, plugin: str) -> list[str]:
             text += "; delete and recreate the claim to let the scheduler pick another node"
         elif not sc.provisioner or sc.provisioner == NO_PROVISIONER:
             text += "; create a PV of that class (size, access modes, node affinity) where the pod can run"
+        elif why.startswith(NO_SPACE):
+            text += (
+                "; free space in the driver's storage there (`kubectl get csistoragecapacities -A`), ask for "
+                "less, or use another class"
+            )
         else:
             text += "; add nodes in the allowed topology, or widen the class's allowedTopologies"
         out.append(text)
