@@ -11,9 +11,11 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
+
+N = TypeVar("N", int, float)
 
 
 class ConfigError(ValueError):
@@ -65,47 +67,56 @@ def parse_duration(text: str) -> float:
     return value * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
 
 
-def _duration(name: str, lo: float, hi: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
+def _ranged(
+    name: str, lo: N, hi: N, convert: Callable[[str], N], invalid: str, accepted: str
+) -> Callable[[str], N]:
+    """A parser of ``name``'s value: ``convert`` it (a ValueError: "<invalid>"), then check it is within
+    ``lo``..``hi`` (else "out of range; accepted: <accepted>")."""
+
+    def parse(text: str) -> N:
         try:
-            v = parse_duration(text)
+            v = convert(text)
         except ValueError:
-            raise ConfigError(f"{name}={text!r} is not a duration; use e.g. 500ms, 2s, 1.5s, 1m") from None
+            raise ConfigError(f"{name}={text!r} {invalid}") from None
         if not lo <= v <= hi:
-            raise ConfigError(f"{name}={text!r} is out of range; accepted: {lo:g}s to {hi:g}s")
+            raise ConfigError(f"{name}={text!r} is out of range; accepted: {accepted}")
         return v
 
     return parse
+
+
+def _duration(name: str, lo: float, hi: float) -> Callable[[str], float]:
+    return _ranged(
+        name, lo, hi, parse_duration, "is not a duration; use e.g. 500ms, 2s, 1.5s, 1m", f"{lo:g}s to {hi:g}s"
+    )
 
 
 def _int(name: str, lo: int, hi: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            v = int(text.strip())
-        except ValueError:
-            raise ConfigError(f"{name}={text!r} is not an integer; accepted: {lo} to {hi}") from None
-        if not lo <= v <= hi:
-            raise ConfigError(f"{name}={text!r} is out of range; accepted: {lo} to {hi}")
-        return v
-
-    return parse
+    return _ranged(
+        name,
+        lo,
+        hi,
+        lambda text: int(text.strip()),
+        f"is not an integer; accepted: {lo} to {hi}",
+        f"{lo} to {hi}",
+    )
 
 
 _BYTES_RE = re.compile(r"^\s*(\d+)\s*(Ki|Mi|Gi|K|M|G)?\s*$")
+_UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}
+
+
+def _size(text: str) -> int:
+    m = _BYTES_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(m[1]) * _UNITS[m[2] or ""]
 
 
 def _bytes(name: str, lo: int, hi: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        m = _BYTES_RE.match(text)
-        if not m:
-            raise ConfigError(f"{name}={text!r} is not a size; use e.g. 64Mi, 512Ki, 1Gi or bytes")
-        unit = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}
-        v = int(m[1]) * unit[m[2] or ""]
-        if not lo <= v <= hi:
-            raise ConfigError(f"{name}={text!r} is out of range; accepted: {lo} to {hi} bytes")
-        return v
-
-    return parse
+    return _ranged(
+        name, lo, hi, _size, "is not a size; use e.g. 64Mi, 512Ki, 1Gi or bytes", f"{lo} to {hi} bytes"
+    )
 
 
 def _choice(name: str, *choices: str, aliases: Mapping[str, str] | None = None) -> Callable[[str], str]:
