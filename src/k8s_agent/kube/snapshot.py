@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -211,6 +211,18 @@ def _match_labels(labels: dict[str, str], selector: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------- the source
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _found(table: Mapping[K, V], key: K, kind: str, name: str, namespace: str = "") -> V:
+    """The object stored under ``key``, or NotFound naming it."""
+    try:
+        return table[key]
+    except KeyError:
+        raise NotFound(kind, name, namespace) from None
+
+
 class SnapshotSource:
     def __init__(self, path: str | Path, *, now: datetime | None = None) -> None:
         self.path = Path(path)
@@ -328,10 +340,7 @@ class SnapshotSource:
 
     # ------------------------------------------------------------------------------------- reads
     async def get_pod(self, namespace: str, name: str) -> m.Pod:
-        try:
-            return self.pods[(namespace, name)]
-        except KeyError:
-            raise NotFound("Pod", name, namespace) from None
+        return _found(self.pods, (namespace, name), "Pod", name, namespace)
 
     async def list_pods(
         self, namespace: str | None = None, *, field_selector: str = "", label_selector: str = ""
@@ -370,10 +379,7 @@ class SnapshotSource:
         }
 
     async def get_node(self, name: str) -> m.Node:
-        try:
-            return self.nodes[name]
-        except KeyError:
-            raise NotFound("Node", name) from None
+        return _found(self.nodes, name, "Node", name)
 
     async def list_nodes(self) -> list[m.Node]:
         return list(self.nodes.values())
@@ -397,22 +403,13 @@ class SnapshotSource:
         return [q for q in self.resourcequotas if q.metadata.namespace == namespace]
 
     async def get_namespace(self, name: str) -> m.Namespace:
-        try:
-            return self.namespaces[name]
-        except KeyError:
-            raise NotFound("Namespace", name) from None
+        return _found(self.namespaces, name, "Namespace", name)
 
     async def get_pvc(self, namespace: str, name: str) -> m.PersistentVolumeClaim:
-        try:
-            return self.pvcs[(namespace, name)]
-        except KeyError:
-            raise NotFound("PersistentVolumeClaim", name, namespace) from None
+        return _found(self.pvcs, (namespace, name), "PersistentVolumeClaim", name, namespace)
 
     async def get_pv(self, name: str) -> m.PersistentVolume:
-        try:
-            return self.pvs[name]
-        except KeyError:
-            raise NotFound("PersistentVolume", name) from None
+        return _found(self.pvs, name, "PersistentVolume", name)
 
     async def list_pvs(self) -> list[m.PersistentVolume]:
         return list(self.pvs.values())
@@ -445,10 +442,7 @@ class SnapshotSource:
         return list(self.csistoragecapacities)
 
     async def get_storage_class(self, name: str) -> m.StorageClass:
-        try:
-            return self.storage_classes[name]
-        except KeyError:
-            raise NotFound("StorageClass", name) from None
+        return _found(self.storage_classes, name, "StorageClass", name)
 
     async def list_node_metrics(self) -> list[m.NodeMetrics]:
         if self.node_metrics is None:
