@@ -13,19 +13,25 @@ that expired between two pages (410) restarts the list once.
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-import msgspec
 
-from k8s_agent.errors import MetricsUnavailable, NotFound, ServiceUnavailable, UpstreamForbidden
+from k8s_agent.errors import NotFound, ServiceUnavailable, UpstreamForbidden
 from k8s_agent.kube import lazy_client
 from k8s_agent.kube import models as m
 from k8s_agent.kube.cache import current_stats
 from k8s_agent.kube.discovery import in_cluster, kubeconfig_path
+from k8s_agent.kube.replies import (
+    ContinueExpired,
+    ObjectList,
+    connection_failure,
+    decode_reply,
+    metrics_read,
+    status_error,
+)
 from k8s_agent.tuning import CONNECTION_POOL_SIZE, PAGE_SIZE
 
 lazy_client.install()  # before the first kubernetes_asyncio import: no generated model tree
@@ -33,75 +39,6 @@ from kubernetes_asyncio import client, config  # noqa: E402
 
 USER_AGENT = "k8s-cluster-agent/0.1"
 T = TypeVar("T")
-
-
-def _decode(raw: bytes, t: type[T], what: str) -> T:
-    """Decode an answer; one that is not the Kubernetes shape (a proxy's HTML page, a truncated body) is the
-    cluster's failure, not a bug of ours: 503, never 500."""
-    try:
-        return m.decode(raw, t)
-    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
-        raise ServiceUnavailable(
-            "Kubernetes API sent an unreadable answer", f"{what}: {exc} ({len(raw)} bytes)"
-        ) from None
-
-
-#: network addresses inside an error text (URLs, IPv4/IPv6 with a port, host:port)
-_ADDRESS = re.compile(
-    r"[a-z][a-z0-9+.-]*://\S+|\[[0-9a-fA-F:]+\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"
-    r"|\b[\w.-]+\.[a-z]{2,}:\d+\b",
-    re.IGNORECASE,
-)
-
-
-class ObjectList(list):
-    """A list read from the API that knows the size of the JSON it was decoded from (the cache counts it)."""
-
-    __slots__ = ("nbytes",)
-    nbytes: int
-
-
-def connection_failure(exc: BaseException) -> str:
-    """What failed, in words, without the API server's address or the library's raw message."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
-        return "TLS handshake with the API server failed"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return "cannot connect to the API server"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "the API server closed the connection"
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return "the API server's answer was cut short"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"the API server answered HTTP {exc.status}"
-    return f"connection to the API server failed ({type(exc).__name__})"
-
-
-class ContinueExpired(ServiceUnavailable):
-    """410 Gone: a continue token whose resourceVersion the API server no longer has (a 503 if it escapes)."""
-
-
-async def _metrics_read(read: Awaitable[T], node: str = "") -> T:
-    """A read of the metrics API, its failures in metrics terms: no metrics API served (a 404 of the API
-    server) or none answering is MetricsUnavailable; the agent's own credentials refused stays
-    UpstreamForbidden. For one ``node``, metrics-server's own 404 (``nodemetrics.metrics.k8s.io "x" not
-    found``) means no sample for it yet: NotFound; anything else (the API server's plain "404 page not
-    found", "could not find the requested resource") means no metrics API at all."""
-    try:
-        return await read
-    except NotFound as exc:
-        if node and 'metrics.k8s.io "' in exc.details:
-            raise NotFound(
-                "NodeMetrics", node, details=f"metrics-server has no sample for node '{node}' yet"
-            ) from None
-        raise MetricsUnavailable(
-            details="the metrics.k8s.io API is not served: install metrics-server"
-        ) from None
-    except UpstreamForbidden:
-        raise
-    except ServiceUnavailable as exc:
-        raise MetricsUnavailable(
-            details=f"metrics.k8s.io did not answer ({exc.details}); is metrics-server running?"
-        ) from None
 
 
 class LiveSource:
@@ -203,28 +140,7 @@ class LiveSource:
             break
         if 200 <= status < 300:
             return body
-        raise self._status_error(status, body, what)
-
-    @staticmethod
-    def _status_error(status: int, body: bytes, what: str) -> Exception:
-        try:
-            st = m.decode(body, m.Status)
-            detail = st.message
-        except Exception:  # noqa: BLE001 - a non-Status body (proxy error page)
-            detail = body[:200].decode("utf-8", "replace")
-        if status == 404:
-            return NotFound(details=detail or f"{what}: not found")
-        if status == 410:
-            return ContinueExpired("Kubernetes API list expired", f"{what}: HTTP 410: {detail}")
-        if status in (401, 403):
-            return UpstreamForbidden(
-                details=f"{what}: the API server answered {status}: {detail} "
-                "(the agent's ServiceAccount lacks this permission; see the chart's ClusterRole)"
-            )
-        detail = _ADDRESS.sub("<address>", detail)  # an etcd or proxy address says nothing to the caller
-        exc = ServiceUnavailable("Kubernetes API error", f"{what}: HTTP {status}: {detail}")
-        exc.upstream_status = status  # type: ignore[attr-defined]
-        return exc
+        raise status_error(status, body, what)
 
     async def _list(
         self, path: str, list_type: type, *, what: str, selectors: dict[str, str] | None = None
@@ -250,7 +166,7 @@ class LiveSource:
                 items.nbytes = 0
                 continue
             items.nbytes += len(raw)
-            page: Any = _decode(raw, list_type, what)
+            page: Any = decode_reply(raw, list_type, what)
             items.extend(page.items)
             token = page.metadata.continue_
             if not token:
@@ -264,7 +180,7 @@ class LiveSource:
             raw = await self._get(path, what=what)
         except NotFound:
             raise NotFound(kind, name, namespace) from None
-        return _decode(raw, t, what)
+        return decode_reply(raw, t, what)
 
     # ------------------------------------------------------------------------------------- the index's feed
     async def list_page(self, path: str, query: list[tuple[str, str]], *, what: str) -> bytes:
@@ -310,7 +226,7 @@ class LiveSource:
                 self.observer(what, "forbidden" if resp.status in (401, 403) else "error")
                 if resp.status == 410:
                     raise Gone(body[:200].decode("utf-8", "replace"))
-                raise self._status_error(resp.status, body, what)
+                raise status_error(resp.status, body, what)
             self.observer(what, "ok")
             buf = bytearray()
             async for chunk in resp.content.iter_any():
@@ -473,18 +389,18 @@ class LiveSource:
         )
 
     async def list_node_metrics(self) -> list[m.NodeMetrics]:
-        return await _metrics_read(
+        return await metrics_read(
             self._list(
                 "/apis/metrics.k8s.io/v1beta1/nodes", m.NodeMetricsList, what="list nodes.metrics.k8s.io"
             )
         )
 
     async def get_node_metrics(self, name: str) -> m.NodeMetrics:
-        raw = await _metrics_read(
+        raw = await metrics_read(
             self._get(f"/apis/metrics.k8s.io/v1beta1/nodes/{quote(name)}", what="get nodes.metrics.k8s.io"),
             node=name,
         )
-        return _decode(raw, m.NodeMetrics, "get nodes.metrics.k8s.io")
+        return decode_reply(raw, m.NodeMetrics, "get nodes.metrics.k8s.io")
 
     async def check_ready(self) -> None:
         # /version is readable by every authenticated identity (system:public-info-viewer)
@@ -516,4 +432,4 @@ class LiveSource:
             ) from None
         if 200 <= status < 300:
             return data
-        raise self._status_error(status, data, what)
+        raise status_error(status, data, what)
