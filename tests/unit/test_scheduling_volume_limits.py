@@ -141,3 +141,46 @@ def test_without_the_attach_objects_the_filter_is_not_evaluated():
         "the PVCs, PVs or pods of the cluster could not be read: CSI volume attach limits were not evaluated"
         in (report.notes)
     )
+
+
+def test_in_tree_disks_migrated_to_csi_count_under_their_driver():
+    """An EBS PV written the in-tree way and an inline EBS volume of a running pod are EBS CSI volumes for
+    the attach limit (csi-translation: ``aws://zone/vol-x`` is handle ``vol-x``); an in-tree provisioner's
+    unbound claim is a new volume of the CSI driver."""
+    in_tree = convert(
+        {
+            "metadata": {"name": "legacy"},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "awsElasticBlockStore": {"volumeID": "aws://eu-1a/vol-1"},
+            },
+            "status": {"phase": "Bound"},
+        },
+        PersistentVolume,
+    )
+    inline = make_pod(
+        "inline", node="n1", volumes=[{"name": "d", "awsElasticBlockStore": {"volumeID": "vol-2"}}]
+    )
+    claims = [claim("legacy", "legacy"), claim("new", cls="in-tree")]
+    classes = [
+        convert({"metadata": {"name": "in-tree"}, "provisioner": "kubernetes.io/aws-ebs"}, StorageClass)
+    ]
+    pod = user("web", "", "new")
+    view, report = run(
+        pod,
+        [user("old", "n1", "legacy"), inline],
+        claims,
+        [in_tree],
+        {"n1": {DRIVER: 2}, "n2": {DRIVER: 2}},
+        classes=classes,
+    )
+    assert plugins(view) == {"n1": ("NodeVolumeLimits", (LIMIT,)), "n2": ("", ())}
+    assert report.verdicts[0].reasons == [
+        f"CSI driver {DRIVER} may attach 2 volumes on this node (CSINode); 2 already attached and the pod adds 1"
+    ]
+    # the same disk written inline by the new pod is not a new volume on n1
+    same = make_pod("web", volumes=[{"name": "d", "awsElasticBlockStore": {"volumeID": "aws://eu-1a/vol-1"}}])
+    view, _ = run(
+        same, [user("old", "n1", "legacy"), inline], claims, [in_tree], {"n1": {DRIVER: 2}, "n2": {DRIVER: 0}}
+    )
+    assert plugins(view) == {"n1": ("", ()), "n2": ("NodeVolumeLimits", (LIMIT,))}

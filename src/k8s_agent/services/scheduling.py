@@ -16,7 +16,7 @@ Then, once the pod is known, its PVCs (GET each, concurrently) and each bound cl
 its PVC so different claims don't wait for each other); for unbound claims of a named class, those
 StorageClasses (GET each), and when one of them is WaitForFirstConsumer every PV (LIST: the static volumes
 the claim could bind, per node) and, with it, the CSIDrivers of those classes' provisioners (GET each) and,
-when one tracks storage capacity, every CSIStorageCapacity (LIST); for a pod with claims, the CSINodes (LIST), and when a node gives a CSI
+when one tracks storage capacity, every CSIStorageCapacity (LIST); for a pod with claims or in-tree disks, the CSINodes (LIST), and when a node gives a CSI
 driver an attach limit, every PVC, every PV and the VolumeAttachments (LIST each: what the nodes have
 attached). For a pod with DRA claims (``spec.resourceClaims``), at the same time as the volume reads: every
 ResourceClaim, ResourceSlice and DeviceClass (LIST each, resource.k8s.io/v1).
@@ -38,6 +38,7 @@ from k8s_agent.analysis.scheduling.analyze import explanation_answer, scheduling
 from k8s_agent.analysis.scheduling.context import SchedulingInputs, scheduling_status
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects
 from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
+from k8s_agent.analysis.scheduling.filters.node_volume_limits import inline_disk
 from k8s_agent.analysis.scheduling.filters.volume_binding import NO_PROVISIONER
 from k8s_agent.analysis.scheduling.filters.volumes import claim_class, pod_claims
 from k8s_agent.analysis.scheduling.index import ClusterIndex
@@ -264,8 +265,11 @@ async def _read_volumes(source: ClusterSource, namespace: str, pod: Pod, inp: _I
     if claims:
         await gather(*(_read_claim(source, namespace, c, inp) for c in claims))
         await _read_storage(source, inp)
-        if scheduling_status(pod) != "Scheduled":  # only a pod still to place can exceed a limit
-            await _read_attach_limits(source, inp)
+    disks = any(inline_disk(v) is not None for v in pod.spec.volumes)
+    if (claims or disks) and scheduling_status(
+        pod
+    ) != "Scheduled":  # only a pod still to place can exceed a limit
+        await _read_attach_limits(source, inp)
 
 
 async def _read_dra(source: ClusterSource, pod: Pod, inp: _Inputs) -> None:

@@ -7,7 +7,13 @@ from datetime import datetime
 from msgspec import field
 
 from k8s_agent.kube.models.base import _K, Condition, ObjectMeta
-from k8s_agent.kube.models.pod import LabelSelector, NodeSelector, ResourceRequirements, Taint
+from k8s_agent.kube.models.pod import (
+    DiskVolumeSource,
+    LabelSelector,
+    NodeSelector,
+    ResourceRequirements,
+    Taint,
+)
 
 
 # --------------------------------------------------------------------------------------------- node
@@ -139,6 +145,12 @@ class PVSpec(_K):
     volume_mode: str = ""  # Filesystem when empty
     volume_attributes_class_name: str = ""
     csi: CSIPersistentVolumeSource | None = None
+    # in-tree disks (migrated to CSI drivers, counted under them by the attach limits)
+    aws_elastic_block_store: DiskVolumeSource | None = None
+    gce_persistent_disk: DiskVolumeSource | None = None
+    azure_disk: DiskVolumeSource | None = None
+    cinder: DiskVolumeSource | None = None
+    portworx_volume: DiskVolumeSource | None = None
 
 
 class PVStatus(_K):

@@ -280,6 +280,7 @@ class DiskVolumeSource(_K):
     pd_name: str = ""
     volume_id: str = field(default="", name="volumeID")
     disk_name: str = ""
+    disk_uri: str = field(default="", name="diskURI")
     fs_type: str = ""
     read_only: bool | None = None
 
@@ -303,6 +304,8 @@ class Volume(_K):
     gce_persistent_disk: DiskVolumeSource | None = None
     aws_elastic_block_store: DiskVolumeSource | None = None
     azure_disk: DiskVolumeSource | None = None
+    cinder: DiskVolumeSource | None = None
+    portworx_volume: DiskVolumeSource | None = None
 
 
 # --------------------------------------------------------------------------------------------- pod
