@@ -104,12 +104,14 @@ EXCLUDED: dict[str, str] = {
     "only 'some node fits' is compared",
     "namespaceSelector on labels other than kubernetes.io/metadata.name": "the agent does not read Namespace "
     "objects (least privilege); it evaluates only the name label and says so in a note",
-    "storage classes, dynamic provisioning, CSI volumes": "no provisioner, CSI driver or CSINode objects on "
-    "this tier; claims are drawn with no storage class (bound by the test as the PV controller would bind "
-    "them, or left unbound, Lost or pre-bound); the agent does not read StorageClasses, so a claim of a "
-    "named class that is not bound is only noted",
-    "DRA, volume limits, image locality, scheduling gates, nodeName pods": "no DRA driver, CSI node objects "
-    "or kubelet exist on this tier; gated and nodeName pods are not scheduled by kube-scheduler at all",
+    "storage classes, dynamic provisioning, CSI volumes": "no provisioner or CSI driver runs on this tier, so "
+    "a pod whose WaitForFirstConsumer claim fits would wait in binding for a volume that never comes; claims "
+    "are drawn with no storage class (bound by the test as the PV controller would bind them, or left "
+    "unbound, Lost or pre-bound). The agent's rules for WaitForFirstConsumer classes, CSI attach limits and "
+    "storage capacity are checked against the real scheduler case by case (test_filters_vs_scheduler.py)",
+    "DRA, image locality, scheduling gates, nodeName pods": "DRA is checked against the real scheduler case by "
+    "case (test_filters_vs_scheduler.py), not drawn; no kubelet exists on this tier (image locality); gated "
+    "and nodeName pods are not scheduled by kube-scheduler at all",
     "node conditions other than Ready, pressure taints": "kube-scheduler does not filter on them (only on "
     "the taints); drawn taints with arbitrary keys cover the same code",
 }
