@@ -22,6 +22,10 @@ def free_port() -> int:
 
 
 def make_app(source: Any, **overrides: Any):
+    """The app over ``source``. Its deadline is generous unless a test sets ``request_deadline``: these tests
+    are about answers, and a shared, loaded machine can take more than the production 500 ms on a cold
+    analysis (a test of the deadline itself passes its own)."""
+    overrides.setdefault("request_deadline", 10.0)
     settings = load_settings(
         {}, cluster_source="snapshot", snapshot_path="-", workers=1, log_level="warn", **overrides
     )
