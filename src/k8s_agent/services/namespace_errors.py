@@ -9,6 +9,7 @@ read.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NotRequired, TypedDict, Unpack
 
 from k8s_agent.analysis.namespace_errors import analyze_namespace
 from k8s_agent.errors import NotFound, ServiceUnavailable
@@ -30,21 +31,21 @@ async def namespace_exists(source: ClusterSource, namespace: str) -> None:
         return
 
 
+class Options(TypedDict):
+    """How the pods are judged: ``restart_threshold``, ``now``, and which owner kinds (all when empty)."""
+
+    restart_threshold: int
+    now: datetime
+    owner_kinds: NotRequired[frozenset[str]]
+
+
 async def namespace_report(
-    source: ClusterSource,
-    namespace: str,
-    *,
-    restart_threshold: int,
-    now: datetime,
-    owner_kinds: frozenset[str] = frozenset(),
+    source: ClusterSource, namespace: str, **options: Unpack[Options]
 ) -> NamespaceErrorReport:
     """The endpoint's answer: 404 for a namespace that does not exist (see ``namespace_exists``), else the
-    analysis; both reads start together."""
+    analysis (``namespace_errors``); both reads start together."""
     _, report = await gather(
-        namespace_exists(source, namespace),
-        namespace_errors(
-            source, namespace, restart_threshold=restart_threshold, now=now, owner_kinds=owner_kinds
-        ),
+        namespace_exists(source, namespace), namespace_errors(source, namespace, **options)
     )
     return report
 
