@@ -74,6 +74,7 @@ from k8s_agent.analysis.workloads.summary import (
 from k8s_agent.kube.models import Event, Job, Pod, PodCondition, ReplicaSet
 from k8s_agent.schemas.namespace_errors import (
     EventInfo,
+    IssueSeverity,
     IssueSummary,
     IssueType,
     NamespaceErrorReport,
@@ -130,6 +131,13 @@ def _pending_since(pod: Pod) -> datetime | None:
     return cond.last_transition_time if cond is not None else None
 
 
+def _issue(kind: IssueType, description: str, severity: IssueSeverity, details: str) -> PodIssue:
+    """An issue whose details are cut to one line of at most ``DETAILS_MAX_CHARS``."""
+    return PodIssue(
+        type=kind, description=description, severity=severity, details=one_line(details, DETAILS_MAX_CHARS)
+    )
+
+
 def _pending_issue(pod: Pod, reports: list[ContainerReport], now: datetime) -> PodIssue | None:
     since = _pending_since(pod)
     if since is None or now - since <= PENDING_AFTER:
@@ -141,37 +149,17 @@ def _pending_issue(pod: Pod, reports: list[ContainerReport], now: datetime) -> P
         kind: IssueType = (
             "ResourceConstraints" if ("insufficient" in low or "too many pods" in low) else "Unschedulable"
         )
-        return PodIssue(
-            type=kind,
-            description=description,
-            severity=CRITICAL,
-            details=one_line(cond.message, DETAILS_MAX_CHARS),
-        )
+        return _issue(kind, description, CRITICAL, cond.message)
     if cond is not None and cond.reason == "SchedulingGated":
         gates = ", ".join(g.name for g in pod.spec.scheduling_gates)
         details = f"Scheduling gated by: {gates}" if gates else (cond.message or "Scheduling gated")
-        return PodIssue(
-            type="Pending",
-            description=description,
-            severity=CRITICAL,
-            details=one_line(details, DETAILS_MAX_CHARS),
-        )
+        return _issue("Pending", description, CRITICAL, details)
     if cond is not None:
         details = f"{cond.reason}: {cond.message}" if cond.reason else cond.message
-        return PodIssue(
-            type="Pending",
-            description=description,
-            severity=CRITICAL,
-            details=one_line(details, DETAILS_MAX_CHARS),
-        )
+        return _issue("Pending", description, CRITICAL, details)
     waiting = [f"{r.name}: {r.waiting_reason}" for r in reports if r.waiting_reason]
     details = "; ".join(waiting) if waiting else ("not scheduled yet" if not pod.spec.node_name else "")
-    return PodIssue(
-        type="Pending",
-        description=description,
-        severity=CRITICAL,
-        details=one_line(details, DETAILS_MAX_CHARS),
-    )
+    return _issue("Pending", description, CRITICAL, details)
 
 
 def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
@@ -186,32 +174,18 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
                 if details
                 else (f"last termination: {_termination_details(last)}")
             )
-        out.append(
-            PodIssue(
-                type="CrashLoopBackOff",
-                description=f"{r.label} is in CrashLoopBackOff state",
-                severity=CRITICAL,
-                details=one_line(details, DETAILS_MAX_CHARS),
-            )
-        )
+        out.append(_issue("CrashLoopBackOff", f"{r.label} is in CrashLoopBackOff state", CRITICAL, details))
     elif reason in IMAGE_PULL_REASONS:
         out.append(
-            PodIssue(
-                type="ImagePullError",
-                description=f"{r.label} has image pull error: {reason}",
-                severity=CRITICAL,
-                details=one_line(r.pull_error or r.waiting_message, DETAILS_MAX_CHARS),
+            _issue(
+                "ImagePullError",
+                f"{r.label} has image pull error: {reason}",
+                CRITICAL,
+                r.pull_error or r.waiting_message,
             )
         )
     elif reason in START_FAILURE_REASONS:
-        out.append(
-            PodIssue(
-                type="Failed",
-                description=f"{r.label} cannot start: {reason}",
-                severity=CRITICAL,
-                details=one_line(r.waiting_message, DETAILS_MAX_CHARS),
-            )
-        )
+        out.append(_issue("Failed", f"{r.label} cannot start: {reason}", CRITICAL, r.waiting_message))
 
     oom = r.oom_termination
     if oom is not None:
@@ -224,22 +198,22 @@ def _container_issues(r: ContainerReport, pod_failed: bool) -> list[PodIssue]:
         if oom.message:
             details += f": {oom.message}"
         out.append(
-            PodIssue(
-                type="OOMKilled",
-                description=r.oom_sentence() or f"{r.label} was OOMKilled",
-                severity=WARNING if up_again else CRITICAL,
-                details=one_line(details, DETAILS_MAX_CHARS),
+            _issue(
+                "OOMKilled",
+                r.oom_sentence() or f"{r.label} was OOMKilled",
+                WARNING if up_again else CRITICAL,
+                details,
             )
         )
 
     t = r.terminated
     if t is not None and not pod_failed and not t.oom_killed and (t.exit_code != 0 or t.signal):
         out.append(
-            PodIssue(
-                type="Failed",
-                description=f"{r.label} terminated with exit code {t.exit_code}",
-                severity=WARNING,
-                details=one_line(_termination_details(t), DETAILS_MAX_CHARS),
+            _issue(
+                "Failed",
+                f"{r.label} terminated with exit code {t.exit_code}",
+                WARNING,
+                _termination_details(t),
             )
         )
     return out
@@ -274,13 +248,11 @@ def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue
 
     if is_evicted(pod):
         issues.append(
-            PodIssue(
-                type="Evicted",
-                description="Pod was evicted from its node",
-                severity=CRITICAL,
-                details=one_line(
-                    pod.status.message or "DisruptionTarget condition set by the kubelet", DETAILS_MAX_CHARS
-                ),
+            _issue(
+                "Evicted",
+                "Pod was evicted from its node",
+                CRITICAL,
+                pod.status.message or "DisruptionTarget condition set by the kubelet",
             )
         )
         return issues  # containers of an evicted pod only show the eviction (ContainerStatusUnknown)
@@ -296,11 +268,11 @@ def pod_issues(pod: Pod, restart_threshold: int, now: datetime) -> list[PodIssue
                 if r.terminated is not None and r.terminated.failed
             )
         issues.append(
-            PodIssue(
-                type="Failed",
-                description=f"Pod is in Failed phase ({why})" if why else "Pod is in Failed phase",
-                severity=CRITICAL,
-                details=one_line(details, DETAILS_MAX_CHARS),
+            _issue(
+                "Failed",
+                f"Pod is in Failed phase ({why})" if why else "Pod is in Failed phase",
+                CRITICAL,
+                details,
             )
         )
 
