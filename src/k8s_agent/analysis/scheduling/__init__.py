@@ -8,10 +8,13 @@ Modules (each imports only the ones above it):
 * ``filters/``: one module per kube-scheduler filter plugin, in the registry ``filters.FILTERS``.
 * ``evaluate``: every filter on every node -> ``FitReport`` (frozen ``NodeVerdict`` per node).
 * ``simulate``: what kube-scheduler itself would write for the pod (see below).
-* ``context``: the pod's events, the scheduler's last message, the evaluation, gathered once.
+* ``context``: what the analysis reads (``SchedulingInputs``); the pod's events, the scheduler's last message,
+  the evaluation, gathered once.
 * ``compare``: the evaluation against the scheduler's message (``discrepancies``, ``failureSummary``).
 * ``explain``: the paragraph, the suggestions, the per-check counts.
-* ``analyze``: the two answers, ``analyze_scheduling`` (``/scheduling``) and ``explain_scheduling``.
+* ``analyze``: the two answers from ``SchedulingInputs``, ``scheduling_answer`` (``/scheduling``) and
+  ``explanation_answer`` (``/scheduling/explain``); ``analyze_scheduling`` and ``explain_scheduling`` take the
+  same inputs as arguments.
 
 Adding a filter plugin
 ----------------------
