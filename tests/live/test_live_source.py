@@ -203,6 +203,103 @@ def test_storage_reads_of_the_scheduling_filters_decode(fake, kubeconfig):
     )
 
 
+def test_dra_and_storage_capacity_reads_decode(fake, kubeconfig):
+    fake.add(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "CSIDriver",
+            "metadata": {"name": "ebs.csi.aws.com"},
+            "spec": {"attachRequired": True, "storageCapacity": True},
+        },
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "CSIStorageCapacity",
+            "metadata": {"name": "csisc-1", "namespace": "kube-system"},
+            "storageClassName": "gp3",
+            "nodeTopology": {"matchLabels": {"topology.kubernetes.io/zone": "a"}},
+            "capacity": "100Gi",
+            "maximumVolumeSize": "16Ti",
+        },
+        {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "DeviceClass",
+            "metadata": {"name": "gpu.example.com"},
+            "spec": {"selectors": [{"cel": {"expression": 'device.driver == "gpu.example.com"'}}]},
+        },
+        {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "ResourceSlice",
+            "metadata": {"name": "node-a-gpu"},
+            "spec": {
+                "driver": "gpu.example.com",
+                "nodeName": "node-a",
+                "pool": {"name": "node-a", "generation": 3, "resourceSliceCount": 1},
+                "devices": [
+                    {
+                        "name": "gpu-0",
+                        "attributes": {"model": {"string": "a100"}},
+                        "capacity": {"memory": {"value": "40Gi"}},
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "ResourceClaim",
+            "metadata": {"name": "gpu", "namespace": "demo"},
+            "spec": {
+                "devices": {"requests": [{"name": "gpu", "exactly": {"deviceClassName": "gpu.example.com"}}]}
+            },
+            "status": {
+                "allocation": {
+                    "devices": {
+                        "results": [
+                            {
+                                "request": "gpu",
+                                "driver": "gpu.example.com",
+                                "pool": "node-a",
+                                "device": "gpu-0",
+                            }
+                        ]
+                    }
+                }
+            },
+        },
+    )
+
+    async def body(s):
+        return (
+            await s.get_csidriver("ebs.csi.aws.com"),
+            await s.list_csistoragecapacities(),
+            await s.list_deviceclasses(),
+            await s.list_resourceslices(),
+            await s.list_resourceclaims(),
+        )
+
+    driver, caps, classes, slices, claims = run(kubeconfig, body)
+    assert driver.spec.storage_capacity is True
+    assert (caps[0].storage_class_name, caps[0].capacity, caps[0].maximum_volume_size) == (
+        "gp3",
+        "100Gi",
+        "16Ti",
+    )
+    assert caps[0].node_topology.match_labels == {"topology.kubernetes.io/zone": "a"}
+    assert classes[0].spec.selectors[0].cel.expression == 'device.driver == "gpu.example.com"'
+    s0 = slices[0].spec
+    assert (s0.node_name, s0.pool.generation, s0.devices[0].capacity["memory"].value) == ("node-a", 3, "40Gi")
+    assert s0.devices[0].attributes["model"].string_value == "a100"
+    assert claims[0].status.allocation.devices.results[0].device == "gpu-0"
+    paths = [r.path for r in fake.requests]
+    for path in (
+        "/apis/storage.k8s.io/v1/csidrivers/ebs.csi.aws.com",
+        "/apis/storage.k8s.io/v1/csistoragecapacities",
+        "/apis/resource.k8s.io/v1/deviceclasses",
+        "/apis/resource.k8s.io/v1/resourceslices",
+        "/apis/resource.k8s.io/v1/resourceclaims",
+    ):
+        assert path in paths
+
+
 def test_check_ready_reads_version(fake, kubeconfig):
     run(kubeconfig, lambda s: s.check_ready())
     assert [r.verb for r in fake.requests] == ["version"]

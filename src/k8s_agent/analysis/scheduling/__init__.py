@@ -37,10 +37,11 @@ Write ``filters/<plugin>.py`` with a subclass of ``filters.base.Filter``:
 
 Then add the class to ``filters.FILTERS`` at its place in the default profile's filter order. Nothing else
 changes: evaluation, suggestions, counts, the comparison and ``simulate`` loop over the registry. A filter that
-needs cluster objects the context does not carry yet (ResourceClaims...) adds a field to ``PodContext`` and
-carries it in through ``evaluate.StorageObjects`` (or a keyword of ``evaluate.evaluate_nodes`` and
-``scheduler_view``), as the StorageClasses, PVs, CSINodes, PVCs and VolumeAttachments of VolumeBinding and
-NodeVolumeLimits are; a check the explain summary should count by name needs a field in
+needs cluster objects the context does not carry yet adds a field to ``PodContext`` and carries it in
+through ``evaluate.StorageObjects`` (or a keyword of ``evaluate.evaluate_nodes`` and ``scheduler_view``), as
+the StorageClasses, PVs, CSINodes, PVCs, VolumeAttachments, CSIDrivers and CSIStorageCapacities of
+VolumeBinding and NodeVolumeLimits and the ResourceClaims, ResourceSlices and DeviceClasses of
+DynamicResources (``filters.dynamic_resources.DeviceObjects``) are; a check the explain summary should count by name needs a field in
 ``schemas.scheduling.ExplainSummary``.
 
 What the scheduler would write
