@@ -472,3 +472,35 @@ def test_a_provisioner_tracking_storage_capacity_reads_its_csidriver_and_the_cap
     out = asyncio.run(pod_scheduling(src, "shop", "db-0", now=NOW))
     assert [w.split(":")[0] for w in out.warnings] == ["CSIStorageCapacities could not be read"]
     assert out.unschedulable_nodes == []
+
+
+def test_the_explanation_of_a_dra_pod_names_the_class_and_the_claims_holding_its_devices():
+    pod = make_pod("train-0", "shop", resourceClaims=[{"name": "gpu", "resourceClaimName": "mine"}])
+    src = FakeSource([pod], [make_node("node-1")], [])
+    req = {"name": "gpu", "exactly": {"deviceClassName": "gpu.example.com", "count": 1}}
+    mine = {"metadata": {"name": "mine", "namespace": "shop"}, "spec": {"devices": {"requests": [req]}}}
+    result = {"request": "gpu", "driver": "gpu.example.com", "pool": "node-1", "device": "gpu-0"}
+    held = {**mine, "metadata": {"name": "other", "namespace": "ml"}}
+    held["status"] = {"allocation": {"devices": {"results": [result]}}}
+    slice_ = {
+        "metadata": {"name": "node-1-gpu"},
+        "spec": {
+            "driver": "gpu.example.com",
+            "nodeName": "node-1",
+            "pool": {"name": "node-1", "generation": 1, "resourceSliceCount": 1},
+            "devices": [{"name": "gpu-0"}],
+        },
+    }
+    cls = {"metadata": {"name": "gpu.example.com"}, "spec": {}}
+    src.dra = (
+        [convert(mine, ResourceClaim), convert(held, ResourceClaim)],
+        [convert(slice_, ResourceSlice)],
+        [convert(cls, DeviceClass)],
+    )
+    out = asyncio.run(pod_scheduling_explain(src, "shop", "train-0", now=NOW))
+    assert out.summary.schedulable_nodes == 0
+    assert (
+        "1 node publishes devices of class gpu.example.com but the only one is allocated to claim ml/other: "
+        "free one (delete the pod and claim that hold it) or add devices"
+    ) in out.suggestions
+    assert "1 cannot allocate the pod's DRA devices" in out.explanation

@@ -719,10 +719,12 @@ class DynamicResources(Filter):
             holders = sorted({h for _, s in publishing for h in s.held_by})
             free = max(publishing, key=lambda r: r[1].free)
             if all(s.free == 0 for _, s in publishing) and holders:
+                count = len(publishing)
+                which = "the only one is" if total == 1 else f"all {total} are"
                 out.append(
-                    f"{nodes_word(len(publishing))} publish devices of class {class_name}{sel} but all {total} "
-                    f"are allocated to claims {names(holders, 4)}: free one (delete the pod and claim that hold "
-                    "it) or add devices"
+                    f"{nodes_word(count)} {'publishes' if count == 1 else 'publish'} devices of class {class_name}{sel} "
+                    f"but {which} allocated to claim{'s' if len(holders) > 1 else ''} {names(holders, 4)}: free "
+                    "one (delete the pod and claim that hold it) or add devices"
                 )
             else:
                 out.append(
