@@ -356,3 +356,43 @@ def _advice(pod, report):
     from k8s_agent.analysis.scheduling.filters.base import Advice
 
     return Advice(pod, report.verdicts, {}, [v.node_name for v in report.verdicts], {}, lambda n: n)
+
+
+def test_devices_the_agent_cannot_judge_leave_the_node_undetermined_unless_others_suffice():
+    shared = gpu("gpu-0", allowMultipleAllocations=True)
+    report, _ = run(pod_with("one"), [claim("one")], [rslice("n1", shared)], nodes=("n1",))
+    assert not report.fitting
+    assert (
+        report.verdicts[0]
+        .reasons[0]
+        .startswith(
+            "not determined whether this node can allocate the pod's DRA claims: device gpu-0 consumes shared "
+            "counters or allows multiple allocations"
+        )
+    )
+    # a plain free device beside it is enough: the node fits
+    report, _ = run(pod_with("one"), [claim("one")], [rslice("n1", shared, gpu("gpu-1"))], nodes=("n1",))
+    assert report.fitting == ["n1"]
+
+
+def test_distinct_attribute_constraint_needs_devices_with_different_values():
+    constraints = [{"distinctAttribute": "gpu.example.com/model"}]
+    slices = [
+        rslice("n1", gpu("gpu-0", model="a100"), gpu("gpu-1", model="a100")),
+        rslice("n2", gpu("gpu-0", model="a100"), gpu("gpu-1", model="h100")),
+    ]
+    report, _ = run(pod_with("two"), [claim("two", count=2, constraints=constraints)], slices)
+    assert report.fitting == ["n2"]
+
+
+def test_cel_operators_and_precedence():
+    d = msgspec.convert({"name": "g0", "attributes": {"n": {"int": 3}, "ok": {"bool": True}}}, Device)
+    cases = {
+        'device.attributes["gpu.example.com"].n >= 3 && !(device.attributes["gpu.example.com"].n > 3)': True,
+        'device.attributes["gpu.example.com"].n == 1 || device.attributes["gpu.example.com"].ok': True,
+        'device.attributes["gpu.example.com"].ok && device.attributes["gpu.example.com"].n < 2': False,
+        "device.driver.startsWith('gpu.') && device.driver.endsWith(\".com\")": True,
+        'device.attributes["gpu.example.com"].n == "3"': False,  # no cross-type equality
+    }
+    assert {e: evaluate(e, d, DRIVER).value for e in cases} == cases
+    assert evaluate('device.attributes["gpu.example.com"].n < "3"', d, DRIVER).error is True
