@@ -35,6 +35,9 @@ from k8s_agent.tuning import (
     READY_FAILURES,
     READY_INTERVAL,
     READY_TIMEOUT,
+    REFRESH_KEEP,
+    REFRESH_MAX_AGE,
+    REFRESH_MAX_KEYS,
 )
 
 SourceFactory = Callable[[Settings], Awaitable[Any]]
@@ -69,6 +72,27 @@ def make_index(inner: Any, settings: Settings) -> Any:
     if hasattr(inner, "index_lists"):
         return ClusterIndex(snapshot=inner.index_lists, restart_threshold=threshold, idle_timeout=idle)
     return None
+
+
+def make_refresher(index: Any, settings: Settings) -> Any:
+    """The worker's background refresher of its cluster-wide answers (``api.refresh``), when it has an index
+    and caches answers at all (``CACHE_TTL`` above 0)."""
+    from k8s_agent.api.refresh import Refresher
+
+    if index is None or settings.cache_ttl <= 0:
+        return None
+
+    def used() -> None:  # a request answered from the refresher is a use of the index
+        index.last_used = index.clock()
+
+    return Refresher(
+        ttl=settings.cache_ttl,
+        max_keys=REFRESH_MAX_KEYS,
+        max_bytes=settings.cache_max_bytes,
+        keep=min(REFRESH_KEEP, index.idle_timeout / 2),
+        max_age=REFRESH_MAX_AGE,
+        on_use=used,
+    )
 
 
 def create_app(
@@ -133,6 +157,7 @@ def create_app(
         )
         ctx.source = CachedSource(inner, ctx.reads, CircuitBreaker(on_change=_breaker_changed))
         ctx.index = ctx.source.index = make_index(inner, ctx.settings)
+        ctx.refresher = make_refresher(ctx.index, s)
         if hasattr(ctx.metrics, "watch_index"):
             ctx.metrics.watch_index(ctx.index)
         if ctx.index is not None and ctx.index.snapshot is not None:
@@ -172,6 +197,8 @@ def create_app(
         throttled.flush()
         ctx.access_log.flush()
         ctx.metrics.publish()
+        if ctx.refresher is not None:
+            await ctx.refresher.stop()
         if ctx.index is not None:
             await ctx.index.stop("worker stopping")
         if ctx.source is not None:

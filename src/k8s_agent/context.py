@@ -43,6 +43,8 @@ class AppContext:
     #: shared computations of answers derived per parameter (``Route.derive``), as objects
     analyses: SingleFlightCache | None = None
     expensive_running: int = 0
+    #: the cluster-wide answers kept current in the background (``api.refresh``), while there is an index
+    refresher: Any = None
     authorizer: Any = None
     metrics: Any = field(default_factory=NoMetrics)
     ready: bool = False

@@ -47,6 +47,13 @@ ANALYSES_MAX = 16
 #: threads that run the whole-cluster analyses of one worker process
 ANALYSIS_THREADS = 2
 
+#: cluster-wide answers kept current in the background (``api.refresh``), per worker: at most this many keys
+REFRESH_MAX_KEYS = 32
+#: a key not requested for this long (seconds; at most half the index's idle timeout) is no longer refreshed
+REFRESH_KEEP = 30.0
+#: an answer older than this (seconds; at least twice CACHE_TTL) is not served: its refresh keeps failing
+REFRESH_MAX_AGE = 10.0
+
 # ------------------------------------------------------------------------------------------ requests
 #: request ids are made this many at a time
 REQUEST_ID_BATCH = 256

@@ -27,6 +27,7 @@ would, since an answer can already be up to a TTL old when it leaves).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import struct
@@ -45,7 +46,10 @@ CACHE_CONTROL = "no-cache"
 VOLATILE_FIELDS = ("analysis_time", "calculated_at")
 #: relative times that only say how long ago something happened, which the clock moves on while nothing
 #: changes: a pod record's ``age`` and the "(3m12s ago)" of kubectl's RESTARTS column (its count stays in)
-_RELATIVE = re.compile(rb'("restarts":"\d+) \([^"]*? ago\)"|("age":")[^"]*"')
+#: (two patterns with a literal prefix each: the regex engine then skips ahead to their prefixes, several times
+#: faster over a large answer than one alternation; they never overlap, so applying both in turn is the same)
+_RESTARTS_AGO = re.compile(rb'"restarts":"(\d+) \([^"]*? ago\)"')
+_AGE = re.compile(rb'"age":"[^"]*"')
 
 _ENC = msgspec.json.Encoder()
 # gzip member header: magic, CM=deflate, no flags, no mtime, no extra flags, OS=255 (unknown)
@@ -64,7 +68,6 @@ class Payload:
     """One cached answer of a route, ready to be sent many times (see the module's docstring)."""
 
     __slots__ = (
-        "data",
         "etag",
         "head",
         "gzip_head",
@@ -76,18 +79,16 @@ class Payload:
         "headers_304",
     )
 
-    def __init__(self, data: bytes, etag: str) -> None:
-        self.data = data
+    def __init__(
+        self, data: bytes, etag: str, *, head: bytes | None = None, gzip: tuple[bytes, int] | None = None
+    ) -> None:
         self.etag = etag
-        head = self.head = b"".join((_HEAD, data, _MID))
-        if len(head) >= COMPRESS_MIN_BYTES:
-            deflate = zlib.compressobj(
-                GZIP_LEVEL, zlib.DEFLATED, -15, 8
-            )  # raw deflate: we write the gzip frame
-            self.gzip_head: bytes | None = b"".join(
-                (_GZIP_HEADER, deflate.compress(head), deflate.flush(zlib.Z_SYNC_FLUSH))
-            )
-            self.gzip_crc = zlib.crc32(head)
+        head = self.head = b"".join((_HEAD, data, _MID)) if head is None else head
+        if gzip is None and len(head) >= COMPRESS_MIN_BYTES:
+            gzip = _compressed(head)
+        if gzip is not None:
+            self.gzip_head: bytes | None = gzip[0]
+            self.gzip_crc = gzip[1]
             self.gzip_size = len(head)
             self.vary = True
         else:
@@ -107,6 +108,15 @@ class Payload:
         """Encode a route's result Struct and prepare everything a request will need."""
         data = _ENC.encode(result)
         return cls(data, etag_of(result, data))
+
+    @property
+    def data(self) -> bytes:
+        """The encoded ``data`` (a copy out of ``head``: kept once, in the envelope's prefix)."""
+        return self.head[len(_HEAD) : -len(_MID)]
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.head) + len(self.gzip_head or b"")
 
     def tail(self, request_id: str, timestamp: str) -> bytes:
         # the request id matches envelope's pattern (or is a UUID) and the timestamp is ours: no JSON escaping
@@ -135,8 +145,97 @@ def etag_of(result: Any, data: bytes) -> str:
         blank = {f: "" for f in VOLATILE_FIELDS if hasattr(result, f)}
         if blank:
             data = _ENC.encode(msgspec.structs.replace(result, **blank))
-    data = _RELATIVE.sub(lambda m: (m[1] or m[2]) + b'"', data)
+    data = _untimed(data)
     return 'W/"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+
+
+def _compressed(head: bytes | memoryview) -> tuple[bytes, int]:
+    """The prefix as the start of a gzip member (raw deflate, sync-flushed: we write the frame) and its CRC."""
+    deflate = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15, 8)
+    return b"".join((_GZIP_HEADER, deflate.compress(head), deflate.flush(zlib.Z_SYNC_FLUSH))), zlib.crc32(
+        head
+    )
+
+
+# ------------------------------------------------------------------------------------------ large answers
+#: a top-level list of more items than this is encoded item by item, yielding to the event loop in between
+CHUNK_ITEMS = 200
+#: what ``build`` remembers of a list item between builds: id(item) -> (item, its JSON, its JSON for the ETag)
+ItemMemo = dict[int, tuple[Any, bytes, bytes]]
+
+
+async def build(result: Any, memo: ItemMemo | None = None) -> Payload:
+    """``Payload.of`` for answers of any size without blocking the event loop for long: the top-level lists
+    of more than CHUNK_ITEMS items (the nodes of ``/nodes/utilization``, the pods of a large pod-issues page)
+    are encoded item by item with a yield every CHUNK_ITEMS items, the ETag is hashed piece by piece, and the
+    gzip compression (zlib releases the GIL) runs in a thread. The bytes and the ETag are exactly those of
+    ``Payload.of``.
+
+    ``memo`` (kept by the caller between builds, e.g. per route) holds each item's JSON by identity: an
+    item object that is the same as in the last build (the all-nodes view reuses the entries of the nodes
+    that did not change, and every ``sort`` orders the same entries) is not encoded again. It is replaced
+    by the items of this build."""
+    if not isinstance(result, msgspec.Struct):
+        return Payload.of(result)
+    big = {
+        f: v
+        for f in result.__struct_fields__
+        if isinstance(v := getattr(result, f), list) and len(v) > CHUNK_ITEMS
+    }
+    if not big:
+        return Payload.of(result)
+    marks = {f: f"\x00chunked:{f}\x00" for f in big}
+    skeleton = msgspec.structs.replace(result, **marks)
+    blank = {f: "" for f in VOLATILE_FIELDS if hasattr(result, f)}
+    data_parts = _split(_ENC.encode(skeleton), marks)
+    tag_parts = _split(_ENC.encode(msgspec.structs.replace(skeleton, **blank)), marks)
+    previous = memo.copy() if memo is not None else {}
+    if memo is not None:
+        memo.clear()
+    tag = hashlib.blake2b(digest_size=12)
+    pieces: list[bytes] = [_HEAD]
+    for i, field_name in enumerate(big):
+        pieces.append(data_parts[i])
+        tag.update(_untimed(tag_parts[i]))
+        items: list[bytes] = []
+        for n, item in enumerate(big[field_name]):
+            if n and not n % CHUNK_ITEMS:
+                await asyncio.sleep(0)
+            known = previous.get(id(item))
+            if known is None or known[0] is not item:
+                encoded = _ENC.encode(item)
+                untimed = _untimed(encoded)
+                known = (item, encoded, untimed)
+            if memo is not None:
+                memo[id(item)] = known
+            items.append(known[1])
+            tag.update(b"," if n else b"[")
+            tag.update(known[2])
+        tag.update(b"]")
+        pieces += (b"[", b",".join(items), b"]")
+    pieces += (data_parts[-1], _MID)
+    tag.update(_untimed(tag_parts[-1]))
+    head = b"".join(pieces)
+    del pieces
+    await asyncio.sleep(0)
+    gzip = await asyncio.to_thread(_compressed, head) if len(head) >= COMPRESS_MIN_BYTES else None
+    return Payload(b"", 'W/"' + tag.hexdigest() + '"', head=head, gzip=gzip)
+
+
+def _split(encoded: bytes, marks: dict[str, str]) -> list[bytes]:
+    """The encoded skeleton cut at each mark (in field order): the parts around the lists."""
+    parts = []
+    for mark in marks.values():
+        before, found, encoded = encoded.partition(_ENC.encode(mark))
+        if not found:  # cannot happen: each mark is a field's whole value
+            raise ValueError(f"chunked encoding lost its mark {mark!r}")
+        parts.append(before)
+    parts.append(encoded)
+    return parts
+
+
+def _untimed(data: bytes) -> bytes:
+    return _AGE.sub(b'"age":""', _RESTARTS_AGO.sub(rb'"restarts":"\1"', data))
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:

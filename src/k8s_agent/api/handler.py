@@ -30,7 +30,7 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
 from k8s_agent import errors
-from k8s_agent.api import conditional, envelope
+from k8s_agent.api import conditional, envelope, refresh
 from k8s_agent.api.route import Route
 from k8s_agent.auth import NodeFreeSource, withhold_node_detail
 from k8s_agent.context import AppContext, NoMetrics
@@ -56,6 +56,7 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, A
     # (validation depends on the string alone). At most MAX_QUERY_ALIASES per route and worker (cleared when
     # full: a client sending ever new strings costs their validation, never memory).
     validated: dict[tuple[str, ...], tuple[Any, ...]] = {}
+    refreshed = route.refreshed
 
     async def handler(request: Request, **path: str) -> HTTPResponse:
         wall = time.perf_counter()
@@ -65,12 +66,13 @@ def api_handler(ctx: AppContext, route: Route) -> Callable[..., Coroutine[Any, A
         try:
             data = None
             if ctx.authorizer is None:
+                answers: Any = ctx.refresher if refreshed and ctx.refresher is not None else ctx.responses
                 if raw_key_hits:
-                    data = ctx.responses.peek((name, *path.values()))  # type: ignore[union-attr]
+                    data = answers.peek((name, *path.values()))
                 else:
                     known = validated.get((request.query_string, *path.values()))
                     if known is not None:
-                        data = ctx.responses.peek(known)  # type: ignore[union-attr]
+                        data = answers.peek(known)
                 if data is not None:
                     stats = _CACHE_HIT
             if data is None:  # not a poller's repeat: validate, account, compute or wait, within the deadline
@@ -125,35 +127,40 @@ async def answer(
     source = ctx.source
     node_free = False
 
-    async def compute() -> conditional.Payload:
+    async def result() -> Any:
         if route.derive is None:
-            result = await expensive(ctx, route, params, query, source)
-            if node_free:
-                result = withhold_node_detail(result)
-        else:
-            # once per data: the shared computation (cached under a key without the derived parameters),
-            # then this query's answer from it (cheap: a slice, a sort)
-            basis = route.basis(query) if route.basis is not None else query
-            full = await ctx.analyses.get(  # type: ignore[union-attr]
-                (route.name, *params.values(), *basis.values()),
-                lambda: expensive(ctx, route, params, basis),
-            )
-            result = route.derive(full, query)
-        return conditional.Payload.of(result)
+            answer = await expensive(ctx, route, params, query, source)
+            return withhold_node_detail(answer) if node_free else answer
+        # once per data: the shared computation (cached under a key without the derived parameters), then
+        # this query's answer from it (cheap: a slice, a sort)
+        basis = route.basis(query) if route.basis is not None else query
+        full = await ctx.analyses.get(  # type: ignore[union-attr]
+            (route.name, *params.values(), *basis.values()),
+            lambda: expensive(ctx, route, params, basis),
+        )
+        return route.derive(full, query)
+
+    async def compute() -> conditional.Payload:
+        return conditional.Payload.of(await result())
 
     loop = asyncio.get_running_loop()
     deadline = ctx.settings.request_deadline
+    refresher = ctx.refresher if route.refreshed else None
     try:
         async with asyncio.timeout_at(started + deadline) as cm:
             if ctx.authorizer is not None:
                 await ctx.authorizer.authorize(request, route, params)
                 if route.node_detail and not await ctx.authorizer.may(request, "get", "nodes"):
                     source, node_free, key = NodeFreeSource(ctx.source), True, (*key, "node-free")
+            if refresher is not None:  # kept current in the background: the last complete answer
+                return await refresher.get(key, result)
             return await ctx.responses.get(key, compute)  # type: ignore[union-attr]
     except TimeoutError:
         if not cm.expired():
             raise
         ctx.observe_timeout(route.name)
+        if refresher is not None:  # its computation goes on: the retry gets it
+            raise refresh.preparing(route.name, loop.time() - started) from None
         raise DeadlineExceeded(
             details=f"{route.name} did not complete within the {deadline * 1000:.0f} ms deadline "
             f"({(loop.time() - started) * 1000:.0f} ms); the Kubernetes API is slow to answer"

@@ -58,6 +58,7 @@ ALL_NODES = Route(
     basis=lambda query: {"sort": "cpu"},
     derive=_resorted,
     expensive=True,
+    refreshed=True,
     errors=(400, 503, 504),
     permission=("list", "nodes", "", None),
     description="Without metrics-server the answer is still 200: the committed view, with "

@@ -102,6 +102,7 @@ ROUTE = Route(
     basis=lambda query: {**query, "limit": MAX_LIMIT},
     derive=_page,
     expensive=True,
+    refreshed=True,
     errors=(400, 503, 504),
     permission=("list", "pods", "", None),
     description="Pods, Warning events about pods, ReplicaSets and the controllers (for CronJobs and the "

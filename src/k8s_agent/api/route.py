@@ -56,6 +56,9 @@ class Route:
     #: a computation of more than a few milliseconds: a worker runs at most EXPENSIVE_CONCURRENCY of them at
     #: once (beyond that, 503 with Retry-After), so they cannot stall the cached answers
     expensive: bool = False
+    #: a cluster-wide answer from the worker's index: while the index exists, each of its answers is kept
+    #: current in the background (``api.refresh``) and a request is answered from the last complete one
+    refreshed: bool = False
     #: a pod-level answer that shows nodes (names, taints, capacity, node events): in token mode a caller who
     #: may not get nodes gets it computed without them, with a note saying why
     node_detail: bool = False

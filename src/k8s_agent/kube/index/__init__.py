@@ -28,7 +28,7 @@ collection, backoff, 410), ``slim`` (the slim records), ``stores`` (what is held
 ``facade`` (``ClusterIndex``: life cycle, statistics, warnings), ``memory`` (giving memory back).
 """
 
-from k8s_agent.kube.index.facade import ClusterIndex, IndexStats, IndexSyncing
+from k8s_agent.kube.index.facade import ClusterIndex, IndexStats, IndexSyncing, background
 from k8s_agent.kube.index.feed import COLLECTIONS, EVENTS, NODES, PODS, REPLICASETS, Collection, Feed, Gone
 from k8s_agent.kube.index.memory import release_memory
 from k8s_agent.kube.index.reflector import Backoff, Reflector
@@ -49,5 +49,6 @@ __all__ = [
     "IndexSyncing",
     "Reflector",
     "Slimmer",
+    "background",
     "release_memory",
 ]

@@ -22,6 +22,10 @@ from k8s_agent.kube.index.slim import Slimmer
 from k8s_agent.kube.index.stores import IndexStores
 from k8s_agent.tuning import INDEX_RETRY_AFTER_SECONDS, STALE_AFTER, WATCH_TIMEOUT
 
+#: set in the tasks that keep answers current in the background (``api.refresh``): their reads are no use of the
+#: index (only requests keep it from its idle stop) and never start a stopped one
+background: contextvars.ContextVar[bool] = contextvars.ContextVar("index_background", default=False)
+
 
 class IndexSyncing(ServiceUnavailable):
     """The index is filling (or cannot fill): 503 with its progress, and when to ask again."""
@@ -97,8 +101,13 @@ class ClusterIndex(IndexStores):
 
     async def require(self) -> None:
         """Called by every request that needs the index: note the use, start it if it is stopped, and
-        raise IndexSyncing (503, progress, Retry-After) until its first sync is complete."""
-        self.last_used = self.clock()
+        raise IndexSyncing (503, progress, Retry-After) until its first sync is complete. From a background
+        refresh (``background`` set) it is no use, and a stopped index is not started."""
+        if background.get():
+            if self.state == "stopped" and self.snapshot is None:
+                raise IndexSyncing(details="the index is stopped (idle); the next request starts it")
+        else:
+            self.last_used = self.clock()
         if self.state == "synced":
             return
         if self.snapshot is not None:
