@@ -10,6 +10,9 @@ import msgspec
 from k8s_agent.analysis.pod_issues import PodRecord
 from k8s_agent.kube import models as m
 
+_EMPTY_LIST: list = []
+_EMPTY_DICT: dict = {}
+
 
 class _Shared:
     """Equal parts of many objects stored once (keyed by their msgpack encoding). Bounded: past ``limit``
@@ -23,8 +26,10 @@ class _Shared:
         self.encode = msgspec.msgpack.Encoder().encode
 
     def __call__(self, value: Any) -> Any:
-        if not value:
-            return value
+        if not value:  # one empty list or dict for every object (none is ever mutated: they are shared)
+            return (
+                _EMPTY_LIST if value.__class__ is list else _EMPTY_DICT if value.__class__ is dict else value
+            )
         key = self.encode(value)
         got = self.table.get(key)
         if got is None:
@@ -47,11 +52,43 @@ class Slimmer:
         self.shared = _Shared()
         self.strings: dict[str, str] = {}
         self.statuses: dict[str, m.PodStatus] = {}
+        #: equal small immutable parts of the pods' issue records (kubectl columns, controller keys)
+        self.parts: dict[Any, Any] = {}
+        # templates whose unset (empty) fields every slim copy shares: a Struct made by its constructor gets
+        # new empty lists and dicts for each of them (four for a PodSpec: ~250 B per pod)
+        self._meta = m.ObjectMeta()
+        self._spec = m.PodSpec()
 
     def clear(self) -> None:
         self.shared.clear()
         self.strings.clear()
         self.statuses.clear()
+        self.parts.clear()
+
+    def _part(self, value: Any) -> Any:
+        got = self.parts.get(value)
+        if got is None:
+            if len(self.parts) >= 200_000:
+                self.parts.clear()
+            got = self.parts[value] = value
+        return got
+
+    def record(self, rec: PodRecord, slim: m.Pod) -> None:
+        """The pod's issue record made of shared parts: the slim copy's interned strings and owner reference,
+        and one object for each equal phase, pod-template-hash, controller key, kubectl row and empty issue
+        list (a record's parts are never mutated: a change of the pod makes a new record)."""
+        rec.namespace = slim.metadata.namespace
+        if rec.controller is not None and slim.metadata.owner_references:
+            for ref in slim.metadata.owner_references:
+                if ref == rec.controller:
+                    rec.controller = ref
+                    break
+        rec.phase = self._s(rec.phase)
+        rec.template_hash = self._s(rec.template_hash)
+        rec.ctrl_key = self._part(rec.ctrl_key)
+        rec.kubectl = self._part(rec.kubectl)
+        if not rec.issues:
+            rec.issues = _EMPTY_LIST
 
     def _s(self, s: str) -> str:
         got = self.strings.get(s)
@@ -72,7 +109,8 @@ class Slimmer:
     def pod(self, pod: m.Pod) -> m.Pod:
         md, spec = pod.metadata, pod.spec
         share = self.shared
-        meta = m.ObjectMeta(
+        meta = msgspec.structs.replace(
+            self._meta,
             name=md.name,
             namespace=self._s(md.namespace),
             uid=md.uid,
@@ -86,7 +124,8 @@ class Slimmer:
             for v in spec.volumes
             if v.persistent_volume_claim is not None or v.ephemeral is not None
         ]
-        slim_spec = m.PodSpec(
+        slim_spec = msgspec.structs.replace(
+            self._spec,
             node_name=self._s(spec.node_name),
             containers=share([self._container(c) for c in spec.containers]),
             init_containers=share([self._container(c) for c in spec.init_containers]),
@@ -124,13 +163,3 @@ class Slimmer:
                 owner_references=self.shared(md.owner_references),
             )
         )
-
-
-def share_strings(rec: PodRecord, slim: m.Pod) -> None:
-    """The record names the pod with the slim copy's (interned) strings."""
-    rec.namespace = slim.metadata.namespace
-    if rec.controller is not None and slim.metadata.owner_references:
-        for ref in slim.metadata.owner_references:
-            if ref == rec.controller:
-                rec.controller = ref
-                break

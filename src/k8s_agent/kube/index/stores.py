@@ -17,7 +17,7 @@ from k8s_agent.analysis.workloads.owners import OwnerIndex
 from k8s_agent.analysis.workloads.summary import WorkloadKey, succeeded_jobs
 from k8s_agent.kube import models as m
 from k8s_agent.kube.index.feed import WORKLOAD_RESOURCES
-from k8s_agent.kube.index.slim import Slimmer, share_strings
+from k8s_agent.kube.index.slim import Slimmer
 from k8s_agent.schemas.base import EventInfo
 
 
@@ -80,7 +80,7 @@ class IndexStores:
         if resource == "pods":
             rec = self.pod_table.put(obj, now)
             slim = self.slimmer.pod(obj)
-            share_strings(rec, slim)
+            self.slimmer.record(rec, slim)
             self.node_sums.put(slim)
             self.scheduling.add(slim)
         elif resource == "nodes":
