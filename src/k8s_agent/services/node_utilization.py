@@ -23,11 +23,17 @@ listed with null usage and counted in ``nodesWithoutMetrics``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
-from k8s_agent.analysis.node_utilization import NodeSums, cluster_utilization, node_utilization
+from k8s_agent.analysis.node_utilization import (
+    NodeSums,
+    cluster_utilization,
+    cluster_utilization_steps,
+    node_utilization,
+)
 from k8s_agent.analysis.resources import invalid_in
 from k8s_agent.errors import AgentError, MetricsUnavailable, NotFound, ServiceUnavailable
 from k8s_agent.kube.index import ClusterIndex
@@ -110,7 +116,7 @@ async def all_utilization(
         # nodes and per-node sums from the watch-fed index (503 until its first sync); metrics polled
         await index.require()
         metrics, message = await metrics_or_none()
-        return cluster_utilization(
+        steps = cluster_utilization_steps(
             index.node_list(),
             metrics,
             index.node_sums,
@@ -119,6 +125,12 @@ async def all_utilization(
             metrics_message=message,
             memo=index.utilization_memo,
         )
+        while True:  # thousands of nodes: in steps, letting the event loop answer polls in between
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            await asyncio.sleep(0)
     nodes, (metrics, message), pods = await gather(
         source.list_nodes(), metrics_or_none(), source.list_pods(None)
     )

@@ -23,7 +23,12 @@ The package: ``sums`` (what each node's pods commit, kept current pod by pod), `
 and its entry), ``cluster`` (every node, sorted, with the totals).
 """
 
-from k8s_agent.analysis.node_utilization.cluster import SORTS, cluster_utilization, sorted_nodes
+from k8s_agent.analysis.node_utilization.cluster import (
+    SORTS,
+    cluster_utilization,
+    cluster_utilization_steps,
+    sorted_nodes,
+)
 from k8s_agent.analysis.node_utilization.node import (
     NO_SAMPLE_MESSAGE,
     PRESSURE_CONDITIONS,
@@ -57,6 +62,7 @@ __all__ = [
     "allocated_resources",
     "build_node_utilization",
     "cluster_utilization",
+    "cluster_utilization_steps",
     "condition_summary",
     "group_pods_by_node",
     "node_numbers",

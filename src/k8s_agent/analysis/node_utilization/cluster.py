@@ -3,7 +3,7 @@ over thousands of nodes cost the nodes that changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,10 @@ def sorted_nodes(entries: Iterable[NodeUtilization], sort: str) -> list[NodeUtil
     return sorted(entries, key=lambda u: _sort_key(sort or "cpu", u))
 
 
+#: nodes computed between two yields of ``cluster_utilization_steps``
+STEP_NODES = 250
+
+
 def cluster_utilization(
     nodes: list[Node],
     metrics: list[NodeMetrics] | None,
@@ -59,6 +63,27 @@ def cluster_utilization(
     metrics_message: str = "",
     memo: dict[str, tuple] | None = None,
 ) -> ClusterNodeUtilization:
+    """Every node's utilization and the cluster totals at once (see ``cluster_utilization_steps``)."""
+    steps = cluster_utilization_steps(
+        nodes, metrics, pods, now=now, sort=sort, metrics_message=metrics_message, memo=memo
+    )
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def cluster_utilization_steps(
+    nodes: list[Node],
+    metrics: list[NodeMetrics] | None,
+    pods: Iterable[Pod] | NodeSums,
+    *,
+    now: datetime,
+    sort: str = "cpu",
+    metrics_message: str = "",
+    memo: dict[str, tuple] | None = None,
+) -> Generator[None, None, ClusterNodeUtilization]:
     """Every node's utilization and the cluster totals, from one node list, one NodeMetrics list and one pod
     list (summed per node in one pass) or the per-node sums the index keeps. ``metrics`` None means the
     metrics API is unavailable (``metrics_message`` says why): the answer is the committed view, with
@@ -66,7 +91,10 @@ def cluster_utilization(
 
     ``memo`` (kept by the caller between answers, e.g. with the cluster index) holds each node's entry with
     what it was computed from; a node whose object, sums and sample are the same as last time reuses its
-    entry, so an answer over thousands of nodes costs the nodes that changed. Same result either way."""
+    entry, so an answer over thousands of nodes costs the nodes that changed. Same result either way.
+
+    A generator: it yields after every STEP_NODES nodes and returns the answer, so that a caller on an event
+    loop can let other work in between (the per-node sums are read node by node, as they are then)."""
     sort = sort or "cpu"
     sums = pods if isinstance(pods, NodeSums) else sums_of(pods)
     samples = {m.metadata.name: m for m in metrics} if metrics is not None else {}
@@ -76,7 +104,9 @@ def cluster_utilization(
 
     entries: list[NodeUtilization] = []
     numbers: list[NodeNumbers] = []
-    for node in nodes:
+    for i, node in enumerate(nodes):
+        if i and not i % STEP_NODES:
+            yield
         name = node.metadata.name
         sample = samples.get(name)
         node_sums = sums.of(name)
@@ -111,6 +141,7 @@ def cluster_utilization(
         numbers.append(nums)
         if memo is not None:
             memo[name] = (node, key, u, nums)
+    yield
     entries.sort(key=lambda u: _sort_key(sort, u))
 
     totals = _totals(numbers)
