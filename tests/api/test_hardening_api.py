@@ -44,6 +44,7 @@ def test_distinct_limits_cost_one_analysis_per_ttl_and_each_answer_is_its_limits
     )  # the analysis, from the index or the lists
     client.app.ctx.agent.responses.clear()
     client.app.ctx.agent.analyses.clear()
+    client.app.ctx.agent.refresher.clear()  # the cluster-wide answers kept current in the background
     answers = {}
     for limit in (1, 2, 3, 5, 7, 11, 1000, 999, 4, 6):
         _, resp = client.get(f"/api/v1/cluster/pod-issues?includeAll=true&limit={limit}")
@@ -94,6 +95,7 @@ def test_node_sorts_cost_one_analysis_and_keep_each_order(client, monkeypatch):
     calls = count_calls(monkeypatch, nodes_service, "all_utilization")
     client.app.ctx.agent.responses.clear()
     client.app.ctx.agent.analyses.clear()
+    client.app.ctx.agent.refresher.clear()  # the cluster-wide answers kept current in the background
     orders = {}
     for sort in ("memory", "name", "cpu", "memory"):
         _, resp = client.get(f"/api/v1/nodes/utilization?sort={sort}")
