@@ -74,6 +74,12 @@ def get(client: ReusableClient, path: str, **headers: str):
     return resp
 
 
+def untimed(body: bytes) -> bytes:
+    """The envelope's data as the ETag sees it (without the relative times the clock alone moves)."""
+    data = body[: body.rindex(b',"metadata":')]
+    return conditional._untimed(data)
+
+
 def past_ttl(client: ReusableClient) -> None:
     """Let the response cache's entries expire (the server's loop runs only during requests)."""
     client._loop.run_until_complete(asyncio.sleep(TTL * 1.5))
@@ -107,8 +113,13 @@ def test_the_time_of_the_analysis_is_not_part_of_the_etag(client):
     # legitimately changes every second, and with it the data and its ETag
     issues = ISSUES + "?ownerKinds=Deployment"
     first = get(client, issues)
-    client._loop.run_until_complete(asyncio.sleep(1.1))  # past the TTL, and into another second
-    second = get(client, issues)
+    # an answer made in another second (the answer is refreshed in the background every TTL: poll until a
+    # refresh made in a later second is served; a bound on correctness, not a timing)
+    for _ in range(50):
+        client._loop.run_until_complete(asyncio.sleep(0.1))
+        second = get(client, issues)
+        if second.json["data"]["analysisTime"] != first.json["data"]["analysisTime"]:
+            break
     assert first.json["data"]["analysisTime"] != second.json["data"]["analysisTime"]
     assert first.headers["etag"] == second.headers["etag"]
     assert {**first.json["data"], "analysisTime": ""} == {**second.json["data"], "analysisTime": ""}
@@ -132,7 +143,9 @@ def test_304_on_a_match_200_on_a_mismatch(client):
         resp = get(client, DESCRIBE, **{"If-None-Match": if_none_match})
         assert resp.status_code == 200, if_none_match
         assert resp.headers["etag"] == etag
-        assert resp.json["data"] == ok.json["data"]
+        # the same data; the cache may have been refilled since `ok` (TTL 0.5 s, a busy host), and then the
+        # relative time of the last restart ("14 (2m9s ago)") has moved on: the ETag leaves it out, so here too
+        assert untimed(resp.content) == untimed(ok.content)
 
 
 def test_a_match_for_another_answer_is_not_a_304(client):

@@ -126,6 +126,7 @@ async def answer(
 
     source = ctx.source
     node_free = False
+    refresher = ctx.refresher if route.refreshed else None
 
     async def result() -> Any:
         if route.derive is None:
@@ -134,10 +135,15 @@ async def answer(
         # once per data: the shared computation (cached under a key without the derived parameters), then
         # this query's answer from it (cheap: a slice, a sort)
         basis = route.basis(query) if route.basis is not None else query
-        full = await ctx.analyses.get(  # type: ignore[union-attr]
-            (route.name, *params.values(), *basis.values()),
-            lambda: expensive(ctx, route, params, basis),
-        )
+        basis_key = (route.name, *params.values(), *basis.values())
+        if refresher is not None:  # kept current in the background: made once per refresh pass
+            full = await refresher.shared(
+                basis_key, lambda: expensive(ctx, route, params, basis), ctx.analyses
+            )
+        else:
+            full = await ctx.analyses.get(  # type: ignore[union-attr]
+                basis_key, lambda: expensive(ctx, route, params, basis)
+            )
         return route.derive(full, query)
 
     async def compute() -> conditional.Payload:
@@ -145,7 +151,6 @@ async def answer(
 
     loop = asyncio.get_running_loop()
     deadline = ctx.settings.request_deadline
-    refresher = ctx.refresher if route.refreshed else None
     try:
         async with asyncio.timeout_at(started + deadline) as cm:
             if ctx.authorizer is not None:

@@ -77,9 +77,17 @@ async def _cluster_pod_issues(
     )
 
 
+def _basis_limit(limit: int) -> int:
+    """The limit of the shared computation a ``limit`` is sliced from: the default (what dashboards ask) for
+    the limits up to it, the largest otherwise; so at most two computations per data, and the usual one
+    makes a tenth of the entries (their owners and recent events)."""
+    return DEFAULT_LIMIT if limit <= DEFAULT_LIMIT else MAX_LIMIT
+
+
 def _page(full: ClusterPodIssues, query: dict[str, Any]) -> ClusterPodIssues:
-    """The answer for this ``limit``, from the one computed per data with the largest limit: the same first
-    pods, in the same order, and the same counts (they never depend on the limit)."""
+    """The answer for this ``limit``, from the one computed per data with a limit at least as large
+    (``_basis_limit``): the same first pods, in the same order, and the same counts (they never depend on
+    the limit)."""
     limit = query["limit"]
     page = full.problematic_pods[:limit]
     return msgspec.structs.replace(
@@ -99,7 +107,7 @@ ROUTE = Route(
     response=ClusterPodIssues,
     compute=_cluster_pod_issues,
     query=(LIMIT, SEVERITY, ISSUE_TYPE, NAMESPACE_FILTER, INCLUDE_ALL, OWNER_KINDS),
-    basis=lambda query: {**query, "limit": MAX_LIMIT},
+    basis=lambda query: {**query, "limit": _basis_limit(query["limit"])},
     derive=_page,
     expensive=True,
     refreshed=True,

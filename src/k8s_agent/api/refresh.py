@@ -79,6 +79,8 @@ class Refresher:
         self._tasks: set[asyncio.Task] = set()
         #: per route: each list item's JSON from its last build (``conditional.build``)
         self._items: dict[str, conditional.ItemMemo] = {}
+        #: the shared computations (``Route.basis``) made in the current pass of the background loop
+        self._bases: dict[Hashable, asyncio.Task] = {}
         self.refreshes = 0  # completed refreshes (tests, logs)
 
     def __len__(self) -> int:
@@ -125,6 +127,20 @@ class Refresher:
         if isinstance(outcome, ErrorMemo):
             raise outcome.error()
         return outcome
+
+    def shared(self, key: Hashable, compute: Callable[[], Awaitable[Any]], cache: Any) -> Awaitable[Any]:
+        """A computation several keys are derived from (``Route.basis``: every ``limit`` of one filter, every
+        ``sort``). In a background refresh it is made once per pass of the loop, so a derived answer is as
+        recent as its refresh (not as old as a cached computation); for a request's first answer it comes
+        from ``cache`` (the worker's short-TTL cache of such computations), as without the refresher."""
+        if not background.get():
+            return cache.get(key, compute)
+        task = self._bases.get(key)
+        if task is None:
+            task = self._bases[key] = asyncio.ensure_future(compute())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return asyncio.shield(task)
 
     # -------------------------------------------------------------------------------- refreshes
     def _add(self, key: Hashable, compute: Callable[[], Awaitable[Any]], now: float) -> _Entry:
@@ -194,6 +210,7 @@ class Refresher:
         none is left."""
         while self._entries:
             await asyncio.sleep(self.tick)
+            self._bases.clear()
             for key, e in list(self._entries.items()):
                 now = self._clock()
                 if now - e.used > self.keep:
@@ -204,12 +221,14 @@ class Refresher:
                     await self._start(key, e)
         self._loop_task = None
         self._items.clear()
+        self._bases.clear()
 
     # -------------------------------------------------------------------------------- life cycle
     def clear(self) -> None:
         """Forget every answer (the tasks in progress complete for their waiters)."""
         self._entries.clear()
         self._items.clear()
+        self._bases.clear()
 
     async def stop(self) -> None:
         """Cancel every task this refresher owns and forget everything (worker shutdown)."""
