@@ -241,11 +241,12 @@ class Refresher:
 
 
 def preparing(route: str, waited: float) -> ServiceUnavailable:
-    """The 503 of a first request for an answer still being computed (the computation goes on)."""
+    """The 503 of a request whose answer is still being computed (a first one, or one past ``max_age``; the
+    computation goes on)."""
     exc = ServiceUnavailable(
         "Answer being prepared",
-        f"{route}: the first answer for these parameters is still being computed after "
-        f"{waited * 1000:.0f} ms; it is kept current from now on: retry in a second",
+        f"{route}: the answer for these parameters is still being computed after {waited * 1000:.0f} ms; "
+        "it is kept current from then on: retry in a second",
     )
     exc.retry_after = 1.0
     return exc
