@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import statistics
 import subprocess
@@ -30,12 +29,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from agentproc import Agent, ask_many, spawn, wait_ready  # noqa: E402
 from builders import api_pod  # noqa: E402
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port  # noqa: E402
+from fakeapi import FakeKubeAPI, builtin_cluster  # noqa: E402
 
-PYTHON = ROOT / ".venv" / "bin" / "python"
-if not PYTHON.exists():
-    PYTHON = Path(sys.executable)
 CHART_LIMIT_MIB = 512  # helm values: resources.limits.memory for the default 2 workers
 POD = "/api/v1/pods/demo/api-crashloop/describe"
 #: 8 clients asking /cluster/pod-issues with distinct limits for argv[2] seconds; prints their statuses
@@ -62,116 +59,41 @@ print(json.dumps(statuses))
 """
 
 
-class Agent:
-    def __init__(self, kubeconfig: Path, tmp: Path, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.out = tmp / f"agent-{self.port}.out"
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
-        full_env.update(
-            CLUSTER_SOURCE="live",
-            KUBECONFIG=str(kubeconfig),
-            LOG_FORMAT="json",
-            LOG_LEVEL="warn",
-            PYTHONUNBUFFERED="1",
-            SHUTDOWN_DRAIN="1s",
-            SHUTDOWN_TIMEOUT="5s",
-        )
-        full_env.update(env)
-        self.proc = subprocess.Popen(
-            [
-                str(PYTHON),
-                "-m",
-                "k8s_agent",
-                "--workers",
-                "2",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            env=full_env,
-            cwd=ROOT,
-            stdout=self.out.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        end = time.monotonic() + 90
-        while time.monotonic() < end:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    time.sleep(1.0)  # both workers
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"agent not ready\n{self.out.read_text()[-3000:]}")
-
-    def rss_mib(self) -> float:
-        """Sum of VmRSS over the agent's process group (main, workers, helpers), from /proc."""
-        total = 0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                if os.getpgid(int(pid)) != self.proc.pid:
-                    continue
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-            except (OSError, ProcessLookupError):
-                continue
-        return total / 1024
-
-    def stop(self) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        return self.proc.returncode
-
-    def gc_pauses(self) -> list[float]:
-        out = []
-        for line in self.out.read_text().splitlines():
-            if line.startswith("{") and "largest GC pause" in line:
-                out.append(float(json.loads(line)["msg"].split()[3]))
-        return out
+def start(kubeconfig: Path, tmp: Path, **env: str) -> Agent:
+    """The agent with 2 workers, quiet logs and a short drain, serving."""
+    agent = spawn(tmp, kubeconfig, **{"LOG_LEVEL": "warn", "SHUTDOWN_DRAIN": "1s", **env})
+    try:
+        wait_ready(agent, timeout=90)
+    except BaseException:
+        agent.stop()
+        raise
+    time.sleep(1.0)  # both workers (at warn they do not log that they are ready)
+    return agent
 
 
-async def _many(url: str, paths: list[str], concurrency: int = 32) -> list[int]:
-    sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    ) as c:
-
-        async def one(p: str) -> int:
-            async with sem:
-                try:
-                    return (await c.get(p)).status_code
-                except httpx.HTTPError:
-                    return 0
-
-        return await asyncio.gather(*(one(p) for p in paths))
+def gc_pauses(agent: Agent) -> list[float]:
+    """The largest GC pause each worker reported at its shutdown (ms)."""
+    out = []
+    for line in agent.out.read_text().splitlines():
+        if line.startswith("{") and "largest GC pause" in line:
+            out.append(float(json.loads(line)["msg"].split()[3]))
+    return out
 
 
 def key_explosion(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, names: int) -> None:
-    agent = Agent(kubeconfig, tmp, LOG_LEVEL="info")
+    agent = start(kubeconfig, tmp, LOG_LEVEL="info")
     try:
-        asyncio.run(_many(agent.url, [POD] * 200))
+        asyncio.run(ask_many(agent.url, [POD] * 200))
         before = agent.rss_mib()
         t0 = time.monotonic()
         codes = asyncio.run(
-            _many(agent.url, [f"/api/v1/pods/demo/missing-{i}/describe" for i in range(names)])
+            ask_many(agent.url, [f"/api/v1/pods/demo/missing-{i}/describe" for i in range(names)])
         )
         took = time.monotonic() - t0
         after = agent.rss_mib()
     finally:
         agent.stop()
-    pauses = agent.gc_pauses()
+    pauses = gc_pauses(agent)
     print(
         f"key explosion: {names} distinct missing pod names in {took:.1f}s ({codes.count(404)} x 404): "
         f"RSS {before:.0f} MiB before, {after:.0f} MiB after (chart limit {CHART_LIMIT_MIB} MiB for 2 workers)"
@@ -180,7 +102,7 @@ def key_explosion(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, names: int) ->
 
 
 def api_rate(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, seconds: float) -> None:
-    agent = Agent(kubeconfig, tmp, CACHE_TTL="2s")
+    agent = start(kubeconfig, tmp, CACHE_TTL="2s")
     paths = [f"/api/v1/pods/demo/{n}/describe" for n in ("api-crashloop", "web-1", "db-0", "slow-term")] * 8
 
     def run(label: str) -> float:
@@ -188,7 +110,7 @@ def api_rate(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, seconds: float) -> 
         end = time.monotonic() + seconds
         sent = 0
         while time.monotonic() < end:
-            asyncio.run(_many(agent.url, paths, 16))
+            asyncio.run(ask_many(agent.url, paths, 16))
             sent += len(paths)
         calls = len([r for r in fake.requests if r.verb != "version"])
         print(
@@ -207,7 +129,7 @@ def api_rate(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path, seconds: float) -> 
 
 
 def sigterm_lost(fake: FakeKubeAPI, tmp: Path, kubeconfig: Path) -> None:
-    agent = Agent(kubeconfig, tmp, CACHE_TTL="200ms")
+    agent = start(kubeconfig, tmp, CACHE_TTL="200ms")
     lost: list[str] = []
     answered = [0]
     done = threading.Event()
@@ -259,7 +181,7 @@ def bystander(tmp: Path, pods: int, seconds: float) -> None:
             )
         )
         kubeconfig = fake.write_kubeconfig(tmp / "big-config")
-        agent = Agent(kubeconfig, tmp, CACHE_TTL="2s", REQUEST_DEADLINE="500ms")
+        agent = start(kubeconfig, tmp, CACHE_TTL="2s", REQUEST_DEADLINE="500ms")
         try:
             # both workers' indexes synced (cluster-wide answers are 503 until then), then a quiet moment
             end = time.monotonic() + 120

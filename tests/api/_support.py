@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sanic_testing.reusable import ReusableClient
 
+from fakeapi import free_port
 from k8s_agent.app import create_app
 from k8s_agent.config import load_settings
 
 _names = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_app(source: Any, **overrides: Any):
@@ -38,6 +35,25 @@ def make_app(source: Any, **overrides: Any):
 
 def client_for(source: Any, **overrides: Any) -> ReusableClient:
     return ReusableClient(make_app(source, **overrides), port=free_port())
+
+
+@contextmanager
+def live_client(fake: Any, tmp: Path, name: str, **env: str) -> Iterator[ReusableClient]:
+    """The real app over the live source reading the fake API ``fake`` (one worker, quiet logs; ``env``
+    adds or replaces settings by their environment names), served on a free port while the block runs."""
+    kubeconfig = fake.write_kubeconfig(tmp / "config")
+    base = {"CLUSTER_SOURCE": "live", "KUBECONFIG": str(kubeconfig), "LOG_LEVEL": "warn", "WORKERS": "1"}
+    c = ReusableClient(create_app(load_settings({**base, **env}), name=name), port=free_port())
+    c.run()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def spin(client: ReusableClient, seconds: float) -> None:
+    """Let the served app's loop run for ``seconds`` (its background tasks too)."""
+    client._loop.run_until_complete(asyncio.sleep(seconds))
 
 
 class SlowSource:

@@ -13,12 +13,11 @@ import uuid
 from collections import Counter
 
 import pytest
+from _support import live_client
 from sanic_testing.reusable import ReusableClient
 
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
-from k8s_agent.app import create_app
+from fakeapi import FakeKubeAPI, builtin_cluster
 from k8s_agent.auth import ReviewLimiter, token_hash
-from k8s_agent.config import load_settings
 
 POD = "/api/v1/pods/demo/api-crashloop/describe"
 DASHBOARD_USER = "system:serviceaccount:mon:dashboard"
@@ -55,25 +54,16 @@ def token(fake, request):
 
 @pytest.fixture(scope="module")
 def client(fake, tmp_path_factory):
-    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
-    settings = load_settings(
-        {
-            "CLUSTER_SOURCE": "live",
-            "KUBECONFIG": str(kc),
-            "AUTH_MODE": "token",
-            "AUTH_CACHE_TTL": "60s",
-            "REQUEST_DEADLINE": "300ms",
-            "LOG_LEVEL": "warn",
-            "WORKERS": "1",
-        }
-    )
-    c = ReusableClient(create_app(settings, name="k8s-agent-auth"), port=free_port())
-    c.run()
-    try:
+    with live_client(
+        fake,
+        tmp_path_factory.mktemp("kube"),
+        "k8s-agent-auth",
+        AUTH_MODE="token",
+        AUTH_CACHE_TTL="60s",
+        REQUEST_DEADLINE="300ms",
+    ) as c:
         warm_index(c)  # the scheduling answers below name nodes only once the cluster index has synced
         yield c
-    finally:
-        c.stop()
 
 
 def warm_index(client: ReusableClient) -> None:

@@ -13,16 +13,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import zlib
-from pathlib import Path
 
 import pytest
+from _support import live_client, spin
 from sanic_testing.reusable import ReusableClient
 
 from builders import api_pod
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from fakeapi import FakeKubeAPI, builtin_cluster, builtin_fake
 from k8s_agent.api import conditional
-from k8s_agent.app import create_app
-from k8s_agent.config import load_settings
 
 TTL = 0.5
 DESCRIBE = "/api/v1/pods/demo/api-crashloop/describe"  # well over 1 KB
@@ -31,41 +29,23 @@ RESOURCES = "/api/v1/pods/demo/api-crashloop/resources"
 DASHBOARD, OTHER = "dashboard-token-1", "other-token-2"
 
 
-def _settings(kc: Path, **extra: str):
-    return load_settings(
-        {
-            "CLUSTER_SOURCE": "live",
-            "KUBECONFIG": str(kc),
-            "CACHE_TTL": f"{TTL}s",
-            "REQUEST_DEADLINE": "2s",
-            "LOG_LEVEL": "warn",
-            "WORKERS": "1",
-            **extra,
-        }
-    )
+SETTINGS = {"CACHE_TTL": f"{TTL}s", "REQUEST_DEADLINE": "2s"}
 
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeKubeAPI() as f:
-        f.add(*builtin_cluster())
-        f.add(api_pod("changing", "demo", node="node-b"))
+    with builtin_fake(api_pod("changing", "demo", node="node-b")) as f:
         yield f
 
 
 @pytest.fixture(scope="module")
 def client(fake, tmp_path_factory):
-    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
-    c = ReusableClient(create_app(_settings(kc), name="k8s-agent-conditional"), port=free_port())
-    c.run()
-    try:
+    with live_client(fake, tmp_path_factory.mktemp("kube"), "k8s-agent-conditional", **SETTINGS) as c:
         for _ in range(200):  # past the cluster index's first sync (cluster-wide answers are 503 until then)
             if c.get(ISSUES)[1].status == 200:
                 break
-            c._loop.run_until_complete(asyncio.sleep(0.05))
+            spin(c, 0.05)
         yield c
-    finally:
-        c.stop()
 
 
 def get(client: ReusableClient, path: str, **headers: str):
@@ -262,16 +242,10 @@ def token_client(tmp_path_factory):
         f.add_user(DASHBOARD, "system:serviceaccount:mon:dashboard", ("system:serviceaccounts",))
         f.add_user(OTHER, "jane")
         f.allow("system:serviceaccount:mon:dashboard", "get", "pods", "demo")
-        kc = f.write_kubeconfig(tmp_path_factory.mktemp("kube-token") / "config")
-        app = create_app(
-            _settings(kc, AUTH_MODE="token", CACHE_TTL="60s"), name="k8s-agent-conditional-token"
-        )
-        c = ReusableClient(app, port=free_port())
-        c.run()
-        try:
+        tmp = tmp_path_factory.mktemp("kube-token")
+        settings = {**SETTINGS, "AUTH_MODE": "token", "CACHE_TTL": "60s"}
+        with live_client(f, tmp, "k8s-agent-conditional-token", **settings) as c:
             yield c
-        finally:
-            c.stop()
 
 
 def test_token_mode_never_answers_304_to_an_unauthorized_caller(token_client):

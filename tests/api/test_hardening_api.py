@@ -6,15 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from _support import client_for
-from sanic_testing.reusable import ReusableClient
+from _support import client_for, live_client, spin
 
 import k8s_agent.app as app_module
 from corpus import DEMO
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from fakeapi import builtin_fake
 from k8s_agent.analysis import node_utilization as nodes_analysis
-from k8s_agent.app import create_app
-from k8s_agent.config import load_settings
 from k8s_agent.kube.snapshot import SnapshotSource
 from k8s_agent.services import node_utilization as nodes_service
 from k8s_agent.services import pod_issues as issues_service
@@ -153,29 +150,15 @@ def test_expensive_answers_beyond_the_per_worker_limit_are_503_with_retry_after(
 
 # ------------------------------------------------------------------------------------------ readiness
 @pytest.fixture
-def live_client(monkeypatch, tmp_path):
+def readiness_client(monkeypatch, tmp_path):
     monkeypatch.setattr(app_module, "READY_INTERVAL", 0.05)
     monkeypatch.setattr(app_module, "READY_TIMEOUT", 0.5)
-    with FakeKubeAPI() as fake:
-        fake.add(*builtin_cluster())
-        kc = fake.write_kubeconfig(tmp_path / "config")
-        settings = load_settings(
-            {"CLUSTER_SOURCE": "live", "KUBECONFIG": str(kc), "LOG_LEVEL": "warn", "WORKERS": "1"}
-        )
-        c = ReusableClient(create_app(settings, name="k8s-agent-readiness"), port=free_port())
-        c.run()
-        try:
-            yield c, fake
-        finally:
-            c.stop()
+    with builtin_fake() as fake, live_client(fake, tmp_path, "k8s-agent-readiness") as c:
+        yield c, fake
 
 
-def spin(client, seconds: float) -> None:
-    client._loop.run_until_complete(asyncio.sleep(seconds))
-
-
-def test_readiness_turns_503_when_the_api_fails_repeatedly_and_back_when_it_answers(live_client):
-    client, fake = live_client
+def test_readiness_turns_503_when_the_api_fails_repeatedly_and_back_when_it_answers(readiness_client):
+    client, fake = readiness_client
     spin(client, 0.3)
     _, resp = client.get("/readyz")
     assert resp.status_code == 200
@@ -196,8 +179,8 @@ def test_readiness_turns_503_when_the_api_fails_repeatedly_and_back_when_it_answ
     assert resp.status_code == 200
 
 
-def test_readiness_uses_a_short_timeout(live_client):
-    client, fake = live_client
+def test_readiness_uses_a_short_timeout(readiness_client):
+    client, fake = readiness_client
     spin(client, 0.3)
     fake.delay(r"^/version$", 5.0)  # the API hangs: each check gives up after READY_TIMEOUT (0.5 s here)
     spin(client, 2.0)
@@ -214,45 +197,28 @@ def test_a_failing_api_gets_no_more_calls_than_a_healthy_one_and_warnings_are_ag
     more calls than the healthy one (before: every request called it, about 47 times the healthy rate), and
     the 503 warnings are logged once a second with a count, not once per request."""
     pods = ["api-crashloop", "db-0", "web-1", "cache-0", "batch-pending", "missing-x"]
-    with FakeKubeAPI() as fake:
-        fake.add(*builtin_cluster())
-        kc = fake.write_kubeconfig(tmp_path / "config")
-        settings = load_settings(
-            {
-                "CLUSTER_SOURCE": "live",
-                "KUBECONFIG": str(kc),
-                "LOG_LEVEL": "warn",
-                "LOG_FORMAT": "text",
-                "WORKERS": "1",
-                "CACHE_TTL": "1s",
-                "CLUSTER_INDEX": "false",
-            }
-        )
-        c = ReusableClient(create_app(settings, name="k8s-agent-storm"), port=free_port())
-        c.run()
-        try:
+    settings = {"LOG_FORMAT": "text", "CACHE_TTL": "1s", "CLUSTER_INDEX": "false"}
+    with builtin_fake() as fake, live_client(fake, tmp_path, "k8s-agent-storm", **settings) as c:
 
-            def poll() -> tuple[int, dict[int, int]]:
-                fake.reset_log()
-                statuses: dict[int, int] = {}
-                for _ in range(40):
-                    for p in pods:
-                        _, resp = c.get(f"/api/v1/pods/demo/{p}/describe")
-                        statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
-                    spin(c, 0.05)
-                return len(fake.caused_requests), statuses
+        def poll() -> tuple[int, dict[int, int]]:
+            fake.reset_log()
+            statuses: dict[int, int] = {}
+            for _ in range(40):
+                for p in pods:
+                    _, resp = c.get(f"/api/v1/pods/demo/{p}/describe")
+                    statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+                spin(c, 0.05)
+            return len(fake.caused_requests), statuses
 
-            healthy, ok = poll()
-            capsys.readouterr()
-            fake.fail(r"^/api/v1/namespaces/", 500)
-            ctx = c.app.ctx.agent
-            ctx.responses.clear()  # no answer cached while the API was healthy: every request meets the failure
-            ctx.reads.clear()
-            failing, bad = poll()
-            fake.reset_controls()
-            logged = capsys.readouterr().out
-        finally:
-            c.stop()
+        healthy, ok = poll()
+        capsys.readouterr()
+        fake.fail(r"^/api/v1/namespaces/", 500)
+        ctx = c.app.ctx.agent
+        ctx.responses.clear()  # no answer cached while the API was healthy: every request meets the failure
+        ctx.reads.clear()
+        failing, bad = poll()
+        fake.reset_controls()
+        logged = capsys.readouterr().out
     warnings = [line for line in logged.splitlines() if "503 SERVICE_UNAVAILABLE" in line]
     print(f"API calls: healthy {healthy} ({ok}), failing {failing} ({bad}); {len(warnings)} warning lines")
     assert bad == {503: 240}

@@ -14,13 +14,10 @@ import time
 import uuid
 
 import pytest
-from _support import our_pending_tasks
-from sanic_testing.reusable import ReusableClient
+from _support import live_client, our_pending_tasks, spin
 
 from builders import api_pod
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
-from k8s_agent.app import create_app
-from k8s_agent.config import load_settings
+from fakeapi import FakeKubeAPI, builtin_cluster
 
 DEADLINE = 0.3  # REQUEST_DEADLINE for this module
 TTL = 2.0  # CACHE_TTL (negative entries live TTL/2)
@@ -41,26 +38,16 @@ def fake():
 
 @pytest.fixture(scope="module")
 def client(fake, tmp_path_factory):
-    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
-    settings = load_settings(
-        {
-            "CLUSTER_SOURCE": "live",
-            "KUBECONFIG": str(kc),
-            "REQUEST_DEADLINE": f"{int(DEADLINE * 1000)}ms",
-            "CACHE_TTL": f"{TTL}s",
-            "K8S_TIMEOUT": "10s",
-            "LOG_LEVEL": "warn",
-            "LOG_FORMAT": "text",
-            "WORKERS": "1",
-        }
-    )
-    app = create_app(settings, name="k8s-agent-http-live")
-    c = ReusableClient(app, port=free_port())
-    c.run()
-    try:
+    with live_client(
+        fake,
+        tmp_path_factory.mktemp("kube"),
+        "k8s-agent-http-live",
+        REQUEST_DEADLINE=f"{int(DEADLINE * 1000)}ms",
+        CACHE_TTL=f"{TTL}s",
+        K8S_TIMEOUT="10s",
+        LOG_FORMAT="text",
+    ) as c:
         yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -81,11 +68,6 @@ def envelope_error(resp) -> dict:
 
 def upstream_paths(fake) -> list[str]:
     return [r.path for r in fake.caused_requests]
-
-
-def spin(client: ReusableClient, seconds: float) -> None:
-    """Let the server's loop run (ReusableClient only runs it during requests)."""
-    client._loop.run_until_complete(asyncio.sleep(seconds))
 
 
 # ------------------------------------------------------------------------------------------ success

@@ -12,15 +12,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from sanic_testing.reusable import ReusableClient
+from _support import live_client, spin
 
 from builders import api_event, api_pod, uid_for, workloads
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
-from k8s_agent.app import create_app
-from k8s_agent.config import load_settings
+from fakeapi import FakeKubeAPI, builtin_cluster
 
 TTL = 0.2
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6d4cf56db6", "controller": True}
@@ -36,49 +32,35 @@ def fake():
 
 
 def _client(fake, tmp_path_factory, name: str, deadline: str = "500ms"):
-    kc = fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
-    settings = load_settings(
-        {
-            "CLUSTER_SOURCE": "live",
-            "KUBECONFIG": str(kc),
-            "CACHE_TTL": f"{TTL}s",
-            "REQUEST_DEADLINE": deadline,
-            "LOG_LEVEL": "warn",
-            "LOG_FORMAT": "text",
-            "WORKERS": "1",
-        }
+    return live_client(
+        fake,
+        tmp_path_factory.mktemp("kube"),
+        name,
+        CACHE_TTL=f"{TTL}s",
+        REQUEST_DEADLINE=deadline,
+        LOG_FORMAT="text",
     )
-    c = ReusableClient(create_app(settings, name=name), port=free_port())
-    c.run()
-    return c
 
 
 @pytest.fixture(scope="module")
 def client(fake, tmp_path_factory):
-    c = _client(fake, tmp_path_factory, "k8s-agent-index-http")
-    yield c
-    c.stop()
+    with _client(fake, tmp_path_factory, "k8s-agent-index-http") as c:
+        yield c
 
 
 @pytest.fixture
 def fresh_client(fake, tmp_path_factory):
     """An agent of its own, whose index no other test has started."""
-    c = _client(fake, tmp_path_factory, "k8s-agent-index-first-sync")
-    yield c
-    c.stop()
+    with _client(fake, tmp_path_factory, "k8s-agent-index-first-sync") as c:
+        yield c
 
 
 @pytest.fixture
 def patient_client(fake, tmp_path_factory):
     """A fresh agent with a 10 s deadline: a first sync of the small fake cluster fits its 5 s wait even on a
     loaded test machine."""
-    c = _client(fake, tmp_path_factory, "k8s-agent-index-patient", deadline="10s")
-    yield c
-    c.stop()
-
-
-def spin(client: ReusableClient, seconds: float) -> None:
-    client._loop.run_until_complete(asyncio.sleep(seconds))
+    with _client(fake, tmp_path_factory, "k8s-agent-index-patient", deadline="10s") as c:
+        yield c
 
 
 def poll_until(client, path: str, check, timeout: float = 5.0):

@@ -14,19 +14,16 @@ One screenshot is kept as an artifact: ``out/dashboard.png``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from fakeapi import FakeKubeAPI, free_port
+import agentproc
+from agentproc import Agent
+from fakeapi import FakeKubeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "out"
@@ -51,93 +48,16 @@ def _browser_or_skip() -> None:
 
 
 # ------------------------------------------------------------------------------------------ agent process
-@dataclass
-class Agent:
-    proc: subprocess.Popen
-    url: str
-    log: Path
-
-    def api(self, path: str, **headers: str) -> dict:
-        resp = httpx.get(self.url + "/api/v1" + path, headers=headers, timeout=10)
-        assert resp.status_code == 200, resp.text
-        return resp.json()["data"]
-
-    def requests(self) -> list[dict]:
-        out = []
-        for line in self.log.read_text().splitlines():
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if rec.get("msg") == "request":
-                out.append(rec)
-        return out
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # what is left of this agent's own process group
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.proc.poll() is None:
-            self.proc.wait(5)
+def _index_synced(agent: Agent) -> bool:
+    """Past the cluster index's first sync (until then cluster-wide answers are 503; in token mode this
+    anonymous request is a 401 and starts nothing)."""
+    return httpx.get(agent.url + "/api/v1/cluster/pod-issues", timeout=5).status_code != 503
 
 
 def start_agent(tmp: Path, kubeconfig: Path, **env: str) -> Agent:
-    port = free_port()
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
-    full.update(
-        CLUSTER_SOURCE="live",
-        KUBECONFIG=str(kubeconfig),
-        LOG_FORMAT="json",
-        LOG_LEVEL="info",
-        CACHE_TTL=TTL,
-        REQUEST_DEADLINE="400ms",
-        PYTHONUNBUFFERED="1",
-        **env,
-    )
-    log = tmp / f"agent-{port}.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "k8s_agent", "--single-process", "--host", "127.0.0.1", "--port", str(port)],
-        env=full,
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    agent = Agent(proc, f"http://127.0.0.1:{port}", log)
-    try:
-        _wait_ready(agent)
-    except BaseException:
-        agent.stop()
-        raise
-    return agent
-
-
-def _wait_ready(agent: Agent) -> None:
-    import time
-
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if agent.proc.poll() is not None:
-            raise RuntimeError(f"agent exited: {agent.log.read_text()[-2000:]}")
-        try:
-            # ready, and past the cluster index's first sync (until then cluster-wide answers are 503; in
-            # token mode this anonymous request is a 401 and starts nothing)
-            if (
-                httpx.get(agent.url + "/readyz", timeout=1).status_code == 200
-                and httpx.get(agent.url + "/api/v1/cluster/pod-issues", timeout=5).status_code != 503
-            ):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("agent not ready within 60 s")
+    """The agent in one process, its short TTL and deadline making the page's changes quick to see."""
+    env = {"CACHE_TTL": TTL, "REQUEST_DEADLINE": "400ms", **env}
+    return agentproc.start_agent(tmp, kubeconfig, workers=None, also=_index_synced, **env)
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -146,11 +66,6 @@ def fake():
     with FakeKubeAPI() as f:
         f.load_demo()
         yield f
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(fake, tmp_path_factory):
-    return fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
 
 
 @pytest.fixture(scope="module")

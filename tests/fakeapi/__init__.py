@@ -33,7 +33,27 @@ Modules: ``server`` (the server, its controls and request log), ``selectors`` (f
 the ``builders`` package (``tests/builders``).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fakeapi.cluster import builtin_cluster
 from fakeapi.server import DEFAULT_TOKEN, DEFAULT_USER, FakeKubeAPI, RequestRecord, free_port
 
-__all__ = ["DEFAULT_TOKEN", "DEFAULT_USER", "FakeKubeAPI", "RequestRecord", "builtin_cluster", "free_port"]
+
+@contextmanager
+def builtin_fake(*extra: dict) -> Iterator[FakeKubeAPI]:
+    """A running fake API serving the built-in cluster and the ``extra`` objects."""
+    with FakeKubeAPI() as fake:
+        fake.add(*builtin_cluster(), *extra)
+        yield fake
+
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "DEFAULT_USER",
+    "FakeKubeAPI",
+    "RequestRecord",
+    "builtin_cluster",
+    "builtin_fake",
+    "free_port",
+]

@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
-from test_multiworker import kill, start_agent
 
+from agentproc import start_agent
 from fakeapi import FakeKubeAPI, builtin_cluster
 
 DESCRIBE = "/api/v1/pods/demo/api-crashloop/describe"  # over 1 KB: compressible
@@ -28,7 +28,7 @@ def agent(tmp_path_factory):
         try:
             yield a
         finally:
-            kill(a)
+            a.stop()
 
 
 def _value(text: str, sample: str) -> float:

@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 from test_metrics_multiproc import _samples
-from test_multiworker import kill, start_agent
 
+from agentproc import start_agent
 from builders import api_pod
 from fakeapi import FakeKubeAPI, builtin_cluster
 
@@ -21,11 +21,11 @@ def setup(tmp_path_factory):
         fake.add(*builtin_cluster())
         kubeconfig = fake.write_kubeconfig(tmp / "config")
         (tmp / "prom").mkdir()
-        agent = start_agent(tmp, kubeconfig, PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"))
+        agent = start_agent(tmp, kubeconfig, PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"), CACHE_TTL="5s")
         try:
             yield agent, fake, tmp
         finally:
-            kill(agent)
+            agent.stop()
 
 
 def test_index_metrics_per_worker(setup):

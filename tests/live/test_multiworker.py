@@ -6,143 +6,34 @@ request id, and graceful shutdown on SIGTERM (an in-flight request completes, th
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from agentproc import SHUTDOWN_TIMEOUT, start_agent
 from builders import api_pod
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from fakeapi import builtin_fake
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-if not PYTHON.exists():
-    PYTHON = Path(sys.executable)
 POD = "/api/v1/pods/demo/api-crashloop/describe"
-SHUTDOWN_TIMEOUT = 5.0
-
-
-class Agent:
-    def __init__(self, proc: subprocess.Popen, port: int, out: Path, err: Path) -> None:
-        self.proc, self.port, self.out, self.err = proc, port, out, err
-        self.url = f"http://127.0.0.1:{port}"
-
-    def records(self) -> list[dict]:
-        """The JSON log lines written so far (stdout)."""
-        out = []
-        for line in self.out.read_text().splitlines():
-            if line.strip():
-                out.append(json.loads(line))  # every stdout line must be JSON
-        return out
-
-    def worker_pids(self) -> set[int]:
-        return {r["pid"] for r in self.records() if r.get("msg", "").startswith("worker ready to serve")}
-
-    def logs(self) -> str:
-        return f"--- stdout\n{self.out.read_text()[-4000:]}\n--- stderr\n{self.err.read_text()[-4000:]}"
-
-
-def start_agent(tmp: Path, kubeconfig: Path, workers: int = 2, **env: str) -> Agent:
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
-    full_env.update(
-        CLUSTER_SOURCE="live",
-        KUBECONFIG=str(kubeconfig),
-        LOG_FORMAT="json",
-        LOG_LEVEL="info",
-        CACHE_TTL="5s",
-        SHUTDOWN_TIMEOUT=f"{SHUTDOWN_TIMEOUT:g}s",
-        PYTHONUNBUFFERED="1",
-    )
-    full_env.update(env)
-    out, err = tmp / f"agent-{port}.out", tmp / f"agent-{port}.err"
-    proc = subprocess.Popen(
-        [
-            str(PYTHON),
-            "-m",
-            "k8s_agent",
-            "--workers",
-            str(workers),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=full_env,
-        cwd=ROOT,
-        stdout=out.open("w"),
-        stderr=err.open("w"),
-        start_new_session=True,  # its own process group: teardown can reach the workers too
-    )
-    agent = Agent(proc, port, out, err)
-    try:
-        wait_ready(agent, workers)
-    except BaseException:
-        kill(agent)
-        raise
-    return agent
-
-
-def wait_ready(agent: Agent, workers: int, timeout: float = 60.0) -> None:
-    """/readyz answers 200 and every worker has finished starting (a SIGTERM sent while a worker is still
-    starting hangs Sanic's manager: see the report)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if agent.proc.poll() is not None:
-            raise AssertionError(f"agent exited with {agent.proc.returncode}\n{agent.logs()}")
-        try:
-            ok = httpx.get(agent.url + "/readyz", timeout=1.0).status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        if ok and len(agent.worker_pids()) >= workers:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"agent not ready within {timeout}s\n{agent.logs()}")
-
-
-def kill(agent: Agent) -> None:
-    """Stop the agent we started: SIGTERM, then SIGKILL of its process group if it lingers."""
-    if agent.proc.poll() is None:
-        agent.proc.send_signal(signal.SIGTERM)
-        try:
-            agent.proc.wait(SHUTDOWN_TIMEOUT + 10)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(agent.proc.pid, signal.SIGKILL)  # leftovers of this agent's group only
-    except (ProcessLookupError, PermissionError):
-        pass
-    if agent.proc.poll() is None:
-        agent.proc.wait(5)
 
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeKubeAPI() as f:
-        f.add(*builtin_cluster())
-        f.add(api_pod("slow-term", "demo", node="node-b"))
+    with builtin_fake(api_pod("slow-term", "demo", node="node-b")) as f:
         yield f
 
 
 @pytest.fixture(scope="module")
-def kubeconfig(fake, tmp_path_factory):
-    return fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
-
-
-@pytest.fixture(scope="module")
 def agent(fake, kubeconfig, tmp_path_factory):
-    a = start_agent(tmp_path_factory.mktemp("agent"), kubeconfig, REQUEST_DEADLINE="2s")
+    a = start_agent(tmp_path_factory.mktemp("agent"), kubeconfig, REQUEST_DEADLINE="2s", CACHE_TTL="5s")
     try:
         yield a
     finally:
-        kill(a)
+        a.stop()
 
 
 # ------------------------------------------------------------------------------------------ tests
@@ -210,7 +101,7 @@ def test_healthz_and_json_logs_carry_the_request_id(agent):
 
 
 def test_sigterm_lets_the_in_flight_request_finish_and_exits_in_time(fake, kubeconfig, tmp_path):
-    a = start_agent(tmp_path, kubeconfig, REQUEST_DEADLINE="5s")
+    a = start_agent(tmp_path, kubeconfig, REQUEST_DEADLINE="5s", CACHE_TTL="5s")
     try:
         fake.reset()
         fake.delay(r"/pods/slow-term$", 1.5)
@@ -248,4 +139,4 @@ def test_sigterm_lets_the_in_flight_request_finish_and_exits_in_time(fake, kubec
             httpx.get(a.url + "/healthz", timeout=1.0)
     finally:
         fake.reset_controls()
-        kill(a)
+        a.stop()

@@ -12,19 +12,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-if not PYTHON.exists():
-    PYTHON = Path(sys.executable)
+from agentproc import PYTHON, ROOT, start_agent
+from fakeapi import builtin_fake, free_port
 
 
 def _children(pid: int) -> list[int]:
@@ -43,50 +37,16 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeKubeAPI() as f:
-        f.add(*builtin_cluster())
+    with builtin_fake() as f:
         yield f
 
 
-def test_one_worker_is_one_process_that_serves_and_stops_gracefully(fake, tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    fake.write_kubeconfig(kubeconfig)
+def test_one_worker_is_one_process_that_serves_and_stops_gracefully(fake, kubeconfig, tmp_path: Path) -> None:
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
-    env.update(
-        CLUSTER_SOURCE="live",
-        KUBECONFIG=str(kubeconfig),
-        WORKERS="1",
-        LOG_FORMAT="json",
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-        SHUTDOWN_TIMEOUT="5s",
-        PYTHONUNBUFFERED="1",
-    )
-    out = tmp_path / "agent.out"
-    proc = subprocess.Popen(
-        [str(PYTHON), "-m", "k8s_agent", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=out.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    agent = start_agent(tmp_path, kubeconfig, workers=1, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    proc, url = agent.proc, agent.url
     try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            assert proc.poll() is None, out.read_text()[-3000:]
-            try:
-                if httpx.get(url + "/readyz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise AssertionError("not ready within 60 s\n" + out.read_text()[-3000:])
-
         assert _children(proc.pid) == []  # no manager, no resource tracker, no worker: this process serves
         resp = httpx.get(url + "/api/v1/pods/demo/api-crashloop/describe", timeout=5.0)
         assert resp.status_code == 200
@@ -98,10 +58,10 @@ def test_one_worker_is_one_process_that_serves_and_stops_gracefully(fake, tmp_pa
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-    records = [json.loads(line) for line in out.read_text().splitlines() if line.startswith("{")]
+        agent.stop()
+    # every line, Sanic's too, whichever stream it went to
+    lines = (agent.out.read_text() + agent.err.read_text()).splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
     messages = [r["msg"] for r in records]
     assert any("a single process" in m for m in messages), messages[:10]
     assert {r["pid"] for r in records} == {proc.pid}  # every line, Sanic's too, from the one process

@@ -13,32 +13,23 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from test_multiworker import PYTHON, ROOT, Agent, kill, start_agent, wait_ready
 
+from agentproc import SHUTDOWN_TIMEOUT, spawn, start_agent, wait_ready
 from builders import api_pod
-from fakeapi import FakeKubeAPI, builtin_cluster, free_port
+from fakeapi import builtin_fake
 
 POD = "/api/v1/pods/demo/api-crashloop/describe"
 SLOW_POD = "/api/v1/pods/demo/slow-drain/describe"
 DRAIN = 1.5
-SHUTDOWN_TIMEOUT = 5.0
 
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeKubeAPI() as f:
-        f.add(*builtin_cluster())
-        f.add(api_pod("slow-drain", "demo", node="node-b"))
+    with builtin_fake(api_pod("slow-drain", "demo", node="node-b")) as f:
         yield f
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(fake, tmp_path_factory):
-    return fake.write_kubeconfig(tmp_path_factory.mktemp("kube") / "config")
 
 
 def keep_alive_load(url: str, clients: int, stop: threading.Event) -> list[dict]:
@@ -125,7 +116,7 @@ def test_sigterm_under_keep_alive_load_loses_no_response(fake, kubeconfig, tmp_p
     finally:
         stop.set()
         fake.reset_controls()
-        kill(agent)
+        agent.stop()
 
     lost = [x for r in results for x in r["lost"]]
     answered = sum(r["ok"] for r in results)
@@ -150,30 +141,6 @@ def test_sigterm_under_keep_alive_load_loses_no_response(fake, kubeconfig, tmp_p
     assert "Traceback" not in log + agent.err.read_text()
 
 
-def _spawn(tmp: Path, kubeconfig: Path, **env: str) -> Agent:
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBERNETES_", "PROMETHEUS_"))}
-    full_env.update(
-        CLUSTER_SOURCE="live",
-        KUBECONFIG=str(kubeconfig),
-        LOG_FORMAT="json",
-        SHUTDOWN_TIMEOUT=f"{SHUTDOWN_TIMEOUT:g}s",
-        SHUTDOWN_DRAIN="0.5s",
-        PYTHONUNBUFFERED="1",
-        **env,
-    )
-    out, err = tmp / f"agent-{port}.out", tmp / f"agent-{port}.err"
-    proc = subprocess.Popen(
-        [str(PYTHON), "-m", "k8s_agent", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
-        env=full_env,
-        cwd=ROOT,
-        stdout=out.open("w"),
-        stderr=err.open("w"),
-        start_new_session=True,
-    )
-    return Agent(proc, port, out, err)
-
-
 @pytest.mark.parametrize(
     "moment", ["0.1s", "0.2s", "0.4s", "0.8s", "first-worker-ready", "second-worker-ready"]
 )
@@ -181,7 +148,7 @@ def test_a_sigterm_at_any_moment_of_start_up_ends_the_process(fake, kubeconfig, 
     """Kubernetes sends SIGTERM whenever it likes, also while the workers are still starting (a SIGTERM right
     after a worker said it was ready, before the supervisor had every worker's acknowledgement, used to leave
     the supervisor waiting for ever)."""
-    agent = _spawn(tmp_path, kubeconfig)
+    agent = spawn(tmp_path, kubeconfig, SHUTDOWN_DRAIN="0.5s")
     try:
         if moment.endswith("s"):
             time.sleep(float(moment[:-1]))
@@ -206,11 +173,11 @@ def test_a_sigterm_at_any_moment_of_start_up_ends_the_process(fake, kubeconfig, 
         ).stdout.splitlines()
         assert [p for p in alive if "<defunct>" not in p] == [], (alive, agent.logs())
     finally:
-        kill(agent)
+        agent.stop()
 
 
 def test_a_killed_worker_is_logged_and_replaced(fake, kubeconfig, tmp_path):
-    agent = start_agent(tmp_path, kubeconfig, SHUTDOWN_DRAIN="0.2s")
+    agent = start_agent(tmp_path, kubeconfig, SHUTDOWN_DRAIN="0.2s", CACHE_TTL="5s")
     try:
         pids = agent.worker_pids()
         victim = min(pids)
@@ -237,13 +204,13 @@ def test_a_killed_worker_is_logged_and_replaced(fake, kubeconfig, tmp_path):
         agent.proc.send_signal(signal.SIGTERM)
         assert agent.proc.wait(SHUTDOWN_TIMEOUT + 10) == 0
     finally:
-        kill(agent)
+        agent.stop()
 
 
 def test_a_trickling_client_is_cut_off_at_the_read_timeout(fake, kubeconfig, tmp_path):
     """READ_TIMEOUT bounds the whole head (and body), not the pause between two bytes: a client sending five
     bytes a second gets 408 and a closed connection while its head is still incomplete."""
-    agent = start_agent(tmp_path, kubeconfig, READ_TIMEOUT="1s", SHUTDOWN_DRAIN="0.2s")
+    agent = start_agent(tmp_path, kubeconfig, READ_TIMEOUT="1s", SHUTDOWN_DRAIN="0.2s", CACHE_TTL="5s")
     try:
         head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 60 + b"\r\n\r\n"  # 16 s at 5 bytes/s
         with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as s:
@@ -274,4 +241,4 @@ def test_a_trickling_client_is_cut_off_at_the_read_timeout(fake, kubeconfig, tmp
         # an ordinary client is still served
         assert httpx.get(agent.url + "/healthz").status_code == 200
     finally:
-        kill(agent)
+        agent.stop()
