@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import start_fake_demo
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = (
     str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
@@ -660,29 +662,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="k8s-agent-bench-"))
     kubeconfig = tmp / "kubeconfig"
     delay = rf"^/api/v1/namespaces/[^/]+/(pods/[^/]+|events)$={args.rtt_ms / 1000:g}"
-    fake = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "fakeapi",
-            "--demo",
-            "--pods",
-            str(N_PODS),
-            "--kubeconfig",
-            str(kubeconfig),
-            "--delay",
-            delay,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(TESTS)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    fake, fake_url = start_fake_demo(kubeconfig, "--pods", str(N_PODS), "--delay", delay)
     rows: list[tuple[str, str, str]] = []
     try:
-        fake_url = json.loads(fake.stdout.readline())["url"]
         cpus = len(os.sched_getaffinity(0))
         print(
             f"k8s-agent foundation benchmark: {cpus} CPUs, Python {sys.version.split()[0]},"

@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 import bench  # noqa: E402 - the foundation benchmark's process helpers, load generator and callgrind runner
 import bench_nodes  # noqa: E402 - the 10,000-pod cluster generator
+import benchlib  # noqa: E402
 
 from fakeapi import FakeKubeAPI, builtin_cluster  # noqa: E402
 from k8s_agent.api import conditional  # noqa: E402
@@ -214,12 +215,7 @@ def phase_e2(kubeconfig: Path, tmp: Path, args, rows: list) -> None:
 
     # what the once-per-fill work costs, and what per-request compression would have cost
     def timed(fn, n: int = 50) -> float:
-        samples = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - t)
-        return statistics.median(samples) * 1e6
+        return benchlib.timed(fn, n)[0] * 1e6
 
     per_fill = timed(lambda: conditional.Payload(data, etag))
     per_request = timed(lambda: zlib.compress(plain.content, conditional.GZIP_LEVEL))

@@ -18,7 +18,6 @@ include the API client and its connection pool. Targets (issue 17): one process 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -29,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # a script beside its sibling bench.py
 
-from bench import PY, ROOT, TESTS, Proc, free_port, process_tree, wait_http  # noqa: E402
+from bench import PY, ROOT, Proc, free_port, process_tree, wait_http  # noqa: E402
+from benchlib import start_fake_demo  # noqa: E402
 
 LOCUSTFILE = ROOT / "scripts" / "locust" / "locustfile.py"
 LOCUST = ROOT / ".venv" / "bin" / "locust"
@@ -85,19 +85,7 @@ def report(setup: str, stage: str, rows: list[tuple[str, int, float, float]], su
 
 def start_fake(tmp: Path, pods: int) -> tuple[subprocess.Popen, Path]:
     kubeconfig = tmp / f"kubeconfig-{pods}"
-    args = [PY, "-m", "fakeapi", "--demo", "--kubeconfig", str(kubeconfig)]
-    if pods:
-        args += ["--pods", str(pods)]
-    fake = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(TESTS)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    json.loads(fake.stdout.readline())  # serving
+    fake, _ = start_fake_demo(kubeconfig, *(["--pods", str(pods)] if pods else []))
     return fake, kubeconfig
 
 

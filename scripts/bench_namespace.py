@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
+import benchlib
 import msgspec
 
 from k8s_agent.analysis.failure_events import analyze_failure_events
@@ -424,12 +423,8 @@ def generate(n_pods: int, n_events: int, seed: int = 42) -> tuple[bytes, bytes, 
 
 
 def timed(fn, runs: int) -> tuple[float, object]:
-    samples, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples), result
+    median, _, result = benchlib.timed(fn, runs)
+    return median, result
 
 
 def main() -> None:

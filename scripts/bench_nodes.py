@@ -12,12 +12,10 @@ It asserts nothing about time.
 
 from __future__ import annotations
 
-import argparse
 import random
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
+import benchlib
 import msgspec
 
 from k8s_agent.analysis.node_utilization import cluster_utilization, node_utilization
@@ -248,21 +246,12 @@ def gen_pods(n: int, nodes: int, rng: random.Random) -> tuple[list[dict], list[d
 
 
 def timed(fn, runs: int) -> tuple[float, object]:
-    samples, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1000, result
+    median, _, result = benchlib.timed(fn, runs)
+    return median * 1000, result
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--nodes", type=int, default=500)
-    ap.add_argument("--pods", type=int, default=10_000)
-    ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
+    args = benchlib.cluster_parser(__doc__, runs=7).parse_args()
     rng = random.Random(args.seed)
     random.seed(args.seed)
 

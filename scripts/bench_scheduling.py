@@ -14,13 +14,12 @@ It asserts nothing about time.
 
 from __future__ import annotations
 
-import argparse
 import random
-import statistics
 import time
 import zlib
 from datetime import UTC, datetime
 
+import benchlib
 import msgspec
 
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
@@ -235,11 +234,7 @@ def pending_pod() -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--nodes", type=int, default=500)
-    ap.add_argument("--pods", type=int, default=10_000)
-    ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = benchlib.cluster_parser(__doc__, runs=15)
     ap.add_argument("--gpus", type=int, default=8, help="DRA devices per node (0: skip the DRA figure)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -312,12 +307,10 @@ def main() -> None:
 
     def timed(fn) -> tuple[float, float, object]:
         fn(pod, events, nodes, pods, pvcs, pvs, NOW)  # warm-up: quantity-string cache, allocator
-        times, result = [], None
-        for _ in range(args.runs):
-            t = time.perf_counter()
-            result = fn(pod, events, nodes, pods, pvcs, pvs, NOW)
-            times.append((time.perf_counter() - t) * 1000)
-        return statistics.median(times), max(times), result
+        median, largest, result = benchlib.timed(
+            lambda: fn(pod, events, nodes, pods, pvcs, pvs, NOW), args.runs
+        )
+        return median * 1000, largest * 1000, result
 
     a_ms, a_max, a = timed(analyze_scheduling)
     e_ms, e_max, e = timed(explain_scheduling)
@@ -415,12 +408,10 @@ def dra(nodes: list, pods: list, gpus: int, runs: int, enc: msgspec.json.Encoder
     )
 
     def median(p, storage) -> tuple[float, object]:
-        times, report = [], None
-        for _ in range(max(3, runs // 3)):
-            t = time.perf_counter()
-            report = evaluate_nodes(p, nodes, pods, storage=storage)
-            times.append((time.perf_counter() - t) * 1000)
-        return statistics.median(times), report
+        ms, _, report = benchlib.timed(
+            lambda: evaluate_nodes(p, nodes, pods, storage=storage), max(3, runs // 3)
+        )
+        return ms * 1000, report
 
     base_ms, _ = median(plain, None)
     dra_ms, report = median(pod, StorageObjects(devices=objs))

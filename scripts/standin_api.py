@@ -24,11 +24,17 @@ import asyncio
 import hashlib
 import json
 import random
+import sys
 import time
 from collections import Counter, deque
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from builders.parts import DEFAULT_TOLERATIONS, TOKEN_MOUNT, TOKEN_VOLUME, owner_ref  # noqa: E402
 
 PAGE_MAX = 500
 PODS_PER_NODE = 30
@@ -120,16 +126,7 @@ class Cluster:
                 "resourceVersion": str(self.rv),
                 "creationTimestamp": created,
                 "labels": {"app": dep, "pod-template-hash": h, "team": ns, "version": "v1.4.2"},
-                "ownerReferences": [
-                    {
-                        "apiVersion": "apps/v1",
-                        "kind": "ReplicaSet",
-                        "name": rs,
-                        "uid": _uid(f"rs/{rs}"),
-                        "controller": True,
-                        "blockOwnerDeletion": True,
-                    }
-                ],
+                "ownerReferences": [owner_ref("ReplicaSet", rs, _uid(f"rs/{rs}"))],
                 "managedFields": [
                     {
                         "manager": "kube-controller-manager",
@@ -200,13 +197,7 @@ class Cluster:
                             "periodSeconds": 10,
                             "failureThreshold": 3,
                         },
-                        "volumeMounts": [
-                            {
-                                "name": "kube-api-access",
-                                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-                                "readOnly": True,
-                            }
-                        ],
+                        "volumeMounts": [TOKEN_MOUNT],
                     }
                 ],
                 "restartPolicy": "Always",
@@ -216,32 +207,8 @@ class Cluster:
                 "nodeName": node,
                 "schedulerName": "default-scheduler",
                 "priority": 0,
-                "tolerations": [
-                    {
-                        "key": "node.kubernetes.io/not-ready",
-                        "operator": "Exists",
-                        "effect": "NoExecute",
-                        "tolerationSeconds": 300,
-                    },
-                    {
-                        "key": "node.kubernetes.io/unreachable",
-                        "operator": "Exists",
-                        "effect": "NoExecute",
-                        "tolerationSeconds": 300,
-                    },
-                ],
-                "volumes": [
-                    {
-                        "name": "kube-api-access",
-                        "projected": {
-                            "defaultMode": 420,
-                            "sources": [
-                                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt"}]}},
-                            ],
-                        },
-                    }
-                ],
+                "tolerations": DEFAULT_TOLERATIONS,
+                "volumes": [TOKEN_VOLUME],
             },
             "status": {
                 "phase": "Running",

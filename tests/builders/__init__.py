@@ -5,7 +5,7 @@ kubelet's container statuses and pod conditions, a recorder's Event) rendered in
 
 * **API objects** (:mod:`builders.api`: ``api_node``, ``api_pod``, ``api_event``): JSON-shaped dicts as
   kube-apiserver serves them, timestamps relative to ``now``, for the fake API server, dumps and live-source
-  tests;
+  tests; ``pod_manifest`` and ``request_container``: a pod as a user writes it, for a real API server;
 * **decoded models** (:mod:`builders.models`: ``make_node``, ``make_pod``, ``container``,
   ``scheduler_event``, ``make_pvc``, ``make_pv``): small objects decoded through the agent's own ``convert``
   at fixed 2024-05-01 times, for the analysis and service tests; ``model(obj)`` decodes any API object;
@@ -18,9 +18,21 @@ kubelet's container statuses and pod conditions, a recorder's Event) rendered in
 from __future__ import annotations
 
 from . import status, workloads
-from .api import api_event, api_node, api_pod, pvc_volume
+from .api import (
+    PAUSE_IMAGE,
+    api_event,
+    api_node,
+    api_pod,
+    pod_manifest,
+    pvc_manifest,
+    pvc_volume,
+    request_container,
+)
 from .models import container, make_node, make_pod, make_pv, make_pvc, model, scheduler_event
 from .parts import (
+    DEFAULT_TOLERATIONS,
+    TOKEN_MOUNT,
+    TOKEN_VOLUME,
     app_container,
     condition,
     core_event,
@@ -33,6 +45,10 @@ from .parts import (
 )
 
 __all__ = [
+    "DEFAULT_TOLERATIONS",
+    "TOKEN_MOUNT",
+    "TOKEN_VOLUME",
+    "PAUSE_IMAGE",
     "api_event",
     "api_node",
     "api_pod",
@@ -47,8 +63,11 @@ __all__ = [
     "micro_ts",
     "model",
     "owner_ref",
+    "pod_manifest",
     "pod_conditions",
+    "pvc_manifest",
     "pvc_volume",
+    "request_container",
     "running_status",
     "scheduler_event",
     "status",

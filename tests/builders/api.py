@@ -3,10 +3,14 @@ kubelet writes it, timestamps relative to ``now``; for the fake API server, dump
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .parts import (
+    DEFAULT_TOLERATIONS,
+    TOKEN_MOUNT,
+    TOKEN_VOLUME,
     app_container,
     core_event,
     micro_ts,
@@ -18,6 +22,54 @@ from .parts import (
     unschedulable_condition,
 )
 from .parts import crash_loop as crash_loop_status
+
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+
+
+def request_container(
+    name: str = "app", *, cpu: str | None = None, memory: str | None = None, image: str = PAUSE_IMAGE
+) -> dict[str, Any]:
+    """A container as a user writes it for a real API server to create: an image and its requests."""
+    c: dict[str, Any] = {"name": name, "image": image}
+    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
+    if requests:
+        c["resources"] = {"requests": requests}
+    return c
+
+
+def pod_manifest(
+    name: str,
+    namespace: str,
+    *,
+    containers: list[dict[str, Any]] | None = None,
+    labels: dict[str, str] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
+    """A pod as a user POSTs it (no status: the API server, the scheduler and the kubelet write that);
+    ``spec`` keys are camelCase PodSpec fields."""
+    md: dict[str, Any] = {"name": name, "namespace": namespace}
+    if labels is not None:
+        md["labels"] = labels
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": md,
+        "spec": {"containers": containers if containers is not None else [request_container()], **spec},
+    }
+
+
+def pvc_manifest(name: str, namespace: str, storage_class: str, size: str = "1Gi") -> dict[str, Any]:
+    """A ReadWriteOnce claim as a user POSTs it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "storageClassName": storage_class,
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": size}},
+        },
+    }
 
 
 def pvc_volume(claim: str, name: str = "data") -> dict[str, Any]:
@@ -122,16 +174,11 @@ def api_pod(
     now = now or datetime.now(UTC)
     created = now - timedelta(hours=2)
     ready = (phase == "Running" and not crash_loop) if ready is None else ready
-    token_mount = {
-        "name": "kube-api-access",
-        "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-        "readOnly": True,
-    }
     container = app_container(
         image,
         cpu=cpu,
         memory=memory,
-        mounts=[token_mount] + ([{"name": "data", "mountPath": "/data"}] if pvc else []),
+        mounts=[TOKEN_MOUNT] + ([{"name": "data", "mountPath": "/data"}] if pvc else []),
     )
     spec: dict[str, Any] = {
         "containers": [container],
@@ -143,11 +190,8 @@ def api_pod(
         "priority": 0,
         "enableServiceLinks": True,
         "preemptionPolicy": "PreemptLowerPriority",
-        "tolerations": [
-            {"key": taint, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
-            for taint in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
-        ],
-        "volumes": [_TOKEN_VOLUME] + ([pvc_volume(pvc)] if pvc else []),
+        "tolerations": copy.deepcopy(DEFAULT_TOLERATIONS),
+        "volumes": [copy.deepcopy(TOKEN_VOLUME)] + ([pvc_volume(pvc)] if pvc else []),
     }
     if node:
         spec["nodeName"] = node
@@ -206,28 +250,6 @@ def api_pod(
         ]
         md["generateName"] = owner["name"] + "-"
     return {"kind": "Pod", "apiVersion": "v1", "metadata": md, "spec": spec, "status": status}
-
-
-_TOKEN_VOLUME = {
-    "name": "kube-api-access",
-    "projected": {
-        "defaultMode": 420,
-        "sources": [
-            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-            {
-                "downwardAPI": {
-                    "items": [
-                        {
-                            "path": "namespace",
-                            "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
-                        }
-                    ]
-                }
-            },
-        ],
-    },
-}
 
 
 def api_event(

@@ -69,6 +69,41 @@ def unschedulable_condition(message: str, *, at: str) -> dict:
     return condition("PodScheduled", "False", "Unschedulable", message, at=at)
 
 
+#: what the DefaultTolerationSeconds admission plugin adds to every pod: 300 s of eviction grace on a node
+#: that is not ready or unreachable (not a permission to be scheduled there)
+DEFAULT_TOLERATIONS = [
+    {"key": taint, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+    for taint in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+]
+
+#: the ServiceAccount token volume the ServiceAccount admission plugin adds, and its mount
+TOKEN_VOLUME = {
+    "name": "kube-api-access",
+    "projected": {
+        "defaultMode": 420,
+        "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {
+                "downwardAPI": {
+                    "items": [
+                        {
+                            "path": "namespace",
+                            "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                        }
+                    ]
+                }
+            },
+        ],
+    },
+}
+TOKEN_MOUNT = {
+    "name": "kube-api-access",
+    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+    "readOnly": True,
+}
+
+
 def app_container(
     image: str,
     *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume
+from builders import DEFAULT_TOLERATIONS, container, make_node, make_pod, make_pv, make_pvc, pvc_volume
 from k8s_agent.analysis.quantity import units_human as show
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import (
@@ -416,13 +416,18 @@ def test_anti_affinity_on_hostname_and_namespace_semantics():
     assert fits(pod, nodes, running) == ["n1", "n3"]
 
 
-def test_anti_affinity_by_zone_uses_the_zone_of_the_matching_pods_node():
-    nodes = [
+def _zoned_nodes():
+    """Two nodes in zone a, one in zone b, one without a zone label."""
+    return [
         make_node("a1", zone="a"),
         make_node("a2", zone="a"),
         make_node("b1", zone="b"),
         make_node("nozone"),
     ]
+
+
+def test_anti_affinity_by_zone_uses_the_zone_of_the_matching_pods_node():
+    nodes = _zoned_nodes()
     running = [make_pod("web-a", node="a1", labels={"app": "web"})]
     pod = make_pod("web-c", labels={"app": "web"}, affinity=_anti("topology.kubernetes.io/zone"))
     vs, _ = verdicts(pod, nodes, running)
@@ -441,12 +446,7 @@ def test_existing_pods_anti_affinity_is_symmetric():
 
 
 def test_pod_affinity_requires_a_matching_pod_in_the_domain():
-    nodes = [
-        make_node("a1", zone="a"),
-        make_node("a2", zone="a"),
-        make_node("b1", zone="b"),
-        make_node("nozone"),
-    ]
+    nodes = _zoned_nodes()
     running = [make_pod("cache-1", node="a1", labels={"app": "cache"})]
     pod = make_pod("web-1", labels={"app": "web"}, affinity=_aff("topology.kubernetes.io/zone"))
     vs, _ = verdicts(pod, nodes, running)
@@ -568,20 +568,7 @@ def test_pods_unknown_skips_the_checks_that_need_them():
 
 def test_default_no_execute_tolerations_do_not_let_a_pod_onto_a_not_ready_node():
     # DefaultTolerationSeconds gives every pod these; they tolerate eviction for 300s, not scheduling
-    defaults = [
-        {
-            "key": "node.kubernetes.io/not-ready",
-            "operator": "Exists",
-            "effect": "NoExecute",
-            "tolerationSeconds": 300,
-        },
-        {
-            "key": "node.kubernetes.io/unreachable",
-            "operator": "Exists",
-            "effect": "NoExecute",
-            "tolerationSeconds": 300,
-        },
-    ]
+    defaults = DEFAULT_TOLERATIONS
     lifecycle = [
         {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"},
         {"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"},
