@@ -394,36 +394,54 @@ def test_score_is_stable():
 
 
 # ------------------------------------------------------------------------------------------ corpus pods
-def test_corpus_crashloop_minikube():
-    now = datetime(2018, 12, 2, 9, 21, 0, tzinfo=UTC)
-    pod, events = corpus("crashloopbackoff-minikube-2018", now)
-    r = health_score(pod, events, now)
-    # pod 1.4 min old: its 3 restarts are all in the last hour (E = 9)
-    assert r.details.restarts_last_hour == 3
+CRASHLOOP = ("crashloopbackoff-minikube-2018", datetime(2018, 12, 2, 9, 21, 0, tzinfo=UTC))
+ERRIMAGEPULL = (
+    "errimagepull-to-imagepullbackoff-gke-containerd-2021",
+    datetime(2021, 8, 19, 11, 16, 0, tzinfo=UTC),
+)
+STARTERROR = ("init-container-crashloop-starterror-2025", datetime(2025, 9, 26, 10, 43, 0, tzinfo=UTC))
+PENDING = (
+    "pending-unschedulable-insufficient-cpu-2019-partial",
+    datetime(2019, 11, 11, 12, 40, 0, tzinfo=UTC),
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "restarts", "states", "events", "conditions", "scheduling", "overall", "status"),
+    [
+        # pod 1.4 min old: its 3 restarts are all in the last hour (E = 9)
+        (CRASHLOOP, 50, 20, 100, 50, 100, 58, "Warning"),
+        (ERRIMAGEPULL, 100, 30, 30, 50, 100, 61, "Warning"),
+        (STARTERROR, 50, 20, 100, 50, 100, 58, "Warning"),
+        # no metadata: ages come from the condition's lastTransitionTime (11 minutes)
+        (PENDING, 100, 30, 100, 30, 0, 62, "Warning"),
+    ],
+    ids=lambda v: v[0] if isinstance(v, tuple) else None,
+)
+def test_corpus_component_scores(case, restarts, states, events, conditions, scheduling, overall, status):
+    name, now = case
+    r = health_score(*corpus(name, now), now)
     assert scores(r) == {
-        "restarts": 50,
-        "containerStates": 20,
-        "events": 100,
-        "conditions": 50,
-        "scheduling": 100,
+        "restarts": restarts,
+        "containerStates": states,
+        "events": events,
+        "conditions": conditions,
+        "scheduling": scheduling,
     }
-    assert r.overall_score == 58 and r.status == "Warning"
+    assert (r.overall_score, r.status) == (overall, status)
+
+
+def test_corpus_crashloop_minikube():
+    name, now = CRASHLOOP
+    r = health_score(*corpus(name, now), now)
+    assert r.details.restarts_last_hour == 3
     assert r.details.container_statuses[0].reason == "CrashLoopBackOff"
     assert r.details.last_restart_reason == "Error (exit code 1)"
 
 
 def test_corpus_errimagepull():
-    now = datetime(2021, 8, 19, 11, 16, 0, tzinfo=UTC)
-    pod, events = corpus("errimagepull-to-imagepullbackoff-gke-containerd-2021", now)
-    r = health_score(pod, events, now)
-    assert scores(r) == {
-        "restarts": 100,
-        "containerStates": 30,
-        "events": 30,
-        "conditions": 50,
-        "scheduling": 100,
-    }
-    assert r.overall_score == 61 and r.status == "Warning"
+    name, now = ERRIMAGEPULL
+    r = health_score(*corpus(name, now), now)
     reasons = {(e.type, e.reason): e.count for e in r.details.recent_events}
     assert reasons[("Warning", "Failed")] == 3
     assert reasons[("Normal", "BackOff")] == 1
@@ -440,22 +458,13 @@ def test_corpus_evicted():
 
 
 def test_corpus_init_container_starterror():
-    now = datetime(2025, 9, 26, 10, 43, 0, tzinfo=UTC)
-    pod, events = corpus("init-container-crashloop-starterror-2025", now)
-    r = health_score(pod, events, now)
-    assert scores(r) == {
-        "restarts": 50,
-        "containerStates": 20,
-        "events": 100,
-        "conditions": 50,
-        "scheduling": 100,
-    }
-    assert r.overall_score == 58
+    name, now = STARTERROR
+    r = health_score(*corpus(name, now), now)
     assert r.details.container_statuses[0].kind == "init"
     assert r.details.container_statuses[0].last_termination_exit_code == 128
     # later, the same crash loop in an older pod: the StartError run (startedAt 1970) counts as no run time
     later = now + timedelta(hours=2)
-    pod2, _ = corpus("init-container-crashloop-starterror-2025", later)
+    pod2, _ = corpus(name, later)
     raw = msgspec.json.decode(msgspec.json.encode(pod2))
     raw["status"]["initContainerStatuses"][0]["lastState"]["terminated"]["finishedAt"] = ts(
         later - timedelta(minutes=1)
@@ -486,19 +495,8 @@ def test_corpus_oomkilled_with_placeholders():
 
 
 def test_corpus_pending_unschedulable_partial_object():
-    now = datetime(2019, 11, 11, 12, 40, 0, tzinfo=UTC)
-    pod, events = corpus("pending-unschedulable-insufficient-cpu-2019-partial", now)
-    r = health_score(pod, events, now)
-    # no metadata: ages come from the condition's lastTransitionTime (11 minutes)
-    assert scores(r) == {
-        "restarts": 100,
-        "containerStates": 30,
-        "events": 100,
-        "conditions": 30,
-        "scheduling": 0,
-    }
-    assert r.overall_score == 62
-    assert r.details.uptime is None
+    name, now = PENDING
+    assert health_score(*corpus(name, now), now).details.uptime is None
 
 
 @pytest.mark.parametrize(
