@@ -293,27 +293,27 @@ def test_a_first_answer_slower_than_the_deadline_is_a_503_then_kept_current_and_
     """A cluster-wide answer is computed in the background: a first request that cannot wait for it gets a
     503 (never a 504) and the retry gets it; later polls are answered from the last complete answer while
     the refreshes run; stopping the worker leaves no refresh running."""
-    c = _client(fake, tmp_path_factory, "k8s-agent-index-refresh")
     try:
-        poll_until(c, ISSUES, lambda r: r.status == 200)  # the index synced
-        fake.delay(r"^/apis/metrics.k8s.io/v1beta1/nodes$", 1.0)  # the nodes' answer needs the metrics list
-        _, first = c.get("/api/v1/nodes/utilization")
-        assert first.status == 503, first.text
-        assert first.json["error"]["message"] == "Answer being prepared"
-        assert first.headers["retry-after"] == "1"
-        ok = poll_until(c, "/api/v1/nodes/utilization", lambda r: r.status == 200)
-        assert ok.json["data"]["nodeCount"] == len(fake.objects("nodes"))
-        # the slow metrics list is refreshed in the background: the polls meanwhile are answered at once,
-        # with the last complete answer (and its ETag: a poller's If-None-Match is a 304)
-        refresher = c.app.ctx.agent.refresher
-        done = refresher.refreshes
-        for _ in range(12):
-            _, r = c.get("/api/v1/nodes/utilization", headers={"If-None-Match": ok.headers["etag"]})
-            assert r.status == 304
-            spin(c, TTL)
-        assert refresher.refreshes > done  # refreshed meanwhile (each waited ~1 s for its metrics list)
-        fake.reset_controls()
+        with _client(fake, tmp_path_factory, "k8s-agent-index-refresh") as c:
+            poll_until(c, ISSUES, lambda r: r.status == 200)  # the index synced
+            # the nodes' answer needs the metrics list
+            fake.delay(r"^/apis/metrics.k8s.io/v1beta1/nodes$", 1.0)
+            _, first = c.get("/api/v1/nodes/utilization")
+            assert first.status == 503, first.text
+            assert first.json["error"]["message"] == "Answer being prepared"
+            assert first.headers["retry-after"] == "1"
+            ok = poll_until(c, "/api/v1/nodes/utilization", lambda r: r.status == 200)
+            assert ok.json["data"]["nodeCount"] == len(fake.objects("nodes"))
+            # the slow metrics list is refreshed in the background: the polls meanwhile are answered at once,
+            # with the last complete answer (and its ETag: a poller's If-None-Match is a 304)
+            refresher = c.app.ctx.agent.refresher
+            done = refresher.refreshes
+            for _ in range(12):
+                _, r = c.get("/api/v1/nodes/utilization", headers={"If-None-Match": ok.headers["etag"]})
+                assert r.status == 304
+                spin(c, TTL)
+            assert refresher.refreshes > done  # refreshed meanwhile (each waited ~1 s for its metrics list)
+            fake.reset_controls()
     finally:
         fake.reset_controls()
-        c.stop()
     assert refresher.tasks == 0 and len(refresher) == 0
