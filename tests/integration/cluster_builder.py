@@ -46,6 +46,8 @@ from typing import Any
 import pytest
 from controlplane import REPO_ROOT, ApiError, ControlPlane, free_port, wait_for
 
+from builders import core_event, owner_ref, pod_conditions
+
 SHOP = "e2e-shop"
 SCHED = "e2e-sched"
 REGION = "eu-west-1"
@@ -244,14 +246,8 @@ class ClusterBuilder:
     # ---- workloads -----------------------------------------------------------------------------
     @staticmethod
     def owner_ref(obj: dict) -> dict:
-        return {
-            "apiVersion": obj["apiVersion"],
-            "kind": obj["kind"],
-            "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"],
-            "controller": True,
-            "blockOwnerDeletion": True,
-        }
+        md = obj["metadata"]
+        return owner_ref(obj["kind"], md["name"], md["uid"], obj["apiVersion"])
 
     def deployment(
         self, ns: str, name: str, template_hash: str, containers: list[dict], replicas: int
@@ -345,42 +341,8 @@ class ClusterBuilder:
     ) -> dict:
         """A kubelet-like pod status: conditions, IPs, start time, container statuses."""
         start = self.ago(minutes=started_ago_min)
-        ready_s = "True" if ready else "False"
-        conds = [
-            {"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": start},
-            {"type": "Initialized", "status": "True", "lastTransitionTime": start},
-            {
-                "type": "Ready",
-                "status": ready_s,
-                "lastTransitionTime": start,
-                **(
-                    {}
-                    if ready
-                    else {
-                        "reason": "ContainersNotReady",
-                        "message": "containers with unready status: ["
-                        + " ".join(c["name"] for c in container_statuses if not c["ready"])
-                        + "]",
-                    }
-                ),
-            },
-            {
-                "type": "ContainersReady",
-                "status": ready_s,
-                "lastTransitionTime": start,
-                **(
-                    {}
-                    if ready
-                    else {
-                        "reason": "ContainersNotReady",
-                        "message": "containers with unready status: ["
-                        + " ".join(c["name"] for c in container_statuses if not c["ready"])
-                        + "]",
-                    }
-                ),
-            },
-            {"type": "PodScheduled", "status": "True", "lastTransitionTime": start},
-        ]
+        unready = [c["name"] for c in container_statuses if not c["ready"]]
+        conds = pod_conditions(ready=ready, started=start, scheduled=start, unready=unready)
         return self.set_status(
             pod,
             {
@@ -445,21 +407,20 @@ class ClusterBuilder:
         if field_path:
             io["fieldPath"] = field_path
         host = (obj.get("spec") or {}).get("nodeName", "") if component == "kubelet" else ""
-        body = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": f"{md['name']}.{os.urandom(8).hex()}", "namespace": ns},
-            "involvedObject": io,
-            "reason": reason,
-            "message": message,
-            "type": type_,
-            "count": count,
-            "firstTimestamp": self.ago(**first_ago),
-            "lastTimestamp": self.ago(**(last_ago or first_ago)),
-            "source": {"component": component, **({"host": host} if host else {})},
-            "reportingComponent": component,
-            "reportingInstance": host,
-        }
+        body = core_event(
+            io,
+            reason,
+            message,
+            name=f"{md['name']}.{os.urandom(8).hex()}",
+            namespace=ns,
+            first=self.ago(**first_ago),
+            last=self.ago(**(last_ago or first_ago)),
+            type_=type_,
+            count=count,
+            component=component,
+            host=host,
+            instance=host,
+        )
         ev = self.cp.api("POST", f"/api/v1/namespaces/{ns}/events", body)
         self.out.events.append(ev)
         return ev
@@ -549,36 +510,21 @@ class ClusterBuilder:
             first_ago={"minutes": 90},
             component="default-scheduler",
         )
-        self.event(
-            p,
-            "Pulled",
-            f'Container image "{api_img}" already present on machine',
-            type_="Normal",
-            count=13,
-            first_ago={"minutes": 89},
-            last_ago={"minutes": 3, "seconds": 11},
-            field_path="spec.containers{api}",
-        )
-        self.event(
-            p,
-            "Created",
-            "Container created",
-            type_="Normal",
-            count=13,
-            first_ago={"minutes": 89},
-            last_ago={"minutes": 3, "seconds": 10},
-            field_path="spec.containers{api}",
-        )
-        self.event(
-            p,
-            "Started",
-            "Container started",
-            type_="Normal",
-            count=13,
-            first_ago={"minutes": 89},
-            last_ago={"minutes": 3, "seconds": 9},
-            field_path="spec.containers{api}",
-        )
+        for reason, message, lag in (  # each of its 13 starts; the last one 3 minutes ago
+            ("Pulled", f'Container image "{api_img}" already present on machine', 11),
+            ("Created", "Container created", 10),
+            ("Started", "Container started", 9),
+        ):
+            self.event(
+                p,
+                reason,
+                message,
+                type_="Normal",
+                count=13,
+                first_ago={"minutes": 89},
+                last_ago={"minutes": 3, "seconds": lag},
+                field_path="spec.containers{api}",
+            )
         self.event(
             p,
             "Unhealthy",
@@ -1054,6 +1000,18 @@ class ChartIdentity:
         dep = next(d for d in self.docs if d["kind"] in ("Deployment", "DaemonSet"))
         c = next(c for c in dep["spec"]["template"]["spec"]["containers"] if c["name"] == "agent")
         return {e["name"]: str(e["value"]) for e in c.get("env", []) if "value" in e}
+
+    @contextlib.contextmanager
+    def agent(self, name: str, workers: int = 2, **env: str):
+        """The agent with this identity and the chart's environment (a 5 s deadline unless ``env`` says
+        otherwise), serving while the block runs."""
+        full = {**self.chart_env(), "REQUEST_DEADLINE": "5s", **env}
+        proc = AgentProcess(self.kubeconfig, workers=workers, env=full, name=name)
+        proc.start()
+        try:
+            yield proc
+        finally:
+            proc.cleanup()
 
 
 def apply_chart_identity(

@@ -374,3 +374,19 @@ class MetricsServer:
             return False
 
         wait_for(gone, timeout, 0.2, "metrics.k8s.io to disappear from the API server")
+
+
+@contextlib.contextmanager
+def serving(cp: ControlPlane, workdir: Path, samples: dict[str, dict[str, str]]):
+    """A metrics server with ``samples``, registered with the API server while the block runs."""
+    srv = MetricsServer(workdir, client_ca_file=cp.ca_file)
+    srv.set_samples(samples)
+    srv.start()
+    srv.register(cp)
+    try:
+        yield srv
+    finally:
+        try:
+            srv.unregister(cp)
+        finally:
+            srv.stop()

@@ -12,8 +12,10 @@ cache (AUTH_CACHE_TTL, 1s here) expires.
 from __future__ import annotations
 
 import pytest
-from cluster_builder import AgentProcess, apply_chart_identity
+from cluster_builder import apply_chart_identity
 from controlplane import requires_control_plane, wait_for
+
+from builders import pod_manifest
 
 pytestmark = requires_control_plane
 
@@ -24,16 +26,10 @@ POD = "app"
 
 
 def _pod(ns: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": POD, "namespace": ns, "labels": {"app": "auth-e2e"}},
-        "spec": {
-            # held back from the scheduler: these pods must not land on the builder's nodes
-            "schedulingGates": [{"name": "e2e.example.com/hold"}],
-            "containers": [{"name": "app", "image": "registry.k8s.io/pause:3.10"}],
-        },
-    }
+    # held back from the scheduler: these pods must not land on the builder's nodes
+    return pod_manifest(
+        POD, ns, labels={"app": "auth-e2e"}, schedulingGates=[{"name": "e2e.example.com/hold"}]
+    )
 
 
 def _grant_get_pods(cp, ns: str, sa: str) -> None:
@@ -86,12 +82,10 @@ def world(control_plane):
 
 @pytest.fixture(scope="module")
 def agent(control_plane, auth_identity, world):
-    env = {**auth_identity.chart_env(), "REQUEST_DEADLINE": "5s"}
-    assert env["AUTH_MODE"] == "token" and env["AUTH_CACHE_TTL"] == "1s"
-    proc = AgentProcess(auth_identity.kubeconfig, workers=2, env=env, name="auth")
-    proc.start()
-    yield proc
-    proc.cleanup()
+    assert auth_identity.chart_env()["AUTH_MODE"] == "token"
+    assert auth_identity.chart_env()["AUTH_CACHE_TTL"] == "1s"
+    with auth_identity.agent("auth") as proc:
+        yield proc
 
 
 def test_the_chart_binds_auth_delegator_only_in_token_mode(auth_identity, agent_identity):

@@ -10,29 +10,23 @@ import uuid
 import pytest
 from controlplane import ApiError, requires_control_plane, wait_for
 
+from builders import pod_manifest, request_container
+
 pytestmark = requires_control_plane
 
 FAILED_RE = re.compile(r"^0/(\d+) nodes are available: 1 Insufficient cpu\b")
 
 
 def _pod(name: str, ns: str, cpu: str, node: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns, "labels": {"app": "smoke"}},
-        "spec": {
-            # pins the pod to our node, so the message stays "1 Insufficient cpu" even if
-            # other tests in the session left nodes behind
-            "nodeSelector": {"kubernetes.io/hostname": node},
-            "containers": [
-                {
-                    "name": "main",
-                    "image": "registry.k8s.io/pause:3.10",
-                    "resources": {"requests": {"cpu": cpu, "memory": "64Mi"}},
-                }
-            ],
-        },
-    }
+    # pinned to our node, so the message stays "1 Insufficient cpu" even if other tests in the session left
+    # nodes behind
+    return pod_manifest(
+        name,
+        ns,
+        containers=[request_container("main", cpu=cpu, memory="64Mi")],
+        labels={"app": "smoke"},
+        nodeSelector={"kubernetes.io/hostname": node},
+    )
 
 
 def _field_shape(ev: dict) -> dict:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
+from apiread import cleanup, decode, failed_scheduling, read_cluster, read_pod
 from controlplane import requires_control_plane, wait_for
 
+from builders import pod_manifest, pvc_manifest, request_container
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
@@ -22,15 +23,10 @@ from k8s_agent.kube.models import (
     CSINodeList,
     CSIStorageCapacityList,
     DeviceClassList,
-    Event,
-    EventList,
-    Node,
-    NodeList,
     PersistentVolumeClaim,
     PersistentVolumeClaimList,
     PersistentVolumeList,
     Pod,
-    PodList,
     ResourceClaimList,
     ResourceSliceList,
     StorageClass,
@@ -38,65 +34,26 @@ from k8s_agent.kube.models import (
 )
 
 pytestmark = requires_control_plane
-T = TypeVar("T")
 ZONE = "topology.kubernetes.io/zone"
 GROUP = "example.com/group"
-
-
-def _decode(body: Any, kind: type[T]) -> T:
-    return msgspec.json.decode(msgspec.json.encode(body), type=kind)
-
-
-def _cluster(cp) -> tuple[list[Node], list[Pod]]:
-    nodes = _decode(cp.api("GET", "/api/v1/nodes"), NodeList).items
-    pods = _decode(cp.api("GET", "/api/v1/pods"), PodList).items
-    return nodes, pods
-
-
-def _failed_scheduling(cp, ns: str, name: str) -> Event:
-    def find() -> Event | None:
-        body = cp.api(
-            "GET",
-            f"/api/v1/namespaces/{ns}/events",
-            query={"fieldSelector": f"involvedObject.name={name},reason=FailedScheduling"},
-        )
-        items = _decode(body, EventList).items
-        return items[-1] if items else None
-
-    return wait_for(find, timeout=30, interval=0.2, what=f"FailedScheduling event of {name}")
-
-
-def _get_pod(cp, ns: str, name: str) -> Pod:
-    return _decode(cp.api("GET", f"/api/v1/namespaces/{ns}/pods/{name}"), Pod)
 
 
 def _pod(
     name: str, ns: str, group: str, memory: str = "256Mi", labels: dict | None = None, **spec: Any
 ) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns, "labels": labels or {"app": "web"}},
-        "spec": {
-            "nodeSelector": {GROUP: group},
-            "containers": [
-                {
-                    "name": "app",
-                    "image": "registry.k8s.io/pause:3.10",
-                    "resources": {"requests": {"cpu": "100m", "memory": memory}},
-                }
-            ],
-            **spec,
-        },
-    }
+    """A pod of the test's own nodes (its nodeSelector), asking 100m CPU and ``memory``."""
+    containers = [request_container(cpu="100m", memory=memory)]
+    return pod_manifest(
+        name, ns, containers=containers, labels=labels or {"app": "web"}, nodeSelector={GROUP: group}, **spec
+    )
 
 
 def _verdicts_agree(cp, ns: str, name: str, mine: list[str]) -> tuple[Any, Any]:
     """The scheduler's message for the pod against ours: the same per-reason counts, the same text up to
     the preemption suffix. Returns (our view, the parsed real message)."""
-    ev = _failed_scheduling(cp, ns, name)
-    pod = _get_pod(cp, ns, name)
-    nodes, pods = _cluster(cp)
+    ev = failed_scheduling(cp, ns, name)
+    pod = read_pod(cp, ns, name)
+    nodes, pods = read_cluster(cp)
     real = parse_scheduling_message(ev.message or "")
     view = scheduler_view(pod, nodes, pods)
     assert real.total_nodes == len(nodes)
@@ -145,8 +102,8 @@ def test_topology_spread_on_zones_matches_the_schedulers_verdict(control_plane):
             bare: "PodTopologySpread",
         }
         # the agent's own words for a zone-a node: the counts per domain
-        pod = _get_pod(cp, ns, "web-new")
-        nodes, pods = _cluster(cp)
+        pod = read_pod(cp, ns, "web-new")
+        nodes, pods = read_cluster(cp)
         report = evaluate_nodes(pod, nodes, pods)
         a1 = next(v for v in report.verdicts if v.node_name == a[0])
         assert a1.reasons[0].startswith(f"topology spread: {ZONE}=a-{sfx} already has 2 matching pods")
@@ -162,30 +119,28 @@ def test_topology_spread_on_zones_matches_the_schedulers_verdict(control_plane):
                 }
             }
         }
-        assert scheduler_view(_decode(relaxed, Pod), nodes, pods).feasible_nodes == sorted(a)
+        assert scheduler_view(decode(relaxed, Pod), nodes, pods).feasible_nodes == sorted(a)
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", relaxed)
         bound = wait_for(
-            lambda: _get_pod(cp, ns, "web-relaxed").spec.node_name, timeout=30, interval=0.2, what="bound"
+            lambda: read_pod(cp, ns, "web-relaxed").spec.node_name, timeout=30, interval=0.2, what="bound"
         )
         assert bound in a
     finally:
-        for n in [*a, *b, bare]:
-            cp.api("DELETE", f"/api/v1/nodes/{n}")
-        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cleanup(cp, ns, [*a, *b, bare])
 
 
 def _storage(cp, classes: list[str]) -> StorageObjects:
     """The StorageClasses and PVs the agent's service reads for unbound claims, as the API returns them."""
     found = {}
     for name in classes:
-        found[name] = _decode(cp.api("GET", f"/apis/storage.k8s.io/v1/storageclasses/{name}"), StorageClass)
-    pvs = _decode(cp.api("GET", "/api/v1/persistentvolumes"), PersistentVolumeList).items
+        found[name] = decode(cp.api("GET", f"/apis/storage.k8s.io/v1/storageclasses/{name}"), StorageClass)
+    pvs = decode(cp.api("GET", "/api/v1/persistentvolumes"), PersistentVolumeList).items
     return StorageObjects(found, frozenset(), pvs)
 
 
 def _claims(cp, ns: str) -> dict[str, PersistentVolumeClaim]:
     body = cp.api("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims")
-    return {c["metadata"]["name"]: _decode(c, PersistentVolumeClaim) for c in body["items"]}
+    return {c["metadata"]["name"]: decode(c, PersistentVolumeClaim) for c in body["items"]}
 
 
 def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_plane):
@@ -249,27 +204,14 @@ def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_pla
     cp.api("PATCH", f"/api/v1/persistentvolumes/{pv_name}/status", {"status": {"phase": "Available"}})
     try:
         for claim, cls in (("zonal", zonal), ("static", static)):
-            cp.api(
-                "POST",
-                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
-                {
-                    "apiVersion": "v1",
-                    "kind": "PersistentVolumeClaim",
-                    "metadata": {"name": claim, "namespace": ns},
-                    "spec": {
-                        "storageClassName": cls,
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "1Gi"}},
-                    },
-                },
-            )
+            cp.api("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", pvc_manifest(claim, ns, cls))
         # 1. provisioning allowed nowhere: every node of the group fails VolumeBinding
         volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "zonal"}}]
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod("zonal", ns, group, volumes=volumes))
-        ev = _failed_scheduling(cp, ns, "zonal")
-        nodes, pods = _cluster(cp)
+        ev = failed_scheduling(cp, ns, "zonal")
+        nodes, pods = read_cluster(cp)
         view = scheduler_view(
-            _get_pod(cp, ns, "zonal"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [zonal])
+            read_pod(cp, ns, "zonal"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [zonal])
         )
         real = parse_scheduling_message(ev.message or "")
         assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
@@ -285,10 +227,10 @@ def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_pla
         cp.api(
             "POST", f"/api/v1/namespaces/{ns}/pods", _pod("static", ns, group, memory="2Gi", volumes=volumes)
         )
-        ev = _failed_scheduling(cp, ns, "static")
-        nodes, pods = _cluster(cp)
+        ev = failed_scheduling(cp, ns, "static")
+        nodes, pods = read_cluster(cp)
         view = scheduler_view(
-            _get_pod(cp, ns, "static"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [static])
+            read_pod(cp, ns, "static"), nodes, pods, _claims(cp, ns), {}, _storage(cp, [static])
         )
         real = parse_scheduling_message(ev.message or "")
         assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
@@ -297,9 +239,7 @@ def test_wait_for_first_consumer_claims_match_the_schedulers_verdict(control_pla
             n2: "VolumeBinding",
         }
     finally:
-        for n in (n1, n2):
-            cp.api("DELETE", f"/api/v1/nodes/{n}")
-        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cleanup(cp, ns, [n1, n2])
         cp.api("DELETE", f"/api/v1/persistentvolumes/{pv_name}")
         for c in (zonal, static):
             cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{c}")
@@ -338,20 +278,7 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
     )
     try:
         for claim in ("old", "new"):
-            cp.api(
-                "POST",
-                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
-                {
-                    "apiVersion": "v1",
-                    "kind": "PersistentVolumeClaim",
-                    "metadata": {"name": claim, "namespace": ns},
-                    "spec": {
-                        "storageClassName": cls,
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "1Gi"}},
-                    },
-                },
-            )
+            cp.api("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", pvc_manifest(claim, ns, cls))
         # n1 already holds one volume of the driver (its limit); n2 lacks memory for the new pod
         old = _pod("old", ns, group, volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "old"}}])
         old["spec"]["nodeName"] = n1
@@ -364,9 +291,9 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
             volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "new"}}],
         )
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", new)
-        ev = _failed_scheduling(cp, ns, "new")
-        nodes, pods = _cluster(cp)
-        csinodes = _decode(cp.api("GET", "/apis/storage.k8s.io/v1/csinodes"), CSINodeList).items
+        ev = failed_scheduling(cp, ns, "new")
+        nodes, pods = read_cluster(cp)
+        csinodes = decode(cp.api("GET", "/apis/storage.k8s.io/v1/csinodes"), CSINodeList).items
         limits = {
             c.metadata.name: {
                 d.name: d.allocatable.count
@@ -375,8 +302,8 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
             }
             for c in csinodes
         }
-        all_pvcs = _decode(cp.api("GET", "/api/v1/persistentvolumeclaims"), PersistentVolumeClaimList).items
-        attachments = _decode(
+        all_pvcs = decode(cp.api("GET", "/api/v1/persistentvolumeclaims"), PersistentVolumeClaimList).items
+        attachments = decode(
             cp.api("GET", "/apis/storage.k8s.io/v1/volumeattachments"), VolumeAttachmentList
         ).items
         base = _storage(cp, [cls])
@@ -388,7 +315,7 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
             {(c.metadata.namespace, c.metadata.name): c for c in all_pvcs},
             attachments,
         )
-        view = scheduler_view(_get_pod(cp, ns, "new"), nodes, pods, _claims(cp, ns), {}, storage)
+        view = scheduler_view(read_pod(cp, ns, "new"), nodes, pods, _claims(cp, ns), {}, storage)
         real = parse_scheduling_message(ev.message or "")
         assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
         assert (real.per_node_counts() or {}).get("node(s) exceed max volume count") == 1, ev.message
@@ -399,8 +326,7 @@ def test_a_csi_attach_limit_matches_the_schedulers_verdict(control_plane):
     finally:
         for n in (n1, n2):
             cp.api("DELETE", f"/apis/storage.k8s.io/v1/csinodes/{n}")
-            cp.api("DELETE", f"/api/v1/nodes/{n}")
-        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cleanup(cp, ns, [n1, n2])
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
 
 
@@ -408,9 +334,9 @@ def _devices(cp) -> StorageObjects:
     """The resource.k8s.io objects the agent's service reads for a pod with DRA claims."""
     return StorageObjects(
         devices=DeviceObjects(
-            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceclaims"), ResourceClaimList).items,
-            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceslices"), ResourceSliceList).items,
-            _decode(cp.api("GET", "/apis/resource.k8s.io/v1/deviceclasses"), DeviceClassList).items,
+            decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceclaims"), ResourceClaimList).items,
+            decode(cp.api("GET", "/apis/resource.k8s.io/v1/resourceslices"), ResourceSliceList).items,
+            decode(cp.api("GET", "/apis/resource.k8s.io/v1/deviceclasses"), DeviceClassList).items,
         )
     )
 
@@ -504,9 +430,9 @@ def test_dra_claims_match_the_schedulers_verdict(control_plane):
             "big", ns, group, memory="1Gi", resourceClaims=[{"name": "gpu", "resourceClaimName": "big"}]
         )
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", big)
-        ev = _failed_scheduling(cp, ns, "big")
-        nodes, pods = _cluster(cp)
-        pod = _get_pod(cp, ns, "big")
+        ev = failed_scheduling(cp, ns, "big")
+        nodes, pods = read_cluster(cp)
+        pod = read_pod(cp, ns, "big")
         storage = _devices(cp)
         view = scheduler_view(pod, nodes, pods, storage=storage)
         real = parse_scheduling_message(ev.message or "")
@@ -529,7 +455,7 @@ def test_dra_claims_match_the_schedulers_verdict(control_plane):
 
         # 2. a pod sharing the allocated claim can run on d2 only: the real scheduler binds it there
         shared = _pod("shared", ns, group, resourceClaims=[{"name": "gpu", "resourceClaimName": "held"}])
-        mine = scheduler_view(_decode(shared, Pod), nodes, pods, storage=storage)
+        mine = scheduler_view(decode(shared, Pod), nodes, pods, storage=storage)
         assert [n for n in mine.feasible_nodes if n in (d1, d2, d3)] == [d2]
         assert {n.node_name: n.reasons for n in mine.nodes if n.node_name in (d1, d3)} == {
             d1: ("resourceclaim not available on the node",),
@@ -537,14 +463,13 @@ def test_dra_claims_match_the_schedulers_verdict(control_plane):
         }
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", shared)
         bound = wait_for(
-            lambda: _get_pod(cp, ns, "shared").spec.node_name, timeout=30, interval=0.2, what="bound"
+            lambda: read_pod(cp, ns, "shared").spec.node_name, timeout=30, interval=0.2, what="bound"
         )
         assert bound == d2
     finally:
         for n in (d1, d2, d3):
             cp.api("DELETE", f"{base}/resourceslices/{n}-gpu")
-            cp.api("DELETE", f"/api/v1/nodes/{n}")
-        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cleanup(cp, ns, [d1, d2, d3])
         cp.api("DELETE", f"{base}/deviceclasses/{cls}")
 
 
@@ -596,31 +521,20 @@ def test_storage_capacity_tracking_matches_the_schedulers_verdict(control_plane)
     try:
         for claim, size in (("big", "10Gi"), ("small", "1Gi")):
             cp.api(
-                "POST",
-                f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
-                {
-                    "apiVersion": "v1",
-                    "kind": "PersistentVolumeClaim",
-                    "metadata": {"name": claim, "namespace": ns},
-                    "spec": {
-                        "storageClassName": cls,
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": size}},
-                    },
-                },
+                "POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", pvc_manifest(claim, ns, cls, size)
             )
         volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "big"}}]
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod("big", ns, group, memory="1Gi", volumes=volumes))
-        ev = _failed_scheduling(cp, ns, "big")
-        nodes, pods = _cluster(cp)
+        ev = failed_scheduling(cp, ns, "big")
+        nodes, pods = read_cluster(cp)
         base = _storage(cp, [cls])
-        capacities = _decode(
+        capacities = decode(
             cp.api("GET", "/apis/storage.k8s.io/v1/csistoragecapacities"), CSIStorageCapacityList
         ).items
         storage = StorageObjects(
             base.classes, frozenset(), base.pvs, csi_drivers={driver: True}, capacities=capacities
         )
-        view = scheduler_view(_get_pod(cp, ns, "big"), nodes, pods, _claims(cp, ns), {}, storage)
+        view = scheduler_view(read_pod(cp, ns, "big"), nodes, pods, _claims(cp, ns), {}, storage)
         real = parse_scheduling_message(ev.message or "")
         assert view.reason_counts == real.per_node_counts(), (view.message, ev.message)
         assert (real.per_node_counts() or {}).get("node(s) did not have enough free storage") == 2, ev.message
@@ -630,7 +544,7 @@ def test_storage_capacity_tracking_matches_the_schedulers_verdict(control_plane)
             n3: "NodeResourcesFit",
         }
         # a 1Gi claim fits z1's capacity: only n1 (n3 lacks memory) could take such a pod
-        small = _decode(
+        small = decode(
             _pod(
                 "small",
                 ns,
@@ -643,8 +557,6 @@ def test_storage_capacity_tracking_matches_the_schedulers_verdict(control_plane)
         mine = scheduler_view(small, nodes, pods, _claims(cp, ns), {}, storage)
         assert [n for n in mine.feasible_nodes if n in (n1, n2, n3)] == [n1]
     finally:
-        for n in (n1, n2, n3):
-            cp.api("DELETE", f"/api/v1/nodes/{n}")
-        cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+        cleanup(cp, ns, [n1, n2, n3])
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/csidrivers/{driver}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from cluster_builder import EDGE_NODE, GPU_NODE, TINY_NODE, WORKER_A, WORKER_B, AgentProcess
 from controlplane import ApiError, requires_control_plane
-from metrics_server import PREFIX, MetricsServer
+from metrics_server import PREFIX, serving
 
 pytestmark = requires_control_plane
 
@@ -28,24 +28,14 @@ SAMPLES = {
 
 @pytest.fixture(scope="module")
 def metrics(control_plane, cluster, tmp_path_factory):
-    srv = MetricsServer(tmp_path_factory.mktemp("metrics-server"), client_ca_file=control_plane.ca_file)
-    srv.set_samples(SAMPLES)
-    srv.start()
-    srv.register(control_plane)
-    yield srv
-    try:
-        srv.unregister(control_plane)
-    finally:
-        srv.stop()
+    with serving(control_plane, tmp_path_factory.mktemp("metrics-server"), SAMPLES) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def agent(control_plane, cluster, agent_identity, metrics):
-    env = {**agent_identity.chart_env(), "REQUEST_DEADLINE": "5s"}
-    proc = AgentProcess(agent_identity.kubeconfig, workers=2, env=env, name="metrics")
-    proc.start()
-    yield proc
-    proc.cleanup()
+    with agent_identity.agent("metrics") as proc:
+        yield proc
 
 
 def _data(agent: AgentProcess, path: str) -> dict:

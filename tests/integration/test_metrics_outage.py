@@ -10,9 +10,9 @@ that is down and an APIService that is gone both read as "no metrics-server".
 from __future__ import annotations
 
 import pytest
-from cluster_builder import WORKER_A, AgentProcess
+from cluster_builder import WORKER_A
 from controlplane import requires_control_plane, wait_for
-from metrics_server import MetricsServer
+from metrics_server import serving
 from test_metrics_aggregation import API, SAMPLES, _data
 
 pytestmark = requires_control_plane
@@ -20,26 +20,14 @@ pytestmark = requires_control_plane
 
 @pytest.fixture(scope="module")
 def metrics(control_plane, cluster, tmp_path_factory):
-    srv = MetricsServer(
-        tmp_path_factory.mktemp("metrics-server-outage"), client_ca_file=control_plane.ca_file
-    )
-    srv.set_samples(SAMPLES)
-    srv.start()
-    srv.register(control_plane)
-    yield srv
-    try:
-        srv.unregister(control_plane)
-    finally:
-        srv.stop()
+    with serving(control_plane, tmp_path_factory.mktemp("metrics-server-outage"), SAMPLES) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def agent(control_plane, cluster, agent_identity, metrics):
-    env = {**agent_identity.chart_env(), "REQUEST_DEADLINE": "5s"}
-    proc = AgentProcess(agent_identity.kubeconfig, workers=2, env=env, name="metrics-outage")
-    proc.start()
-    yield proc
-    proc.cleanup()
+    with agent_identity.agent("metrics-outage") as proc:
+        yield proc
 
 
 def test_a_metrics_backend_that_is_down_is_the_503_path(control_plane, agent, metrics):

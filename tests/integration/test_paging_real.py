@@ -21,6 +21,7 @@ import asyncio
 import pytest
 from controlplane import ApiError, requires_control_plane, wait_for
 
+from builders import pod_manifest, request_container
 from k8s_agent.kube import live
 from k8s_agent.kube.live import LiveSource
 
@@ -32,15 +33,13 @@ MARK = {"k8s-agent-test": "paging"}
 
 
 def _pod(name: str, ns: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns, "labels": MARK},
-        "spec": {
-            "schedulerName": "k8s-agent-test-no-such-scheduler",
-            "containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10"}],
-        },
-    }
+    return pod_manifest(
+        name,
+        ns,
+        containers=[request_container("main")],
+        labels=MARK,
+        schedulerName="k8s-agent-test-no-such-scheduler",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,69 +10,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
+from apiread import cleanup, failed_scheduling, read_cluster, read_pod
 from controlplane import requires_control_plane, wait_for
 
+from builders import pod_manifest, request_container
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
-from k8s_agent.kube.models import Event, EventList, Node, NodeList, Pod, PodList
 
 pytestmark = requires_control_plane
-T = TypeVar("T")
-
-
-def _container(name: str, cpu: str, memory: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "image": "registry.k8s.io/pause:3.10",
-        "resources": {"requests": {"cpu": cpu, "memory": memory}},
-    }
 
 
 def _pod(name: str, ns: str, group: str, containers: list[dict[str, Any]], **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns},
-        "spec": {"nodeSelector": {"example.com/group": group}, "containers": containers, **spec},
-    }
+    return pod_manifest(name, ns, containers=containers, nodeSelector={"example.com/group": group}, **spec)
 
 
-def _decode(body: Any, kind: type[T]) -> T:
-    """API JSON into the agent's models the way the live source decodes it (from bytes)."""
-    return msgspec.json.decode(msgspec.json.encode(body), type=kind)
-
-
-def _cluster(cp) -> tuple[list[Node], list[Pod]]:
-    nodes = _decode(cp.api("GET", "/api/v1/nodes"), NodeList).items
-    pods = _decode(cp.api("GET", "/api/v1/pods"), PodList).items
-    return nodes, pods
-
-
-def _failed_scheduling(cp, ns: str, name: str) -> Event:
-    def find() -> Event | None:
-        body = cp.api(
-            "GET",
-            f"/api/v1/namespaces/{ns}/events",
-            query={"fieldSelector": f"involvedObject.name={name},reason=FailedScheduling"},
-        )
-        items = _decode(body, EventList).items
-        return items[-1] if items else None
-
-    return wait_for(find, timeout=30, interval=0.2, what=f"FailedScheduling event of {name}")
-
-
-def _get_pod(cp, ns: str, name: str) -> Pod:
-    return _decode(cp.api("GET", f"/api/v1/namespaces/{ns}/pods/{name}"), Pod)
-
-
-def _cleanup(cp, ns: str, nodes: list[str]) -> None:
-    for n in nodes:
-        cp.api("DELETE", f"/api/v1/nodes/{n}")
-    cp.api("DELETE", f"/api/v1/namespaces/{ns}")
+def _container(name: str, cpu: str, memory: str) -> dict[str, Any]:
+    return request_container(name, cpu=cpu, memory=memory)
 
 
 def test_pod_level_resources_that_do_not_fit_match_the_schedulers_verdict(control_plane):
@@ -86,10 +42,10 @@ def test_pod_level_resources_that_do_not_fit_match_the_schedulers_verdict(contro
         containers = [_container("a", "500m", "256Mi"), _container("b", "500m", "256Mi")]
         manifest = _pod("big", ns, group, containers, resources={"requests": {"cpu": "3", "memory": "1Gi"}})
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", manifest)
-        ev = _failed_scheduling(cp, ns, "big")
-        pod = _get_pod(cp, ns, "big")
+        ev = failed_scheduling(cp, ns, "big")
+        pod = read_pod(cp, ns, "big")
         assert pod.spec.resources is not None and pod.spec.resources.requests["cpu"] == "3"
-        nodes, pods = _cluster(cp)
+        nodes, pods = read_cluster(cp)
         real = parse_scheduling_message(ev.message or "")
         view = scheduler_view(pod, nodes, pods)
         ours = next(n for n in view.nodes if n.node_name == node)
@@ -100,11 +56,11 @@ def test_pod_level_resources_that_do_not_fit_match_the_schedulers_verdict(contro
         # the same containers without the pod-level request fit: the real scheduler binds such a pod there
         cp.api("POST", f"/api/v1/namespaces/{ns}/pods", _pod("small", ns, group, containers))
         bound = wait_for(
-            lambda: _get_pod(cp, ns, "small").spec.node_name, timeout=30, interval=0.2, what="small bound"
+            lambda: read_pod(cp, ns, "small").spec.node_name, timeout=30, interval=0.2, what="small bound"
         )
         assert bound == node
     finally:
-        _cleanup(cp, ns, [node])
+        cleanup(cp, ns, [node])
 
 
 def test_first_failing_filter_count_matches_the_message(control_plane):
@@ -124,9 +80,9 @@ def test_first_failing_filter_count_matches_the_message(control_plane):
         cp.api(
             "POST", f"/api/v1/namespaces/{ns}/pods", _pod("web", ns, group, [_container("a", "100m", "3Gi")])
         )
-        ev = _failed_scheduling(cp, ns, "web")
-        pod = _get_pod(cp, ns, "web")
-        nodes, pods = _cluster(cp)
+        ev = failed_scheduling(cp, ns, "web")
+        pod = read_pod(cp, ns, "web")
+        nodes, pods = read_cluster(cp)
         real = parse_scheduling_message(ev.message or "")
         counts = real.per_node_counts() or {}
         assert counts.get("Insufficient memory") == 3, ev.message
@@ -143,4 +99,4 @@ def test_first_failing_filter_count_matches_the_message(control_plane):
         assert set(tainted + plain) <= set(mem.nodes) and mem.any_failure_count == len(mem.nodes)
         assert (mem.first_failure_count, mem.scheduler_message_count, mem.source) == (3, 3, "both")
     finally:
-        _cleanup(cp, ns, tainted + plain)
+        cleanup(cp, ns, tainted + plain)
