@@ -10,6 +10,7 @@ the score and shown as such; an entry whose mutant no longer exists or no longer
 
     scripts/mutation.py                      every module
     scripts/mutation.py text quantity        only these (names as in MODULES)
+    scripts/mutation.py scheduling.filters.node_affinity   one file of a package in MODULES
     scripts/mutation.py --report             no run: the score from the results already in mutants/
 
 The last line is ``mutation score: K/T`` (killed of the mutants checked, equivalents left out). Exit status 1
@@ -26,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants" / "src"
+ANALYSIS = ROOT / "src" / "k8s_agent" / "analysis"
 EQUIVALENT = ROOT / "scripts" / "mutation-equivalent.txt"
 MUTMUT = Path(sys.executable).parent / "mutmut"
 TARGET = 0.90
@@ -49,14 +51,26 @@ MODULES = {
     "scheduling.evaluate": "scheduling/evaluate.py",
     "scheduling.simulate": "scheduling/simulate.py",
     "scheduling.compare": "scheduling/compare.py",
+    "workloads": "workloads",
 }
 
 KILLED = {1, 3, -24, 24, 36, 152, 37}  # a failing test, a timeout (an endless loop), caught by the type check
 SURVIVED = {0, 5, 33}  # every test passed; no test reached the mutant
 
 
+def known(module: str) -> bool:
+    """A name in MODULES, or one file of a package in it (``scheduling.filters.node_affinity``)."""
+    if module in MODULES:
+        return True
+    package, _, name = module.rpartition(".")
+    return package in MODULES and (ANALYSIS / MODULES[package] / f"{name}.py").is_file()
+
+
 def source_files(module: str) -> list[Path]:
-    path = ROOT / "src" / "k8s_agent" / "analysis" / MODULES[module]
+    if module not in MODULES:
+        package, _, name = module.rpartition(".")
+        return [ANALYSIS / MODULES[package] / f"{name}.py"]
+    path = ANALYSIS / MODULES[module]
     return sorted(path.glob("*.py")) if path.is_dir() else [path]
 
 
@@ -95,10 +109,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("modules", nargs="*", help=f"modules to run (default: all): {', '.join(MODULES)}")
+    parser.add_argument(
+        "modules",
+        nargs="*",
+        help=f"modules to run (default: all): {', '.join(MODULES)}, or one file of a package",
+    )
     parser.add_argument("--report", action="store_true", help="no run, report the results in mutants/")
     args = parser.parse_args()
-    unknown = [m for m in args.modules if m not in MODULES]
+    unknown = [m for m in args.modules if not known(m)]
     if unknown:
         parser.error(f"unknown module(s) {unknown}; known: {', '.join(MODULES)}")
     chosen = args.modules or sorted(MODULES, key=lambda m: sum(f.stat().st_size for f in source_files(m)))

@@ -126,7 +126,7 @@ class NodeAffinity(Filter):
             if having:
                 out.append(
                     f"nodeSelector {key}={want} matches only {names([advice.excluded(n) for n in having], 3)}; "
-                    f"{nodes_word(len(missing))} lack it"
+                    f"{nodes_word(len(missing))} {'lacks' if len(missing) == 1 else 'lack'} it"
                     + (f" (they have {key}: {others})" if others else "")
                 )
             else:

@@ -136,10 +136,10 @@ class TaintToleration(Filter):
             out.append(
                 f"node {v.node_name} is not ready ({why}); check its kubelet: `kubectl describe node {v.node_name}`"
             )
-        if len(not_ready) > 5:
-            out.append(
-                f"{len(not_ready) - 5} more nodes are not ready: {names([v.node_name for v in not_ready[5:]])}"
-            )
+        rest = [v.node_name for v in not_ready[5:]]
+        if rest:
+            are = "node is" if len(rest) == 1 else "nodes are"
+            out.append(f"{len(rest)} more {are} not ready: {names(rest)}")
         by_taint: dict[tuple[str, str, str], list[str]] = {}
         taint_obj: dict[tuple[str, str, str], Taint] = {}
         for v in failing:

@@ -1,0 +1,405 @@
+"""The rules of the larger scheduler filters stated one by one, each on the node and pod shapes it concerns
+(issue 21's mutation survivors): TaintToleration (readiness through the lifecycle taints, the taint the
+scheduler reports, the per-taint suggestions), NodeAffinity (the terms ORed in reasons and suggestions, the
+PreFilter's narrowing to named nodes, the selector suggestions), and the others below them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from builders import make_node, make_pod
+from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
+from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
+from k8s_agent.analysis.scheduling.filters import taint_toleration
+from k8s_agent.kube.models import Node, Taint
+
+NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def _verdicts(pod, nodes, pods=()):
+    report = evaluate_nodes(pod, nodes, list(pods) + [pod], {}, {})
+    return {v.node_name: v for v in report.verdicts}
+
+
+def _suggestions(pod, nodes) -> list[str]:
+    return explain_scheduling(pod, [], nodes, [pod], {}, {}, NOW).suggestions
+
+
+def _taints(v) -> taint_toleration.TaintDetail:
+    d = taint_toleration.detail(v.outcome("TaintToleration"))
+    assert d is not None
+    return d
+
+
+def _taint(key: str, effect: str = "NoSchedule", value: str = "") -> dict:
+    return {"key": key, "value": value, "effect": effect} if value else {"key": key, "effect": effect}
+
+
+def _without_ready_detail(node: Node) -> Node:
+    """The node with its Ready condition's reason and message empty (status kept)."""
+    conditions = [
+        msgspec.structs.replace(c, reason="", message="") if c.type == "Ready" else c
+        for c in node.status.conditions
+    ]
+    return msgspec.structs.replace(node, status=msgspec.structs.replace(node.status, conditions=conditions))
+
+
+NOT_READY_NS = _taint("node.kubernetes.io/not-ready")
+NOT_READY_NE = _taint("node.kubernetes.io/not-ready", "NoExecute")
+UNSCHEDULABLE = _taint("node.kubernetes.io/unschedulable")
+GPU = _taint("dedicated", value="gpu")
+
+
+# ------------------------------------------------------------------------------------- TaintToleration
+def test_gt_lt_tolerations_are_noted_with_the_feature_gate_they_need():
+    pod = make_pod(
+        "x",
+        tolerations=[
+            {"key": "cores", "operator": "Gt", "value": "4", "effect": "NoSchedule"},
+            {"key": "gen", "operator": "Lt", "value": "9", "effect": "NoSchedule"},
+            {"key": "dedicated", "operator": "Exists"},
+        ],
+    )
+    report = evaluate_nodes(pod, [make_node("n1")], [pod], {}, {})
+    assert report.notes == (
+        "tolerations with Gt/Lt (cores Gt 4, gen Lt 9) were evaluated as kube-scheduler 1.35+ does with the "
+        "TaintTolerationComparisonOperators feature gate on (alpha; the API server accepts them only then): "
+        "the taint's value and the toleration's are compared as integers",
+    )
+
+
+def test_only_lt_tolerations_are_noted_too():
+    pod = make_pod("x", tolerations=[{"key": "gen", "operator": "Lt", "value": "9", "effect": "NoSchedule"}])
+    report = evaluate_nodes(pod, [make_node("n1")], [pod], {}, {})
+    assert len(report.notes) == 1 and report.notes[0].startswith("tolerations with Gt/Lt (gen Lt 9) were")
+
+
+def test_a_ready_untainted_node_is_said_to_need_no_toleration():
+    pod = make_pod("web-1", node="n1")
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[0] == "Node n1 has no taints the pod must tolerate"
+
+
+def test_a_cordoned_not_ready_node_leaves_its_cordon_taint_to_node_unschedulable():
+    """Both the cordon taint (NodeUnschedulable's) and the lifecycle taints are handled apart: neither is
+    reported a second time as an untolerated taint."""
+    node = make_node("n1", ready="False", unschedulable=True, taints=[UNSCHEDULABLE, NOT_READY_NS])
+    v = _verdicts(make_pod("x"), [node])["n1"]
+    assert v.checks == ["Unschedulable", "NodeNotReady"]
+    assert [t.key for t in _taints(v).untolerated] == ["node.kubernetes.io/not-ready"]
+
+
+def test_the_lifecycle_taint_is_what_the_scheduler_sees_and_its_absence_is_the_agent_finding():
+    """A not-ready node carrying node.kubernetes.io/not-ready is rejected by the scheduler itself (a visible
+    failure listing the real taint); one the lifecycle controller has not tainted yet is flagged by the agent
+    only (the scheduler would let it pass), with the taint it is about to get."""
+    tainted = make_node("tainted", ready="False", taints=[NOT_READY_NS, NOT_READY_NE])
+    fresh = make_node("fresh", ready="False")
+    vs = _verdicts(make_pod("x"), [tainted, fresh])
+    assert [f.scheduler_visible for f in vs["tainted"].failures] == [True]
+    assert [(t.key, t.effect) for t in _taints(vs["tainted"]).untolerated] == [
+        ("node.kubernetes.io/not-ready", "NoSchedule"),
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+    ]
+    assert [f.scheduler_visible for f in vs["fresh"].failures] == [False]
+    assert [(t.key, t.effect) for t in _taints(vs["fresh"]).untolerated] == [
+        ("node.kubernetes.io/not-ready", "NoSchedule")
+    ]
+    assert vs["fresh"].outcome("TaintToleration").scheduler_reasons == ()
+
+
+def test_not_ready_reasons_name_the_ready_state_whole():
+    nodes = [
+        make_node("no-condition", ready=None),
+        make_node("unknown", ready="Unknown"),
+        _without_ready_detail(make_node("bare", ready="False")),
+    ]
+    vs = _verdicts(make_pod("x"), nodes)
+    assert vs["no-condition"].reasons == ["node is not ready: Ready=Unknown (no Ready condition)"]
+    assert vs["unknown"].reasons == [
+        "node is not ready: Ready=Unknown (unreachable) (NodeStatusUnknown: Kubelet stopped posting node status.)"
+    ]
+    assert vs["bare"].reasons == ["node is not ready: Ready=NotReady"]
+
+
+def test_the_taint_the_scheduler_reports_is_the_first_untolerated_blocking_one():
+    """Pods get a not-ready:NoExecute toleration for 300 s by default (DefaultTolerationSeconds); the
+    scheduler then reports the node's NoSchedule not-ready taint, wherever the tolerated one stands; with
+    no toleration, the first of the two; with both tolerated, none."""
+    pod = make_pod(
+        "x",
+        tolerations=[
+            {
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            }
+        ],
+    )
+    node = make_node("n1", ready="False", taints=[NOT_READY_NE, NOT_READY_NS])
+    d = _taints(_verdicts(pod, [node])["n1"])
+    assert d.scheduler_taint == Taint(key="node.kubernetes.io/not-ready", effect="NoSchedule")
+    node = make_node("n1", ready="False", taints=[NOT_READY_NS, NOT_READY_NE])
+    d = _taints(_verdicts(make_pod("x"), [node])["n1"])
+    assert d.scheduler_taint == Taint(key="node.kubernetes.io/not-ready", effect="NoSchedule")
+    both = make_pod("x", tolerations=[{"key": "node.kubernetes.io/not-ready", "operator": "Exists"}])
+    node = make_node("n1", ready="False", taints=[NOT_READY_NE, NOT_READY_NS])
+    assert _taints(_verdicts(both, [node])["n1"]).scheduler_taint is None
+
+
+def test_every_taint_after_a_handled_tolerated_or_preferred_one_is_still_checked():
+    pod = make_pod(
+        "x", tolerations=[{"key": "team", "operator": "Equal", "value": "ml", "effect": "NoSchedule"}]
+    )
+    nodes = [
+        make_node("cordoned", unschedulable=True, taints=[UNSCHEDULABLE, GPU]),
+        make_node("tolerated", taints=[_taint("team", value="ml"), GPU]),
+        make_node("preferred", taints=[_taint("spot", "PreferNoSchedule"), GPU]),
+    ]
+    vs = _verdicts(pod, nodes)
+    assert vs["cordoned"].reasons == [
+        "node is cordoned (spec.unschedulable)",
+        "untolerated taint dedicated=gpu:NoSchedule",
+    ]
+    assert vs["tolerated"].reasons == ["untolerated taint dedicated=gpu:NoSchedule"]
+    assert [t.key for t in _taints(vs["tolerated"]).tolerated] == ["team"]
+    assert vs["preferred"].reasons == ["untolerated taint dedicated=gpu:NoSchedule"]
+
+
+def test_a_lifecycle_taint_left_on_a_ready_node_says_the_node_was_not_ready():
+    v = _verdicts(make_pod("x"), [make_node("n1", taints=[NOT_READY_NS])])["n1"]
+    assert v.checks == ["NodeNotReady"]
+    assert v.reasons == ["node has taint node.kubernetes.io/not-ready:NoSchedule (the node was not ready)"]
+
+
+def test_not_ready_suggestion_falls_back_to_the_ready_status():
+    nodes = [_without_ready_detail(make_node("bare", ready="False")), make_node("gone", ready=None)]
+    assert _suggestions(make_pod("x"), nodes) == [
+        "node bare is not ready (Ready=False); check its kubelet: `kubectl describe node bare`",
+        "node gone is not ready (Ready=missing); check its kubelet: `kubectl describe node gone`",
+    ]
+
+
+def _not_ready_lines(count: int) -> list[str]:
+    nodes = [make_node(f"n{i}", ready="Unknown") for i in range(1, count + 1)]
+    return _suggestions(make_pod("x"), nodes)
+
+
+def _line(name: str) -> str:
+    return (
+        f"node {name} is not ready (NodeStatusUnknown: Kubelet stopped posting node status.); "
+        f"check its kubelet: `kubectl describe node {name}`"
+    )
+
+
+def test_five_not_ready_nodes_are_named_one_a_line():
+    assert _not_ready_lines(5) == [_line(f"n{i}") for i in range(1, 6)]
+
+
+def test_not_ready_nodes_past_five_are_counted_and_named_in_one_line():
+    assert _not_ready_lines(6) == [_line(f"n{i}") for i in range(1, 6)] + ["1 more node is not ready: n6"]
+    assert _not_ready_lines(7) == [_line(f"n{i}") for i in range(1, 6)] + [
+        "2 more nodes are not ready: n6, n7"
+    ]
+
+
+def _fix(nodes: str, verb: str, taint: str, toleration: str) -> str:
+    first = nodes.split(",")[0]
+    return (
+        f"{nodes} {verb} taint {taint}; add a toleration `{toleration}` to the pod or remove the taint "
+        f"(`kubectl taint nodes {first} {taint}-`)"
+    )
+
+
+def test_taint_suggestions_one_per_taint_most_nodes_first_then_by_key():
+    nodes = [
+        make_node("n1", taints=[_taint("b")]),
+        make_node("n2", taints=[_taint("a")]),
+        make_node("n3", taints=[_taint("z", "NoExecute", "1")]),
+        make_node("n4", taints=[_taint("z", "NoExecute", "1")]),
+    ]
+    assert _suggestions(make_pod("x"), nodes) == [
+        _fix("n3, n4", "have", "z=1:NoExecute", "{key: z, operator: Equal, value: 1, effect: NoExecute}"),
+        _fix("n2", "has", "a:NoSchedule", "{key: a, operator: Exists, effect: NoSchedule}"),
+        _fix("n1", "has", "b:NoSchedule", "{key: b, operator: Exists, effect: NoSchedule}"),
+    ]
+
+
+def test_a_not_ready_node_gets_the_readiness_advice_and_its_other_taints_their_own():
+    node = make_node("n1", ready="Unknown", taints=[NOT_READY_NS, GPU])
+    assert _suggestions(make_pod("x"), [node]) == [
+        _line("n1"),
+        _fix(
+            "n1",
+            "has",
+            "dedicated=gpu:NoSchedule",
+            "{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------- NodeAffinity
+def _required(*terms: dict) -> dict:
+    return {
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": list(terms)}}
+    }
+
+
+def _expr(key: str, op: str, *values: str) -> dict:
+    return {"key": key, "operator": op, **({"values": list(values)} if values else {})}
+
+
+def _names(*names: str, op: str = "In") -> dict:
+    return {"key": "metadata.name", "operator": op, "values": list(names)}
+
+
+_ZONE_OR_GPU = _required(
+    {"matchExpressions": [_expr("zone", "In", "a")]},
+    {"matchExpressions": [_expr("gpu", "Exists"), _expr("tier", "NotIn", "batch")]},
+)
+_ZONE_NODES = [
+    make_node("n1", labels={"zone": "a"}),
+    make_node("n2", labels={"zone": "b", "tier": "batch"}),
+    make_node("n3"),
+]
+
+
+def test_required_affinity_reasons_give_every_term_why_it_failed():
+    vs = _verdicts(make_pod("x", affinity=_ZONE_OR_GPU), _ZONE_NODES)
+    assert vs["n1"].fits
+    assert vs["n2"].reasons == [
+        "required node affinity not matched: [zone In [a] (node has zone=b)] OR [gpu Exists (node has no label gpu)]"
+    ]
+    one_term = make_pod("x", affinity=_required({"matchExpressions": [_expr("zone", "In", "a")]}))
+    assert _verdicts(one_term, _ZONE_NODES)["n3"].reasons == [
+        "required node affinity not matched: zone In [a] (node has no label zone)"
+    ]
+
+
+def test_required_affinity_without_terms_matches_no_node():
+    """The API server rejects an empty nodeSelectorTerms; an object read from a dump may still carry one."""
+    vs = _verdicts(make_pod("x", affinity=_required()), _ZONE_NODES)
+    assert {n: v.reasons for n, v in vs.items()} == {
+        n: ["required node affinity not matched: no terms"] for n in ("n1", "n2", "n3")
+    }
+
+
+def test_a_scheduled_pod_is_told_which_selector_and_term_its_node_matched():
+    pod = make_pod("web-1", node="n1", nodeSelector={"zone": "a"}, affinity=_ZONE_OR_GPU)
+    r = analyze_scheduling(pod, [], [_ZONE_NODES[0]], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[:2] == [
+        "Node n1 matched node selector zone=a",
+        "Node n1 matched required node affinity: zone In [a]",
+    ]
+
+
+def test_prefilter_narrows_to_the_nodes_named_in_any_term():
+    """NodeAffinity's PreFilter: terms are ORed, so the candidates are the union of each term's
+    metadata.name In values (intersected within a term); other nodes are written off before any filter."""
+    pod = make_pod("x", affinity=_required({"matchFields": [_names("n1")]}, {"matchFields": [_names("n2")]}))
+    report = evaluate_nodes(pod, _ZONE_NODES, [pod], {}, {})
+    assert report.prefiltered == {"n3": "node(s) didn't satisfy plugin(s) [NodeAffinity]"}
+
+
+def test_prefilter_narrows_nothing_for_not_in_or_for_conflicting_names():
+    """Only metadata.name In narrows the candidates; a NotIn term leaves every node to the filter, and so
+    (in the agent) do conflicting In sets in one term, whose every node then fails the affinity itself."""
+    not_in = make_pod("x", affinity=_required({"matchFields": [_names("n1", op="NotIn")]}))
+    report = evaluate_nodes(not_in, _ZONE_NODES, [not_in], {}, {})
+    assert report.prefiltered == {}
+    assert sorted(v.node_name for v in report.verdicts if v.fits) == ["n2", "n3"]
+    conflict = make_pod("x", affinity=_required({"matchFields": [_names("n1"), _names("n2")]}))
+    report = evaluate_nodes(conflict, _ZONE_NODES, [conflict], {}, {})
+    assert report.prefiltered == {}
+    assert not any(v.fits for v in report.verdicts)
+
+
+def test_required_affinity_suggestion_shows_the_terms_and_the_label_spread():
+    assert _suggestions(make_pod("x", affinity=_ZONE_OR_GPU), _ZONE_NODES)[0] == (
+        "required node affinity [zone In [a]] OR [gpu Exists AND tier NotIn [batch]] excludes 2 nodes; it "
+        "matches n1 (fits); node labels: gpu: <none> (3); tier: <none> (2), batch (1); zone: <none> (1), a (1), "
+        "b (1); relabel nodes or relax the terms"
+    )
+
+
+def test_required_affinity_suggestion_when_no_node_matches_shows_three_keys():
+    pod = make_pod(
+        "x",
+        affinity=_required(
+            {
+                "matchExpressions": [
+                    _expr("a", "Exists"),
+                    _expr("b", "Exists"),
+                    _expr("c", "Exists"),
+                    _expr("d", "Exists"),
+                ]
+            }
+        ),
+    )
+    nodes = [make_node("n1", labels={"a": "1"})]
+    assert _suggestions(pod, nodes) == [
+        "required node affinity [a Exists AND b Exists AND c Exists AND d Exists] excludes 1 node (all of them); "
+        "node labels: a: 1 (1); b: <none> (1); c: <none> (1); relabel nodes or relax the terms"
+    ]
+
+
+def _ssd(name: str, disk: str | None = "ssd") -> Node:
+    return make_node(name, labels={"disktype": disk} if disk else {})
+
+
+def test_node_selector_suggestion_names_the_matching_nodes_and_the_values_of_the_others():
+    pod = make_pod("x", nodeSelector={"disktype": "ssd"})
+    nodes = [_ssd("n1"), _ssd("n2", "hdd"), _ssd("n3", "hdd"), _ssd("n4", "nvme"), _ssd("n5", None)]
+    assert _suggestions(pod, nodes)[0] == (
+        "nodeSelector disktype=ssd matches only n1 (fits); 4 nodes lack it (they have disktype: hdd (2), nvme (1))"
+    )
+    assert _suggestions(pod, [_ssd("n1"), _ssd("n2", None)])[0] == (
+        "nodeSelector disktype=ssd matches only n1 (fits); 1 node lacks it"
+    )
+
+
+def test_node_selector_suggestion_names_three_matching_nodes_then_counts():
+    pod = make_pod("x", nodeSelector={"disktype": "ssd"})
+    nodes = [_ssd(f"n{i}") for i in range(1, 5)] + [_ssd("n5", None)]
+    assert _suggestions(pod, nodes)[0] == (
+        "nodeSelector disktype=ssd matches only n1 (fits), n2 (fits), n3 (fits) and 1 more; 1 node lacks it"
+    )
+
+
+def test_node_selector_suggestion_when_no_node_has_the_value():
+    pod = make_pod("x", nodeSelector={"disktype": "ssd", "kubernetes.io/os": "linux"})
+    fix = "; label a node (`kubectl label node <node> disktype=ssd`) or change the selector"
+    assert _suggestions(pod, [_ssd("n1", "hdd"), _ssd("n2", "hdd")]) == [
+        "nodeSelector disktype=ssd: no node has this label (nodes have disktype: hdd (2))" + fix
+    ]
+    assert _suggestions(pod, [_ssd("n1", None)]) == [
+        "nodeSelector disktype=ssd: no node has this label (no node has a disktype label)" + fix
+    ]
+
+
+def test_required_affinity_suggestion_names_three_matching_nodes_then_counts():
+    pod = make_pod("x", affinity=_required({"matchExpressions": [_expr("zone", "In", "a")]}))
+    nodes = [make_node(f"n{i}", labels={"zone": "a"}) for i in range(1, 5)] + [make_node("n5")]
+    assert _suggestions(pod, nodes)[0] == (
+        "required node affinity [zone In [a]] excludes 1 node; it matches n1 (fits), n2 (fits), n3 (fits) and 1 "
+        "more; node labels: zone: <none> (1), a (4); relabel nodes or relax the terms"
+    )
+
+
+def test_required_affinity_on_node_names_only_has_no_label_spread():
+    pod = make_pod("x", affinity=_required({"matchFields": [_names("n1")]}))
+    assert _suggestions(pod, [make_node("n1"), make_node("n2")])[0] == (
+        "required node affinity [field metadata.name In [n1]] excludes 1 node; it matches n1 (fits); relabel "
+        "nodes or relax the terms"
+    )
+
+
+def test_node_selector_suggestion_skips_keys_every_node_has():
+    pod = make_pod("x", nodeSelector={"kubernetes.io/os": "linux", "pool": "gpu"})
+    assert _suggestions(pod, [make_node("n1")]) == [
+        "nodeSelector pool=gpu: no node has this label (no node has a pool label); label a node "
+        "(`kubectl label node <node> pool=gpu`) or change the selector"
+    ]
