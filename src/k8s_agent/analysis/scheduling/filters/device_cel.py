@@ -13,27 +13,44 @@ The device as CEL sees it (the DRA CEL environment): an attribute or capacity na
 to the device's driver; ``device.attributes["<domain>"]`` of a domain the device has nothing in is an empty
 map, and a missing name in it is a runtime error (``no such key``), which the scheduler reports as an error
 of the whole scheduling attempt, not as a node that does not fit.
+
+The syntax is ``device_cel_syntax``, the device and its typed values ``device_cel_values``; this module
+evaluates a parsed expression on one device, with bounded caches of parsed expressions and of results.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
-from k8s_agent.analysis.quantity import parse_quantity
+from k8s_agent.analysis.scheduling.filters.device_cel_syntax import Node, NotEvaluated, parse
+from k8s_agent.analysis.scheduling.filters.device_cel_values import (
+    CelError,
+    DomainMap,
+    Domains,
+    Quantity,
+    Version,
+    device_view,
+    order,
+    parse_version,
+    quantity_of,
+    same_type,
+)
 from k8s_agent.kube.models import Device
 
-
-class NotEvaluated(Exception):
-    """The expression uses something this evaluator does not implement."""
-
-
-class CelError(Exception):
-    """A CEL runtime error (a missing attribute, mismatched types)."""
+__all__ = [
+    "CelError",
+    "Node",
+    "NotEvaluated",
+    "Quantity",
+    "Result",
+    "Version",
+    "compile_expression",
+    "device_view",
+    "evaluate",
+    "parse_version",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,261 +61,6 @@ class Result:
     value: bool | None
     why: str = ""
     error: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    value: Fraction
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    core: tuple[int, int, int]
-    pre: tuple[Any, ...]
-
-    def key(self) -> tuple[Any, ...]:
-        # a version without a pre-release ranks above the same version with one
-        return (self.core, 1 if not self.pre else 0, self.pre)
-
-
-_VERSION = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
-)
-
-
-def parse_version(text: str) -> Version:
-    m = _VERSION.match(text)
-    if m is None:
-        raise CelError(f"invalid semver {text!r}")
-    pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in m[4].split(".")) if m[4] else ()
-    return Version((int(m[1]), int(m[2]), int(m[3])), pre)
-
-
-class _Map:
-    """One domain of ``device.attributes`` / ``device.capacity``, read from the device on demand (a missing
-    name is a runtime error)."""
-
-    __slots__ = ("capacity", "device", "domain", "driver")
-
-    def __init__(self, device: Device, driver: str, domain: str, capacity: bool) -> None:
-        self.device, self.driver, self.domain, self.capacity = device, driver, domain, capacity
-
-    def lookup(self, key: str) -> Any:
-        d = self.device
-        items: Any = d.capacity if self.capacity else d.attributes
-        raw = items.get(f"{self.domain}/{key}")
-        if raw is None and self.domain == self.driver:
-            raw = items.get(key)
-        if raw is None:
-            return None
-        return _capacity(raw.value) if self.capacity else _attribute(raw)
-
-    def get(self, key: str) -> Any:
-        value = self.lookup(key)
-        if value is None:
-            raise CelError(f"no such key: {key}")
-        return value
-
-
-class _Domains:
-    """``device.attributes`` / ``device.capacity``: any domain gives a map (empty when unknown)."""
-
-    __slots__ = ("capacity", "device", "driver")
-
-    def __init__(self, device: Device, driver: str, capacity: bool) -> None:
-        self.device, self.driver, self.capacity = device, driver, capacity
-
-    def get(self, key: str) -> _Map:
-        return _Map(self.device, self.driver, key, self.capacity)
-
-
-@lru_cache(maxsize=1024)
-def _capacity(text: str) -> Quantity | None:
-    try:
-        return Quantity(parse_quantity(text).value)
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=1024)
-def _version(text: str) -> Version | None:
-    try:
-        return parse_version(text)
-    except CelError:
-        return None
-
-
-def _attribute(a: Any) -> Any:
-    if a.int_value is not None:
-        return a.int_value
-    if a.bool_value is not None:
-        return a.bool_value
-    if a.string_value is not None:
-        return a.string_value
-    if a.version_value is not None:
-        return _version(a.version_value)
-    return None
-
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<num>\d+)(?![\d.eE])|
-    (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|
-    (?P<op>&&|\|\||==|!=|<=|>=|[<>!()\[\].,])|
-    (?P<id>[A-Za-z_][A-Za-z0-9_]*)
-    )""",
-    re.VERBOSE,
-)
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            raise NotEvaluated(f"unsupported syntax at {text[pos : pos + 12]!r}")
-        pos = m.end()
-        kind = m.lastgroup or ""
-        value = m.group(kind)
-        if kind == "str":
-            body = value[1:-1]
-            if "\\" in body:
-                body = re.sub(r"\\(.)", lambda e: _ESCAPES.get(e[1], "\x00"), body)
-                if "\x00" in body:
-                    raise NotEvaluated("unsupported string escape")
-            value = body
-        out.append((kind, value))
-    return out
-
-
-# AST nodes are tuples: ("lit", v) ("dev",) ("get", obj, key) ("call", name, target|None, args)
-# ("not", x) ("and", a, b) ("or", a, b) ("cmp", op, a, b) ("in", key, map)
-Node = tuple[Any, ...]
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.toks = _tokens(text)
-        self.i = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        t = self.peek()
-        if t is None or (value is not None and t[1] != value):
-            raise NotEvaluated(f"expected {value or 'more'}")
-        self.i += 1
-        return t
-
-    def parse(self) -> Node:
-        node = self.or_()
-        if self.peek() is not None:
-            raise NotEvaluated(f"unsupported syntax near {self.peek()[1]!r}")  # type: ignore[index]
-        return node
-
-    def or_(self) -> Node:
-        node = self.and_()
-        while (t := self.peek()) is not None and t == ("op", "||"):
-            self.take()
-            node = ("or", node, self.and_())
-        return node
-
-    def and_(self) -> Node:
-        node = self.rel()
-        while (t := self.peek()) is not None and t == ("op", "&&"):
-            self.take()
-            node = ("and", node, self.rel())
-        return node
-
-    def rel(self) -> Node:
-        node = self.unary()
-        t = self.peek()
-        if t is not None and t[0] == "op" and t[1] in ("==", "!=", "<", "<=", ">", ">="):
-            self.take()
-            return ("cmp", t[1], node, self.unary())
-        if t == ("id", "in"):
-            self.take()
-            return ("in", node, self.unary())
-        return node
-
-    def unary(self) -> Node:
-        if self.peek() == ("op", "!"):
-            self.take()
-            return ("not", self.unary())
-        return self.member()
-
-    def member(self) -> Node:
-        node = self.primary()
-        while (t := self.peek()) is not None and t[1] in (".", "["):
-            self.take()
-            if t[1] == "[":
-                key = self.or_()
-                self.take("]")
-                node = ("get", node, key)
-                continue
-            kind, name = self.take()
-            if kind != "id":
-                raise NotEvaluated("unsupported member access")
-            if self.peek() == ("op", "("):
-                node = ("call", name, node, self.args())
-            else:
-                node = ("get", node, ("lit", name))
-        return node
-
-    def args(self) -> list[Node]:
-        self.take("(")
-        out: list[Node] = []
-        if self.peek() != ("op", ")"):
-            out.append(self.or_())
-            while self.peek() == ("op", ","):
-                self.take()
-                out.append(self.or_())
-        self.take(")")
-        return out
-
-    def primary(self) -> Node:
-        kind, value = self.take()
-        if kind == "num":
-            return ("lit", int(value))
-        if kind == "str":
-            return ("lit", value)
-        if kind == "op" and value == "(":
-            node = self.or_()
-            self.take(")")
-            return node
-        if kind == "id":
-            if value in ("true", "false"):
-                return ("lit", value == "true")
-            if value == "device":
-                return ("dev",)
-            if value in ("quantity", "semver") and self.peek() == ("op", "("):
-                return ("call", value, None, self.args())
-        raise NotEvaluated(f"unsupported {value!r}")
-
-
-def device_view(device: Device, driver: str) -> dict[str, Any]:
-    """The device as the DRA CEL environment presents it (attributes and capacity read on demand)."""
-    return {
-        "driver": driver,
-        "attributes": _Domains(device, driver, False),
-        "capacity": _Domains(device, driver, True),
-    }
-
-
-def _order(v: Any) -> Any:
-    if isinstance(v, Version):
-        return v.key()
-    if isinstance(v, Quantity):
-        return v.value
-    return v
-
-
-def _same_type(a: Any, b: Any) -> bool:
-    return type(a) is type(b)
 
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
@@ -327,7 +89,7 @@ class _Eval:
                 if key not in obj:
                     raise NotEvaluated(f"device.{key}")
                 return obj[key]
-            if isinstance(obj, _Domains | _Map):
+            if isinstance(obj, Domains | DomainMap):
                 return obj.get(key)
             raise NotEvaluated("unsupported member access")
         if op == "not":
@@ -355,15 +117,15 @@ class _Eval:
         if op == "cmp":
             a, b = self.run(n[2]), self.run(n[3])
             if n[1] == "==":
-                return _same_type(a, b) and _order(a) == _order(b)
+                return same_type(a, b) and order(a) == order(b)
             if n[1] == "!=":
-                return not (_same_type(a, b) and _order(a) == _order(b))
-            if not _same_type(a, b) or isinstance(a, bool):
+                return not (same_type(a, b) and order(a) == order(b))
+            if not same_type(a, b) or isinstance(a, bool):
                 raise CelError(f"no such overload: {n[1]}")
-            return _CMP[n[1]](_order(a), _order(b))
+            return _CMP[n[1]](order(a), order(b))
         if op == "in":
             key, container = self.run(n[1]), self.run(n[2])
-            if isinstance(container, _Map) and isinstance(key, str):
+            if isinstance(container, DomainMap) and isinstance(key, str):
                 return container.lookup(key) is not None
             raise NotEvaluated("unsupported 'in'")
         if op == "call":
@@ -376,7 +138,7 @@ class _Eval:
             if len(vals) != 1 or not isinstance(vals[0], str):
                 raise NotEvaluated(f"{name}()")
             if name == "quantity":
-                q = _capacity(vals[0])
+                q = quantity_of(vals[0])
                 if q is None:
                     raise CelError(f"invalid quantity {vals[0]!r}")
                 return q
@@ -393,9 +155,9 @@ class _Eval:
             if name == "contains":
                 return arg in obj
         if isinstance(obj, Quantity | Version) and name in ("compareTo", "isGreaterThan", "isLessThan"):
-            if not _same_type(obj, arg):
+            if not same_type(obj, arg):
                 raise CelError(f"no such overload: {name}")
-            a, b = _order(obj), _order(arg)
+            a, b = order(obj), order(arg)
             if name == "compareTo":
                 return (a > b) - (a < b)
             return a > b if name == "isGreaterThan" else a < b
@@ -459,7 +221,7 @@ def compile_expression(text: str) -> tuple[Node, tuple[tuple[bool, str, str], ..
         return hit
     compiled: tuple[Node, tuple[tuple[bool, str, str], ...] | None] | NotEvaluated
     try:
-        node = _Parser(text).parse()
+        node = parse(text)
         refs: set[tuple[bool, str, str]] = set()
         compiled = (node, tuple(sorted(refs)) if _refs(node, refs) else None)
     except NotEvaluated as exc:
