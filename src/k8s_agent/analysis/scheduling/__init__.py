@@ -5,7 +5,11 @@ Modules (each imports only the ones above it):
 * ``message``: the scheduler's FailedScheduling text of every version, parsed; the failure categories.
 * ``selectors``: matching as the scheduler matches (tolerations, node selector terms, label selectors).
 * ``index``: the cluster grouped once per request (pods per node, their requests, host ports, ...).
-* ``filters/``: one module per kube-scheduler filter plugin, in the registry ``filters.FILTERS``.
+* ``filters/``: one module per kube-scheduler filter plugin, in the registry ``filters.FILTERS``; a plugin too
+  big for one module keeps its filter class there and its parts beside it (DynamicResources:
+  ``dra_claims`` the pod's claims and requests, ``dra_devices`` a node's devices and each request's
+  candidates, ``dra_allocate`` the allocator's search; its CEL selectors in ``device_cel`` with
+  ``device_cel_syntax`` and ``device_cel_values``).
 * ``evaluate``: every filter on every node -> ``FitReport`` (frozen ``NodeVerdict`` per node).
 * ``simulate``: what kube-scheduler itself would write for the pod (see below).
 * ``context``: what the analysis reads (``SchedulingInputs``); the pod's events, the scheduler's last message,
