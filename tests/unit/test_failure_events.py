@@ -115,6 +115,12 @@ CRASHING = dict(
 )
 
 
+def crashing_replica() -> Pod:
+    """Pod ``ns/p`` of ReplicaSet ``web-abc``, crash-looping."""
+    owner = {"kind": "ReplicaSet", "name": "web-abc", "uid": "rs-1", "controller": True}
+    return simple_pod(metadata={"uid": "uid-1", "ownerReferences": [owner]}, **CRASHING)
+
+
 # ------------------------------------------------------------------------------------------ corpus pods
 def test_init_container_starterror_pod():
     now = datetime(2025, 9, 26, 10, 42, 56, tzinfo=UTC)
@@ -530,15 +536,7 @@ class FakeSource:
 
 
 def test_service_reads_owner_and_node_events_and_survives_their_failure():
-    pod = simple_pod(
-        metadata={
-            "name": "p",
-            "namespace": "ns",
-            "uid": "uid-1",
-            "ownerReferences": [{"kind": "ReplicaSet", "name": "web-abc", "uid": "rs-1", "controller": True}],
-        },
-        **CRASHING,
-    )
+    pod = crashing_replica()
     pod_sel = "involvedObject.kind=Pod,involvedObject.name=p"
     src = FakeSource(
         pod,
@@ -600,15 +598,7 @@ def test_service_makes_one_round_trip():
             self.calls.append(("pod answered",))
             return self.pod
 
-    pod = simple_pod(
-        metadata={
-            "name": "p",
-            "namespace": "ns",
-            "uid": "uid-1",
-            "ownerReferences": [{"kind": "ReplicaSet", "name": "web-abc", "uid": "rs-1", "controller": True}],
-        },
-        **CRASHING,
-    )
+    pod = crashing_replica()
     src = SlowPod(pod, {})
     asyncio.run(pod_failure_events(src, "ns", "p", now=NOW))
     answered = src.calls.index(("pod answered",))

@@ -95,9 +95,12 @@ IN_PROGRESS_STATUS = {
 }
 
 
+AVAILABLE = cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+
+
 def test_rollout_in_progress_is_progressing_not_stuck():
     conditions = [
-        cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."),
+        AVAILABLE,
         cond(
             "Progressing",
             "True",
@@ -135,7 +138,7 @@ def test_rollout_in_progress_with_failing_new_pods_says_when_the_deadline_falls_
 
 def test_progress_deadline_exceeded_while_old_pods_are_ready_is_stuck_with_revision_diff_and_rollback():
     conditions = [
-        cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."),
+        AVAILABLE,
         cond(
             "Progressing",
             "False",
