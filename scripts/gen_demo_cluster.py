@@ -982,6 +982,55 @@ def min_unavailable(t: datetime) -> tuple:
     return ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", t, t)
 
 
+def new_deployment_past_its_deadline(
+    ns: str, name: str, pod_hash: str, spec: dict, t0: datetime, updated: datetime | None = None
+) -> tuple:
+    """A one-replica shop Deployment created at ``t0`` whose only pod never became available, marked
+    ProgressDeadlineExceeded by the controller 601 s later (progressDeadlineSeconds 600, then its next sync),
+    and its ReplicaSet (revision 1, created with it)."""
+    deadline = t0 + timedelta(seconds=601)
+    d = deployment(
+        ns,
+        name,
+        created=t0,
+        updated=updated or deadline,
+        replicas=1,
+        labels={"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "shop"},
+        tpl_labels={"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "shop"},
+        spec=spec,
+        revision=1,
+        generation=1,
+        status=dep_status(
+            generation=1,
+            replicas=1,
+            updated=1,
+            ready=0,
+            available=0,
+            conditions=dep_conditions(
+                min_unavailable(t0),
+                (
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    f'ReplicaSet "{name}-{pod_hash}" has timed out progressing.',
+                    deadline,
+                    deadline,
+                ),
+            ),
+        ),
+    )
+    rs = replicaset(
+        d,
+        pod_hash,
+        created=t0,
+        updated=t0 + timedelta(seconds=1),
+        replicas=1,
+        revision=1,
+        spec=spec,
+        status=rs_status(1, 0, 0),
+    )
+    return d, rs
+
+
 def pod_name(rs: dict, *salt: str) -> str:
     return f"{rs['metadata']['name']}-{safe(5, 'pod', rs['metadata']['name'], *salt)}"
 
@@ -2133,45 +2182,7 @@ def shop() -> None:
         sa="checkout",
     )
     t0 = ago(m=25, s=3)
-    d = deployment(
-        ns,
-        "checkout",
-        created=t0,
-        updated=t0 + timedelta(seconds=601),
-        replicas=1,
-        labels={"app.kubernetes.io/name": "checkout", "app.kubernetes.io/part-of": "shop"},
-        tpl_labels={"app.kubernetes.io/name": "checkout", "app.kubernetes.io/part-of": "shop"},
-        spec=co_spec,
-        revision=1,
-        generation=1,
-        status=dep_status(
-            generation=1,
-            replicas=1,
-            updated=1,
-            ready=0,
-            available=0,
-            conditions=dep_conditions(
-                min_unavailable(t0),
-                (
-                    "False",
-                    "ProgressDeadlineExceeded",
-                    'ReplicaSet "checkout-7f6d5b8c9d" has timed out progressing.',
-                    t0 + timedelta(seconds=601),
-                    t0 + timedelta(seconds=601),
-                ),
-            ),
-        ),
-    )
-    rs = replicaset(
-        d,
-        "7f6d5b8c9d",
-        created=t0,
-        updated=t0 + timedelta(seconds=1),
-        replicas=1,
-        revision=1,
-        spec=co_spec,
-        status=rs_status(1, 0, 0),
-    )
+    d, rs = new_deployment_past_its_deadline(ns, "checkout", "7f6d5b8c9d", co_spec, t0)
     name = pod_name(rs, "0")
     puid = uid("Pod", ns, name, ts(t0), "")
     ip = pod_ip("demo-worker-2")
@@ -2609,45 +2620,7 @@ def shop() -> None:
         priority_class="shop-high",
     )
     t0 = ago(m=50, s=12)
-    d = deployment(
-        ns,
-        "inventory",
-        created=t0,
-        updated=t0 + timedelta(seconds=601),
-        replicas=1,
-        labels={"app.kubernetes.io/name": "inventory", "app.kubernetes.io/part-of": "shop"},
-        tpl_labels={"app.kubernetes.io/name": "inventory", "app.kubernetes.io/part-of": "shop"},
-        spec=inv_spec,
-        revision=1,
-        generation=1,
-        status=dep_status(
-            generation=1,
-            replicas=1,
-            updated=1,
-            ready=0,
-            available=0,
-            conditions=dep_conditions(
-                min_unavailable(t0),
-                (
-                    "False",
-                    "ProgressDeadlineExceeded",
-                    'ReplicaSet "inventory-5b7c9d6f8" has timed out progressing.',
-                    t0 + timedelta(seconds=601),
-                    t0 + timedelta(seconds=601),
-                ),
-            ),
-        ),
-    )
-    rs = replicaset(
-        d,
-        "5b7c9d6f8",
-        created=t0,
-        updated=t0 + timedelta(seconds=1),
-        replicas=1,
-        revision=1,
-        spec=inv_spec,
-        status=rs_status(1, 0, 0),
-    )
+    d, rs = new_deployment_past_its_deadline(ns, "inventory", "5b7c9d6f8", inv_spec, t0)
     name = pod_name(rs, "0")
     puid = uid("Pod", ns, name, ts(t0), "")
     ip = pod_ip("demo-worker-2")
@@ -3068,46 +3041,10 @@ def shop() -> None:
         ]
     )
     t0 = ago(m=20, s=4)
-    d = deployment(
-        ns,
-        "recommender",
-        created=t0,
-        updated=t0 + timedelta(seconds=1),
-        replicas=1,
-        labels={"app.kubernetes.io/name": "recommender", "app.kubernetes.io/part-of": "shop"},
-        tpl_labels={"app.kubernetes.io/name": "recommender", "app.kubernetes.io/part-of": "shop"},
-        spec=rc_spec,
-        revision=1,
-        generation=1,
-        status=dep_status(
-            generation=1,
-            replicas=1,
-            updated=1,
-            ready=0,
-            available=0,
-            conditions=dep_conditions(
-                min_unavailable(t0),
-                (
-                    "False",
-                    "ProgressDeadlineExceeded",
-                    'ReplicaSet "recommender-8f6b7c5d9" has timed out progressing.',
-                    t0 + timedelta(seconds=601),
-                    t0 + timedelta(seconds=601),
-                ),
-            ),
-        ),
+    d, rs = new_deployment_past_its_deadline(
+        ns, "recommender", "8f6b7c5d9", rc_spec, t0, updated=t0 + timedelta(seconds=1)
     )
     d["status"]["conditions"][1]["lastUpdateTime"] = ts(t0 + timedelta(seconds=601))
-    rs = replicaset(
-        d,
-        "8f6b7c5d9",
-        created=t0,
-        updated=t0 + timedelta(seconds=1),
-        replicas=1,
-        revision=1,
-        spec=rc_spec,
-        status=rs_status(1, 0, 0),
-    )
     name = pod_name(rs, "0")
     before = (
         "0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) had untolerated "
