@@ -1,7 +1,7 @@
 """The rules of the larger scheduler filters stated one by one, each on the node and pod shapes it concerns
 (issue 21's mutation survivors): TaintToleration (readiness through the lifecycle taints, the taint the
 scheduler reports, the per-taint suggestions), NodeAffinity (the terms ORed in reasons and suggestions, the
-PreFilter's narrowing to named nodes, the selector suggestions), and the others below them."""
+PreFilter's narrowing to named nodes, the selector suggestions), NodeName, and the others below them."""
 
 from __future__ import annotations
 
@@ -402,4 +402,16 @@ def test_node_selector_suggestion_skips_keys_every_node_has():
     assert _suggestions(pod, [make_node("n1")]) == [
         "nodeSelector pool=gpu: no node has this label (no node has a pool label); label a node "
         "(`kubectl label node <node> pool=gpu`) or change the selector"
+    ]
+
+
+# -------------------------------------------------------------------------------------------- NodeName
+def test_a_pod_bound_to_a_missing_node_is_told_it_will_be_garbage_collected():
+    """A pod created with spec.nodeName of a node that does not exist is judged as scheduled: no scheduler
+    will place it elsewhere, and the pod garbage collector deletes pods bound to nodes that are gone."""
+    pod = make_pod("web-1", nodeName="gone", status={"phase": "Pending"})
+    x = explain_scheduling(pod, [], [make_node("n1"), make_node("n2")], [pod], {}, {}, NOW)
+    assert x.status == "Scheduled"
+    assert x.suggestions == [
+        "node gone no longer exists: the pod will be garbage-collected; its controller recreates it"
     ]

@@ -2,13 +2,13 @@
 rejected with "node(s) didn't match the requested node name" (``plugins/nodename``). The scheduler never
 queues such a pod (it is already assigned), so this matters for what the evaluation says about the other
 nodes, and for a pod whose ``nodeName`` names a node that does not exist (it stays Pending: no kubelet takes
-it and no scheduler looks at it)."""
+it and no scheduler looks at it). No suggestion of its own: a pod with ``spec.nodeName`` is judged as scheduled
+(``explain.scheduled_suggestions`` says when its node does not exist)."""
 
 from __future__ import annotations
 
 from k8s_agent.analysis.scheduling.filters.base import (
     PASS,
-    Advice,
     Check,
     Filter,
     Outcome,
@@ -39,15 +39,3 @@ class NodeName(Filter):
             (failure(NODE_NAME, f"the pod asks for node {self.wanted} (spec.nodeName)"),),
             (NODE_NAME.wording,),
         )
-
-    @classmethod
-    def suggest(cls, advice: Advice) -> list[str]:
-        wanted = advice.pod.spec.node_name
-        if not any(v.failed(NODE_NAME) for v in advice.failing):
-            return []
-        if not wanted or wanted in advice.nodes_by_name or not advice.node_names:
-            return []
-        return [
-            f"spec.nodeName names node {wanted}, which does not exist: no scheduler or kubelet will run the "
-            "pod; recreate it without spec.nodeName (use a nodeSelector on kubernetes.io/hostname to pin it)"
-        ]
