@@ -136,8 +136,12 @@ def test_every_route_of_the_openapi_document_is_covered_here(agent):
 
 
 # ------------------------------------------------------------------------------------------ RBAC
-def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent_identity):
+def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, cluster, agent_identity):
+    # ``cluster`` (session fixture) builds what this test reads and what its refused requests aim at: the
+    # shop namespace, its pods, the worker nodes (the test must not rely on another test having built them)
     cp, token = control_plane, agent_identity.token
+    assert f"{SHOP}/{WEB_POD}" in cluster.pods and f"{SHOP}/{API_POD}" in cluster.pods
+    assert WORKER_A in cluster.nodes
     refused = [
         ("GET", f"/api/v1/namespaces/{SHOP}/secrets"),
         ("GET", "/api/v1/secrets"),
@@ -173,9 +177,18 @@ def test_chart_rbac_is_minimal_reads_outside_it_are_refused(control_plane, agent
     with pytest.raises(ApiError) as ei:
         cp.api("POST", f"/api/v1/namespaces/{SHOP}/pods", {"metadata": {"name": "x"}}, token=token)
     assert ei.value.status == 403
-    # ...and what the agent reads is allowed
+    # the refused writes changed nothing (the API server refused them before looking at the objects)
+    assert (
+        cp.api("GET", f"/api/v1/namespaces/{SHOP}/pods/{WEB_POD}")["metadata"].get("deletionTimestamp")
+        is None
+    )
+    # ...and what the agent reads is allowed, and shows it the cluster's objects
     assert cp.api("GET", "/api/v1/pods", token=token, query={"limit": 1})["items"]
-    cp.api("GET", f"/api/v1/namespaces/{SHOP}", token=token)
+    shop_pods = {
+        p["metadata"]["name"] for p in cp.api("GET", f"/api/v1/namespaces/{SHOP}/pods", token=token)["items"]
+    }
+    assert {WEB_POD, API_POD} <= shop_pods, sorted(shop_pods)
+    assert cp.api("GET", f"/api/v1/namespaces/{SHOP}", token=token)["metadata"]["name"] == SHOP
     # the workload diagnosis's reads
     for path in (
         "/apis/apps/v1/deployments",
