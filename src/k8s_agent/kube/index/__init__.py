@@ -25,7 +25,8 @@ worker starts).
 
 Modules, by concern: ``feed`` (the collections and the feed protocol), ``reflector`` (LIST + WATCH of one
 collection, backoff, 410), ``slim`` (the slim records), ``stores`` (what is held and what a change does),
-``facade`` (``ClusterIndex``: life cycle, statistics, warnings), ``memory`` (giving memory back).
+``facade`` (``ClusterIndex``: life cycle, statistics, warnings), ``gate`` (answers reading from a thread
+hold the watches' changes back), ``memory`` (giving memory back).
 """
 
 from k8s_agent.kube.index.facade import ClusterIndex, IndexStats, IndexSyncing, background
