@@ -1,7 +1,8 @@
 """The rules of the larger scheduler filters stated one by one, each on the node and pod shapes it concerns
 (issue 21's mutation survivors): TaintToleration (readiness through the lifecycle taints, the taint the
 scheduler reports, the per-taint suggestions), NodeAffinity (the terms ORed in reasons and suggestions, the
-PreFilter's narrowing to named nodes, the selector suggestions), NodeName, and the others below them."""
+PreFilter's narrowing to named nodes, the selector suggestions), NodeName, NodeResourcesFit (the pod count,
+requests of 0, the suggestion per resource)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from builders import make_node, make_pod
+from builders import container, make_node, make_pod
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import taint_toleration
@@ -414,4 +415,103 @@ def test_a_pod_bound_to_a_missing_node_is_told_it_will_be_garbage_collected():
     assert x.status == "Scheduled"
     assert x.suggestions == [
         "node gone no longer exists: the pod will be garbage-collected; its controller recreates it"
+    ]
+
+
+# ----------------------------------------------------------------------------------- NodeResourcesFit
+def _suggestions_with(pod, nodes, pods) -> list[str]:
+    return explain_scheduling(pod, [], nodes, list(pods) + [pod], {}, {}, NOW).suggestions
+
+
+def test_an_empty_node_with_room_for_one_pod_fits():
+    v = _verdicts(make_pod("x"), [make_node("n1", pods="1")])["n1"]
+    assert v.fits
+
+
+def test_a_full_node_fails_the_resources_check_with_too_many_pods():
+    v = _verdicts(make_pod("x"), [make_node("n1", pods="1")], [make_pod("a", node="n1")])["n1"]
+    assert v.checks == ["Resources"] and v.categories == ["Miscellaneous"]
+    assert v.outcome("NodeResourcesFit").scheduler_reasons == ("Too many pods",)
+
+
+def test_a_request_of_zero_is_not_checked_even_on_an_overcommitted_node():
+    """kube-scheduler checks a resource only when the pod requests more than 0 of it; the node's pods
+    here request more cpu than it has allocatable (its allocatable was lowered after they started)."""
+    node = make_node("n1", cpu="1")
+    running = [make_pod("a", node="n1", cpu="1500m")]
+    assert _verdicts(make_pod("x", cpu="0"), [node], running)["n1"].fits
+    assert _verdicts(make_pod("x", cpu="100m"), [node], running)["n1"].reasons == ["insufficient cpu"]
+
+
+def test_a_scheduled_pod_without_requests_is_told_the_pod_count():
+    pod = make_pod("web-1", node="n1", containers=[container()])
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod, make_pod("a", node="n1")], {}, {}, NOW)
+    assert (
+        r.scheduling_reasons[-1]
+        == "Pod requests no resources: only the pod count applied on node n1 (now 2 of 110 pods)"
+    )
+
+
+def test_pod_limit_suggestion_agrees_in_number():
+    one = [make_node("n1", pods="1")]
+    assert _suggestions_with(make_pod("x"), one, [make_pod("a", node="n1")]) == [
+        "1 node is at the pod limit (n1); add nodes or raise the kubelet's maxPods"
+    ]
+    two = one + [make_node("n2", pods="1")]
+    running = [make_pod("a", node="n1"), make_pod("b", node="n2")]
+    assert _suggestions_with(make_pod("x"), two, running) == [
+        "2 nodes are at the pod limit (n1, n2); add nodes or raise the kubelet's maxPods"
+    ]
+
+
+def test_resource_suggestions_most_nodes_first_each_resource_once():
+    pod = make_pod("x", cpu="2", memory="4Gi")
+    nodes = [make_node("n1", cpu="1"), make_node("n2", memory="2Gi"), make_node("n3", memory="2Gi", pods="1")]
+    assert _suggestions_with(pod, nodes, [make_pod("a", node="n3", cpu=None, memory=None)]) == [
+        "2 nodes lack memory (the pod requests 4Gi); n1 (excluded by: insufficient cpu) has 8Gi free",
+        "1 node lacks cpu (the pod requests 2); n2 (excluded by: insufficient memory) has 4 free",
+        "1 node is at the pod limit (n3); add nodes or raise the kubelet's maxPods",
+    ]
+
+
+def test_resource_suggestion_names_the_node_with_the_most_free_even_if_exactly_enough():
+    pod = make_pod("x", cpu="2")
+    assert _suggestions_with(pod, [make_node("n1", cpu="2"), make_node("n2", cpu="1")], [])[0] == (
+        "1 node lacks cpu (the pod requests 2); n1 (fits) has 2 free"
+    )
+
+
+def test_resource_suggestion_names_the_node_with_the_largest_allocatable():
+    pod = make_pod("x", cpu="4")
+    assert _suggestions_with(pod, [make_node("n1", cpu="2"), make_node("n2", cpu="1")], []) == [
+        "2 nodes lack cpu: the pod requests 4 but no node has that much allocatable (largest: 2 on n1); lower "
+        "the request or add a bigger node"
+    ]
+
+
+def test_resource_suggestion_with_one_unit_free():
+    def gpus(n: str) -> list[dict]:
+        return [container(extra={"nvidia.com/gpu": n})]
+
+    node = make_node("n1", extra_allocatable={"nvidia.com/gpu": "2"})
+    holder = make_pod("train-0", node="n1", containers=gpus("1"))
+    assert _suggestions_with(make_pod("x", containers=gpus("2")), [node], [holder]) == [
+        "1 node lacks nvidia.com/gpu: the pod requests 2 and the most free on any node is 1 on n1; lower the "
+        "request or add a node with >= 2 free"
+    ]
+
+
+def test_without_the_cluster_pods_resources_are_not_judged_and_other_advice_stands():
+    x = explain_scheduling(
+        make_pod("x", cpu="64"), [], [make_node("n1", unschedulable=True)], None, {}, {}, NOW
+    )
+    assert x.suggestions == ["n1 is cordoned; `kubectl uncordon n1` once its maintenance is over"]
+
+
+def test_pod_limit_suggestion_first_when_most_nodes_are_full_then_the_resources():
+    nodes = [make_node("n1", pods="1"), make_node("n2", pods="1"), make_node("n3", memory="64Mi")]
+    running = [make_pod("a", node="n1"), make_pod("b", node="n2")]
+    assert _suggestions_with(make_pod("x"), nodes, running) == [
+        "2 nodes are at the pod limit (n1, n2); add nodes or raise the kubelet's maxPods",
+        "1 node lacks memory (the pod requests 128Mi); n1 (excluded by: too many pods) has 7.9Gi free",
     ]
