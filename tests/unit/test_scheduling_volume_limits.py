@@ -3,8 +3,15 @@ our own cases, checked through ``scheduler_view`` and the agent's per-node words
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
 from builders import make_node, make_pod, pvc_volume
+from k8s_agent.analysis.scheduling.analyze import explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
+from k8s_agent.analysis.scheduling.filters.node_volume_limits import inline_disk, pv_volume
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import (
     PersistentVolume,
@@ -14,6 +21,7 @@ from k8s_agent.kube.models import (
     convert,
 )
 
+NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 DRIVER = "ebs.csi.aws.com"
 LIMIT = "node(s) exceed max volume count"
 NODES = [make_node("n1"), make_node("n2")]
@@ -184,3 +192,184 @@ def test_in_tree_disks_migrated_to_csi_count_under_their_driver():
         same, [user("old", "n1", "legacy"), inline], claims, [in_tree], {"n1": {DRIVER: 2}, "n2": {DRIVER: 0}}
     )
     assert plugins(view) == {"n1": ("", ()), "n2": ("NodeVolumeLimits", (LIMIT,))}
+
+
+# ------------------------------------------------------------------ the CSI translation of in-tree disks
+def _pv(spec: dict, labels: dict | None = None) -> PersistentVolume:
+    return convert({"metadata": {"name": "pv", "labels": labels or {}}, "spec": spec}, PersistentVolume)
+
+
+ZONE = "topology.kubernetes.io/zone"
+
+
+@pytest.mark.parametrize(
+    ("spec", "labels", "expected"),
+    [
+        ({"csi": {"driver": "x.csi.io", "volumeHandle": "h-1"}}, {}, ("x.csi.io", "h-1")),
+        ({"awsElasticBlockStore": {"volumeID": "aws://eu-west-1a/vol-1"}}, {}, (DRIVER, "vol-1")),
+        ({"awsElasticBlockStore": {"volumeID": "aws://eu-west-1a/vol-1/"}}, {}, (DRIVER, "vol-1")),
+        ({"awsElasticBlockStore": {"volumeID": "vol-1"}}, {}, (DRIVER, "vol-1")),
+        (
+            {"gcePersistentDisk": {"pdName": "pd-1"}},
+            {ZONE: "europe-west1-b"},
+            ("pd.csi.storage.gke.io", "projects/UNSPECIFIED/zones/europe-west1-b/disks/pd-1"),
+        ),
+        (
+            {"gcePersistentDisk": {"pdName": "pd-1"}},
+            {"failure-domain.beta.kubernetes.io/zone": "europe-west1-b__europe-west1-c"},
+            ("pd.csi.storage.gke.io", "projects/UNSPECIFIED/regions/europe-west1/disks/pd-1"),
+        ),
+        (
+            {"gcePersistentDisk": {"pdName": "pd-1"}},
+            {},
+            ("pd.csi.storage.gke.io", "projects/UNSPECIFIED/zones/UNSPECIFIED/disks/pd-1"),
+        ),
+        (
+            {"azureDisk": {"diskName": "d", "diskURI": "/subs/x/disks/d"}},
+            {},
+            ("disk.csi.azure.com", "/subs/x/disks/d"),
+        ),
+        ({"cinder": {"volumeID": "c-1"}}, {}, ("cinder.csi.openstack.org", "c-1")),
+        ({"portworxVolume": {"volumeID": "px-1"}}, {}, ("pxd.portworx.com", "px-1")),
+        ({"nfs": {"server": "nfs.example.com", "path": "/"}}, {}, ("", "")),
+    ],
+)
+def test_a_pv_counts_as_its_csi_volume_or_its_migrated_disk(spec, labels, expected):
+    """csi-translation-lib: EBS's handle is the volume ID without ``aws://<zone>/``; a GCE PD's handle names
+    its zone, or its region when the PV's zone label lists two zones (a regional disk); Azure Disk's is the
+    disk URI; Cinder's and Portworx's the volume ID. A volume of no CSI driver counts for nothing."""
+    assert pv_volume(_pv(spec, labels)) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            {"gcePersistentDisk": {"pdName": "pd-1"}},
+            ("pd.csi.storage.gke.io", "projects/UNSPECIFIED/zones/UNSPECIFIED/disks/pd-1"),
+        ),
+        (
+            {"azureDisk": {"diskName": "d", "diskURI": "/subs/x/disks/d"}},
+            ("disk.csi.azure.com", "/subs/x/disks/d"),
+        ),
+        ({"cinder": {"volumeID": "c-1"}}, ("cinder.csi.openstack.org", "c-1")),
+        ({"portworxVolume": {"volumeID": "px-1"}}, ("pxd.portworx.com", "px-1")),
+        ({"configMap": {"name": "settings"}}, None),
+    ],
+)
+def test_an_inline_disk_counts_as_its_migrated_csi_volume(source, expected):
+    pod = make_pod("x", volumes=[{"name": "d", **source}])
+    assert inline_disk(pod.spec.volumes[0]) == expected
+
+
+# --------------------------------------------------------------------------------- what counts, and how
+def _va(name: str, pv: str, node: str = "n1", attacher: str = DRIVER) -> VolumeAttachment:
+    spec: dict = {
+        "attacher": attacher,
+        "nodeName": node,
+        "source": {"persistentVolumeName": pv} if pv else {},
+    }
+    return convert({"metadata": {"name": name}, "spec": spec}, VolumeAttachment)
+
+
+def test_attachments_are_counted_each_and_unusable_ones_skipped():
+    """A VolumeAttachment of no PV (an inline volume), of an unknown PV or of a non-CSI PV is not counted;
+    those after it still are."""
+    nfs = _pv({"nfs": {"server": "nfs.example.com", "path": "/"}})
+    nfs = msgspec.structs.replace(nfs, metadata=msgspec.structs.replace(nfs.metadata, name="pv-nfs"))
+    pvs = [csi_pv("pv1", "vol-1"), csi_pv("pv2", "vol-2"), csi_pv("pv3", "vol-3"), nfs]
+    vas = [_va("inline", ""), _va("gone", "pv-gone"), _va("nfs", "pv-nfs"), _va("a", "pv1"), _va("b", "pv2")]
+    pod = make_pod("db-0", volumes=[pvc_volume("new")])
+    _, report = run(pod, [], [claim("new", "pv3")], pvs, {"n1": {DRIVER: 2}}, vas)
+    assert report.verdicts[0].reasons == [
+        f"CSI driver {DRIVER} may attach 2 volumes on this node (CSINode); 2 already attached and the pod adds 1"
+    ]
+
+
+def test_every_new_volume_of_the_pod_counts_and_a_limit_of_one_is_singular():
+    claims = [claim("a", "pv1"), claim("b", "pv2")]
+    pod = make_pod("db-0", volumes=[pvc_volume("a", "va"), pvc_volume("b", "vb")])
+    _, report = run(pod, [], claims, [csi_pv("pv1", "vol-1"), csi_pv("pv2", "vol-2")], {"n1": {DRIVER: 1}})
+    assert report.verdicts[0].reasons == [
+        f"CSI driver {DRIVER} may attach 1 volume on this node (CSINode); 0 already attached and the pod adds 2"
+    ]
+
+
+def test_a_claim_of_the_same_name_in_another_namespace_is_another_volume():
+    claims = [claim("data", "pv-a"), claim("data", "pv-b", ns="other")]
+    pvs = [csi_pv("pv-a", "vol-a"), csi_pv("pv-b", "vol-b")]
+    other = make_pod("b", "other", node="n1", volumes=[pvc_volume("data")])
+    pod = make_pod("db-0", volumes=[pvc_volume("data")])
+    _, report = run(pod, [other], claims, pvs, {"n1": {DRIVER: 1}})
+    assert not report.verdicts[0].fits
+
+
+def test_generic_ephemeral_inline_and_missing_claims_all_take_their_turn():
+    """A generic ephemeral volume is the claim ``<pod>-<volume>``; an inline disk or a claim that cannot be
+    found does not stop the volumes after it from counting."""
+    claims = [claim("db-0-scratch", "pv1"), claim("data", "pv2")]
+    pvs = [csi_pv("pv1", "vol-1"), csi_pv("pv2", "vol-2")]
+    ephemeral = {
+        "name": "scratch",
+        "ephemeral": {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"]}}},
+    }
+    pod = make_pod(
+        "db-0",
+        volumes=[
+            {"name": "cache", "gcePersistentDisk": {"pdName": "pd-1"}},
+            pvc_volume("missing", "m"),
+            ephemeral,
+            pvc_volume("data"),
+        ],
+    )
+    _, report = run(pod, [], claims, pvs, {"n1": {DRIVER: 1}})
+    assert report.verdicts[0].reasons == [
+        f"CSI driver {DRIVER} may attach 1 volume on this node (CSINode); 0 already attached and the pod adds 2"
+    ]
+
+
+def test_an_unbound_claim_of_an_unknown_class_counts_for_nothing():
+    pod = make_pod("db-0", volumes=[pvc_volume("new")])
+    _, report = run(pod, [], [claim("new", cls="missing")], [], {"n1": {DRIVER: 0}})
+    assert all(v.fits for v in report.verdicts)
+
+
+def test_only_pods_with_volumes_are_checked_and_any_unread_list_is_said():
+    note = (
+        "the PVCs, PVs or pods of the cluster could not be read: CSI volume attach limits were not evaluated"
+    )
+    limits = {"n1": {DRIVER: 0}}
+    config_only = make_pod("web", volumes=[{"name": "c", "configMap": {"name": "settings"}}])
+    report = evaluate_nodes(
+        config_only, NODES, [], {}, {}, storage=StorageObjects(None, frozenset(), None, limits, None, [])
+    )
+    assert note not in report.notes
+    pod = make_pod("db-0", volumes=[pvc_volume("new")])
+    pvcs = {("default", "new"): claim("new", "pv3")}
+    no_pvs = StorageObjects(None, frozenset(), None, limits, pvcs, [])
+    assert note in evaluate_nodes(pod, NODES, [], {}, {}, storage=no_pvs).notes
+    no_pvcs = StorageObjects(None, frozenset(), [csi_pv("pv3", "v3")], limits, None, [])
+    assert note in evaluate_nodes(pod, NODES, [], {}, {}, storage=no_pvcs).notes
+    no_pods = StorageObjects(None, frozenset(), [csi_pv("pv3", "v3")], limits, pvcs, [])
+    assert note in evaluate_nodes(pod, NODES, None, {}, {}, storage=no_pods).notes
+
+
+def test_attach_limit_suggestion_names_three_nodes_then_counts():
+    nodes = [make_node(f"n{i}") for i in range(1, 5)]
+    pod = make_pod("db-0", volumes=[pvc_volume("new")])
+    new = claim("new", "pv3")
+    storage = StorageObjects(
+        {},
+        frozenset(),
+        [csi_pv("pv3", "vol-3")],
+        {n.metadata.name: {DRIVER: 0} for n in nodes},
+        {("default", "new"): new},
+        [],
+    )
+    x = explain_scheduling(
+        pod, [], nodes, [pod], {"new": new}, {"pv3": csi_pv("pv3", "vol-3")}, NOW, storage=storage
+    )
+    assert x.suggestions == [
+        f"4 nodes reached the attach limit of CSI driver {DRIVER} (n1: 0 of 0, n2: 0 of 0, n3: 0 of 0 and 1 more): "
+        "move pods with such volumes off them, or use nodes (instance types) with a higher attach limit"
+    ]
