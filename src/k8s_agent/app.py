@@ -68,7 +68,13 @@ def make_index(inner: Any, settings: Settings) -> Any:
     if hasattr(inner, "watch_lines"):
         # a request waits up to half its deadline for a first sync in progress (small clusters: no 503)
         wait = settings.request_deadline / 2
-        return ClusterIndex(inner, restart_threshold=threshold, idle_timeout=idle, first_wait=wait)
+        return ClusterIndex(
+            inner,
+            restart_threshold=threshold,
+            idle_timeout=idle,
+            first_wait=wait,
+            on_synced=None if Sanic.test_mode else gc.freeze,
+        )
     if hasattr(inner, "index_lists"):
         return ClusterIndex(snapshot=inner.index_lists, restart_threshold=threshold, idle_timeout=idle)
     return None

@@ -63,6 +63,7 @@ class ClusterIndex(IndexStores):
         watch_timeout: tuple[int, int] = WATCH_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         first_wait: float = 0.0,
+        on_synced: Callable[[], None] | None = None,
     ) -> None:
         self.feed = feed
         self.snapshot = snapshot
@@ -83,6 +84,8 @@ class ClusterIndex(IndexStores):
         self._synced_event: asyncio.Event | None = None
         #: how long a request waits for a first sync in progress before its 503
         self.first_wait = first_wait
+        #: called once each first sync is complete (the app moves the index out of the cyclic GC's reach)
+        self.on_synced = on_synced
         self.slimmer = Slimmer()
         #: answers that read the stores off the event loop hold it; the watches' changes wait for them
         self.gate = ReadGate()
@@ -185,6 +188,8 @@ class ClusterIndex(IndexStores):
             self.synced_after = self.clock() - self.started_at
             logger.info("index: synced in {:.1f}s ({})", self.synced_after, self.summary())
             release_memory()  # the LIST pages' transient memory
+            if self.on_synced is not None:
+                self.on_synced()
         if self.state == "synced" and not any(r.listing for r in self.reflectors.values()):
             self.stats.last_sync = time.time()
 
