@@ -267,3 +267,28 @@ def test_a_watch_down_for_a_while_is_named_in_the_warnings_until_it_is_back(fake
         await until(lambda: index.warnings() == [], what="the warning gone once the watch is back")
 
     run(fake, body)
+
+
+def test_the_first_sync_is_announced_once_to_on_synced(fake):
+    """The app moves the synced index out of the cyclic GC's reach (``gc.freeze``) through ``on_synced``:
+    called once the first sync is complete, not per page, not per watch event."""
+    called = []
+
+    async def body(index):
+        await synced(index)
+        assert called == [index.count("pods")]  # every pod was indexed when it was called
+        fake.add(api_pod("after-sync", "demo", node="node-b", owner=RS_OWNER))
+        await until(lambda: ("demo", "after-sync") in index.pod_table.records)
+        return list(called)
+
+    holder = {}
+
+    def on_synced():
+        called.append(holder["index"].count("pods"))
+
+    async def body_with(index):
+        holder["index"] = index
+        index.on_synced = on_synced
+        return await body(index)
+
+    assert run(fake, body_with) == [len(fake.objects("pods")) - 1]
