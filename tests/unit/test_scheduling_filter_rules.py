@@ -2,19 +2,22 @@
 (issue 21's mutation survivors): TaintToleration (readiness through the lifecycle taints, the taint the
 scheduler reports, the per-taint suggestions), NodeAffinity (the terms ORed in reasons and suggestions, the
 PreFilter's narrowing to named nodes, the selector suggestions), NodeName, NodeResourcesFit (the pod count,
-requests of 0, the suggestion per resource)."""
+requests of 0, the suggestion per resource), InterPodAffinity (terms as written, the first pod of a group, the
+scheduler's reason order, the suggestion)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import msgspec
+import pytest
 
 from builders import container, make_node, make_pod
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import taint_toleration
-from k8s_agent.kube.models import Node, Taint
+from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import make_term
+from k8s_agent.kube.models import Node, PodAffinityTerm, Taint, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -515,3 +518,139 @@ def test_pod_limit_suggestion_first_when_most_nodes_are_full_then_the_resources(
         "2 nodes are at the pod limit (n1, n2); add nodes or raise the kubelet's maxPods",
         "1 node lacks memory (the pod requests 128Mi); n1 (excluded by: too many pods) has 7.9Gi free",
     ]
+
+
+# ----------------------------------------------------------------------------------- InterPodAffinity
+ZONE = "topology.kubernetes.io/zone"
+
+
+def _term(labels: dict | None = None, **kw) -> dict:
+    return {"labelSelector": {"matchLabels": labels or {"app": "cache"}}, "topologyKey": ZONE, **kw}
+
+
+def _pod_aff(*terms: dict) -> dict:
+    return {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": list(terms)}}
+
+
+def _pod_anti(*terms: dict) -> dict:
+    return {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": list(terms)}}
+
+
+def _make(term: dict, owner_labels: dict | None = None):
+    owner = make_pod("web-1", labels=owner_labels or {"app": "web"})
+    return make_term(convert(term, PodAffinityTerm), owner)
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "uncertain"),
+    [
+        ({}, "namespace default", False),
+        ({"namespaces": ["shop", "default"]}, "namespaces default, shop", False),
+        ({"namespaceSelector": {}}, "all namespaces", False),
+        ({"namespaceSelector": {"matchLabels": {"team": "x"}}}, "namespaces matching team=x", True),
+        (
+            {
+                "namespaces": ["shop"],
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "db"}},
+            },
+            "namespaces shop and namespaces matching kubernetes.io/metadata.name=db",
+            False,
+        ),
+        (
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "db"},
+                    "matchExpressions": [{"key": "team", "operator": "Exists"}],
+                }
+            },
+            "namespaces matching kubernetes.io/metadata.name=db, team Exists",
+            True,
+        ),
+    ],
+)
+def test_a_term_says_which_namespaces_it_looks_in(extra, where, uncertain):
+    """The term's namespaces, else its namespaceSelector (empty: all), else the pod's own; a selector on
+    labels other than kubernetes.io/metadata.name cannot be evaluated without the Namespace objects."""
+    t = _make(_term(**extra))
+    assert t.text == f"pods with app=cache in {where}, per {ZONE}"
+    assert t.uncertain is uncertain
+
+
+def test_match_and_mismatch_label_keys_take_the_owner_values():
+    """matchLabelKeys adds ``key In (owner's value)``, mismatchLabelKeys ``key NotIn (owner's value)``; a key
+    the owner lacks adds nothing."""
+    t = _make(
+        _term(matchLabelKeys=["pod-template-hash", "absent"], mismatchLabelKeys=["tenant"]),
+        {"app": "web", "pod-template-hash": "abc", "tenant": "t1"},
+    )
+    assert t.text == (
+        f"pods with app=cache, pod-template-hash In [abc], tenant NotIn [t1] in namespace default, per {ZONE}"
+    )
+
+    def pod(**labels: str):
+        return make_pod("c", labels={"app": "cache", **labels})
+
+    assert t.matches(pod(**{"pod-template-hash": "abc", "tenant": "t2"}))
+    assert not t.matches(pod(**{"pod-template-hash": "def", "tenant": "t2"}))
+    assert not t.matches(pod(**{"pod-template-hash": "abc", "tenant": "t1"}))
+    assert not t.matches(make_pod("c", labels={"pod-template-hash": "abc"}))
+
+
+def test_uncertain_namespace_selectors_are_noted():
+    pod = make_pod("web-1", affinity=_pod_anti(_term(namespaceSelector={"matchLabels": {"team": "x"}})))
+    report = evaluate_nodes(pod, [make_node("n1", zone="a")], [pod], {}, {})
+    assert report.notes == (
+        "a pod affinity term selects namespaces by labels other than kubernetes.io/metadata.name; Namespace "
+        "objects are not read, so only kubernetes.io/metadata.name was evaluated",
+    )
+
+
+def test_the_first_pod_of_a_group_matching_its_own_terms_may_go_anywhere():
+    pod = make_pod("cache-0", labels={"app": "cache"}, affinity=_pod_aff(_term()))
+    v = _verdicts(pod, [make_node("n1", zone="a")])["n1"]
+    assert v.fits
+    assert v.outcome("InterPodAffinity").detail.matched == (
+        "no pod matches the affinity terms anywhere, and the pod matches its own terms: the first pod of the "
+        "group may go to any node",
+    )
+
+
+def test_the_scheduler_reports_affinity_then_anti_affinity_then_existing_pods():
+    cache = make_pod("cache-0", node="n1", labels={"app": "cache"})
+    guard = make_pod("guard-0", node="n2", labels={"app": "guard"}, affinity=_pod_anti(_term({"app": "web"})))
+    nodes = [make_node("n1", zone="a"), make_node("n2", zone="b"), make_node("n3", zone="c")]
+    both = make_pod(
+        "web-1",
+        labels={"app": "web"},
+        affinity={**_pod_aff(_term({"app": "db"})), **_pod_anti(_term())},
+    )
+    vs = _verdicts(both, nodes, [cache, guard])
+    assert vs["n1"].outcome("InterPodAffinity").scheduler_reasons == (
+        "node(s) didn't match pod affinity rules",
+    )
+    anti = make_pod("web-1", labels={"app": "web"}, affinity=_pod_anti(_term()))
+    vs = _verdicts(anti, nodes, [cache, guard])
+    assert vs["n1"].outcome("InterPodAffinity").scheduler_reasons == (
+        "node(s) didn't match pod anti-affinity rules",
+    )
+    assert vs["n1"].outcome("InterPodAffinity").detail.anti_affinity_failed
+    assert vs["n2"].outcome("InterPodAffinity").scheduler_reasons == (
+        "node(s) didn't satisfy existing pods anti-affinity rules",
+    )
+    assert vs["n2"].reasons == [
+        "pod anti-affinity of existing pods: existing pod default/guard-0 (anti-affinity to app=web) forbids it "
+        f"in {ZONE}=b"
+    ]
+    assert vs["n2"].outcome("InterPodAffinity").detail.anti_affinity_failed
+    assert vs["n3"].fits and not vs["n3"].outcome("InterPodAffinity").detail.anti_affinity_failed
+
+
+def test_pod_affinity_suggestion_quotes_the_first_excluded_node():
+    cache = make_pod("cache-0", node="n1", labels={"app": "cache"})
+    nodes = [make_node("n1", zone="a"), make_node("n2", zone="b"), make_node("n3", zone="c")]
+    pod = make_pod("web-1", labels={"app": "web"}, affinity=_pod_aff(_term()))
+    assert _suggestions_with(pod, nodes, [cache])[0] == (
+        "2 nodes excluded by pod affinity/anti-affinity (e.g. n2: no pod matching the affinity term (pods with "
+        f"app=cache in namespace default, per {ZONE}) in {ZONE}=b); add nodes in new topology domains, start "
+        "the pods it must run next to, or relax the rule to preferredDuringSchedulingIgnoredDuringExecution"
+    )
