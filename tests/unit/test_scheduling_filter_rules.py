@@ -654,3 +654,21 @@ def test_pod_affinity_suggestion_quotes_the_first_excluded_node():
         f"app=cache in namespace default, per {ZONE}) in {ZONE}=b); add nodes in new topology domains, start "
         "the pods it must run next to, or relax the rule to preferredDuringSchedulingIgnoredDuringExecution"
     )
+
+
+def test_a_node_without_the_topology_key_fails_affinity_for_the_scheduler_too():
+    """A node without the term's topology label is no domain at all: the scheduler rejects it under pod
+    affinity (and a fitting node carries no reason); the suggestion quotes its reason whole."""
+    cache = make_pod("cache-0", node="n1", labels={"app": "cache"})
+    nodes = [make_node("n0"), make_node("n1", zone="a")]
+    pod = make_pod("web-1", labels={"app": "web"}, affinity=_pod_aff(_term()))
+    vs = _verdicts(pod, nodes, [cache])
+    assert vs["n0"].outcome("InterPodAffinity").scheduler_reasons == (
+        "node(s) didn't match pod affinity rules",
+    )
+    assert vs["n1"].fits and vs["n1"].outcome("InterPodAffinity").scheduler_reasons == ()
+    assert _suggestions_with(pod, nodes, [cache])[0] == (
+        f"1 node excluded by pod affinity/anti-affinity (e.g. n0: node has no {ZONE} label (affinity term: pods "
+        f"with app=cache in namespace default, per {ZONE})); add nodes in new topology domains, start the pods it "
+        "must run next to, or relax the rule to preferredDuringSchedulingIgnoredDuringExecution"
+    )
