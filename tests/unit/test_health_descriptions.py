@@ -561,6 +561,9 @@ def test_details_copy_the_container_statuses_conditions_and_identity():
     ]
     assert {name: c["name"] for name, c in d["components"].items()} == {n: n for n in d["components"]}
     # a pod that never restarted has no last restart at all
+    # a termination without a message has none (not an empty string)
+    done = wire(started_pod(created=ago(hours=2), restart_policy="Never", statuses=[terminated("app", 0)]))
+    assert done["details"]["containerStatuses"][0]["message"] is None
     calm = wire(started_pod(created=ago(hours=2), statuses=[running("app", started=ago(hours=2))]))
     assert (calm["details"]["lastRestartReason"], calm["details"]["lastRestartContainer"]) == (None, None)
     assert calm["details"]["lastRestartTime"] is None and calm["warnings"] == []
