@@ -337,3 +337,29 @@ def test_node_name_of_a_missing_node_is_suggested_and_a_scheduled_pod_is_judged_
     assert y.status == "Scheduled" and y.scheduling_reasons == [
         "Node gone no longer exists (or is not visible to the agent)"
     ]
+
+
+def test_spread_suggestions_name_unlabelled_nodes_and_the_domains_that_still_fit():
+    nodes = [make_node("a1", zone="zone-a"), make_node("b1", zone="zone-b"), make_node("x1"), make_node("x2")]
+    pods = [replica("web-1", "a1"), replica("web-2", "a1")]
+    pod = pending(spread())
+    assert explain_scheduling(pod, [], nodes, [*pods, pod], {}, {}, NOW).suggestions[:2] == [
+        f"2 nodes (x1, x2) have no {ZONE} label and can never take the pod under its spread constraint on {ZONE}: "
+        "label them, or constrain the pod to labelled nodes (nodeSelector/affinity)",
+        f"topology spread on {ZONE} (maxSkew 1): zone-a has 2 matching pods, so 1 node would exceed the skew; the "
+        "pod fits on the nodes of the other domains",
+    ]
+
+
+def test_spread_suggestion_names_three_excluded_allowed_nodes_then_counts():
+    nodes = [make_node("a1", zone="zone-a")] + [
+        make_node(f"b{i}", zone="zone-b", memory="1Gi") for i in range(1, 6)
+    ]
+    pods = [replica("web-1", "a1"), replica("web-2", "a1")]
+    pod = pending(spread(), memory="2Gi")
+    assert explain_scheduling(pod, [], nodes, [*pods, pod], {}, {}, NOW).suggestions[1] == (
+        f"topology spread on {ZONE} (maxSkew 1): zone-a has 2 matching pods, so 1 node would exceed the skew; "
+        "the nodes where the spread allows the pod are excluded: b1 (excluded by: insufficient memory); b2 "
+        "(excluded by: insufficient memory); b3 (excluded by: insufficient memory) and 2 more: add capacity "
+        "there, or relax the constraint (raise maxSkew, or whenUnsatisfiable: ScheduleAnyway)"
+    )
