@@ -18,6 +18,7 @@ from builders import api_node, api_pod
 from fakeapi import FakeKubeAPI, builtin_cluster
 from k8s_agent.kube.index import ClusterIndex, IndexSyncing
 from k8s_agent.kube.live import LiveSource
+from waiting import until
 
 CONTROLLERS = ("deployments", "statefulsets", "daemonsets", "jobs", "cronjobs")
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d9c7b", "controller": True}
@@ -46,16 +47,6 @@ def run(fake: FakeKubeAPI, body, **index_kw):
             await src.close()
 
     return asyncio.run(main())
-
-
-async def until(check, timeout: float = 5.0, what: str = "condition"):
-    """Poll ``check()`` until it is true (a correctness bound, not a measurement)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not check():
-        if loop.time() > end:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        await asyncio.sleep(0.02)
 
 
 async def synced(index: ClusterIndex) -> None:

@@ -22,6 +22,7 @@ from fakeapi import FakeKubeAPI, builtin_cluster
 from k8s_agent.kube.index import ClusterIndex, IndexSyncing
 from k8s_agent.kube.live import LiveSource
 from k8s_agent.services.pod_issues import pod_issues
+from waiting import until
 
 
 @pytest.fixture
@@ -31,16 +32,6 @@ def fake(tmp_path):
         f.bookmark_interval = 0.1
         f.kubeconfig = str(f.write_kubeconfig(tmp_path / "config"))
         yield f
-
-
-async def until(check, timeout: float = 5.0, what: str = "condition"):
-    """Poll ``check()`` until it is true (a correctness bound, not a measurement)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not check():
-        if loop.time() > end:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        await asyncio.sleep(0.01)
 
 
 class HeldReport:

@@ -24,6 +24,7 @@ from k8s_agent.errors import ServiceUnavailable
 from k8s_agent.kube.index import ClusterIndex, IndexSyncing, background
 from k8s_agent.schemas.namespace_errors import ProblematicPod
 from k8s_agent.schemas.pod_issues import ClusterPodIssues
+from waiting import until
 
 TTL = 0.05
 
@@ -64,16 +65,6 @@ def report(n: int, *, status: str = "CrashLoopBackOff", analysis_time: str = "20
 def refresher(**kw) -> Refresher:
     args = {"ttl": TTL, "max_keys": 8, "max_bytes": 64 << 20, "keep": 5.0, "max_age": 10.0}
     return Refresher(**{**args, **kw})
-
-
-async def until(check, timeout: float = 5.0, what: str = "condition") -> None:
-    """Wait for ``check()`` (a bound on correctness, not a timing measurement)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not check():
-        if loop.time() > end:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        await asyncio.sleep(0.005)
 
 
 # ------------------------------------------------------------------------------------------ encoding in steps
