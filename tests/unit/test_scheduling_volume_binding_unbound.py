@@ -4,9 +4,11 @@ checked through ``scheduler_view`` and the agent's per-node words."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from builders import make_node, make_pod, make_pv, make_pvc, pvc_volume
+from k8s_agent.analysis.scheduling.analyze import explain_scheduling
 from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
 from k8s_agent.analysis.scheduling.simulate import scheduler_view
 from k8s_agent.kube.models import (
@@ -248,3 +250,274 @@ def test_a_driver_tracking_storage_capacity_needs_a_capacity_of_the_class_for_th
     for drivers in ({"csi.example.com": False}, {}, None):
         v, _ = run(drivers, caps)
         assert v.feasible_nodes == ["a1", "b1", "c1"], drivers
+
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
+SSD = [
+    {"matchLabelExpressions": [{"key": ZONE, "values": ["a"]}]},
+    {"matchLabelExpressions": [{"key": ZONE, "values": ["c", "d"]}, {"key": "disk", "values": ["ssd"]}]},
+]
+
+
+def explain(claims, pvs, classes, nodes=NODES, drivers=None, capacities=None):
+    pod = make_pod("db-0", volumes=[pvc_volume(c.metadata.name, f"v{i}") for i, c in enumerate(claims)])
+    storage = StorageObjects(
+        {c.metadata.name: c for c in classes}, frozenset(), pvs, csi_drivers=drivers, capacities=capacities
+    )
+    return explain_scheduling(
+        pod, [], nodes, [pod], {c.metadata.name: c for c in claims}, {}, NOW, storage=storage
+    )
+
+
+def test_an_unbound_claim_suggestion_says_why_and_what_to_do_for_each_cause():
+    x = explain([claim("data")], [], [sc()])
+    assert x.suggestions == [
+        "unbound claim data (storage class local, WaitForFirstConsumer) can't be bound on 2 nodes (e.g. a1: no "
+        "free PV of storage class local fits it on this node, and the class has no provisioner "
+        "(kubernetes.io/no-provisioner)); create a PV of that class (size, access modes, node affinity) where "
+        "the pod can run"
+    ]
+    x = explain([claim("data", cls="n")], [], [sc("n", provisioner="")])
+    assert x.suggestions[0].startswith(
+        "unbound claim data (storage class n, WaitForFirstConsumer) can't be bound on 2 nodes (e.g. a1: no free "
+        "PV of storage class n fits it on this node, and the class has no provisioner (none)); create a PV"
+    )
+    x = explain([claim("data", cls="z")], [], [sc("z", provisioner="ebs.csi.aws.com", allowedTopologies=SSD)])
+    assert x.suggestions[0] == (
+        "unbound claim data (storage class z, WaitForFirstConsumer) can't be bound on 1 node (e.g. b1: no free "
+        "PV of storage class z fits it on this node, and the class's allowedTopologies "
+        f"({ZONE} In [a] OR {ZONE} In [c, d] and disk In [ssd]) exclude the node); add nodes in the allowed "
+        "topology, or widen the class's allowedTopologies"
+    )
+    given = claim("data", cls="any", annotations={"volume.kubernetes.io/selected-node": "b1"})
+    x = explain([given], [], [sc("any", provisioner="ebs.csi.aws.com")], nodes=NODES[:1])
+    assert x.suggestions == [
+        "unbound claim data (storage class any, WaitForFirstConsumer) can't be bound on 1 node (e.g. a1: it is "
+        "being provisioned for node b1 (volume.kubernetes.io/selected-node)); delete and recreate the claim to "
+        "let the scheduler pick another node"
+    ]
+    # the largest capacity published for the node's topology is named, whatever the order
+    caps = [capacity("fast", "a", "10Gi"), capacity("fast", "a", "20Gi"), capacity("fast", "a", "5Gi")]
+    x = explain(
+        [claim("data", cls="fast", size="100Gi")],
+        [],
+        [sc("fast", provisioner="csi.example.com")],
+        nodes=NODES[:1],
+        drivers={"csi.example.com": True},
+        capacities=caps,
+    )
+    assert x.suggestions == [
+        "unbound claim data (storage class fast, WaitForFirstConsumer) can't be bound on 1 node (e.g. a1: not "
+        "enough free storage: CSI driver csi.example.com tracks storage capacity (CSIStorageCapacity) and the "
+        "claim asks 100Gi; the most it publishes here is 20Gi); free space in the driver's storage there "
+        "(`kubectl get csistoragecapacities -A`), ask for less, or use another class"
+    ]
+
+
+def test_a_bound_pv_suggestion_names_where_it_can_be_used():
+    pod = make_pod("db-0", volumes=[pvc_volume("old", "v0")])
+    pvcs, pvs = {"old": make_pvc("old", volume_name="pv-old")}, {"pv-old": make_pv("pv-old", zone="b")}
+    nodes = [make_node("a1", zone="a"), make_node("b1", zone="b"), make_node("b2", zone="b")]
+    x = explain_scheduling(pod, [], nodes, [pod], pvcs, pvs, NOW)
+    assert x.suggestions[0] == (
+        f"PV pv-old (claim old) can only be used where {ZONE} In [b]; nodes there: b1 (fits), b2 (fits); add "
+        "capacity there, or restore the data into a volume elsewhere"
+    )
+    x = explain_scheduling(pod, [], nodes[:1], [pod], pvcs, pvs, NOW)
+    assert x.suggestions == [
+        f"PV pv-old (claim old) can only be used where {ZONE} In [b]; no node is there; add capacity there, or "
+        "restore the data into a volume elsewhere"
+    ]
+
+
+def test_each_unusable_pv_is_passed_over_and_a_later_one_taken():
+    c = claim("data", size="10Gi", selector={"matchLabels": {"tier": "gold"}})
+    gold = {"metadata": {"labels": {"tier": "gold"}}}
+    unusable = [
+        pv("small", size="5Gi", **gold),
+        pv("other-claim", claimRef={"name": "other", "namespace": "default"}, **gold),
+        pv("recreated-claim", claimRef={"name": "data", "namespace": "default", "uid": "old"}, **gold),
+        pv("block", volumeMode="Block", **gold),
+        pv("attrs", volumeAttributesClassName="gold", **gold),
+        pv("deleting", metadata={"labels": {"tier": "gold"}, "deletionTimestamp": "2024-05-01T09:00:00Z"}),
+        pv("released", status={"phase": "Released"}, **gold),
+        pv("unlabelled"),
+        pv("in-c", zone="c", **gold),
+        pv("read-only", accessModes=["ReadOnlyMany"], **gold),
+        pv("no-size", size="", **gold),
+    ]
+    *_, v = view([c], unusable, [sc()])
+    assert verdicts(v) == {"a1": ("VolumeBinding", (BIND,)), "b1": ("VolumeBinding", (BIND,))}
+    # the beta annotation names a PV's class before its field
+    beta = pv(
+        "beta", cls="other", metadata={"annotations": {"volume.beta.kubernetes.io/storage-class": "local"}}
+    )
+    *_, v = view([c], [*unusable, pv("good", **gold), beta], [sc()])
+    assert verdicts(v) == {"a1": ("", ()), "b1": ("VolumeBinding", (BIND,))}
+    *_, v = view([claim("data")], [beta], [sc()])
+    assert verdicts(v)["a1"] == ("", ())
+
+
+def test_the_smaller_request_takes_the_smaller_pv_whatever_the_claim_order():
+    small, big = claim("small", size="5Gi"), claim("big", size="10Gi")
+    for order in ([big, small], [small, big]):
+        *_, v = view(order, [pv("p10", size="10Gi"), pv("p5", size="5Gi")], [sc()])
+        assert verdicts(v)["a1"] == ("", ()), [c.metadata.name for c in order]
+
+
+def test_a_capacity_equal_to_the_request_holds_it_and_unusable_capacities_are_skipped():
+    cls = sc("fast", provisioner="csi.example.com")
+    caps = [
+        capacity("other", "a", "1Ti"),
+        capacity("fast", None, "1Ti"),
+        capacity("fast", "b", "1Ti"),
+        capacity("fast", "a", None),
+        capacity("fast", "a", "100Gi"),
+    ]
+    pod = make_pod("db-0", volumes=[pvc_volume("data", "v0")])
+    storage = StorageObjects(
+        {"fast": cls}, frozenset(), [], csi_drivers={"csi.example.com": True}, capacities=caps
+    )
+    v = scheduler_view(pod, NODES, [], {"data": claim("data", cls="fast", size="100Gi")}, {}, storage)
+    assert verdicts(v) == {"a1": ("", ()), "b1": ("", ())}
+    storage = StorageObjects(
+        {"fast": cls}, frozenset(), [], csi_drivers={"csi.example.com": True}, capacities=caps[:-1]
+    )
+    v = scheduler_view(pod, NODES, [], {"data": claim("data", cls="fast", size="100Gi")}, {}, storage)
+    assert verdicts(v) == {"a1": ("VolumeBinding", (SPACE,)), "b1": ("", ())}
+
+
+def test_a_selector_claim_keeps_its_pv_because_the_smaller_request_is_matched_first():
+    # the 5Gi claim may only take the gold PV; matched first (smallest request), it does, and the 10Gi claim
+    # takes the other one; in the pod's order the 10Gi claim would take the gold PV (the smallest that fits)
+    gold = claim("gold", size="5Gi", selector={"matchLabels": {"tier": "gold"}})
+    pvs = [pv("g10", metadata={"labels": {"tier": "gold"}}), pv("p20", size="20Gi")]
+    *_, v = view([claim("big", size="10Gi"), gold], pvs, [sc()])
+    assert verdicts(v)["a1"] == ("", ())
+
+
+def test_among_pvs_of_the_same_size_the_first_listed_is_taken():
+    # FindMatchingVolume replaces its choice only with a strictly smaller PV: the 5Gi claim (matched first)
+    # takes g10, listed first, and the gold claim has none left
+    gold = claim("gold", size="10Gi", selector={"matchLabels": {"tier": "gold"}})
+    pvs = [pv("g10", metadata={"labels": {"tier": "gold"}}), pv("p10")]
+    *_, v = view([claim("any", size="5Gi"), gold], pvs, [sc()])
+    assert verdicts(v)["a1"] == ("VolumeBinding", (BIND,))
+    *_, v = view([claim("any", size="5Gi"), gold], pvs[::-1], [sc()])
+    assert verdicts(v)["a1"] == ("", ())
+
+
+def test_a_claim_without_a_size_fits_a_pv_of_any_size_and_a_pv_without_node_affinity_every_node():
+    no_size = convert(
+        {
+            "metadata": {"name": "data", "namespace": "default", "uid": "uid-data"},
+            "spec": {"storageClassName": "local", "accessModes": ["ReadWriteOnce"]},
+            "status": {"phase": "Pending"},
+        },
+        PersistentVolumeClaim,
+    )
+    *_, v = view([no_size], [pv("zero", size="0", zone=None)], [sc()])
+    assert verdicts(v) == {"a1": ("", ()), "b1": ("", ())}
+
+
+def test_a_claim_bound_to_a_lost_pv_rejects_every_node_next_to_the_affinity_conflicts():
+    from test_scheduling_volume_rules import _bound
+
+    from k8s_agent.analysis.scheduling.filters.base import Outcome
+    from k8s_agent.analysis.scheduling.filters.volumes import PV_NOT_EXIST
+
+    lost = _bound("lost", "gone", phase="Lost")
+    r = evaluate_nodes(make_pod("p", volumes=[pvc_volume("lost")]), NODES, [], {"lost": lost}, {})
+    assert [v.outcome("VolumeBinding") for v in r.verdicts] == [Outcome((), (PV_NOT_EXIST,))] * 2
+    pod = make_pod("p", volumes=[pvc_volume("lost", "b"), pvc_volume("old", "a")])
+    pvcs = {"lost": lost, "old": make_pvc("old", volume_name="pv-old")}
+    r = evaluate_nodes(pod, NODES, [], pvcs, {"pv-old": make_pv("pv-old", zone="b")})
+    assert [v.outcome("VolumeBinding").scheduler_reasons for v in r.verdicts] == [
+        (AFFINITY, PV_NOT_EXIST),
+        (PV_NOT_EXIST,),
+    ]
+
+
+def test_affinity_conflicts_name_every_failed_term_and_an_empty_one():
+    def bound_pv(name: str, terms: list[dict[str, Any]]) -> PersistentVolume:
+        return convert(
+            {
+                "metadata": {"name": name},
+                "spec": {
+                    "capacity": {"storage": "1Gi"},
+                    "accessModes": ["ReadWriteOnce"],
+                    "nodeAffinity": {"required": {"nodeSelectorTerms": terms}},
+                },
+                "status": {"phase": "Bound"},
+            },
+            PersistentVolume,
+        )
+
+    def term(zone: str) -> dict[str, Any]:
+        return {"matchExpressions": [{"key": ZONE, "operator": "In", "values": [zone]}]}
+
+    pod = make_pod("p", volumes=[pvc_volume("one", "a"), pvc_volume("two", "b")])
+    pvcs = {"one": make_pvc("one", volume_name="pv-1"), "two": make_pvc("two", volume_name="pv-2")}
+    pvs = {"pv-1": bound_pv("pv-1", []), "pv-2": bound_pv("pv-2", [term("c"), term("d")])}
+    r = evaluate_nodes(pod, NODES[:1], [], pvcs, pvs)
+    assert r.verdicts[0].reasons == [
+        "volume node affinity conflict: PV pv-1 (claim one) requires has no terms",
+        f"volume node affinity conflict: PV pv-2 (claim two) requires {ZONE} In [c] (node has {ZONE}=a) OR "
+        f"{ZONE} In [d] (node has {ZONE}=a)",
+    ]
+    # one suggestion per PV
+    x = explain_scheduling(
+        pod,
+        [],
+        NODES,
+        [pod],
+        pvcs,
+        {"pv-1": make_pv("pv-1", zone="a"), "pv-2": make_pv("pv-2", zone="b")},
+        NOW,
+    )
+    assert [s.split(";")[0] for s in x.suggestions] == [
+        f"PV pv-2 (claim two) can only be used where {ZONE} In [b]",
+        f"PV pv-1 (claim one) can only be used where {ZONE} In [a]",
+    ]
+
+
+def test_an_unbound_claim_the_node_cannot_bind_is_a_bind_failure_and_unreadable_pvs_are_noted():
+    pod, pvcs, storage, _ = view([claim("data")], [pv("pv-a", zone="a")], [sc()])
+    failures = evaluate_nodes(pod, NODES, [], pvcs, {}, storage=storage).verdicts[1].outcome("VolumeBinding")
+    assert [f.check.wording for f in failures.failures] == [BIND]
+    pod = make_pod("db-0", volumes=[pvc_volume("data"), pvc_volume("more", "m")])
+    unread = StorageObjects({"local": sc()}, frozenset(), None)
+    report = evaluate_nodes(
+        pod, NODES, [], {"data": claim("data"), "more": claim("more")}, {}, storage=unread
+    )
+    assert report.notes == (
+        "the PersistentVolumes could not be read: the unbound WaitForFirstConsumer claims (data, more) were "
+        "not evaluated per node",
+    )
+
+
+def test_a_bound_pv_suggestion_names_three_nodes_there_then_counts():
+    nodes = [make_node("a1", zone="a")] + [make_node(f"b{i}", zone="b") for i in range(1, 6)]
+    pod = make_pod("db-0", volumes=[pvc_volume("old", "v0")])
+    pvcs, pvs = {"old": make_pvc("old", volume_name="pv-old")}, {"pv-old": make_pv("pv-old", zone="b")}
+    x = explain_scheduling(pod, [], nodes, [pod], pvcs, pvs, NOW)
+    assert x.suggestions[0] == (
+        f"PV pv-old (claim old) can only be used where {ZONE} In [b]; nodes there: b1 (fits), b2 (fits), b3 "
+        "(fits) and 2 more; add capacity there, or restore the data into a volume elsewhere"
+    )
+
+
+def test_each_unbound_claim_that_some_node_cannot_bind_has_its_own_suggestion():
+    def zonal(name: str, zone: str) -> StorageClass:
+        return sc(
+            name,
+            provisioner="ebs.csi.aws.com",
+            allowedTopologies=[{"matchLabelExpressions": [{"key": ZONE, "values": [zone]}]}],
+        )
+
+    # a1 cannot provision claim "in-b", b1 cannot provision claim "in-a"
+    x = explain([claim("in-a", cls="za"), claim("in-b", cls="zb")], [], [zonal("za", "a"), zonal("zb", "b")])
+    assert [s.split(" (e.g.")[0] for s in x.suggestions] == [
+        "unbound claim in-b (storage class zb, WaitForFirstConsumer) can't be bound on 1 node",
+        "unbound claim in-a (storage class za, WaitForFirstConsumer) can't be bound on 1 node",
+    ]
