@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from builders import make_node, make_pod
+from builders import container, make_node, make_pod
 from k8s_agent.analysis.node_utilization import NodeSums, cluster_utilization, sums_of
 from k8s_agent.kube.models import NodeMetrics
 
@@ -66,3 +66,20 @@ def test_the_memo_gives_the_same_answer_and_follows_changes():
     assert set(memo) == {"n0", "n1", "n2", "n3"}
     cluster_utilization(nodes[:2], metrics, sums, now=NOW, memo=memo)
     assert set(memo) == {"n0", "n1"}  # only the nodes of the last answer are kept
+
+
+def test_a_resource_no_pod_left_on_the_node_asks_for_is_gone_from_its_sums():
+    gpu = "nvidia.com/gpu"
+    sums = sums_of(
+        [
+            make_pod("web", node="n0", cpu="100m", memory=None),
+            make_pod(
+                "train", node="n0", containers=[container(cpu="100m", extra={gpu: "1"}, limits={gpu: "1"})]
+            ),
+        ]
+    )
+    assert sums.of("n0")[0][gpu] == 1_000_000_000
+    sums.remove("default", "train")
+    requests, limits, count = sums.of("n0")
+    # the node's remaining pod asks for cpu only: no zero GPU entry left behind (it would list the GPU)
+    assert requests == {"cpu": 100_000_000} and gpu not in limits and count == 1
