@@ -455,6 +455,14 @@ def test_a_scheduled_pod_without_requests_is_told_the_pod_count():
     )
 
 
+def test_a_pod_placed_on_a_node_that_reports_no_pod_allocatable_is_not_told_a_count_of_0():
+    """A pod bound by nodeName to a node whose status has no pods allocatable yet (a kubelet still
+    registering): the count "now 1 of 0 pods" would be nonsense, so the sentence has none."""
+    pod = make_pod("web-1", node="n1", containers=[container()])
+    r = analyze_scheduling(pod, [], [make_node("n1", pods="0")], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[-1] == "Pod requests no resources: only the pod count applied on node n1"
+
+
 def test_pod_limit_suggestion_agrees_in_number():
     one = [make_node("n1", pods="1")]
     assert _suggestions_with(make_pod("x"), one, [make_pod("a", node="n1")]) == [

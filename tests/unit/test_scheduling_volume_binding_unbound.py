@@ -461,7 +461,8 @@ def test_affinity_conflicts_name_every_failed_term_and_an_empty_one():
     pvs = {"pv-1": bound_pv("pv-1", []), "pv-2": bound_pv("pv-2", [term("c"), term("d")])}
     r = evaluate_nodes(pod, NODES[:1], [], pvcs, pvs)
     assert r.verdicts[0].reasons == [
-        "volume node affinity conflict: PV pv-1 (claim one) requires has no terms",
+        "volume node affinity conflict: PV pv-1 (claim one) has a required node affinity with no terms, "
+        "which no node matches",
         f"volume node affinity conflict: PV pv-2 (claim two) requires {ZONE} In [c] (node has {ZONE}=a) OR "
         f"{ZONE} In [d] (node has {ZONE}=a)",
     ]

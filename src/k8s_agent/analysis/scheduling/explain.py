@@ -324,10 +324,8 @@ def scheduled_reasons(a: Analysis, nodes_given: bool) -> list[str]:
                 )
         else:
             used, alloc = rd.used_alloc("pods") if rd else (0, 0)
-            out.append(
-                f"Pod requests no resources: only the pod count applied on node {name} "
-                f"(now {used + 1} of {alloc} pods)"
-            )
+            count = f" (now {used + 1} of {alloc} pods)" if alloc else ""
+            out.append(f"Pod requests no resources: only the pod count applied on node {name}{count}")
     pd = pod_affinity.detail(v.outcome(pod_affinity.InterPodAffinity.plugin))
     out.extend(f"Node {name}: {m}" for m in (pd.matched if pd else ()))
     if report is not None and report.pods_known and report.anti_affinity_terms:

@@ -188,7 +188,9 @@ def conflict_text(vc: VolumeConstraint, why: str) -> str:
 def affinity_conflict(vc: VolumeConstraint, node: Node) -> str:
     """Why the node fails the PV's required node affinity, or ""."""
     if vc.compiled is not None and vc.compiled.first_match(node) is None:
-        fails = vc.compiled.failures(node) or ["has no terms"]
+        fails = vc.compiled.failures(node)
+        if not fails:  # the API server refuses such a PV; a snapshot may still hold one
+            return "has a required node affinity with no terms, which no node matches"
         return "requires " + " OR ".join(fails)
     return ""
 
