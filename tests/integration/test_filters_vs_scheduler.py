@@ -560,3 +560,51 @@ def test_storage_capacity_tracking_matches_the_schedulers_verdict(control_plane)
         cleanup(cp, ns, [n1, n2, n3])
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
         cp.api("DELETE", f"/apis/storage.k8s.io/v1/csidrivers/{driver}")
+
+
+def test_conflicting_node_name_lists_are_the_schedulers_prefilter_rejection(control_plane):
+    """NodeAffinity's PreFilter: a term whose ANDed metadata.name In lists share no name leaves no candidate,
+    and the scheduler rejects the pod as a whole; a second term naming a real node narrows to that node."""
+    cp = control_plane
+    sfx = uuid.uuid4().hex[:6]
+    ns = group = f"names-{sfx}"
+    nodes = [f"names-{i}-{sfx}" for i in (1, 2)]
+    cp.create_namespace(ns)
+    for n in nodes:
+        cp.create_node(n, memory="4Gi", labels={GROUP: group})
+
+    def named(*terms: list[str]) -> dict:
+        return {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchFields": [
+                                {"key": "metadata.name", "operator": "In", "values": [v]} for v in t
+                            ]
+                        }
+                        for t in terms
+                    ]
+                }
+            }
+        }
+
+    try:
+        conflict = _pod("conflict", ns, group, affinity=named(nodes))
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", conflict)
+        ev = failed_scheduling(cp, ns, "conflict")
+        cluster_nodes, pods = read_cluster(cp)
+        view = scheduler_view(read_pod(cp, ns, "conflict"), cluster_nodes, pods)
+        assert view.prefilter == "pod affinity terms conflict"
+        assert view.message == f"0/{len(cluster_nodes)} nodes are available: pod affinity terms conflict."
+        assert (ev.message or "").startswith(view.message), ev.message
+        # the same conflicting term ORed with one naming nodes[1]: the pod is narrowed to that node and bound
+        narrowed = _pod("narrowed", ns, group, affinity=named(nodes, [nodes[1]]))
+        assert scheduler_view(decode(narrowed, Pod), cluster_nodes, pods).feasible_nodes == [nodes[1]]
+        cp.api("POST", f"/api/v1/namespaces/{ns}/pods", narrowed)
+        bound = wait_for(
+            lambda: read_pod(cp, ns, "narrowed").spec.node_name, timeout=30, interval=0.2, what="bound"
+        )
+        assert bound == nodes[1]
+    finally:
+        cleanup(cp, ns, nodes)

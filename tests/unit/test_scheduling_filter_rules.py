@@ -17,6 +17,7 @@ from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_sc
 from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import taint_toleration
 from k8s_agent.analysis.scheduling.filters.inter_pod_affinity import make_term
+from k8s_agent.analysis.scheduling.simulate import view_of
 from k8s_agent.kube.models import Node, PodAffinityTerm, Taint, convert
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -308,17 +309,32 @@ def test_prefilter_narrows_to_the_nodes_named_in_any_term():
     assert report.prefiltered == {"n3": "node(s) didn't satisfy plugin(s) [NodeAffinity]"}
 
 
-def test_prefilter_narrows_nothing_for_not_in_or_for_conflicting_names():
-    """Only metadata.name In narrows the candidates; a NotIn term leaves every node to the filter, and so
-    (in the agent) do conflicting In sets in one term, whose every node then fails the affinity itself."""
+def test_prefilter_narrows_nothing_for_not_in():
+    """Only metadata.name In narrows the candidates; a NotIn term leaves every node to the filter."""
     not_in = make_pod("x", affinity=_required({"matchFields": [_names("n1", op="NotIn")]}))
     report = evaluate_nodes(not_in, _ZONE_NODES, [not_in], {}, {})
-    assert report.prefiltered == {}
+    assert report.prefiltered == {} and report.blockers == ()
     assert sorted(v.node_name for v in report.verdicts if v.fits) == ["n2", "n3"]
+
+
+def test_name_lists_that_leave_no_node_are_the_prefilter_rejection():
+    """kube-scheduler's NodeAffinity PreFilter: when every term names nodes and no term's ANDed name lists
+    share a name, the pod is rejected before any filter ("pod affinity terms conflict"), not node by node."""
     conflict = make_pod("x", affinity=_required({"matchFields": [_names("n1"), _names("n2")]}))
     report = evaluate_nodes(conflict, _ZONE_NODES, [conflict], {}, {})
+    assert [b.scheduler_text for b in report.blockers] == ["pod affinity terms conflict"]
+    assert report.blockers[0].category == "NodeAffinityNotMatch"
     assert report.prefiltered == {}
     assert not any(v.fits for v in report.verdicts)
+    assert view_of(report).message == "0/3 nodes are available: pod affinity terms conflict."
+    # one term with a common name is enough for the pod to be narrowed, not rejected
+    one_ok = make_pod(
+        "x",
+        affinity=_required({"matchFields": [_names("n1"), _names("n2")]}, {"matchFields": [_names("n3")]}),
+    )
+    report = evaluate_nodes(one_ok, _ZONE_NODES, [one_ok], {}, {})
+    assert report.blockers == ()
+    assert sorted(report.prefiltered) == ["n1", "n2"]
 
 
 def test_required_affinity_suggestion_shows_the_terms_and_the_label_spread():

@@ -2,7 +2,8 @@
 expressions ANDed, ``matchFields`` on ``metadata.name``; a term that is empty or does not parse matches
 nothing). When every term names nodes through ``matchFields metadata.name In``, the scheduler's PreFilter
 narrows the candidates to those nodes and writes the others off as "didn't satisfy plugin(s)
-[NodeAffinity]" before any filter runs (``prefilter_reason``)."""
+[NodeAffinity]" before any filter runs (``prefilter_reason``); when the terms' name lists leave no node at
+all, it rejects the pod ("pod affinity terms conflict"), a blocker."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from k8s_agent.analysis.scheduling.filters.base import (
     PASS,
     Advice,
+    Blocker,
     Check,
     Failure,
     Filter,
@@ -29,6 +31,8 @@ _WORDING = "node(s) didn't match Pod's node affinity/selector"
 NODE_SELECTOR = Check("NodeSelector", "NodeAffinity", NODE_AFFINITY, _WORDING)
 REQUIRED_AFFINITY = Check("NodeAffinity", "NodeAffinity", NODE_AFFINITY, _WORDING)
 PREFILTER_WORDING = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+#: the PreFilter's rejection of a pod whose terms name nodes that no term can match
+CONFLICT_WORDING = "pod affinity terms conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,19 @@ class NodeAffinity(Filter):
                     break
                 named |= set.intersection(*sets)
             else:
-                self.named = frozenset(named) if named else None
+                if named:
+                    self.named = frozenset(named)
+                else:  # every term ANDs name lists with no name in common: the PreFilter rejects the pod
+                    ctx.blockers.append(
+                        Blocker(
+                            "Pod's required node affinity names nodes (matchFields metadata.name In) in every "
+                            "term, and within each term the name lists have no name in common",
+                            NODE_AFFINITY,
+                            "within a term the requirements are ANDed: give each term one metadata.name list, "
+                            "or lists that share the intended node",
+                            scheduler_text=CONFLICT_WORDING,
+                        )
+                    )
 
     def prefilter_reason(self, node: Node) -> str:
         if self.named is not None and node.metadata.name not in self.named:
