@@ -3,129 +3,15 @@ plugin and structured allocator semantics, on resource.k8s.io/v1 objects as the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from builders import make_node, make_pod
-from k8s_agent.analysis.scheduling.evaluate import StorageObjects, evaluate_nodes
+from builders.dra import DRIVER, claim, dra, gpu, pod_with, rslice, run
+from k8s_agent.analysis.scheduling.evaluate import evaluate_nodes
 from k8s_agent.analysis.scheduling.filters import PLUGIN_ORDER
 from k8s_agent.analysis.scheduling.filters.device_cel import evaluate
-from k8s_agent.analysis.scheduling.filters.dynamic_resources import DeviceObjects, DynamicResources
-from k8s_agent.analysis.scheduling.simulate import scheduler_view
-from k8s_agent.kube.models import Device, DeviceClass, ResourceClaim, ResourceSlice
-
-DRIVER = "gpu.example.com"
-GPU_CLASS = {
-    "apiVersion": "resource.k8s.io/v1",
-    "kind": "DeviceClass",
-    "metadata": {"name": "gpu.example.com"},
-    "spec": {"selectors": [{"cel": {"expression": 'device.driver == "gpu.example.com"'}}]},
-}
-
-
-def device_class(body: dict[str, Any] = GPU_CLASS) -> DeviceClass:
-    return msgspec.convert(body, DeviceClass)
-
-
-def gpu(name: str, memory: str = "40Gi", model: str = "a100", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "attributes": {"model": {"string": model}, "index": {"int": int(name[-1])}},
-        "capacity": {"memory": {"value": memory}},
-        **extra,
-    }
-
-
-def rslice(
-    node: str, *devices: dict[str, Any], pool: str = "", gen: int = 0, count: int = 1, name: str = ""
-) -> ResourceSlice:
-    return msgspec.convert(
-        {
-            "apiVersion": "resource.k8s.io/v1",
-            "kind": "ResourceSlice",
-            "metadata": {"name": name or f"{node}-{DRIVER}-{gen}"},
-            "spec": {
-                "driver": DRIVER,
-                "nodeName": node,
-                "pool": {"name": pool or node, "generation": gen, "resourceSliceCount": count},
-                "devices": list(devices),
-            },
-        },
-        ResourceSlice,
-    )
-
-
-def claim(
-    name: str,
-    *,
-    count: int = 1,
-    selectors: tuple[str, ...] = (),
-    mode: str = "ExactCount",
-    cls: str = "gpu.example.com",
-    allocated: list[tuple[str, str]] | None = None,
-    on_node: str = "",
-    owner_uid: str = "",
-    requests: list[dict[str, Any]] | None = None,
-    constraints: list[dict[str, Any]] | None = None,
-    ns: str = "default",
-) -> ResourceClaim:
-    exactly: dict[str, Any] = {"deviceClassName": cls, "allocationMode": mode}
-    if mode == "ExactCount":
-        exactly["count"] = count
-    if selectors:
-        exactly["selectors"] = [{"cel": {"expression": s}} for s in selectors]
-    body: dict[str, Any] = {
-        "apiVersion": "resource.k8s.io/v1",
-        "kind": "ResourceClaim",
-        "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}"},
-        "spec": {"devices": {"requests": requests or [{"name": "gpu", "exactly": exactly}]}},
-    }
-    if constraints:
-        body["spec"]["devices"]["constraints"] = constraints
-    if owner_uid:
-        body["metadata"]["ownerReferences"] = [
-            {"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": owner_uid, "controller": True}
-        ]
-    if allocated is not None:
-        alloc: dict[str, Any] = {
-            "devices": {
-                "results": [
-                    {"request": "gpu", "driver": DRIVER, "pool": pool, "device": dev}
-                    for pool, dev in allocated
-                ]
-            }
-        }
-        if on_node:
-            alloc["nodeSelector"] = {
-                "nodeSelectorTerms": [
-                    {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [on_node]}]}
-                ]
-            }
-        body["status"] = {"allocation": alloc}
-    return msgspec.convert(body, ResourceClaim)
-
-
-def pod_with(*claim_names: str, uid: str = "pod-uid", status: dict[str, Any] | None = None):
-    return make_pod(
-        "train-0",
-        uid=uid,
-        status=status,
-        resourceClaims=[{"name": f"c{i}", "resourceClaimName": n} for i, n in enumerate(claim_names)],
-    )
-
-
-def run(pod, claims, slices, classes=(GPU_CLASS,), nodes=("n1", "n2")):
-    objs = DeviceObjects(list(claims), list(slices), [device_class(c) for c in classes])
-    node_list = [make_node(n) for n in nodes]
-    report = evaluate_nodes(pod, node_list, [], storage=StorageObjects(devices=objs))
-    view = scheduler_view(pod, node_list, [], storage=StorageObjects(devices=objs))
-    return report, view
-
-
-def dra(report, node: str):
-    v = next(v for v in report.verdicts if v.node_name == node)
-    return v.outcome(DynamicResources.plugin)
+from k8s_agent.analysis.scheduling.filters.dynamic_resources import DynamicResources
+from k8s_agent.kube.models import Device
 
 
 def test_a_claim_is_allocated_where_enough_free_devices_match_and_nowhere_else():
