@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from builders.dra import DRIVER, clear_cel_caches, device
+from k8s_agent.analysis.scheduling.filters import device_cel
 from k8s_agent.analysis.scheduling.filters.device_cel import evaluate
 from k8s_agent.analysis.scheduling.filters.device_cel_syntax import NotEvaluated, parse
 
@@ -257,6 +258,9 @@ def test_forms_not_evaluated_say_what_and_are_not_errors():
         "device.attributes.1": "unsupported member access",
         f'{A}.model.contains("a"': "expected )",
         f'{A}["model" == "x"': "expected ]",
+        "device.driver.startsWith()": "startsWith()",  # no argument: parsed, then not a known call
+        "device.driver == )": "unsupported ')'",
+        "device.driver == &&": "unsupported '&&'",
     }
     for expr, why in cases.items():
         r = evaluate(expr, gpu_device(), DRIVER)
@@ -310,3 +314,57 @@ def test_the_ast_of_each_form():
     )
     with pytest.raises(NotEvaluated, match="unsupported 'quantity'"):
         parse("quantity == 1")
+
+
+# ------------------------------------------------------------------ caches: answers per device values, bounded
+def test_a_cached_answer_is_reused_only_for_a_device_with_the_same_values_it_reads():
+    a100, h100 = gpu_device(), gpu_device(model={"string": "h100"})
+    big = device({"model": {"string": "a100"}}, {"memory": "80Gi"})
+    other = device({"numa.example.io/node": {"int": 1}, "model": {"string": "a100"}})
+    exprs = {
+        f'{A}.model == "a100"': (True, False, True, True),
+        f'{A}["model"] == "a100" && device.driver == "gpu.example.com"': (True, False, True, True),
+        f'"model" in {A} && {A}.model != "h100"': (True, False, True, True),
+        f'{C}.memory.isGreaterThan(quantity("50Gi"))': (False, False, True, None),
+        f'!("memory" in {C})': (False, False, False, True),
+        'device.attributes["numa.example.io"].node == 1 || false': (None, None, None, True),
+        f'{A}.model.startsWith("a") && semver("1.0.0").isLessThan(semver("2.0.0"))': (
+            True,
+            False,
+            True,
+            True,
+        ),
+        # a domain read from the device itself: not a fixed path, never cached
+        'device.attributes[device.driver].model == "a100"': (True, False, True, True),
+    }
+    for expr, want in exprs.items():
+        got = tuple(evaluate(expr, d, DRIVER).value for d in (a100, h100, big, other))
+        assert got == want, expr
+        # and again in another order, from the cache
+        assert tuple(evaluate(expr, d, DRIVER).value for d in (other, big, h100, a100)) == want[::-1], expr
+
+
+def test_a_cached_answer_is_per_driver():
+    dev = gpu_device()
+    expr = f'{A}.model == "a100"'
+    assert evaluate(expr, dev, DRIVER).value is True
+    assert evaluate(expr, dev, "other.example.com").error is True  # "model" is the other driver's now
+    assert evaluate('device.driver == "gpu.example.com"', dev, "other.example.com").value is False
+    assert evaluate('device.driver == "gpu.example.com"', dev, DRIVER).value is True
+
+
+def test_the_parse_and_result_caches_are_bounded():
+    dev = gpu_device()
+    for i in range(device_cel._CACHE_MAX + 5):
+        assert evaluate(f"{A}.index == {i}", dev, DRIVER).value is (i == 3)
+    assert len(device_cel._CACHE) <= device_cel._CACHE_MAX
+    expr = f"{A}.index >= 3"
+    for i in range(device_cel._RESULTS_MAX + 5):  # one result per distinct value read
+        assert evaluate(expr, device({"index": {"int": i}}), DRIVER).value is (i >= 3)
+    assert len(device_cel._RESULTS) <= device_cel._RESULTS_MAX
+
+
+def test_a_not_evaluated_form_is_remembered_with_its_reason():
+    for _ in range(2):
+        r = evaluate("size(device.attributes) > 0", gpu_device(), DRIVER)
+        assert (r.value, r.why, r.error) == (None, "unsupported 'size'", False)
