@@ -18,7 +18,7 @@ from sanic import Sanic
 
 from k8s_agent import errors
 from k8s_agent.api import endpoints
-from k8s_agent.api.handler import API_PREFIX, EnvelopeErrorHandler, api_handler
+from k8s_agent.api.handler import API_PREFIX, EnvelopeErrorHandler, api_handler, default_answers
 from k8s_agent.api.route import Operation, Route
 from k8s_agent.config import Settings
 from k8s_agent.context import AppContext, NoMetrics
@@ -73,16 +73,16 @@ def make_index(inner: Any, settings: Settings) -> Any:
             restart_threshold=threshold,
             idle_timeout=idle,
             first_wait=wait,
-            on_synced=None if Sanic.test_mode else gc.freeze,
         )
     if hasattr(inner, "index_lists"):
         return ClusterIndex(snapshot=inner.index_lists, restart_threshold=threshold, idle_timeout=idle)
     return None
 
 
-def make_refresher(index: Any, settings: Settings) -> Any:
+def make_refresher(index: Any, settings: Settings, routes: tuple[Route, ...]) -> Any:
     """The worker's background refresher of its cluster-wide answers (``api.refresh``), when it has an index
-    and caches answers at all (``CACHE_TTL`` above 0)."""
+    and caches answers at all (``CACHE_TTL`` above 0): refreshed when the index changes (its generation),
+    those of the ``polled`` routes also once per CACHE_TTL (their metrics)."""
     from k8s_agent.api.refresh import Refresher
 
     if index is None or settings.cache_ttl <= 0:
@@ -98,7 +98,25 @@ def make_refresher(index: Any, settings: Settings) -> Any:
         keep=min(REFRESH_KEEP, index.idle_timeout / 2),
         max_age=REFRESH_MAX_AGE,
         on_use=used,
+        generation=lambda: index.generation,
+        polled=frozenset(r.name for r in routes if r.refreshed and r.polled),
+        until_ready=index.answers_ready,
     )
+
+
+def on_index_synced(ctx: AppContext) -> Callable[[], Awaitable[None] | None]:
+    """What a live index does when its first sync has filled its stores: leave the cyclic GC's reach (out of
+    tests, which build many apps in one process), and have the refresher prepare the default answers of the
+    refreshed routes before requests are let in."""
+
+    def synced() -> Awaitable[None] | None:
+        if not Sanic.test_mode:
+            gc.freeze()
+        if ctx.refresher is None:
+            return None
+        return ctx.refresher.warm(default_answers(ctx))
+
+    return synced
 
 
 def create_app(
@@ -163,7 +181,9 @@ def create_app(
         )
         ctx.source = CachedSource(inner, ctx.reads, CircuitBreaker(on_change=_breaker_changed))
         ctx.index = ctx.source.index = make_index(inner, ctx.settings)
-        ctx.refresher = make_refresher(ctx.index, s)
+        ctx.refresher = make_refresher(ctx.index, s, ctx.routes)
+        if ctx.index is not None and ctx.index.snapshot is None:
+            ctx.index.on_synced = on_index_synced(ctx)
         if hasattr(ctx.metrics, "watch_index"):
             ctx.metrics.watch_index(ctx.index)
         if ctx.index is not None and ctx.index.snapshot is not None:

@@ -12,6 +12,8 @@ WATCH_TIMEOUT = (300, 600)
 WATCH_BACKOFF_FIRST, WATCH_BACKOFF_MAX = 0.5, 30.0
 #: Retry-After of a 503 answered while the index has not synced
 INDEX_RETRY_AFTER_SECONDS = 2
+#: the most a first sync waits for the first answers prepared from it (seconds; then requests are let in)
+INDEX_WARM_TIMEOUT = 60.0
 #: a watch down this long is named in the answers' warnings (a blip of a reconnect is not)
 STALE_AFTER = 5.0
 #: HTTP connections to the API server per worker
@@ -53,6 +55,9 @@ REFRESH_MAX_KEYS = 32
 REFRESH_KEEP = 30.0
 #: an answer older than this (seconds; at least twice CACHE_TTL) is not served: its refresh keeps failing
 REFRESH_MAX_AGE = 10.0
+#: while the index changes, a key in use is refreshed this often (seconds, start to start; at most CACHE_TTL):
+#: a change shows in its answers within this plus one refresh
+REFRESH_CADENCE = 1.0
 
 # ------------------------------------------------------------------------------------------ requests
 #: request ids are made this many at a time

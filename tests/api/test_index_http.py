@@ -17,10 +17,12 @@ from _support import live_client, spin
 
 from builders import api_event, api_pod, uid_for, workloads
 from fakeapi import FakeKubeAPI, builtin_cluster
+from k8s_agent.api.handler import default_answers
 
 TTL = 0.2
 RS_OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6d4cf56db6", "controller": True}
 ISSUES = "/api/v1/cluster/pod-issues"
+MEMORY_ORDER = "/api/v1/nodes/utilization?sort=memory"
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +117,25 @@ def test_first_sync_is_a_503_with_progress_then_answers_come_from_the_index(fres
     assert "listing pods:" in err["details"] and "so far" in err["details"]
     assert int(resp.headers["retry-after"]) >= 1
 
+    _, other = client.get(ISSUES + "?namespace=demo")  # a key asked for during the sync
+    assert other.status == 503 and other.json["error"]["message"] == "Cluster index is syncing"
+
     fake.reset_controls()
     ok = poll_until(client, ISSUES, lambda r: r.status == 200)
     assert ok.json["data"]["totalPods"] == len(fake.objects("pods"))
+    # by the time the first answer is let out, the default answers of both refreshed routes and the key
+    # asked for during the sync are complete: their first requests are answered from them, at once
+    refresher = client.app.ctx.agent.refresher
+    defaults = sorted(key for key, _ in default_answers(client.app.ctx.agent))
+    assert [k[0] for k in defaults] == ["cluster_pod_issues", "nodes_utilization"]
+    prepared = refresher.prepared()
+    assert set(defaults) < set(prepared) and len(prepared) == 3 and all(prepared.values()), prepared
+    nodes_payload = refresher.peek(defaults[1])
+    _, nodes = client.get("/api/v1/nodes/utilization")
+    assert nodes.status == 200 and nodes.headers["etag"] == nodes_payload.etag
+    _, demo = client.get(ISSUES + "?namespace=demo")
+    assert demo.status == 200, demo.text
+    assert {p["namespace"] for p in demo.json["data"]["problematicPods"]} == {"demo"}
 
     # after the sync: polling every index-fed answer lists nothing
     fake.reset_log()
@@ -301,20 +319,26 @@ def test_a_first_answer_slower_than_the_deadline_is_a_503_then_kept_current_and_
     try:
         with _client(fake, tmp_path_factory, "k8s-agent-index-refresh") as c:
             poll_until(c, ISSUES, lambda r: r.status == 200)  # the index synced
-            # the nodes' answer needs the metrics list
-            fake.delay(r"^/apis/metrics.k8s.io/v1beta1/nodes$", 1.0)
-            _, first = c.get("/api/v1/nodes/utilization")
+            # the nodes' answer needs the metrics list, now slow: once the background refresh of the default
+            # nodes answer (prepared at the sync) is waiting for it, a first request for another order joins
+            # that read, which outlasts its deadline
+            fake.delay(r"^/apis/metrics.k8s.io/v1beta1/nodes$", 2.0)
+            fake.reset_log()
+            metrics = "/apis/metrics.k8s.io/v1beta1/nodes"
+            while not any(r.path == metrics and r.status is None for r in fake.requests):
+                spin(c, 0.02)
+            _, first = c.get(MEMORY_ORDER)
             assert first.status == 503, first.text
             assert first.json["error"]["message"] == "Answer being prepared"
             assert first.headers["retry-after"] == "1"
-            ok = poll_until(c, "/api/v1/nodes/utilization", lambda r: r.status == 200)
+            ok = poll_until(c, MEMORY_ORDER, lambda r: r.status == 200)
             assert ok.json["data"]["nodeCount"] == len(fake.objects("nodes"))
             # the slow metrics list is refreshed in the background: the polls meanwhile are answered at once,
             # with the last complete answer (and its ETag: a poller's If-None-Match is a 304)
             refresher = c.app.ctx.agent.refresher
             done = refresher.refreshes
             for _ in range(12):
-                _, r = c.get("/api/v1/nodes/utilization", headers={"If-None-Match": ok.headers["etag"]})
+                _, r = c.get(MEMORY_ORDER, headers={"If-None-Match": ok.headers["etag"]})
                 assert r.status == 304
                 spin(c, TTL)
             assert refresher.refreshes > done  # refreshed meanwhile (each waited ~1 s for its metrics list)

@@ -283,3 +283,32 @@ def test_the_first_sync_is_announced_once_to_on_synced(fake):
         return await body(index)
 
     assert run(fake, body_with) == [len(fake.objects("pods")) - 1]
+
+
+def test_the_first_answers_prepared_at_the_sync_are_awaited_before_requests_are_let_in(fake):
+    """``on_synced`` may return an awaitable (the app prepares the first answers from the filled stores):
+    meanwhile the background computations read the index, a request for a prepared answer gets the 503 with
+    the progress, and once it is done the index is synced."""
+    prepared = asyncio.Event()
+    seen = []
+
+    def on_synced():
+        return prepared.wait()
+
+    async def body(index):
+        index.on_synced = on_synced
+        with pytest.raises(IndexSyncing):
+            await index.require()  # starts it
+        await until(lambda: index.state == "warming", what="stores filled")
+        await index.require()  # the stores may be read: the computations preparing the answers do
+        seen.append(index.count("pods"))
+        with pytest.raises(IndexSyncing) as exc:
+            await index.require(answers=True)
+        assert "preparing the first answers" in exc.value.details
+        assert not index.synced
+        prepared.set()
+        await until(lambda: index.synced, what="synced once the answers are ready")
+        await index.require(answers=True)
+
+    run(fake, body)
+    assert seen == [len(fake.objects("pods"))]

@@ -320,3 +320,124 @@ def test_a_background_refresh_is_no_use_of_the_index_and_never_starts_it():
         await index.stop("test over")
 
     asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------------ when a key is due
+def test_a_key_is_refreshed_when_the_index_changes_and_an_unchanged_index_recomputes_nothing():
+    """With the index's change counter: a key is refreshed once ``cadence`` (1 s) has passed since its last
+    refresh started if the generation moved meanwhile; an unchanged index recomputes nothing but the answers
+    of the ``polled`` routes (their metrics, once per ttl), until ``max_age / 2`` (the texts of ages)."""
+
+    async def main():
+        now = [100.0]
+        gen = [7]
+        calls = {"issues": 0, "nodes": 0}
+        r = refresher(
+            ttl=2.0,
+            max_age=10.0,
+            keep=1000.0,
+            clock=lambda: now[0],
+            generation=lambda: gen[0],
+            polled=frozenset({"nodes"}),
+            tick=0.005,
+        )
+        assert r.cadence == 1.0 and r.unchanged == 5.0
+
+        def counting(name):
+            async def compute():
+                calls[name] += 1
+                return report(1)
+
+            return compute
+
+        async def passes(n=2):  # the background loop went over every key (at least) n more times
+            p = r.passes
+            await until(lambda: r.passes >= p + n, what="passes of the refresh loop")
+
+        await r.get(("issues",), counting("issues"))
+        await r.get(("nodes", "cpu"), counting("nodes"))
+        assert calls == {"issues": 1, "nodes": 1}
+
+        # unchanged index, past the ttl: only the metrics-backed answer is redone
+        now[0] += 3.0
+        await until(lambda: calls["nodes"] == 2, what="the polled answer's refresh")
+        await passes()
+        assert calls["issues"] == 1
+
+        # a change: refreshed at the next pass (more than a cadence since its last refresh)
+        gen[0] += 1
+        await until(lambda: calls["issues"] == 2, what="the refresh after a change")
+        # another change half a cadence later: not yet ...
+        gen[0] += 1
+        now[0] += 0.5
+        await passes()
+        assert calls["issues"] == 2
+        # ... but once a cadence has passed since the last refresh started
+        now[0] += 0.5
+        await until(lambda: calls["issues"] == 3, what="the refresh a cadence later")
+
+        # unchanged again: nothing for the pod issues until max_age / 2, then their ages are redone
+        now[0] += 4.9
+        await passes()
+        assert calls["issues"] == 3
+        now[0] += 0.2
+        await until(lambda: calls["issues"] == 4, what="the refresh of an unchanged answer")
+        await r.stop()
+
+    asyncio.run(main())
+
+
+def test_warm_prepares_the_defaults_and_redoes_what_failed_during_the_sync_before_serving():
+    """``warm`` (the index has filled its stores): the default answers and every key whose computation failed
+    during the sync are computed, one at a time; meanwhile no request is answered from the refresher (a
+    request waits for ``until_ready``: the index's 503 with its progress)."""
+
+    async def main():
+        ready = [False]
+
+        async def until_ready():
+            if not ready[0]:
+                raise IndexSyncing(details="preparing the first answers")
+
+        r = refresher(ttl=60.0, until_ready=until_ready)
+        syncing = [True]
+        release = asyncio.Event()
+        running = [0, 0]  # now, most at once
+        calls: list[str] = []
+
+        def compute_of(name):
+            async def compute():
+                if syncing[0]:
+                    raise IndexSyncing(details="listing pods: 500 so far")
+                calls.append(name)
+                running[0] += 1
+                running[1] = max(running)
+                await release.wait()
+                running[0] -= 1
+                return report(1)
+
+            return compute
+
+        with pytest.raises(IndexSyncing):  # a key asked for during the sync
+            await r.get(("issues", "demo"), compute_of("demo"))
+        syncing[0] = False
+        warm = asyncio.create_task(
+            r.warm([(("issues", ""), compute_of("issues")), (("nodes", "cpu"), compute_of("nodes"))])
+        )
+        await until(lambda: calls, what="the first computation")
+        assert r.warming and r.peek(("issues", "")) is None
+        with pytest.raises(IndexSyncing) as exc:
+            await r.get(("issues", ""), compute_of("issues"))
+        assert exc.value.details == "preparing the first answers"
+        release.set()
+        await warm
+        ready[0] = True
+        assert not r.warming
+        assert sorted(calls) == ["demo", "issues", "nodes"] and running[1] == 1  # once each, one at a time
+        assert r.prepared() == {("issues", "demo"): True, ("issues", ""): True, ("nodes", "cpu"): True}
+        for key in r.prepared():
+            assert r.peek(key) is not None
+        assert sorted(calls) == ["demo", "issues", "nodes"]  # served from them: nothing computed again
+        await r.stop()
+
+    asyncio.run(main())

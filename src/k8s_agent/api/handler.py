@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -28,6 +29,7 @@ from sanic.exceptions import MethodNotAllowed as SanicMethodNotAllowed
 from sanic.exceptions import NotFound as SanicNotFound
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
+from sanic.request import RequestParameters
 
 from k8s_agent import errors
 from k8s_agent.api import conditional, envelope, refresh
@@ -128,23 +130,8 @@ async def answer(
     node_free = False
     refresher = ctx.refresher if route.refreshed else None
 
-    async def result() -> Any:
-        if route.derive is None:
-            answer = await expensive(ctx, route, params, query, source)
-            return withhold_node_detail(answer) if node_free else answer
-        # once per data: the shared computation (cached under a key without the derived parameters), then
-        # this query's answer from it (cheap: a slice, a sort)
-        basis = route.basis(query) if route.basis is not None else query
-        basis_key = (route.name, *params.values(), *basis.values())
-        if refresher is not None:  # kept current in the background: made once per refresh pass
-            full = await refresher.shared(
-                basis_key, lambda: expensive(ctx, route, params, basis), ctx.analyses
-            )
-        else:
-            full = await ctx.analyses.get(  # type: ignore[union-attr]
-                basis_key, lambda: expensive(ctx, route, params, basis)
-            )
-        return route.derive(full, query)
+    def result() -> Coroutine[Any, Any, Any]:
+        return route_result(ctx, route, params, query, source, node_free)
 
     async def compute() -> conditional.Payload:
         return conditional.Payload.of(await result())
@@ -170,6 +157,45 @@ async def answer(
             details=f"{route.name} did not complete within the {deadline * 1000:.0f} ms deadline "
             f"({(loop.time() - started) * 1000:.0f} ms); the Kubernetes API is slow to answer"
         ) from None
+
+
+async def route_result(
+    ctx: AppContext,
+    route: Route,
+    params: dict[str, str],
+    query: dict[str, Any],
+    source: Any = None,
+    node_free: bool = False,
+) -> Any:
+    """The route's result (a Struct) for validated parameters."""
+    if route.derive is None:
+        answer = await expensive(ctx, route, params, query, source)
+        return withhold_node_detail(answer) if node_free else answer
+    # once per data: the shared computation (cached under a key without the derived parameters), then this
+    # query's answer from it (cheap: a slice, a sort)
+    basis = route.basis(query) if route.basis is not None else query
+    basis_key = (route.name, *params.values(), *basis.values())
+    refresher = ctx.refresher if route.refreshed else None
+    if refresher is not None:  # kept current in the background: made once per refresh pass
+        full = await refresher.shared(basis_key, lambda: expensive(ctx, route, params, basis), ctx.analyses)
+    else:
+        full = await ctx.analyses.get(  # type: ignore[union-attr]
+            basis_key, lambda: expensive(ctx, route, params, basis)
+        )
+    return route.derive(full, query)
+
+
+def default_answers(ctx: AppContext) -> list[tuple[tuple[Any, ...], Callable[[], Coroutine[Any, Any, Any]]]]:
+    """The refreshed routes' answers to a request without parameters (what a dashboard asks first), as
+    (response key, computation) pairs: prepared when the index has synced (``Refresher.warm``)."""
+    out: list[tuple[tuple[Any, ...], Callable[[], Coroutine[Any, Any, Any]]]] = []
+    for route in ctx.routes:
+        if not route.refreshed or route.params:
+            continue
+        query = {q.name: q.parse(RequestParameters()) for q in route.query}
+        key = (route.name, *query.values())
+        out.append((key, partial(route_result, ctx, route, {}, query)))
+    return out
 
 
 #: expensive computations (``Route.expensive``) one worker runs at once

@@ -59,6 +59,7 @@ ALL_NODES = Route(
     derive=_resorted,
     expensive=True,
     refreshed=True,
+    polled=True,
     errors=(400, 503, 504),
     permission=("list", "nodes", "", None),
     description="Without metrics-server the answer is still 200: the committed view, with "

@@ -59,6 +59,9 @@ class Route:
     #: a cluster-wide answer from the worker's index: while the index exists, each of its answers is kept
     #: current in the background (``api.refresh``) and a request is answered from the last complete one
     refreshed: bool = False
+    #: a refreshed answer that also reads inputs the index does not watch (metrics.k8s.io, polled): refreshed
+    #: once per CACHE_TTL even while the index is unchanged
+    polled: bool = False
     #: a pod-level answer that shows nodes (names, taints, capacity, node events): in token mode a caller who
     #: may not get nodes gets it computed without them, with a note saying why
     node_detail: bool = False

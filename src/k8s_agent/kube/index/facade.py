@@ -20,7 +20,7 @@ from k8s_agent.kube.index.memory import release_memory
 from k8s_agent.kube.index.reflector import Reflector
 from k8s_agent.kube.index.slim import Slimmer
 from k8s_agent.kube.index.stores import IndexStores
-from k8s_agent.tuning import INDEX_RETRY_AFTER_SECONDS, STALE_AFTER, WATCH_TIMEOUT
+from k8s_agent.tuning import INDEX_RETRY_AFTER_SECONDS, INDEX_WARM_TIMEOUT, STALE_AFTER, WATCH_TIMEOUT
 
 #: set in the tasks that keep answers current in the background (``api.refresh``): their reads are no use of the
 #: index (only requests keep it from its idle stop) and never start a stopped one
@@ -63,7 +63,7 @@ class ClusterIndex(IndexStores):
         watch_timeout: tuple[int, int] = WATCH_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         first_wait: float = 0.0,
-        on_synced: Callable[[], None] | None = None,
+        on_synced: Callable[[], Awaitable[None] | None] | None = None,
     ) -> None:
         self.feed = feed
         self.snapshot = snapshot
@@ -73,7 +73,10 @@ class ClusterIndex(IndexStores):
         self.watch_timeout = watch_timeout
         self.clock = clock
         self.stats = IndexStats()
-        self.state = "stopped"  # stopped | syncing | synced
+        #: every change to the stores adds one (never reset: a stopped and restarted index goes on counting), so
+        #: an answer made at one generation is known to be current while the generation is unchanged
+        self.generation = 0
+        self.state = "stopped"  # stopped | syncing | warming | synced
         self.started_at = 0.0
         self.synced_after = 0.0  # seconds the first sync took
         self.last_used = 0.0
@@ -81,10 +84,14 @@ class ClusterIndex(IndexStores):
         self._tasks: list[asyncio.Task] = []
         self._idle_task: asyncio.Task | None = None
         self._snapshot_lock: asyncio.Lock | None = None
-        self._synced_event: asyncio.Event | None = None
+        self._synced_event: asyncio.Event | None = None  # set when synced (the first answers ready)
+        self._listed_event: asyncio.Event | None = None  # set when the stores are filled
         #: how long a request waits for a first sync in progress before its 503
         self.first_wait = first_wait
-        #: called once each first sync is complete (the app moves the index out of the cyclic GC's reach)
+        #: called once the stores of each first sync are complete (the app moves the index out of the cyclic
+        #: GC's reach, and prepares the first answers); an awaitable it returns is awaited (at most
+        #: INDEX_WARM_TIMEOUT) before requests are let in: meanwhile (state ``warming``) only the background
+        #: computations read the stores, and a request gets the 503 with the progress
         self.on_synced = on_synced
         self.slimmer = Slimmer()
         #: answers that read the stores off the event loop hold it; the watches' changes wait for them
@@ -102,35 +109,44 @@ class ClusterIndex(IndexStores):
     def synced(self) -> bool:
         return self.state == "synced"
 
-    async def require(self) -> None:
+    async def require(self, *, answers: bool = False) -> None:
         """Called by every request that needs the index: note the use, start it if it is stopped, and
-        raise IndexSyncing (503, progress, Retry-After) until its first sync is complete. From a background
-        refresh (``background`` set) it is no use, and a stopped index is not started."""
+        raise IndexSyncing (503, progress, Retry-After) until its first sync has filled the stores (with
+        ``answers``: until the first answers prepared from them are ready too, state ``synced``). From a
+        background refresh (``background`` set) it is no use, and a stopped index is not started."""
         if background.get():
             if self.state == "stopped" and self.snapshot is None:
                 raise IndexSyncing(details="the index is stopped (idle); the next request starts it")
         else:
             self.last_used = self.clock()
-        if self.state == "synced":
+        states = ("synced",) if answers else ("synced", "warming")
+        if self.state in states:
             return
         if self.snapshot is not None:
             await self._load_snapshot()
             return
         if self.state == "stopped":
             self.start()
-        if self.first_wait > 0 and self._synced_event is not None:
+        event = self._synced_event if answers else self._listed_event
+        if self.first_wait > 0 and event is not None:
             # a small cluster syncs in a moment: wait that long rather than answer 503 at once (only this
             # wait is bounded and cancelled; the sync itself belongs to the index)
             try:
-                await asyncio.wait_for(self._synced_event.wait(), self.first_wait)
+                await asyncio.wait_for(event.wait(), self.first_wait)
             except TimeoutError:
                 pass
-            if self.state == "synced":
+            if self.state in states:
                 return
         raise IndexSyncing(details=self.progress())
 
+    async def answers_ready(self) -> None:
+        """``require(answers=True)``: what a request for a prepared answer waits for while they are made."""
+        await self.require(answers=True)
+
     def progress(self) -> str:
         parts = [r.progress() for r in self.reflectors.values()]
+        if self.state == "warming":
+            parts.append("preparing the first answers")
         elapsed = self.clock() - self.started_at
         return (
             "the agent is reading the cluster's objects once before it answers cluster-wide questions "
@@ -148,6 +164,7 @@ class ClusterIndex(IndexStores):
         loop = asyncio.get_running_loop()
         ctx = contextvars.Context()
         self._synced_event = asyncio.Event()
+        self._listed_event = asyncio.Event()
         self.reflectors = {c.resource: Reflector(self, c) for c in self.collections}
         self._tasks = [
             loop.create_task(r.run(), name=f"index {r.kind.resource}", context=ctx)
@@ -169,6 +186,7 @@ class ClusterIndex(IndexStores):
         self.reflectors = {}
         self.state = "stopped"
         self._new_stores()
+        self.generation += 1
         self.slimmer.clear()
         release_memory()
 
@@ -182,16 +200,40 @@ class ClusterIndex(IndexStores):
 
     def _check_synced(self) -> None:
         if self.state == "syncing" and all(r.synced for r in self.reflectors.values()):
-            self.state = "synced"
-            if self._synced_event is not None:
-                self._synced_event.set()
-            self.synced_after = self.clock() - self.started_at
-            logger.info("index: synced in {:.1f}s ({})", self.synced_after, self.summary())
+            logger.info("index: listed in {:.1f}s ({})", self.clock() - self.started_at, self.summary())
             release_memory()  # the LIST pages' transient memory
-            if self.on_synced is not None:
-                self.on_synced()
-        if self.state == "synced" and not any(r.listing for r in self.reflectors.values()):
+            if self._listed_event is not None:
+                self._listed_event.set()
+            ready = self.on_synced() if self.on_synced is not None else None
+            if ready is None:
+                self._ready()
+            else:
+                self.state = "warming"
+                self._tasks.append(
+                    asyncio.get_running_loop().create_task(self._warm(ready), name="index warm")
+                )
+        if self.state in ("warming", "synced") and not any(r.listing for r in self.reflectors.values()):
             self.stats.last_sync = time.time()
+
+    async def _warm(self, ready: Awaitable[None]) -> None:
+        """Wait for the first answers the app prepares (bounded), then let the requests in."""
+        try:
+            await asyncio.wait_for(ready, INDEX_WARM_TIMEOUT)
+        except TimeoutError:
+            logger.warning(
+                "index: the first answers took more than {:.0f}s; serving anyway", INDEX_WARM_TIMEOUT
+            )
+        except Exception as exc:  # noqa: BLE001 - a bug in a preparation must not keep the index closed
+            logger.opt(exception=exc).error("index: preparing the first answers failed; serving anyway")
+        if self.state == "warming":
+            self._ready()
+
+    def _ready(self) -> None:
+        self.state = "synced"
+        if self._synced_event is not None:
+            self._synced_event.set()
+        self.synced_after = self.clock() - self.started_at
+        logger.info("index: synced in {:.1f}s ({})", self.synced_after, self.summary())
 
     async def _load_snapshot(self) -> None:
         """The snapshot source's index: built once from the dump."""

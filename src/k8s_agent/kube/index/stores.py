@@ -27,6 +27,7 @@ class IndexStores:
 
     restart_threshold: int
     slimmer: Slimmer
+    generation: int
 
     def _new_stores(self) -> None:
         self.pod_table = PodIssueTable(self.restart_threshold)
@@ -77,6 +78,7 @@ class IndexStores:
     def put(self, resource: str, obj: Any, now: datetime) -> tuple[str, str]:
         md = obj.metadata
         key = (md.namespace, md.name)
+        self.generation += 1
         if resource == "pods":
             rec = self.pod_table.put(obj, now)
             slim = self.slimmer.pod(obj)
@@ -96,6 +98,7 @@ class IndexStores:
 
     def delete(self, resource: str, key: tuple[str, str]) -> None:
         ns, name = key
+        self.generation += 1
         if resource == "pods":
             self.pod_table.remove(ns, name)
             self.node_sums.remove(ns, name)
