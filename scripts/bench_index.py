@@ -32,7 +32,17 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 ISSUES = "/api/v1/cluster/pod-issues"
 NODES = "/api/v1/nodes/utilization"
-INDEXED = ("pods", "nodes", "replicasets", "events")
+INDEXED = (
+    "pods",
+    "nodes",
+    "replicasets",
+    "events",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+)
 IDLE = 15  # INDEX_IDLE_TIMEOUT of the benchmarked agent: at the end, the idle stop's release is measured
 
 

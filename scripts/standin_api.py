@@ -3,8 +3,10 @@
 
 Serves a generated cluster the way kube-apiserver does, fast enough not to be the bottleneck:
 
-* ``N`` realistic pods (3-4 KB of JSON each, managedFields included; Deployment pods through ReplicaSets,
-  about 30 per node, ~5% in trouble), their nodes, ReplicaSets, Warning events and NodeMetrics;
+* ``N`` realistic pods (3-4 KB of JSON each, managedFields included; about 30 per node, ~5% in trouble) in
+  groups of ten, each group one controller's: most Deployments (through ReplicaSets), one in twenty each a
+  StatefulSet, a DaemonSet, and a Job that a CronJob made; their nodes, the controllers (Deployments,
+  ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs), Warning events and NodeMetrics;
 * paged LISTs (``limit``/``continue``) built from pre-encoded objects (one bytes join per page);
 * WATCH streams (``watch=1``, ``resourceVersion``, bookmarks every 10 s, ``timeoutSeconds``; 410 Gone as an
   ERROR event for a version older than the kept history);
@@ -72,8 +74,14 @@ class Cluster:
         self.node_bytes = [
             json.dumps(self.node(i), separators=(",", ":")).encode() for i in range(self.nodes)
         ]
-        self.rs_bytes = [
-            json.dumps(self.replicaset(d), separators=(",", ":")).encode() for d in range(self.deployments)
+        groups = range(self.deployments)
+        self.rs_bytes = [self._json(self.replicaset(d)) for d in groups if self.kind_of(d) == "Deployment"]
+        self.controllers: dict[str, list[bytes]] = {
+            kind: [self._json(self.controller(d)) for d in groups if self.kind_of(d) == kind]
+            for kind in ("Deployment", "StatefulSet", "DaemonSet", "Job")
+        }
+        self.controllers["CronJob"] = [
+            self._json(self.cronjob(d)) for d in groups if self.kind_of(d) == "Job"
         ]
         self.event_bytes = [
             json.dumps(self.event(i), separators=(",", ":")).encode() for i in range(0, pods, 20)
@@ -82,22 +90,48 @@ class Cluster:
             json.dumps(self.metrics(i), separators=(",", ":")).encode() for i in range(self.nodes)
         ]
 
+    @staticmethod
+    def _json(doc: dict) -> bytes:
+        return json.dumps(doc, separators=(",", ":")).encode()
+
     # ---------------------------------------------------------------------------------- objects
     @property
     def deployments(self) -> int:
+        """Groups of ten pods, one controller each (most of them Deployments)."""
         return max(1, self.n // 10)
 
+    @staticmethod
+    def kind_of(d: int) -> str:
+        """The controller of group ``d``: a StatefulSet, a DaemonSet and a CronJob's Job one in twenty each."""
+        return {3: "StatefulSet", 5: "DaemonSet", 9: "Job"}.get(d % 20, "Deployment")
+
     def _dep(self, i: int) -> tuple[str, str, str, str]:
+        """The group of pod ``i``: namespace, controller (workload) name, hash, name of the pods' owner."""
         d = (i // 10) % self.deployments
         ns = f"team-{d % NAMESPACES:03d}"
         dep = f"svc-{d:05d}"
         h = hashlib.sha1(dep.encode()).hexdigest()[:10]
-        return ns, dep, h, f"{dep}-{h}"
+        kind = self.kind_of(d)
+        if kind == "Deployment":
+            return ns, dep, h, f"{dep}-{h}"
+        if kind == "Job":
+            return ns, dep, h, f"{dep}-{29000000 + d % 1000}"  # the Job the CronJob ``dep`` made
+        return ns, dep, h, dep
+
+    def _owner(self, i: int) -> tuple[str, str]:
+        """Pod ``i``'s controller: (kind, name)."""
+        d = (i // 10) % self.deployments
+        kind = self.kind_of(d)
+        return ("ReplicaSet" if kind == "Deployment" else kind), self._dep(i)[3]
 
     def pod(self, i: int, st: tuple[int, bool, bool]) -> dict:
         restarts, crash, ready = st
         ns, dep, h, rs = self._dep(i)
-        name = f"{rs}-{hashlib.sha1(str(i).encode()).hexdigest()[:5]}"
+        owner_kind, owner = self._owner(i)
+        if owner_kind == "StatefulSet":
+            name = f"{rs}-{i % 10}"
+        else:
+            name = f"{rs}-{hashlib.sha1(str(i).encode()).hexdigest()[:5]}"
         node = f"node-{(i * 7919) % self.nodes:05d}"
         uid = _uid(f"pod/{i}")
         created = ts(timedelta(days=3, seconds=i % 5000))
@@ -126,7 +160,14 @@ class Cluster:
                 "resourceVersion": str(self.rv),
                 "creationTimestamp": created,
                 "labels": {"app": dep, "pod-template-hash": h, "team": ns, "version": "v1.4.2"},
-                "ownerReferences": [owner_ref("ReplicaSet", rs, _uid(f"rs/{rs}"))],
+                "ownerReferences": [
+                    owner_ref(
+                        owner_kind,
+                        owner,
+                        self._owner_uid(owner_kind, owner),
+                        "batch/v1" if owner_kind == "Job" else "apps/v1",
+                    )
+                ],
                 "managedFields": [
                     {
                         "manager": "kube-controller-manager",
@@ -138,7 +179,10 @@ class Cluster:
                             "f:metadata": {
                                 "f:generateName": {},
                                 "f:labels": {".": {}, "f:app": {}, "f:pod-template-hash": {}, "f:team": {}},
-                                "f:ownerReferences": {".": {}, f'k:{{"uid":"{_uid(f"rs/{rs}")}"}}': {}},
+                                "f:ownerReferences": {
+                                    ".": {},
+                                    f'k:{{"uid":"{self._owner_uid(owner_kind, owner)}"}}': {},
+                                },
                             },
                             "f:spec": {
                                 "f:containers": {
@@ -299,6 +343,99 @@ class Cluster:
             "status": {"replicas": 10, "readyReplicas": 9},
         }
 
+    @staticmethod
+    def _owner_uid(kind: str, name: str) -> str:
+        return _uid(f"rs/{name}") if kind == "ReplicaSet" else _uid(f"{kind}/{name}")
+
+    def controller(self, d: int) -> dict:
+        """Group ``d``'s controller (a Deployment, StatefulSet, DaemonSet or Job) of ten pods, as its
+        controller reports it (nine or ten ready)."""
+        ns = f"team-{d % NAMESPACES:03d}"
+        dep = f"svc-{d:05d}"
+        kind = self.kind_of(d)
+        ready = 10 - (d % 7 == 0)
+        created = ts(timedelta(days=3))
+        name = dep if kind != "Job" else f"{dep}-{29000000 + d % 1000}"
+        uid = _uid(dep) if kind == "Deployment" else _uid(f"{kind}/{name}")
+        md: dict = {
+            "name": name,
+            "namespace": ns,
+            "uid": uid,
+            "resourceVersion": "40",
+            "generation": 3,
+            "creationTimestamp": created,
+            "labels": {"app": dep, "team": ns},
+        }
+        template = {"metadata": {"labels": {"app": dep}}, "spec": {"containers": [{"name": "app"}]}}
+        selector = {"matchLabels": {"app": dep}}
+        if kind == "Deployment":
+            spec = {"replicas": 10, "selector": selector, "template": template}
+            status = {
+                "observedGeneration": 3,
+                "replicas": 10,
+                "updatedReplicas": 10,
+                "readyReplicas": ready,
+                "availableReplicas": ready,
+                "conditions": [
+                    {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+                ],
+            }
+        elif kind == "StatefulSet":
+            spec = {"replicas": 10, "selector": selector, "serviceName": dep, "template": template}
+            status = {
+                "observedGeneration": 3,
+                "replicas": 10,
+                "readyReplicas": ready,
+                "availableReplicas": ready,
+                "currentReplicas": 10,
+                "updatedReplicas": 10,
+                "currentRevision": f"{dep}-7c9d",
+                "updateRevision": f"{dep}-7c9d",
+            }
+        elif kind == "DaemonSet":
+            spec = {"selector": selector, "template": template}
+            status = {
+                "observedGeneration": 3,
+                "desiredNumberScheduled": 10,
+                "currentNumberScheduled": 10,
+                "updatedNumberScheduled": 10,
+                "numberReady": ready,
+                "numberAvailable": ready,
+                "numberMisscheduled": 0,
+            }
+        else:  # a Job its CronJob made, still running its ten pods
+            md["ownerReferences"] = [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "name": dep,
+                    "controller": True,
+                    "uid": _uid(f"CronJob/{dep}"),
+                }
+            ]
+            spec = {"parallelism": 10, "completions": 10, "backoffLimit": 6, "template": template}
+            status = {"active": 10, "ready": ready, "startTime": ts(timedelta(minutes=5))}
+        return {"metadata": md, "spec": spec, "status": status}
+
+    def cronjob(self, d: int) -> dict:
+        ns = f"team-{d % NAMESPACES:03d}"
+        dep = f"svc-{d:05d}"
+        return {
+            "metadata": {
+                "name": dep,
+                "namespace": ns,
+                "uid": _uid(f"CronJob/{dep}"),
+                "resourceVersion": "50",
+                "creationTimestamp": ts(timedelta(days=3)),
+            },
+            "spec": {"schedule": "*/30 * * * *", "jobTemplate": {"spec": {"template": {}}}},
+            "status": {
+                "active": [{"kind": "Job", "namespace": ns, "name": f"{dep}-{29000000 + d % 1000}"}],
+                "lastScheduleTime": ts(timedelta(minutes=5)),
+            },
+        }
+
     def event(self, i: int) -> dict:
         ns, name = self.keys[i]
         return {
@@ -344,6 +481,11 @@ class StandIn:
             "/apis/apps/v1/replicasets": ("replicasets", c.rs_bytes, "ReplicaSetList"),
             "/api/v1/events": ("events", c.event_bytes, "EventList"),
             "/apis/metrics.k8s.io/v1beta1/nodes": ("nodemetrics", c.metrics_bytes, "NodeMetricsList"),
+            "/apis/apps/v1/deployments": ("deployments", c.controllers["Deployment"], "DeploymentList"),
+            "/apis/apps/v1/statefulsets": ("statefulsets", c.controllers["StatefulSet"], "StatefulSetList"),
+            "/apis/apps/v1/daemonsets": ("daemonsets", c.controllers["DaemonSet"], "DaemonSetList"),
+            "/apis/batch/v1/jobs": ("jobs", c.controllers["Job"], "JobList"),
+            "/apis/batch/v1/cronjobs": ("cronjobs", c.controllers["CronJob"], "CronJobList"),
         }
         return table.get(path)
 
