@@ -11,6 +11,7 @@ CrashLoopBackOff shows in ``/cluster/pod-issues``, the worker's RSS and the byte
 Targets are printed next to the figures; nothing is asserted.
 
     .venv/bin/python scripts/bench_index.py [--sizes 10000,60000,150000] [--seconds 15] [--changes 20]
+        [--profile]    # py-spy (pip install py-spy) samples the worker in each polling phase: out/profile-*.txt
 """
 
 from __future__ import annotations
@@ -184,7 +185,35 @@ def crash_delay(run: Run, base: str, ns: str, name: str) -> float:
     return float("inf")
 
 
-def bench(pods: int, seconds: float, changes: float) -> dict:
+def profiler(pid: int, name: str, seconds: float) -> subprocess.Popen | None:
+    """py-spy sampling the worker for ``seconds`` (collapsed stacks in out/profile-NAME.txt), if installed."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("  (--profile: py-spy is not installed in this environment)")
+        return None
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(int(seconds)),
+            "-r",
+            "50",
+            "--format",
+            "raw",
+            "-o",
+            str(out / f"profile-{name}.txt"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def bench(pods: int, seconds: float, changes: float, profile: bool = False) -> dict:
     run = Run(pods, changes)
     try:
         info = run.start()
@@ -214,7 +243,11 @@ def bench(pods: int, seconds: float, changes: float) -> dict:
         }
         for label, n in (("1 poller", 1), ("50 pollers", 50)):
             s0, t0 = run.stats(), time.monotonic()
+            spy = profiler(run.agent.pid, f"{pods}-{n}", seconds) if profile else None
+            load = os.getloadavg()[0]
             lat, statuses = asyncio.run(pollers(base, n, seconds))
+            if spy is not None:
+                spy.wait()
             s1, dt = run.stats(), time.monotonic() - t0
             pages = sum(s1.get(f"list {k}", 0) - s0.get(f"list {k}", 0) for k in INDEXED)
             metrics_pages = s1.get("list nodemetrics", 0) - s0.get("list nodemetrics", 0)
@@ -228,6 +261,7 @@ def bench(pods: int, seconds: float, changes: float) -> dict:
                 "metrics_lists_per_s": metrics_pages / dt,
                 "api_mb_per_s": (s1.get("bytes", 0) - s0.get("bytes", 0)) / dt / 1e6,
                 "changes_per_s": (s1.get("changes", 0) - s0.get("changes", 0)) / dt,
+                "load": (load + os.getloadavg()[0]) / 2,
             }
         # three pods turned CrashLoopBackOff, one after another
         delays = []
@@ -282,7 +316,7 @@ def report(r: dict) -> None:
         print(
             f"              LIST pages/s (indexed collections) {x['list_pages_per_s']:.3f} "
             f"(target <= 0.1); metrics.k8s.io lists/s {x['metrics_lists_per_s']:.2f}; API {x['api_mb_per_s']:.2f} MB/s; "
-            f"{x['changes_per_s']:.0f} pod changes/s"
+            f"{x['changes_per_s']:.0f} pod changes/s; load average {x['load']:.1f}"
         )
     d = r["crash_visible_s"]
     print(f"  CrashLoopBackOff visible after: {', '.join(f'{x:.2f} s' for x in d)} (target <= 2 s)")
@@ -306,10 +340,11 @@ def main() -> None:
     ap.add_argument("--sizes", default=os.environ.get("INDEX_SIZES", "10000,60000,150000"))
     ap.add_argument("--seconds", type=float, default=15.0, help="polling time per phase")
     ap.add_argument("--changes", type=float, default=20.0, help="pod changes per second")
+    ap.add_argument("--profile", action="store_true", help="py-spy samples of the worker per polling phase")
     args = ap.parse_args()
     print("cluster index scale benchmark (one worker; stand-in API on loopback; nothing asserted)")
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        report(bench(size, args.seconds, args.changes))
+        report(bench(size, args.seconds, args.changes, args.profile))
 
 
 if __name__ == "__main__":
