@@ -176,8 +176,17 @@ def test_a_change_reaches_pod_issues_and_node_utilization(client, fake):
         nodes = {n["nodeName"]: n for n in r.json["data"]["nodes"]}
         return nodes["node-b"]["podCount"]
 
-    _, before = client.get("/api/v1/nodes/utilization")
-    count = node_b_pods(before)
+    def bound_to_node_b() -> int:  # what the fake holds: pods on node-b that still run
+        return sum(
+            1
+            for p in fake.objects("pods")
+            if p["spec"].get("nodeName") == "node-b"
+            and p["status"].get("phase") not in ("Succeeded", "Failed")
+        )
+
+    # the answer that counts the new pod (one made before the watch brought it may still be served)
+    count = bound_to_node_b()
+    poll_until(client, "/api/v1/nodes/utilization", lambda r: node_b_pods(r) == count)
     fake.remove("Pod", "web-newcrash", "demo")
     poll_until(client, "/api/v1/nodes/utilization", lambda r: node_b_pods(r) == count - 1)
     poll_until(client, ISSUES + "?namespace=demo", lambda r: not crashing(r))
