@@ -4,6 +4,7 @@ analyses off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -42,6 +43,16 @@ async def optional(aw: Awaitable[T], default: T, warnings: list[str], what: str)
 
 
 _analysis_pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there, so a pool made before the fork would
+    queue work that no thread ever runs (the request would hang). The child makes its own on first use."""
+    global _analysis_pool
+    _analysis_pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 async def off_loop(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
