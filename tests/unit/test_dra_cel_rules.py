@@ -261,6 +261,7 @@ def test_forms_not_evaluated_say_what_and_are_not_errors():
         "device.driver.startsWith()": "startsWith()",  # no argument: parsed, then not a known call
         "device.driver == )": "unsupported ')'",
         "device.driver == &&": "unsupported '&&'",
+        'device.driver.compareTo("a") > 0': "compareTo()",  # strings have no compareTo
     }
     for expr, why in cases.items():
         r = evaluate(expr, gpu_device(), DRIVER)
@@ -355,11 +356,12 @@ def test_a_cached_answer_is_per_driver():
 
 def test_the_parse_and_result_caches_are_bounded():
     dev = gpu_device()
-    for i in range(device_cel._CACHE_MAX + 5):
+    for i in range(device_cel._CACHE_MAX + 1):  # the first one past the bound empties the cache
         assert evaluate(f"{A}.index == {i}", dev, DRIVER).value is (i == 3)
     assert len(device_cel._CACHE) <= device_cel._CACHE_MAX
+    clear_cel_caches()
     expr = f"{A}.index >= 3"
-    for i in range(device_cel._RESULTS_MAX + 5):  # one result per distinct value read
+    for i in range(device_cel._RESULTS_MAX + 1):  # one result per distinct value read
         assert evaluate(expr, device({"index": {"int": i}}), DRIVER).value is (i >= 3)
     assert len(device_cel._RESULTS) <= device_cel._RESULTS_MAX
 
@@ -368,3 +370,59 @@ def test_a_not_evaluated_form_is_remembered_with_its_reason():
     for _ in range(2):
         r = evaluate("size(device.attributes) > 0", gpu_device(), DRIVER)
         assert (r.value, r.why, r.error) == (None, "unsupported 'size'", False)
+
+
+CACHED = [
+    f'{A}.model == "a100"',
+    f'{A}["model"] == "a100" && device.driver == "gpu.example.com"',
+    f'"model" in {A} || !("memory" in {C})',
+    f'{C}.memory.isGreaterThan(quantity("50Gi"))',
+    f"3 == {A}.index",
+    f'quantity("50Gi").isLessThan({C}.memory)',
+    'device.driver.startsWith("gpu")',
+    f"{A}.vram >= 40",
+    "true",
+]
+NOT_CACHED = [
+    'device.attributes[device.driver].model == "a100"',
+    '"model" in device.attributes[device.driver]',
+    "device.driver.startsWith(device.attributes[device.driver].model)",
+]
+
+
+def test_a_result_is_stored_once_per_values_read_and_shared_by_devices_that_have_them():
+    # devices of one model on many nodes share one result per selector
+    one = gpu_device(**{"gpu.example.com/vram": {"int": 80}, "serial": {"string": "s1"}})
+    twin = gpu_device(**{"gpu.example.com/vram": {"int": 80}, "serial": {"string": "s2"}})
+    for expr in CACHED:
+        clear_cel_caches()
+        first = evaluate(expr, one, DRIVER)
+        assert len(device_cel._RESULTS) == 1, expr
+        assert evaluate(expr, twin, DRIVER) is first, expr
+        assert len(device_cel._RESULTS) == 1, expr
+
+
+def test_a_result_read_from_a_qualified_name_of_the_drivers_domain_is_not_shared_with_other_values():
+    big = gpu_device(**{"gpu.example.com/vram": {"int": 80}})
+    small = gpu_device(**{"gpu.example.com/vram": {"int": 16}})
+    assert [evaluate(f"{A}.vram >= 40", d, DRIVER).value for d in (big, small, big)] == [True, False, True]
+    # an attribute that happens to be called "driver" is the device's value, not device.driver
+    a, b = gpu_device(driver={"string": "x"}), gpu_device(driver={"string": "y"})
+    assert [evaluate(f'{A}.driver == "x"', d, DRIVER).value for d in (a, b, a)] == [True, False, True]
+
+
+def test_a_result_that_depends_on_more_than_fixed_names_is_never_stored():
+    for expr in NOT_CACHED:
+        clear_cel_caches()
+        evaluate(expr, gpu_device(), DRIVER)
+        assert device_cel._RESULTS == {}, expr
+    prefix = gpu_device(model={"string": "gpu."})
+    expr = NOT_CACHED[2]
+    assert [evaluate(expr, d, DRIVER).value for d in (prefix, gpu_device(), prefix)] == [True, False, True]
+
+
+def test_a_parsed_selector_is_reused():
+    first = device_cel.compile_expression(f'{A}.model == "a100"')
+    assert device_cel.compile_expression(f'{A}.model == "a100"') is first
+    bad = device_cel.compile_expression("size(device.attributes) > 0")
+    assert device_cel.compile_expression("size(device.attributes) > 0") is bad
