@@ -18,6 +18,7 @@ from k8s_agent.analysis.node_utilization import (
     node_utilization,
     percentage,
     pod_requests_limits,
+    sums_of,
 )
 from k8s_agent.analysis.quantity import BINARY, DECIMAL, format_quantity
 from k8s_agent.analysis.quantity import units_exact as show
@@ -430,3 +431,149 @@ def test_malformed_quantities_do_not_break_the_answer():
     assert u.cpu_capacity == "0" and u.cpu_percentage is None and u.cpu_usage is None
     assert u.memory_allocatable_bytes == 0 and u.memory_allocatable_percentage is None
     assert u.memory_percentage == 6.3
+
+
+# ------------------------------------------------------------------------------------------ one node: edges
+def test_the_index_sums_give_the_same_entry_as_the_pod_list():
+    pods = [
+        pod("web", containers=[c(requests={"cpu": "250m", "memory": "128Mi"}, limits={"memory": "256Mi"})]),
+        pod("elsewhere", node_name="other", containers=[c(requests={"cpu": "3"})]),
+    ]
+    from_sums = node_utilization(node(), metrics(), sums_of(pods))
+    assert from_sums == node_utilization(node(), metrics(), pods)
+    assert (from_sums.pod_count, from_sums.allocated.cpu.requests, from_sums.allocated.memory.limits) == (
+        1,
+        "250m",
+        "256Mi",
+    )
+    assert (from_sums.metrics_status, from_sums.cpu_usage, from_sums.memory_usage) == ("ok", "152m", "2Gi")
+
+
+def test_nothing_committed_reads_zero_for_every_standard_resource():
+    a = node_utilization(node(), metrics(), []).allocated
+    for r in (a.cpu, a.memory, a.ephemeral_storage):
+        assert (r.requests, r.requests_value, r.requests_percentage) == ("0", 0, 0.0), r.resource
+        assert (r.limits, r.limits_value, r.limits_percentage) == ("0", 0, 0.0), r.resource
+
+
+def test_other_resources_listed_when_advertised_or_asked_for():
+    # a GPU the node advertises but no pod asks for: listed with nothing committed
+    gpu_node = node(
+        name="gpu-1",
+        capacity={**GKE_NODE["status"]["capacity"], "nvidia.com/gpu": "2"},
+        allocatable={**GKE_NODE["status"]["allocatable"], "nvidia.com/gpu": "2"},
+    )
+    (gpu,) = node_utilization(gpu_node, metrics(name="gpu-1"), []).allocated.other
+    assert (gpu.resource, gpu.requests, gpu.requests_value, gpu.limits, gpu.limits_value) == (
+        "nvidia.com/gpu",
+        "0",
+        0,
+        "0",
+        0,
+    )
+    assert (gpu.allocatable, gpu.allocatable_value, gpu.requests_percentage) == ("2", 2, 0.0)
+    # a resource a pod asks for that the node does not advertise: listed against an allocatable of 0
+    asked = [
+        pod("p", containers=[c(requests={"example.com/dongle": "1"}, limits={"example.com/dongle": "1"})])
+    ]
+    (dongle,) = node_utilization(node(), metrics(), asked).allocated.other
+    assert (dongle.resource, dongle.requests, dongle.limits) == ("example.com/dongle", "1", "1")
+    assert (dongle.allocatable, dongle.allocatable_value) == ("0", 0)
+    assert dongle.requests_percentage is None and dongle.limits_percentage is None
+
+
+def test_pod_capacity_is_allocatable_pods_then_capacity_pods():
+    pods = [pod(f"p{i}", containers=[c(requests={"cpu": "10m"})]) for i in range(4)]
+    cap = GKE_NODE["status"]["capacity"]
+    alloc = GKE_NODE["status"]["allocatable"]
+    u = node_utilization(node(allocatable={**alloc, "pods": "100"}), None, pods)
+    assert (u.pod_count, u.pod_capacity, u.pod_percentage) == (4, 100, 4.0)
+    no_alloc_pods = {k: v for k, v in alloc.items() if k != "pods"}
+    u = node_utilization(node(allocatable=no_alloc_pods), None, pods)
+    assert (u.pod_capacity, u.pod_percentage) == (110, 3.6)
+    no_cap_pods = {k: v for k, v in cap.items() if k != "pods"}
+    u = node_utilization(node(capacity=no_cap_pods, allocatable=no_alloc_pods), None, pods)
+    assert (u.pod_capacity, u.pod_percentage) == (0, None)
+
+
+def test_missing_cpu_allocatable_and_memory_capacity_read_zero():
+    n = node(
+        capacity={"cpu": "4", "memory": "plenty", "pods": "110"},
+        allocatable={"cpu": "all", "memory": "13564504Ki", "pods": "110"},
+    )
+    u = node_utilization(n, metrics(), [])
+    assert (u.cpu_allocatable, u.cpu_allocatable_millicores, u.cpu_allocatable_percentage) == ("0", 0, None)
+    assert u.cpu_percentage == 3.8  # capacity 4 still there
+    assert (u.memory_capacity, u.memory_capacity_bytes, u.memory_percentage) == ("0", 0, None)
+    assert u.memory_allocatable_percentage == 15.5
+
+
+def test_a_sample_without_memory_has_cpu_usage_only():
+    sample = convert(dict(GKE_METRICS, usage={"cpu": "151318487n"}), NodeMetrics)
+    u = node_utilization(node(), sample, [])
+    assert (u.cpu_usage, u.cpu_percentage) == ("152m", 3.8)
+    assert (u.memory_usage, u.memory_usage_bytes, u.memory_percentage) == (None, None, None)
+    sample = convert(dict(GKE_METRICS, usage={"memory": "2097152Ki"}), NodeMetrics)
+    u = node_utilization(node(), sample, [])
+    assert (u.cpu_usage, u.cpu_usage_millicores, u.cpu_percentage) == (None, None, None)
+    assert u.memory_usage == "2Gi"
+
+
+def test_condition_summary_of_a_healthy_node_and_of_pressure_in_any_order():
+    s = node_utilization(node(), metrics(), []).conditions
+    assert (
+        s.ready and s.ready_reason == "KubeletReady" and s.ready_message == "kubelet is posting ready status"
+    )
+    assert s.pressure == [] and s.network_unavailable is False and s.unschedulable is False
+    # GKE reports the route as created with NetworkUnavailable False; pressures listed Memory, Disk, PID
+    n = node(
+        conditions=[
+            {"type": "NetworkUnavailable", "status": "False", "reason": "RouteCreated"},
+            {"type": "PIDPressure", "status": "True", "reason": "KubeletHasInsufficientPID"},
+            {"type": "DiskPressure", "status": "True", "reason": "KubeletHasDiskPressure"},
+            {"type": "MemoryPressure", "status": "True", "reason": "KubeletHasInsufficientMemory"},
+            {
+                "type": "Ready",
+                "status": "False",
+                "reason": "KubeletNotReady",
+                "message": "PLEG is not healthy",
+            },
+        ]
+    )
+    s = node_utilization(n, None, []).conditions
+    assert s.pressure == ["MemoryPressure", "DiskPressure", "PIDPressure"]
+    assert s.network_unavailable is False
+    assert (s.ready, s.ready_status, s.ready_reason, s.ready_message) == (
+        False,
+        "False",
+        "KubeletNotReady",
+        "PLEG is not healthy",
+    )
+
+
+def test_no_ready_condition_reads_unknown_with_no_reason():
+    s = node_utilization(node(conditions=[]), None, []).conditions
+    assert (s.ready, s.ready_status, s.ready_reason, s.ready_message, s.ready_since) == (
+        False,
+        "Unknown",
+        "",
+        "",
+        None,
+    )
+    # a Ready condition without a status (a malformed object) reads Unknown too
+    s = node_utilization(node(conditions=[{"type": "Ready", "reason": "Starting"}]), None, []).conditions
+    assert (s.ready, s.ready_status, s.ready_reason) == (False, "Unknown", "Starting")
+
+
+def test_condition_summary_message_of_an_unreachable_node():
+    n = node(
+        conditions=[
+            {
+                "type": "Ready",
+                "status": "Unknown",
+                "reason": "NodeStatusUnknown",
+                "message": "Kubelet stopped posting node status.",
+            }
+        ]
+    )
+    assert node_utilization(n, None, []).conditions.ready_message == "Kubelet stopped posting node status."
