@@ -66,6 +66,11 @@ _QUOTA_EXCEEDED_RE = re.compile(r"exceeded quota: ([^,]+)", re.IGNORECASE)
 _QUOTA_MUST_RE = re.compile(r"failed quota: ([^:]+): must specify ([\w.,]+)", re.IGNORECASE)
 _SCHED_SUMMARY_RE = re.compile(r"(\d+/\d+ nodes are available:.*?)(?:\.?\s+preemption:.*)?$", re.S)
 _MULTI_ATTACH = "multi-attach error"
+#: the LimitRanger admission plugin's rejections: a minimum or maximum per Container or Pod, or a limit/request
+#: ratio ("minimum memory usage per Container is 64Mi, but request is 32Mi")
+_LIMIT_RANGE_RE = re.compile(
+    r"(minimum|maximum) \S+ usage per (container|pod)|max limit to request ratio per"
+)
 
 
 def _pull_causes(message: str) -> list[str]:
@@ -235,7 +240,7 @@ def _classify_failed_create(message: str) -> Classification:
             causes or ["Namespace ResourceQuota exceeded"],
             "Raise the ResourceQuota or set/lower requests and limits in the pod template",
         )
-    if "limitrange" in low or ("maximum" in low and "per container" in low):
+    if "limitrange" in low or _LIMIT_RANGE_RE.search(low):
         return _c("Resource", CRITICAL, ["LimitRange rejected the pod"], "Fix the pod template's resources")
     return _c(
         "Other",
