@@ -315,7 +315,7 @@ def report(r: dict) -> None:
         )
         print(
             f"              LIST pages/s (indexed collections) {x['list_pages_per_s']:.3f} "
-            f"(target <= 0.1); metrics.k8s.io lists/s {x['metrics_lists_per_s']:.2f}; API {x['api_mb_per_s']:.2f} MB/s; "
+            f"(target <= 0.1); metrics.k8s.io LIST pages/s {x['metrics_lists_per_s']:.2f}; API {x['api_mb_per_s']:.2f} MB/s; "
             f"{x['changes_per_s']:.0f} pod changes/s; load average {x['load']:.1f}"
         )
     d = r["crash_visible_s"]
