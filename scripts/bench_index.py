@@ -263,9 +263,9 @@ def bench(pods: int, seconds: float, changes: float, profile: bool = False) -> d
                 "changes_per_s": (s1.get("changes", 0) - s0.get("changes", 0)) / dt,
                 "load": (load + os.getloadavg()[0]) / 2,
             }
-        # three pods turned CrashLoopBackOff, one after another
+        # five pods turned CrashLoopBackOff, one after another
         delays = []
-        for i in (3, 1003 % pods, 2003 % pods):
+        for i in (3 % pods, 1003 % pods, 2013 % pods, 3023 % pods, 4033 % pods):  # five namespaces
             d = (i // 10) % max(1, pods // 10)
             ns = f"team-{d % 200:03d}"
             with httpx.Client(base_url=base, timeout=30) as c:
@@ -291,8 +291,8 @@ def bench(pods: int, seconds: float, changes: float, profile: bool = False) -> d
 
 
 def _healthy_pod(run: Run, ns: str, troubled: set[str]) -> str:
-    """A pod of ``ns`` without issues (read from the stand-in's pod list, first page)."""
-    r = httpx.get(f"http://127.0.0.1:{run.api_port}/api/v1/pods", params={"limit": 500}, timeout=30).json()
+    """A pod of ``ns`` without issues (read from the stand-in's pod list, first 5,000)."""
+    r = httpx.get(f"http://127.0.0.1:{run.api_port}/api/v1/pods", params={"limit": 5000}, timeout=30).json()
     for p in r["items"]:
         md = p["metadata"]
         if (
