@@ -174,11 +174,19 @@ async def pollers(base: str, n: int, seconds: float) -> tuple[dict, dict]:
 
 
 def crash_delay(run: Run, base: str, ns: str, name: str) -> float:
+    """Seconds from a pod's turn to CrashLoopBackOff until a dashboard that already polls its namespace's
+    CrashLoopBackOff view sees it (the view is asked for first, so its answer is being kept current: a first
+    request would compute it afresh and see the change at once)."""
+    query = {"namespace": ns, "issueType": "CrashLoopBackOff", "limit": 1000}
+    with httpx.Client(base_url=base, timeout=30) as c:
+        while c.get(ISSUES, params=query).status_code != 200:
+            time.sleep(0.1)
+        time.sleep(0.5)
     httpx.post(f"http://127.0.0.1:{run.api_port}/_standin/crash", params={"ns": ns, "name": name}, timeout=10)
     t = time.monotonic()
     with httpx.Client(base_url=base, timeout=30) as c:
         while time.monotonic() - t < 30:
-            r = c.get(ISSUES, params={"namespace": ns, "issueType": "CrashLoopBackOff", "limit": 1000})
+            r = c.get(ISSUES, params=query)
             if r.status_code == 200 and name in [p["name"] for p in r.json()["data"]["problematicPods"]]:
                 return time.monotonic() - t
             time.sleep(0.02)

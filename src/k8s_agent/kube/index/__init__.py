@@ -18,7 +18,11 @@ stored once.
 
 Life cycle (live source): nothing is read until a request needs the index (``require``); the first sync then runs in the
 background, owned by the index, never by a request, so no deadline cancels it. Until every collection has
-been listed, ``require`` raises :class:`IndexSyncing` (503 with the progress, ``Retry-After``). After
+been listed, ``require`` raises :class:`IndexSyncing` (503 with the progress, ``Retry-After``); then
+``on_synced`` runs, and an awaitable it returns (the app's preparation of the first answers) is awaited
+before the index is ``synced`` (state ``warming`` meanwhile: the stores may be read, ``require(answers=True)``
+still raises). Every change to the stores adds one to ``generation``, so an answer knows whether the index
+changed since it was made. After
 ``idle_timeout`` seconds without a request needing it, the index stops its watches and drops everything it
 holds. A snapshot source has no watches: its index is built once from the dump (the app does it when the
 worker starts).
