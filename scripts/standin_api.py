@@ -549,20 +549,23 @@ class StandIn:
         end = loop.time() + timeout
         bookmark = loop.time() + 10
         sent = since
-        while loop.time() < end:
-            if resource == "pods":
-                out = [line for rv, line in self.history if rv > sent]
-                if out:
-                    sent = self.history[-1][0]
-                    data = b"".join(out)
-                    self.stats["bytes"] += len(data)
-                    await resp.write(data)
-            if loop.time() >= bookmark:
-                bookmark = loop.time() + 10
-                await resp.write(
-                    b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"%d"}}}\n' % self.c.rv
-                )
-            await asyncio.sleep(0.05 if resource == "pods" else 1.0)
+        try:
+            while loop.time() < end:
+                if resource == "pods":
+                    out = [line for rv, line in self.history if rv > sent]
+                    if out:
+                        sent = self.history[-1][0]
+                        data = b"".join(out)
+                        self.stats["bytes"] += len(data)
+                        await resp.write(data)
+                if loop.time() >= bookmark:
+                    bookmark = loop.time() + 10
+                    await resp.write(
+                        b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"%d"}}}\n' % self.c.rv
+                    )
+                await asyncio.sleep(0.05 if resource == "pods" else 1.0)
+        except ConnectionResetError:  # the watcher went away (the agent stopping): nothing to report
+            pass
         return resp
 
     def apply(self, i: int, st: tuple[int, bool, bool]) -> None:
