@@ -351,8 +351,24 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="py-spy samples of the worker per polling phase")
     args = ap.parse_args()
     print("cluster index scale benchmark (one worker; stand-in API on loopback; nothing asserted)")
+    results = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        report(bench(size, args.seconds, args.changes, args.profile))
+        results.append(bench(size, args.seconds, args.changes, args.profile))
+        report(results[-1])
+    marginal(results)
+
+
+def marginal(results: list[dict]) -> None:
+    """The RSS each further pod costs, between two sizes: the growth per pod of one size also carries what
+    a synced worker holds whatever the cluster's size (answers, caches, allocator arenas), which weighs
+    most on the smallest size."""
+    pairs = sorted(results, key=lambda r: r["pods"])
+    for a, b in zip(pairs, pairs[1:], strict=False):
+        slope = (b["rss_mib"] - a["rss_mib"]) * 2**20 / (b["pods"] - a["pods"])
+        print(
+            f"RSS per further indexed pod from {a['pods']:,} to {b['pods']:,} pods: {slope:,.0f} B "
+            "(target <= 2,048)"
+        )
 
 
 if __name__ == "__main__":
