@@ -14,23 +14,28 @@ from builders.workloads import (
     NOW,
     ago,
     cond,
+    container,
     cronjob,
     daemon_pod,
     daemonset,
     deployment,
+    event,
     job,
     node,
     owner,
     pod,
     replicaset,
+    rs_pod,
     statefulset,
     ts,
 )
+from k8s_agent.analysis.workloads.changes import _event_failure_word, _first_failure, _what_changed
 from k8s_agent.analysis.workloads.cron import CronError, Schedule
 from k8s_agent.analysis.workloads.daemonset import evaluate_daemonset_nodes, exclusion
-from k8s_agent.analysis.workloads.diagnose import workload_state
+from k8s_agent.analysis.workloads.diagnose import diagnose, workload_state
 from k8s_agent.analysis.workloads.owners import OwnerIndex, workload_of
 from k8s_agent.analysis.workloads.pods import is_ready, pod_problem
+from k8s_agent.analysis.workloads.revisions import _Rev
 from k8s_agent.analysis.workloads.summary import (
     Tally,
     main_issue,
@@ -307,6 +312,8 @@ def test_cron_fields_values_ranges_steps_and_lists():
     assert s.weekdays == set(range(7))
     assert Schedule("59 23 31 12 6").minutes == {59}
     assert Schedule("0 0 1 1 0").days == {1}
+    assert Schedule("*/1 * * * *").minutes == set(range(60))  # a step of 1 is every value
+    assert Schedule("* * */1 * *").dom_star
 
 
 def test_cron_month_and_weekday_names_in_any_case_and_weekday_7_is_sunday():
@@ -370,6 +377,8 @@ def test_cron_descriptors():
         ("50-60 * * * *", "'50-60' is outside 0-59"),
         ("*/0 * * * *", "step '0' must be positive"),
         ("*/x * * * *", "'x' is not a number"),
+        ("*/5/2 * * * *", "'5/2' is not a number"),
+        ("1-5-7 * * * *", "'5-7' is not a number"),
         ("0 0 * * FOO", "'FOO' is not a number"),
         ("@every 5m", "@every schedules are not supported by the CronJob controller's parser here"),
         ("TZ=Mars/Olympus 0 9 * * *", "unknown time zone 'Mars/Olympus'"),
@@ -399,6 +408,9 @@ def test_cron_times_are_after_exclusive_until_inclusive_capped_and_in_afters_zon
         _utc(2026, 1, 2, 9, 0),
     ]
     assert s.times(_utc(2026, 1, 1, 8, 59, 59), _utc(2026, 1, 1, 9, 29, 59)) == [_utc(2026, 1, 1, 9, 0)]
+    # an API timestamp with a fraction of a second: the times are whole minutes
+    assert s.times(_utc(2026, 1, 1, 8, 59, 59, 500000), _utc(2026, 1, 1, 9, 0)) == [_utc(2026, 1, 1, 9, 0)]
+    assert s.times(_utc(2026, 1, 1, 8, 59, 59, 500000), _utc(2026, 1, 1, 9, 0))[0].microsecond == 0
     assert s.times(_utc(2026, 1, 1), _utc(2026, 1, 31), cap=3) == [
         _utc(2026, 1, 1, 9, 0),
         _utc(2026, 1, 1, 9, 30),
@@ -671,3 +683,220 @@ def test_daemonset_nodes_shown_are_capped_and_suggestions_rank_taints_by_node_co
     assert len(view.nodes) == 50 and not view.truncated
     five = [_node(f"gpu-{i}", taints=gpu) for i in range(5)]
     assert _view(ds, [], five)[1][0].startswith("To run on gpu-0, gpu-1, gpu-2, gpu-3, gpu-4 (taint")
+
+
+# ------------------------------------------------------------------------------------------ what changed
+def _spec(image: str, **kw) -> m.PodSpec:
+    return conv({"containers": [container(image, **kw)]}, m.PodSpec)
+
+
+def _rev(number: int, image: str, created: datetime | None, pods: list[dict] = (), failing: int = 0) -> _Rev:
+    r = _Rev(number, f"web-{number}abc", created, _spec(image))
+    r.pods = [conv(p, m.Pod) for p in pods]
+    for p in r.pods[:failing]:
+        r.problems["CrashLoopBackOff"].append((p, "back-off"))
+    return r
+
+
+def _pod_event(pod_name: str, reason: str, message: str, at: datetime, type_: str = "Warning", kind="Pod"):
+    return conv(
+        event(kind, pod_name, reason, message, first=at, last=at + timedelta(minutes=5), type_=type_), m.Event
+    )
+
+
+def test_event_reasons_name_the_failure():
+    at = NOW - timedelta(minutes=1)
+    words = {
+        ("BackOff", 'Back-off pulling image "web:1.5.0"'): "ImagePullBackOff",
+        ("BackOff", "Back-off restarting failed container app in pod web-1_shop(1f2e)"): "CrashLoopBackOff",
+        ("Failed", 'Failed to pull image "web:1.5.0": rpc error: code = NotFound'): "ErrImagePull",
+        ("Failed", "Error: ErrImagePull"): "ErrImagePull",
+        ("Failed", "Error: InvalidImageName"): "ErrImagePull",
+        ("Failed", "Error: failed to create containerd task: exec: no such file"): "container failure",
+        ("FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu."): "FailedScheduling",
+        ("FailedCreate", 'pods "web-1" is forbidden: exceeded quota: compute'): "FailedCreate",
+        ("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503"): "failing probe",
+        ("FailedMount", 'MountVolume.SetUp failed for volume "cfg"'): "FailedMount",
+        ("FailedAttachVolume", "AttachVolume.Attach failed"): None,
+        ("Killing", "Stopping container app"): None,
+    }
+    for (reason, message), word in words.items():
+        assert _event_failure_word(_pod_event("web-1", reason, message, at)) == word, (reason, message)
+
+
+def test_the_first_failure_of_a_revisions_pods_is_the_earliest_warning_or_failed_termination():
+    created = NOW - timedelta(hours=1)
+    p1 = pod("web-4abc-1", owner("ReplicaSet", "web-4abc"), "web:2", created=created)
+    p2 = pod("web-4abc-2", owner("ReplicaSet", "web-4abc"), "web:2", created=created)
+    rev = _rev(4, "web:2", created, [p1, p2], failing=1)
+    t = created + timedelta(minutes=10)
+    events = [
+        _pod_event("web-4abc-1", "Unhealthy", "Readiness probe failed", t + timedelta(minutes=3)),
+        _pod_event("web-4abc-2", "FailedMount", "MountVolume.SetUp failed", t + timedelta(minutes=2)),
+        _pod_event("other-pod", "BackOff", "Back-off restarting failed container", t),  # not this revision's
+        _pod_event("web-4abc-1", "Pulled", "Successfully pulled image", t, type_="Normal"),
+        _pod_event("web-4abc-1", "Killing", "Stopping container app", t),  # a Warning, not a failure
+        _pod_event("web-4abc-1", "BackOff", "Back-off restarting", created - timedelta(minutes=1)),  # before
+    ]
+    assert _first_failure(rev, events, {"web-4abc"}, created) == (t + timedelta(minutes=2), "FailedMount")
+    # an event about the ReplicaSet itself (a FailedCreate) counts, whatever its kind
+    rs_event = _pod_event(
+        "web-4abc", "FailedCreate", "exceeded quota", t + timedelta(minutes=1), kind="ReplicaSet"
+    )
+    assert _first_failure(rev, [*events, rs_event], {"web-4abc"}, created) == (
+        t + timedelta(minutes=1),
+        "FailedCreate",
+    )
+    assert _first_failure(rev, [*events, rs_event], set(), created) == (
+        t + timedelta(minutes=2),
+        "FailedMount",
+    )
+    # without a start, the earlier BackOff counts
+    assert _first_failure(rev, events, set(), None) == (created - timedelta(minutes=1), "CrashLoopBackOff")
+    # at the start exactly: counts
+    at_start = _pod_event("web-4abc-2", "FailedMount", "x", created)
+    assert _first_failure(rev, [at_start], set(), created) == (created, "FailedMount")
+    assert _first_failure(rev, [], set(), created) is None
+
+
+def test_a_failed_termination_is_a_failure_and_a_tie_keeps_the_event():
+    created = NOW - timedelta(hours=1)
+    t = created + timedelta(minutes=20)
+    p = pod("web-4abc-1", owner("ReplicaSet", "web-4abc"), "web:2", created=created)
+    cs = p["status"]["containerStatuses"][0]
+    cs["lastState"] = {
+        "terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ts(t), "startedAt": ts(created)}
+    }
+    init = dict(cs, name="migrate", lastState={})
+    init["state"] = {
+        "terminated": {"exitCode": 3, "reason": "Error", "finishedAt": ts(t + timedelta(minutes=1))}
+    }
+    p["status"]["initContainerStatuses"] = [init]
+    rev = _rev(4, "web:2", created, [p], failing=1)
+    assert _first_failure(rev, [], set(), created) == (t, "OOMKilled")
+    cs["lastState"]["terminated"]["exitCode"] = 0  # OOMKilled names the kill even with another exit code
+    rev = _rev(4, "web:2", created, [p], failing=1)
+    assert _first_failure(rev, [], set(), created) == (t, "OOMKilled")
+    cs["lastState"]["terminated"].update(exitCode=0, reason="Completed")  # a clean exit is no failure
+    rev = _rev(4, "web:2", created, [p], failing=1)
+    assert _first_failure(rev, [], set(), created) == (t + timedelta(minutes=1), "exit code 3 (migrate)")
+    cs["lastState"]["terminated"].update(exitCode=1, reason="Error")
+    del cs["lastState"]["terminated"]["finishedAt"]  # no time: not placed
+    rev = _rev(4, "web:2", created, [p], failing=1)
+    assert _first_failure(rev, [], set(), created) == (t + timedelta(minutes=1), "exit code 3 (migrate)")
+    same_time = _pod_event("web-4abc-1", "BackOff", "Back-off restarting", t + timedelta(minutes=1))
+    assert _first_failure(rev, [same_time], set(), created) == (t + timedelta(minutes=1), "CrashLoopBackOff")
+
+
+def test_what_changed_names_the_change_its_age_and_the_first_failure_after_it():
+    created = NOW - timedelta(hours=2, minutes=5)
+    p = pod("web-4abc-1", owner("ReplicaSet", "web-4abc"), "web:2", created=created)
+    cur = _rev(4, "web:1.5.0", created, [p], failing=1)
+    cur.name = "web-4abc"
+    prev = _rev(3, "web:1.4.2", NOW - timedelta(days=3))
+    first = created + timedelta(minutes=12)
+    events = [_pod_event("web-4abc", "FailedCreate", "exceeded quota", first, kind="ReplicaSet")]
+    w = _what_changed(cur, prev, events, NOW)
+    assert (w.from_revision, w.to_revision, w.from_name, w.to_name) == (3, 4, "web-3abc", "web-4abc")
+    assert (w.changed_at, w.first_failure_at, w.first_failure, w.failure_after) == (
+        ts(created),
+        ts(first),
+        "FailedCreate",
+        "12m",
+    )
+    assert [(c.container, c.field, c.before, c.after) for c in w.changes] == [
+        ("app", "image", "web:1.4.2", "web:1.5.0")
+    ]
+    assert w.summary == (
+        "revision 4: app: image changed from web:1.4.2 to web:1.5.0, 2h5m ago, 12m before the first FailedCreate"
+    )
+    # more changes are counted; a revision without failing pods has no first failure
+    cur.template = _spec("web:1.5.0", cpu="500m", args=["--fast"])
+    cur.problems.clear()
+    w = _what_changed(cur, prev, events, NOW)
+    assert len(w.changes) == 3
+    assert (
+        w.summary
+        == "revision 4: app: image changed from web:1.4.2 to web:1.5.0 (and 2 other changes), 2h5m ago"
+    )
+    assert (w.first_failure_at, w.first_failure, w.failure_after) == (None, None, None)
+    cur.template = _spec("web:1.5.0", cpu="500m")
+    assert _what_changed(cur, prev, events, NOW).summary.endswith("(and 1 other change), 2h5m ago")
+
+
+def test_what_changed_ignores_failures_from_before_the_revision_was_created():
+    """Rolled back to a template whose ReplicaSet the history limit had deleted: the new ReplicaSet has the
+    same name (the template's hash), and the old one's FailedCreate events (kept for an hour) are not this
+    revision's first failure."""
+    created = NOW - timedelta(minutes=10)
+    cur = _rev(
+        4, "web:1.5.0", created, [pod("web-4abc-1", owner("ReplicaSet", "web-4abc"), "web:2")], failing=1
+    )
+    cur.name = "web-4abc"
+    prev = _rev(3, "web:1.4.2", NOW - timedelta(days=3))
+    old = _pod_event(
+        "web-4abc", "FailedCreate", "exceeded quota", NOW - timedelta(minutes=40), kind="ReplicaSet"
+    )
+    new = _pod_event(
+        "web-4abc", "FailedCreate", "exceeded quota", NOW - timedelta(minutes=4), kind="ReplicaSet"
+    )
+    w = _what_changed(cur, prev, [old, new], NOW)
+    assert (w.first_failure_at, w.failure_after) == (ts(NOW - timedelta(minutes=4)), "6m")
+    assert _what_changed(cur, prev, [old], NOW).first_failure is None
+
+
+def test_what_changed_without_a_compared_difference_or_a_creation_time():
+    cur = _rev(4, "web:1.4.2", None, [pod("web-4abc-1", owner("ReplicaSet", "web-4abc"), "web:2")], failing=1)
+    cur.name = "web-4abc"
+    prev = _rev(3, "web:1.4.2", NOW - timedelta(days=3))
+    first = NOW - timedelta(minutes=30)
+    events = [_pod_event("web-4abc", "FailedCreate", "exceeded quota", first, kind="ReplicaSet")]
+    w = _what_changed(cur, prev, events, NOW)
+    assert w.changes == []
+    assert w.summary == (
+        "revision 4 differs from 3 only in fields not compared here (labels, annotations, security context, "
+        "scheduling...)"
+    )
+    assert (w.changed_at, w.first_failure_at, w.first_failure, w.failure_after) == (
+        None,
+        ts(first),
+        "FailedCreate",
+        None,
+    )
+
+
+def test_what_changed_needs_both_revisions_and_their_templates():
+    cur, prev = _rev(4, "web:2", NOW), _rev(3, "web:1", NOW)
+    assert _what_changed(None, prev, [], NOW) is None
+    assert _what_changed(cur, None, [], NOW) is None
+    assert _what_changed(cur, prev, [], NOW) is not None
+    cur.template = None
+    assert _what_changed(cur, prev, [], NOW) is None
+    cur, prev = _rev(4, "web:2", NOW), _rev(3, "web:1", NOW)
+    prev.template = None
+    assert _what_changed(cur, prev, [], NOW) is None
+
+
+# ------------------------------------------------------------------------------------------ diagnose
+def test_the_diagnosis_names_its_workload_and_flags_restarts_above_five_by_default():
+    rs = replicaset("web", "6d4cf56db6", 1, "web:1", replicas=2)
+    pods = [conv(rs_pod(rs, "a", restarts=6), m.Pod), conv(rs_pod(rs, "b", restarts=5), m.Pod)]
+    out = diagnose(
+        "Deployment",
+        conv(deployment("web", "web:1", replicas=2), m.Deployment),
+        namespace="shop",
+        now=NOW,
+        pods=pods,
+        events=[],
+        replicasets=[conv(rs, m.ReplicaSet)],
+    )
+    assert (out.kind, out.namespace, out.name, out.analysis_time) == ("Deployment", "shop", "web", ts(NOW))
+    assert out.warnings == []
+    [rev] = out.revisions
+    assert [(p.reason, p.count, p.pods) for p in rev.problems] == [("HighRestarts", 1, ["web-6d4cf56db6-a"])]
+
+
+def test_the_diagnosis_says_what_it_could_not_read():
+    ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
+    out = diagnose("DaemonSet", conv(ds, m.DaemonSet), namespace="kube-system", now=NOW, pods=[], events=[])
+    assert out.warnings == ["nodes could not be read: no per-node view"]
