@@ -627,6 +627,56 @@ def test_daemonset_nodes_missing_unavailable_and_excluded_in_that_order():
     ]
 
 
+def test_a_running_daemon_pod_stays_on_a_node_tainted_noschedule_after_it_started():
+    ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
+    tainted = _node("n1", taints=[_taint("dedicated", "NoSchedule", "gpu")])
+    view, suggestions = _view(ds, [daemon_pod(ds, "n1", "abc")], [tainted])
+    assert (view.eligible, view.missing, view.unavailable, view.excluded, view.nodes) == (1, 0, 0, 0, [])
+    assert suggestions == []
+
+
+def test_a_daemon_pod_without_a_phase_yet_is_not_ready():
+    ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
+    p = daemon_pod(ds, "n1", "abc")
+    p["status"] = {}
+    view, _ = _view(ds, [p], [_node("n1")])
+    assert view.nodes[0].reason == "not ready (not ready)"
+
+
+def test_every_taint_of_a_node_is_checked():
+    ds = _ds()
+    evict = _taint("dedicated", "NoExecute", "gpu")
+    # after a taint that never excludes, and after a NoSchedule one a running pod outlives
+    assert exclusion(ds, _node(taints=[_taint("spot", "PreferNoSchedule"), evict]), False) is not None
+    assert exclusion(ds, _node(taints=[_taint("spot", "NoSchedule"), evict]), True)[0] == (
+        "taint dedicated=gpu:NoExecute is not tolerated"
+    )
+
+
+def test_required_node_affinity_terms_are_alternatives():
+    terms = [
+        {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]},
+        {"matchExpressions": [{"key": "pool", "operator": "Exists"}]},
+    ]
+    affinity = {
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}
+    }
+    ds = _ds(affinity=affinity)
+    assert exclusion(ds, _node(pool="x"), False) is None
+    assert exclusion(ds, _node(zone="c"), False)[0] == (
+        "required node affinity does not match (zone In [a] OR pool Exists)"
+    )
+
+
+def test_a_pending_daemon_pods_scheduler_message_is_cut_at_200_characters():
+    ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
+    p = daemon_pod(ds, "n1", "abc", state="unschedulable")
+    msg = "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. " * 4
+    p["status"]["conditions"][0]["message"] = msg
+    view, _ = _view(ds, [p], [_node("n1")])
+    assert view.nodes[0].reason == f"not ready (Pending: {msg[:200]})"
+
+
 def test_a_daemon_pod_without_a_node_or_a_single_node_pin_is_on_no_node():
     ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
     p = daemon_pod(ds, "n1", "abc", state="unschedulable")
@@ -664,7 +714,7 @@ def test_a_daemon_pod_without_a_node_or_a_single_node_pin_is_on_no_node():
 def test_daemonset_nodes_shown_are_capped_and_suggestions_rank_taints_by_node_count():
     ds = daemonset("node-agent", "agent:2", status=_DS_STATUS)
     gpu = [_taint("dedicated", "NoSchedule", "gpu")]
-    infra = [_taint("infra", "NoExecute")]
+    infra = [_taint("batch", "NoExecute")]  # sorts before "dedicated", on fewer nodes
     nodes = [_node(f"gpu-{i}", taints=gpu) for i in range(7)] + [_node("infra-0", taints=infra)]
     nodes += [_node(f"w-{i:02}") for i in range(43)]
     view, suggestions = _view(ds, [], nodes)
@@ -675,12 +725,16 @@ def test_daemonset_nodes_shown_are_capped_and_suggestions_rank_taints_by_node_co
         "To run on gpu-0, gpu-1, gpu-2, gpu-3, gpu-4 and 2 more (taint dedicated=gpu:NoSchedule), add the "
         "toleration {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule} to the DaemonSet's pod "
         "template, if those nodes should run it",
-        "To run on infra-0 (taint infra:NoExecute), add the toleration "
-        "{key: infra, operator: Exists, effect: NoExecute} to the DaemonSet's pod template, if those nodes "
+        "To run on infra-0 (taint batch:NoExecute), add the toleration "
+        "{key: batch, operator: Exists, effect: NoExecute} to the DaemonSet's pod template, if those nodes "
         "should run it",
     ]
     view, _ = _view(ds, [], nodes[:50])
     assert len(view.nodes) == 50 and not view.truncated
+    six = [_node(f"gpu-{i}", taints=gpu) for i in range(6)]
+    assert _view(ds, [], six)[1][0].startswith(
+        "To run on gpu-0, gpu-1, gpu-2, gpu-3, gpu-4 and 1 more (taint"
+    )
     five = [_node(f"gpu-{i}", taints=gpu) for i in range(5)]
     assert _view(ds, [], five)[1][0].startswith("To run on gpu-0, gpu-1, gpu-2, gpu-3, gpu-4 (taint")
 
