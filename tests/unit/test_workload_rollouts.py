@@ -697,3 +697,29 @@ def test_pods_the_daemonset_controller_cannot_create_are_listed():
         ds, crs, [daemon_pod(ds, "worker-a", "7a7a7a7a7")], [node_of("worker-a"), node_of("worker-b")], evs
     )
     assert [(cf.object, cf.cause) for cf in out.create_failures] == [("DaemonSet/agent", "pod-security")]
+
+
+def test_a_complete_statefulset_lists_a_restarting_pod_as_a_blocker_without_advice():
+    status = {
+        "replicas": 2,
+        "readyReplicas": 2,
+        "updatedReplicas": 2,
+        "currentRevision": "db-3c3c3c3c3c",
+        "updateRevision": "db-3c3c3c3c3c",
+    }
+    s, crs = _db(status, replicas=2)
+    restarting = m.convert(
+        pod(
+            "db-0",
+            owner("StatefulSet", "db"),
+            "postgres:16.3",
+            state="ready",
+            restarts=12,
+            labels={"app": "db", "controller-revision-hash": "db-3c3c3c3c3c"},
+        ),
+        m.Pod,
+    )
+    out = run("StatefulSet", s, m.StatefulSet, revisions=crs, pods=[restarting, db_pod(1, "db-3c3c3c3c3c")])
+    assert out.state == "complete"
+    assert out.blockers == ["revision 3 (db-3c3c3c3c3c): 1 pod HighRestarts (db-0): app: 12 restarts"]
+    assert out.suggestions == []
