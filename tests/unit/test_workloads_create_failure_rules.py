@@ -172,7 +172,13 @@ def test_quota_left_against_what_a_pod_asks_as_refused_and_now():
     fresh = m.convert(quota("compute", {"requests.cpu": "4", "limits.memory": "4Gi"}, {}), m.ResourceQuota)
     assert _quota_suggestions([cf], [fresh], "shop")[1] == (
         "The quota `compute` in `shop` has 4 requests.cpu left (now: 0 of 4 used); a new pod asks for 500m: "
-        "raise the quota by 0 or more, or lower the pod template's requests"
+        "there is room for it now; the controller's next attempt to create it should pass"
+    )
+    # exactly what a pod asks is left: room for it (the quota admits use up to its hard limit)
+    exact = m.convert(quota("compute", {"requests.cpu": "4"}, {"requests.cpu": "3500m"}), m.ResourceQuota)
+    assert _quota_suggestions([cf], [exact], "shop")[1].endswith(
+        "has 500m requests.cpu left (now: 3500m of 4 used); a new pod asks for 500m: there is room for it "
+        "now; the controller's next attempt to create it should pass"
     )
 
 

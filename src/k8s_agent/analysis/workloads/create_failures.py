@@ -136,13 +136,20 @@ def _quota_suggestions(
             left = hard.value - used.value
             left_text = human(res, left if left > 0 else 0)
             short = want.value - left if want.value > left else 0
-            out.append(
+            head = (
                 f"The quota `{cf.quota}` in `{namespace}` has {left_text} {key} left ({source}: "
                 f"{human(res, used.value)} of {human(res, hard.value)} used); a new pod asks for "
-                f"{human(res, want.value)}: raise the quota by {human(res, short)} or "
-                "more, or lower the pod template's "
-                f"{'limits' if key.startswith('limits.') else 'requests'}"
+                f"{human(res, want.value)}"
             )
+            if short:
+                out.append(
+                    f"{head}: raise the quota by {human(res, short)} or more, or lower the pod template's "
+                    f"{'limits' if key.startswith('limits.') else 'requests'}"
+                )
+            else:  # room freed (or the quota raised) since the refusal
+                out.append(
+                    f"{head}: there is room for it now; the controller's next attempt to create it should pass"
+                )
     return out
 
 
