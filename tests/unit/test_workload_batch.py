@@ -385,7 +385,8 @@ def test_a_running_job_names_its_own_backoff_limit_and_its_one_revision():
 
 def test_a_complete_job_takes_no_advice_from_an_old_refusal():
     refused = (
-        'Error creating: pods "etl-k2j4h" is forbidden: exceeded quota: compute, requested: requests.cpu=2'
+        'Error creating: pods "etl-k2j4h" is forbidden: violates PodSecurity "restricted:latest": '
+        'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)'
     )
     evs = [
         conv(
@@ -453,8 +454,13 @@ def test_a_forbid_job_without_a_start_time_counts_from_its_creation():
 def test_a_running_last_job_lends_its_failing_pods_as_blockers():
     cj = cronjob("report", "0 * * * *", status={"lastScheduleTime": ts(NOW.replace(minute=0))})
     running = cj_job("report-1", ts(NOW.replace(minute=0)), status={"active": 1})
-    pods = [job_pod("report-1", "a", "crashloop")]
+    notready = pod("report-1-b", owner("Job", "report-1", "batch/v1"), "busybox:1.36", state="notready")
+    notready["status"]["conditions"][2]["lastTransitionTime"] = ago(minutes=20)  # readiness failing for long
+    pods = [job_pod("report-1", "a", "crashloop"), conv(notready, m.Pod)]
     out = run("CronJob", cj, m.CronJob, jobs=[running], pods=pods)
     assert out.state == "progressing"
-    assert [b.split(" (")[0] for b in out.blockers] == ["Job report-1: report-1: 1 pod CrashLoopBackOff"]
-    assert [(r.name, r.failing_pods) for r in out.revisions] == [("report-1", 1)]
+    assert [b.split(" (")[0] for b in out.blockers] == [
+        "Job report-1: report-1: 1 pod CrashLoopBackOff",
+        "Job report-1: report-1: 1 pod NotReady",
+    ]
+    assert [(r.name, r.failing_pods) for r in out.revisions] == [("report-1", 2)]

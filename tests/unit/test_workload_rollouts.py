@@ -723,3 +723,63 @@ def test_a_complete_statefulset_lists_a_restarting_pod_as_a_blocker_without_advi
     assert out.state == "complete"
     assert out.blockers == ["revision 3 (db-3c3c3c3c3c): 1 pod HighRestarts (db-0): app: 12 restarts"]
     assert out.suggestions == []
+
+
+def test_the_deadline_counts_from_the_last_progress_when_there_was_some():
+    old = replicaset("web", "6d4cf56db6", 1, "web:1", replicas=3, created=ago(days=2))
+    created = NOW - timedelta(minutes=8)
+    new = replicaset("web", "7b9f8c5d4f", 2, "web:2", replicas=1, ready=0, created=ts(created))
+    progressed = cond("Progressing", "True", "ReplicaSetUpdated", at=ago(minutes=2))
+    progressed["lastUpdateTime"] = ago(minutes=2)
+    d = deployment(
+        "web",
+        "web:2",
+        conditions=[cond("Available", "True", "MinimumReplicasAvailable"), progressed],
+        status={"replicas": 4, "updatedReplicas": 1, "readyReplicas": 3, "availableReplicas": 3},
+    )
+    pods = [rs_pod(old, s) for s in ("a", "b", "c")] + [rs_pod(new, "x", state="crashloop", created=created)]
+    out = run(
+        "Deployment",
+        d,
+        m.Deployment,
+        replicasets=[conv(new, m.ReplicaSet), conv(old, m.ReplicaSet)],
+        pods=[conv(p, m.Pod) for p in pods],
+    )
+    assert f"ProgressDeadlineExceeded at {ts(NOW + timedelta(minutes=8))} (progressDeadlineSeconds 600)" in (
+        out.state_reason
+    )
+
+
+def test_statefulset_updates_under_way_and_a_partition_that_has_done_its_part():
+    # the last pod updated, the status not yet caught up with the revisions: still rolling
+    rolling = {
+        "replicas": 3,
+        "readyReplicas": 3,
+        "currentReplicas": 0,
+        "updatedReplicas": 3,
+        "currentRevision": "db-2b2b2b2b2b",
+        "updateRevision": "db-3c3c3c3c3c",
+    }
+    s, crs = _db(rolling)
+    pods = [db_pod(i, "db-3c3c3c3c3c") for i in range(3)]
+    out = run("StatefulSet", s, m.StatefulSet, revisions=crs, pods=pods)
+    assert (out.state, out.state_reason) == (
+        "progressing",
+        "3 of 3 replicas ready, 3 on the update revision db-3c3c3c3c3c",
+    )
+    # scaling down from 4: db-3 is still counted
+    s, crs = _db({"replicas": 4, "readyReplicas": 3, "updatedReplicas": 4, "updateRevision": "db-3c3c3c3c3c"})
+    out = run("StatefulSet", s, m.StatefulSet, revisions=crs, pods=pods)
+    assert out.state == "progressing"
+    # a partition of 2: only db-2 is to be updated, and it is
+    partial = {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 1, "updateRevision": "db-3c3c3c3c3c"}
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}
+    s, crs = _db(partial, strategy=strategy)
+    out = run("StatefulSet", s, m.StatefulSet, revisions=crs, pods=pods)
+    assert (out.state, out.state_reason) == ("complete", "all 3 replicas ready on revision db-3c3c3c3c3c")
+    s, crs = _db(partial)  # no partition: two pods still to update
+    out = run("StatefulSet", s, m.StatefulSet, revisions=crs, pods=pods)
+    assert (out.state, out.state_reason) == (
+        "progressing",
+        "3 of 3 replicas ready, 1 on the update revision db-3c3c3c3c3c",
+    )
