@@ -783,3 +783,49 @@ def test_statefulset_updates_under_way_and_a_partition_that_has_done_its_part():
         "progressing",
         "3 of 3 replicas ready, 1 on the update revision db-3c3c3c3c3c",
     )
+
+
+def test_a_deployment_that_cannot_create_its_new_replicaset_is_stuck_on_the_controllers_words():
+    """The deployment controller writes a failed ReplicaSet create as a Progressing=False condition and a
+    Warning event on the Deployment, both with reason ReplicaSetCreateError (never FailedCreate); an object
+    count quota is freed by deleting objects, not by lowering requests."""
+    refused = (
+        'Failed to create new replica set "web-5f7b9c8d4": replicasets.apps "web-5f7b9c8d4" is forbidden: '
+        "exceeded quota: objects, requested: count/replicasets.apps=1, used: count/replicasets.apps=10, "
+        "limited: count/replicasets.apps=10"
+    )
+    rs = replicaset("web", "6d4cf56db6", 1, "web:1", replicas=3)
+    d = deployment(
+        "web",
+        "web:2",
+        conditions=[
+            cond("Available", "True", "MinimumReplicasAvailable"),
+            cond("Progressing", "False", "ReplicaSetCreateError", refused),
+        ],
+        status={"updatedReplicas": 0},
+    )
+    ev = event(
+        "Deployment", "web", "ReplicaSetCreateError", refused, first=NOW - timedelta(minutes=5), count=4
+    )
+    out = run(
+        "Deployment",
+        d,
+        m.Deployment,
+        replicasets=[conv(rs, m.ReplicaSet)],
+        pods=[conv(rs_pod(rs, s), m.Pod) for s in "abc"],
+        events=[conv(ev, m.Event)],
+    )
+    assert (out.state, out.state_reason) == ("stuck", f"ReplicaSetCreateError: {refused}")
+    assert [(cf.object, cf.cause, cf.count, cf.quota) for cf in out.create_failures] == [
+        ("Deployment/web", "quota", 4, "objects")
+    ]
+    assert f"Deployment/web: ReplicaSetCreateError (quota): {refused[:200]}" in out.blockers
+    assert (
+        "The quota `objects` in `shop` has 0 count/replicasets.apps left (when refused: 10 of 10 used); a new "
+        "ReplicaSet asks for 1: raise the quota by 1 or more, or delete replicasets.apps the namespace no "
+        "longer needs (the quota counts every one)"
+    ) in out.suggestions
+    # a FailedCreate written against the Deployment (no controller writes one) is not taken for it
+    other = event("Deployment", "web", "FailedCreate", refused, first=NOW - timedelta(minutes=5))
+    out = run("Deployment", d, m.Deployment, events=[conv(other, m.Event)])
+    assert out.create_failures == []

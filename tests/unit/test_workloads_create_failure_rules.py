@@ -12,6 +12,7 @@ from k8s_agent.analysis.workloads.create_failures import (
     _create_cause,
     _create_failures,
     _create_suggestions,
+    _lower,
     _quota_parts,
     _quota_suggestions,
 )
@@ -289,5 +290,22 @@ def test_quota_figures_in_each_resources_units_and_unreadable_figures_skipped():
         "The quota `compute` in `shop` has 512Mi requests.memory left (when refused: 7.5Gi of 8Gi used); a new "
         "pod asks for 1Gi: raise the quota by 512Mi or more, or lower the pod template's requests",
         "The quota `compute` in `shop` has 0 pods left (when refused: 10 of 10 used); a new pod asks for 1: "
-        "raise the quota by 1 or more, or lower the pod template's requests",
+        "raise the quota by 1 or more, or run fewer pods in the namespace (the quota counts every pod not yet "
+        "Succeeded or Failed)",
     ]
+
+
+def test_the_other_way_out_of_a_full_quota_follows_what_the_key_counts():
+    """ResourceQuota keys: limits.* and requests.* (and the bare cpu, memory, ephemeral-storage and
+    hugepages-* that mean requests) sum what pods ask; pods counts pods; the rest count objects."""
+    assert [_lower(k) for k in ("limits.memory", "requests.nvidia.com/gpu", "cpu", "ephemeral-storage")] == [
+        "lower the pod template's limits",
+        *["lower the pod template's requests"] * 3,
+    ]
+    assert _lower("hugepages-2Mi") == "lower the pod template's requests"
+    assert _lower("memory") == "lower the pod template's requests"
+    assert _lower("pods").startswith("run fewer pods in the namespace")
+    assert _lower("services.loadbalancers") == (
+        "delete services.loadbalancers the namespace no longer needs (the quota counts every one)"
+    )
+    assert _lower("count/jobs.batch").startswith("delete jobs.batch the namespace")

@@ -23,6 +23,7 @@ from k8s_agent.schemas.workloads import (
 _FAILURE_WORDS = {
     "FailedScheduling": "FailedScheduling",
     "FailedCreate": "FailedCreate",
+    "ReplicaSetCreateError": "ReplicaSetCreateError",
     "Unhealthy": "failing probe",
     "FailedMount": "FailedMount",
 }

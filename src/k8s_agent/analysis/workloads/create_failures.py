@@ -47,12 +47,22 @@ def _create_cause(message: str) -> str:
     return "other"
 
 
+#: the reason of a controller's event for an object it could not create, by the controller's kind
+_CREATE_REASON = {"Deployment": "ReplicaSetCreateError"}
+
+
+def create_reason(obj: str) -> str:
+    """The event reason of a create failure of ``obj`` ("Kind/name")."""
+    return _CREATE_REASON.get(obj.partition("/")[0], "FailedCreate")
+
+
 def _create_failures(events: list[Event], objects: dict[str, str]) -> list[tuple[CreateFailure, Event]]:
-    """``FailedCreate`` events about the controller or its ReplicaSets (``objects``: name -> kind),
-    newest first, one per distinct message."""
+    """``FailedCreate`` events about the controller or its ReplicaSets (``objects``: name -> kind), and a
+    Deployment's ``ReplicaSetCreateError`` (the deployment controller's event when it cannot create the new
+    ReplicaSet), newest first, one per distinct message."""
     found: dict[str, tuple[datetime | None, CreateFailure, Event]] = {}
     for ev in events:
-        if ev.reason != "FailedCreate":
+        if ev.reason != _CREATE_REASON.get(ev.involved_object.kind, "FailedCreate"):
             continue
         io = ev.involved_object
         if objects.get(io.name) != io.kind:
@@ -105,6 +115,21 @@ def _resource_word(key: str) -> str:
     return name
 
 
+#: quota keys that sum what pods ask (the others count objects)
+_COMPUTE = ("cpu", "memory", "ephemeral-storage")
+
+
+def _lower(key: str) -> str:
+    """The other way out of a quota that is full for ``key``: ask for less, or hold fewer objects."""
+    if key.startswith("limits."):
+        return "lower the pod template's limits"
+    if key.startswith("requests.") or key in _COMPUTE or key.startswith("hugepages-"):
+        return "lower the pod template's requests"
+    if key == "pods":
+        return "run fewer pods in the namespace (the quota counts every pod not yet Succeeded or Failed)"
+    return f"delete {key.removeprefix('count/')} the namespace no longer needs (the quota counts every one)"
+
+
 def _quota_suggestions(
     failures: list[CreateFailure], quotas: list[ResourceQuota], namespace: str
 ) -> list[str]:
@@ -119,6 +144,7 @@ def _quota_suggestions(
             out.append(f"A ResourceQuota in {namespace} refuses the pods: {cf.message[:200]}")
             continue
         q = by_name.get(cf.quota)
+        noun = "ReplicaSet" if create_reason(cf.object) == "ReplicaSetCreateError" else "pod"
         for key, asked in requested.items():
             res = _resource_word(key)
             if q is not None and key in q.status.hard:
@@ -138,14 +164,11 @@ def _quota_suggestions(
             short = want.value - left if want.value > left else 0
             head = (
                 f"The quota `{cf.quota}` in `{namespace}` has {left_text} {key} left ({source}: "
-                f"{human(res, used.value)} of {human(res, hard.value)} used); a new pod asks for "
+                f"{human(res, used.value)} of {human(res, hard.value)} used); a new {noun} asks for "
                 f"{human(res, want.value)}"
             )
             if short:
-                out.append(
-                    f"{head}: raise the quota by {human(res, short)} or more, or lower the pod template's "
-                    f"{'limits' if key.startswith('limits.') else 'requests'}"
-                )
+                out.append(f"{head}: raise the quota by {human(res, short)} or more, or {_lower(key)}")
             else:  # room freed (or the quota raised) since the refusal
                 out.append(
                     f"{head}: there is room for it now; the controller's next attempt to create it should pass"
@@ -194,7 +217,9 @@ def _controller_findings(
     ``advise``, what to do: ``first`` (a rollback), mind the quota, fix what refused the pods, look at the
     failing pods of its revisions."""
     c.blockers.extend(_problem_blockers(revs + ([unknown] if unknown else [])))
-    c.blockers.extend(f"{cf.object}: FailedCreate ({cf.cause}): {cf.message[:200]}" for cf in failures)
+    c.blockers.extend(
+        f"{cf.object}: {create_reason(cf.object)} ({cf.cause}): {cf.message[:200]}" for cf in failures
+    )
     if advise:
         c.suggestions.extend(first)
         c.suggestions.extend(_quota_suggestions(failures, quotas, c.namespace))

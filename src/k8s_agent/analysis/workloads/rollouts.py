@@ -85,6 +85,9 @@ def _deployment(
             reason += f" ({_plural(old_ready, 'pod')} of older revisions still ready and serving)"
     elif rf is not None and rf.status == "True":
         state, reason = "stuck", f"ReplicaFailure ({rf.reason}): {rf.message}"
+    elif prog is not None and prog.status == "False" and prog.reason == "ReplicaSetCreateError":
+        # the controller cannot create the new revision's ReplicaSet (it retries; the deadline still runs)
+        state, reason = "stuck", f"ReplicaSetCreateError: {prog.message}"
     elif (
         st.updated_replicas < desired
         or st.replicas > st.updated_replicas
