@@ -83,3 +83,11 @@ def test_a_resource_no_pod_left_on_the_node_asks_for_is_gone_from_its_sums():
     requests, limits, count = sums.of("n0")
     # the node's remaining pod asks for cpu only: no zero GPU entry left behind (it would list the GPU)
     assert requests == {"cpu": 100_000_000} and gpu not in limits and count == 1
+
+
+def test_the_last_pod_leaving_a_node_takes_its_limits_with_it():
+    sums = sums_of([make_pod("web", node="n0", containers=[container(cpu="100m", limits={"cpu": "200m"})])])
+    assert sums.of("n0")[1] == {"cpu": 200_000_000}
+    sums.remove("default", "web")
+    # the node has no pod left: neither its requests nor its limits are kept (a gauge would show a limit)
+    assert sums.of("n0") == ({}, {}, 0)
