@@ -51,6 +51,10 @@ MODULES = {
     "scheduling.evaluate": "scheduling/evaluate.py",
     "scheduling.simulate": "scheduling/simulate.py",
     "scheduling.compare": "scheduling/compare.py",
+    "scheduling.context": "scheduling/context.py",
+    "scheduling.index": "scheduling/index.py",
+    "scheduling.analyze": "scheduling/analyze.py",
+    "scheduling.explain": "scheduling/explain.py",
     "workloads": "workloads",
 }
 
