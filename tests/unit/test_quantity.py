@@ -8,12 +8,17 @@ from k8s_agent.analysis.quantity import (
     BINARY,
     DECIMAL,
     EXPONENT,
+    Quantity,
     format_quantity,
+    human,
     human_bytes,
     human_cpu,
+    is_bytes,
     parse_quantity,
     sum_quantities,
     try_parse,
+    unit_of,
+    units_exact,
 )
 
 # (written, exact value, format, canonical string as the API server prints it)
@@ -92,3 +97,41 @@ def test_human_forms_for_sentences():
     assert human_bytes(parse_quantity("900")) == "900"
     assert human_cpu(parse_quantity("1234567890n")) == "1235m"
     assert human_cpu(parse_quantity("4")) == "4"
+
+
+def test_a_nanocore_cpu_reads_in_whole_millicores_rounded_up():
+    # metrics-server reports cpu usage in nanocores; sentences show millicores, never "n"
+    assert human("cpu", parse_quantity("250000001n")) == "251m"
+    assert human("cpu", parse_quantity("2")) == "2"
+
+
+def test_storage_is_counted_and_written_in_bytes():
+    # a PersistentVolumeClaim's request (spec.resources.requests.storage)
+    assert is_bytes("storage") and unit_of("storage") == "bytes"
+    assert human("storage", parse_quantity("10Gi")) == "10Gi"
+
+
+def test_human_bytes_past_the_largest_suffix_stays_in_exbibytes():
+    assert human_bytes(1024**7) == "1024Ei"
+
+
+def test_a_trailing_decimal_point_keeps_the_whole_number():
+    assert parse_quantity("12.") == 12 and str(parse_quantity("12.")) == "12"
+
+
+def test_minus_one_kibibyte_is_written_in_kibibytes():
+    # a negative count (memory overcommitted: allocatable minus requests) from -1024 bytes on takes a suffix
+    assert units_exact("memory", -1024) == "-1Ki"
+    assert units_exact("memory", -1023) == "-1023"
+
+
+def test_a_binary_quantity_of_exactly_one_keeps_its_binary_format():
+    # apimachinery turns a binary quantity strictly between 0 and 1 to decimal; 1 itself stays binary, and
+    # a sum keeps the left operand's format: 1 + 1023 is written 1Ki
+    one = parse_quantity("0.0009765625Ki")
+    assert one == 1 and one.format == BINARY
+    assert str(one + parse_quantity("1023")) == "1Ki"
+
+
+def test_a_quantity_made_from_nothing_is_zero():
+    assert Quantity() == 0 and not Quantity()
