@@ -71,3 +71,20 @@ def test_nanos_and_display_format():
     assert str(as_quantity("memory", 1536 * MI)) == "1536Mi"
     assert str(as_quantity("cpu", 1500 * 10**6)) == "1500m"
     assert to_units("memory", 1) == 1 and to_units("cpu", 1) == 1  # rounded up
+
+
+def test_overhead_of_a_resource_no_container_requests_is_the_whole_request():
+    # the RuntimeClass overhead's memory is reserved even when the containers ask for cpu only
+    p = pod([("a", {"cpu": "100m"})], overhead={"cpu": "250m", "memory": "120Mi"})
+    assert pod_request_nanos(p) == {"cpu": 350 * 10**6, "memory": 120 * MI}
+
+
+def test_pod_level_limits_are_the_pods_limits_not_its_requests():
+    # spec.resources (PodLevelResources): requests 1 cpu / 1Gi, limits 2 cpu / 2Gi
+    p = make_pod(
+        "p",
+        containers=[c("a", {"cpu": "100m", "memory": "64Mi"})],
+        resources={"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+    )
+    assert pod_request_nanos(p) == {"cpu": 10**9, "memory": 1024 * MI}
+    assert pod_limit_nanos(p) == {"cpu": 2 * 10**9, "memory": 2048 * MI}
