@@ -100,3 +100,92 @@ def test_human_duration_matches_apimachinery(seconds: int, text: str) -> None:
 def test_no_restart_time_before_any_restart() -> None:
     row = kubectl_row(convert(_by_name("two-ready")["pod"], Pod))
     assert row.restarts_text(datetime(2030, 1, 1, tzinfo=UTC)) == "0"
+
+
+T0 = datetime(2025, 6, 1, 11, 0, tzinfo=UTC)
+
+
+def _at(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pod(init: list[tuple[dict, dict]], app: list[dict], initialized: bool) -> Pod:
+    """A pod with init containers (spec, status) and app container statuses, all named as given."""
+    return convert(
+        {
+            "metadata": {"name": "p", "namespace": "default"},
+            "spec": {
+                "initContainers": [{"name": s["name"], "image": "busybox", **s} for s, _ in init],
+                "containers": [{"name": c["name"], "image": "nginx"} for c in app],
+            },
+            "status": {
+                "phase": "Running" if initialized else "Pending",
+                "conditions": [{"type": "Initialized", "status": "True" if initialized else "False"}],
+                "initContainerStatuses": [{"name": s["name"], "image": "busybox", **st} for s, st in init],
+                "containerStatuses": [{"image": "nginx", **c} for c in app],
+            },
+        },
+        Pod,
+    )
+
+
+RUNNING = {"running": {"startedAt": _at(0)}}
+
+
+def _restarted(count: int, finished: int | None) -> dict:
+    last = {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": _at(finished)}} if finished else {}
+    return {"restartCount": count, "lastState": last}
+
+
+def test_every_sidecar_counts_in_ready_and_restarts() -> None:
+    sidecars = [
+        (
+            {"name": "proxy", "restartPolicy": "Always"},
+            {"ready": True, "started": True, "state": RUNNING, **_restarted(2, 30)},
+        ),
+        (
+            {"name": "log", "restartPolicy": "Always"},
+            {"ready": True, "started": True, "state": RUNNING, **_restarted(3, None)},
+        ),
+    ]
+    app = [{"name": "app", "ready": True, "started": True, "state": RUNNING, **_restarted(1, 10)}]
+    row = kubectl_row(_pod(sidecars, app, initialized=True))
+    # READY 3/3 (both sidecars and the app), RESTARTS 2 + 3 + 1, the latest finish among them (the proxy's)
+    assert (row.ready, row.status, row.restarts, row.last_restart) == (
+        "3/3",
+        "Running",
+        6,
+        T0 + timedelta(minutes=30),
+    )
+
+
+def test_a_started_sidecar_does_not_hide_the_init_container_after_it() -> None:
+    init = [
+        ({"name": "proxy", "restartPolicy": "Always"}, {"ready": False, "started": True, "state": RUNNING}),
+        (
+            {"name": "migrate"},
+            {"ready": False, "state": {"waiting": {"reason": "CrashLoopBackOff"}}, **_restarted(4, 20)},
+        ),
+    ]
+    row = kubectl_row(
+        _pod(
+            init,
+            [{"name": "app", "ready": False, "state": {"waiting": {"reason": "PodInitializing"}}}],
+            initialized=False,
+        )
+    )
+    assert (row.ready, row.status, row.restarts) == ("0/2", "Init:CrashLoopBackOff", 4)
+
+
+def test_an_initialized_pod_counts_its_app_containers_even_when_an_init_container_shows_a_failure() -> None:
+    # the Initialized condition is True (the init container's status is from an earlier sandbox): kubectl
+    # reads the app containers, whose restarts replace the init container's
+    init = [
+        (
+            {"name": "setup"},
+            {"ready": False, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}, **_restarted(2, 5)},
+        )
+    ]
+    app = [{"name": "app", "ready": True, "started": True, "state": RUNNING, **_restarted(1, 10)}]
+    row = kubectl_row(_pod(init, app, initialized=True))
+    assert (row.ready, row.restarts) == ("1/1", 1)

@@ -346,3 +346,31 @@ def test_backoff_duration(message, expected):
 )
 def test_pull_error(message, expected):
     assert pull_error(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [
+        (3, "application-defined error"),  # the first code past the shell's own
+        (125, "application-defined error"),
+        (129, "killed by signal 1 (SIGHUP)"),
+        (159, "killed by signal 31 (SIGSYS)"),
+        (160, "exit status out of the usual range"),  # past the signals (128 + 31)
+        (254, "exit status out of the usual range"),
+    ],
+)
+def test_exit_code_ranges(code, meaning):
+    assert exit_code_meaning(code) == meaning
+
+
+def test_a_long_pull_error_is_cut_at_240_characters():
+    err = "rpc error: code = NotFound desc = failed to pull and unpack image " + "x" * 300
+    pod = status_pod(
+        containerStatuses=[
+            _cs(state={"waiting": {"reason": "ErrImagePull", "message": err}}, image="registry.example/app:1")
+        ]
+    )
+    (r,) = container_reports(pod)
+    sentence = r.waiting_sentence()
+    head = "Container app cannot pull its image (ErrImagePull): "
+    assert sentence.startswith(head) and len(sentence) == len(head) + 240
