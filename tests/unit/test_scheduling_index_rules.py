@@ -285,3 +285,23 @@ def test_without_a_pod_it_does_not_hold_is_the_index_itself():
     assert index.without(make_pod("a", "shop", node="n0", uid="uid-recreated")) is index
     assert index.without(make_pod("a", "ops")) is index
     assert index.without(a) is not index
+
+
+def test_port_one_is_a_host_port():
+    pod = make_pod("a", containers=[container(ports=[port(1)])])
+    assert host_ports(pod) == [HostPort("0.0.0.0", "TCP", 1)]
+
+
+def test_a_zero_request_is_held_and_removed_without_touching_the_other_sums():
+    """A container may request ``cpu: "0"``: the pod's request holds a zero the node's sum may have dropped
+    already (a removal drops a resource whose sum reaches zero)."""
+    zero = make_pod("a", "shop", node="n0", cpu="0", memory=None)
+    zero_and_memory = make_pod("b", "shop", node="n0", cpu="0", memory="1Mi")
+    memory = make_pod("c", "shop", node="n0", cpu=None, memory="1Mi")
+    index = ClusterIndex(NODES, [zero, zero_and_memory, memory])
+    assert index.requested == {"n0": {"cpu": 0, "memory": 2097152}}
+    index.remove("shop", "a")
+    assert index.requested == {"n0": {"memory": 2097152}}
+    index.remove("shop", "b")  # its zero cpu is no longer in the sum: nothing to take off, nothing added
+    assert index.requested == {"n0": {"memory": 1048576}}
+    assert index.requested == ClusterIndex(NODES, [memory]).requested
