@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from builders import make_node, make_pod, model, scheduler_event
+from builders import make_node, make_pod, model, pvc_volume, scheduler_event
 from builders.parts import condition
 from k8s_agent.analysis.scheduling.context import (
     STATUS_GATED,
@@ -174,6 +174,7 @@ def test_the_condition_alone_is_the_message_and_a_true_or_empty_one_is_none():
     msg = latest_scheduler_message(pod, [])
     assert msg is not None
     assert (msg.text, msg.source, msg.parsed.total_nodes) == (TOO_BIG, "condition", 2)
+    assert msg.time == datetime(2024, 5, 1, 10, 10, tzinfo=UTC)
     blank = with_status({}, unschedulable("   ", at="2024-05-01T10:10:00Z"))
     assert latest_scheduler_message(blank, []) is None
     scheduled = with_status(
@@ -287,3 +288,14 @@ def test_a_newer_condition_is_a_discrepancy_of_the_analysis():
     )
     assert a.message is not None and a.message.source == "condition"
     assert len(a.discrepancies) == 1 and "older than the PodScheduled condition" in a.discrepancies[0]
+
+
+def test_a_claim_that_could_not_be_read_is_skipped_not_reported_missing():
+    pod = make_pod("db-0", "shop", volumes=[pvc_volume("data")])
+    unread = SchedulingInputs(pod, [], NODES, [], {}, {}, NOW, unreadable_pvcs={"data"})
+    a = gather(unread, evaluate_scheduled=False)
+    assert a.report is not None and a.report.blockers == ()
+    assert a.notes == ["PVC data could not be read; its volume checks were skipped"]
+    missing = gather(inputs(pod), evaluate_scheduled=False)
+    assert missing.report is not None
+    assert [b.message for b in missing.report.blockers] == ['persistentvolumeclaim "data" not found']
