@@ -162,7 +162,7 @@ def scheduled_suggestions(a: Analysis) -> list[str]:
         ]
     if v is not None and v.failed(taint_toleration.NOT_READY):
         d = taint_toleration.detail(v.outcome(taint_toleration.TaintToleration.plugin))
-        why = (d.ready_detail or d.ready) if d else ""
+        why = (d.ready_detail if d else "") or "Ready=" + ((d.ready if d else "") or "missing")
         return [f"node {name} is not ready ({why}); check the kubelet: `kubectl describe node {name}`"]
     return []
 

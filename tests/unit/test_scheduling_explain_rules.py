@@ -1,0 +1,342 @@
+"""The explanation's words (analysis/scheduling/explain.py) on real objects and real kube-scheduler messages:
+the paragraph for each state (finished, node list unreadable, no nodes, gated, some or no node fits, a
+scheduled pod on a node that is gone, not ready or cordoned), the per-check breakdown and its order, the
+suggestions (gates, no nodes, a scheduler that does not act, what only the scheduler reported), and how a
+scheduled pod's node satisfies its constraints (preferred terms and weights, taints, readiness, resources
+with and without requests, over-commitment)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from builders import make_node, make_pod, scheduler_event
+from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
+from k8s_agent.analysis.scheduling.explain import scheduler_only_advice
+from k8s_agent.analysis.scheduling.message import parse_scheduling_message
+
+NOW = datetime(2024, 5, 1, 10, 5, tzinfo=UTC)
+PREEMPT = "preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
+NOT_READY_TAINT = {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
+
+
+def mixed_nodes():
+    """n1 fits a 2Gi pod; n2 is cordoned; n3 and n4 have 1Gi; n5 has a taint the pod does not tolerate."""
+    return [
+        make_node("n1"),
+        make_node("n2", unschedulable=True),
+        make_node("n3", memory="1Gi"),
+        make_node("n4", memory="1Gi"),
+        make_node("n5", taints=[{"key": "a", "value": "b", "effect": "NoSchedule"}]),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ paragraph
+def test_a_finished_pod_says_its_phase_and_the_kubelet_reason():
+    pod = make_pod(
+        "job-1",
+        status={
+            "phase": "Failed",
+            "reason": "OutOfcpu",
+            "message": "Pod Node didn't have enough resource: cpu",
+        },
+    )
+    x = explain_scheduling(pod, [], [make_node("n1")], [], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/job-1 finished (phase Failed) without being scheduled "
+        "(OutOfcpu: Pod Node didn't have enough resource: cpu)."
+    )
+    done = make_pod("job-2", phase="Succeeded")
+    x = explain_scheduling(done, [], [make_node("n1")], [], {}, {}, NOW)
+    assert x.explanation == "Pod default/job-2 finished (phase Succeeded) without being scheduled."
+
+
+def test_unreadable_node_list_and_empty_cluster_are_told_apart():
+    pod = make_pod("web-1")
+    x = explain_scheduling(pod, [], None, None, {}, {}, NOW)
+    assert x.explanation == "The node list could not be read, so no node was evaluated."
+    assert x.suggestions == []
+    x = explain_scheduling(pod, [], [], [pod], {}, {}, NOW)
+    assert x.explanation == "The cluster has no nodes (none visible to the agent)."
+    assert x.suggestions == ["the cluster has no nodes: add nodes (or check the cluster autoscaler)"]
+
+
+def test_some_nodes_fit_names_them_and_breaks_down_the_others_most_first():
+    pod = make_pod("web-1", memory="2Gi")
+    x = explain_scheduling(pod, [], mixed_nodes(), [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/web-1 is Pending, but 1 of 5 nodes could run it now (n1); the others: 2 lack resources, "
+        "1 has an untolerated taint, 1 is cordoned."
+    )
+    assert x.suggestions[-1] == (
+        "1 node can run the pod now (n1); if it stays Pending, check that scheduler default-scheduler is "
+        "running and look at its logs"
+    )
+    s = x.summary
+    assert (s.total_nodes, s.schedulable_nodes, s.filtered_by_resources) == (5, 1, 2)
+    assert (s.filtered_by_unschedulable, s.filtered_by_taints, s.filtered_by_node_not_ready) == (1, 1, 0)
+
+
+def test_every_node_fits_has_no_breakdown():
+    pod = make_pod("web-1", memory="2Gi")
+    x = explain_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.explanation == "Pod default/web-1 is Pending, but 1 of 1 nodes could run it now (n1)."
+
+
+def test_no_node_fits_lists_each_check_with_its_count():
+    pod = make_pod("web-1", memory="2Gi")
+    x = explain_scheduling(pod, [], mixed_nodes()[1:], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/web-1 is Pending: none of the 4 nodes can run it now (2 lack resources, 1 has an "
+        "untolerated taint, 1 is cordoned)."
+    )
+    assert not any("can run the pod now" in t for t in x.suggestions)
+
+
+def test_ties_in_the_breakdown_follow_the_check_order_and_plural_words():
+    nodes = [
+        make_node("n1", ready="False", taints=[NOT_READY_TAINT]),
+        make_node("n2", ready="False", taints=[NOT_READY_TAINT]),
+        make_node("n3", labels={"disktype": "hdd"}),
+    ]
+    pod = make_pod("db-1", nodeSelector={"disktype": "ssd"})
+    x = explain_scheduling(pod, [], nodes, [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/db-1 is Pending: none of the 3 nodes can run it now (3 don't match the node selector, "
+        "2 are not ready)."
+    )
+    assert x.summary.filtered_by_node_selector == 3 and x.summary.filtered_by_node_not_ready == 2
+
+
+def test_a_gated_pod_says_what_would_happen_once_ungated():
+    pod = make_pod("web-1", memory="2Gi", schedulingGates=[{"name": "example.com/quota"}])
+    gate = (
+        "Pod default/web-1 is waiting for its scheduling gates to be removed (example.com/quota); the scheduler "
+        "does not try to place it until then."
+    )
+    x = explain_scheduling(pod, [], mixed_nodes()[1:], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        f"{gate} Once ungated, 0 of 4 nodes could run it now (2 lack resources, 1 has an untolerated taint, "
+        "1 is cordoned)."
+    )
+    assert x.suggestions[0] == (
+        "remove the scheduling gates (example.com/quota): the controller that added them removes them when "
+        "the pod may be scheduled"
+    )
+    x = explain_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.explanation == f"{gate} Once ungated, 1 of 1 nodes could run it now."
+    assert len(x.suggestions) == 1  # a gated pod is not Pending for the scheduler: no "check the scheduler"
+    x = explain_scheduling(pod, [], None, None, {}, {}, NOW)
+    assert x.explanation == f"{gate} The node list could not be read, so no node was evaluated."
+
+
+def test_the_scheduler_message_is_quoted_with_its_age():
+    pod = make_pod("web-1", memory="2Gi")
+    msg = "0/1 nodes are available: 1 Insufficient memory. " + PREEMPT.format(n=1)
+    ev = scheduler_event(pod, msg, time="2024-05-01T10:00:00Z")
+    x = explain_scheduling(pod, [ev], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.explanation.endswith(f' The scheduler\'s last message (5m ago): "{msg}"')
+
+
+# ------------------------------------------------------------------------------------------ scheduled pods
+def test_scheduled_on_a_node_that_is_gone():
+    pod = make_pod("api-1", node="gone")
+    x = explain_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/api-1 is already scheduled on node gone (scheduler default-scheduler). Node gone no longer "
+        "exists. 1 of 1 nodes would accept such a pod now."
+    )
+    assert x.suggestions == [
+        "node gone no longer exists: the pod will be garbage-collected; its controller recreates it"
+    ]
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons == ["Node gone no longer exists (or is not visible to the agent)"]
+    # the node list unreadable: nothing is said about the node
+    x = explain_scheduling(pod, [], None, None, {}, {}, NOW)
+    assert (
+        x.explanation == "Pod default/api-1 is already scheduled on node gone (scheduler default-scheduler)."
+    )
+    assert x.suggestions == []
+    r = analyze_scheduling(pod, [], None, None, {}, {}, NOW)
+    assert r.scheduling_reasons == ["Scheduled on node gone (node details unavailable)"]
+
+
+def test_scheduled_on_a_node_that_turned_not_ready():
+    node = make_node("n2", ready="False", taints=[NOT_READY_TAINT])
+    pod = make_pod("api-1", node="n2")
+    why = "KubeletNotReady: container runtime network not ready: NetworkReady=false"
+    x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/api-1 is already scheduled on node n2 (scheduler default-scheduler). The node would not "
+        f"accept it today: node is not ready: Ready=NotReady ({why}). 0 of 1 nodes would accept such a pod now."
+    )
+    assert x.suggestions == [f"node n2 is not ready ({why}); check the kubelet: `kubectl describe node n2`"]
+    r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons == [
+        f"Node n2 is not ready now ({why})",
+        "Node n2 had sufficient resources for the pod's requests (cpu 100m, memory 128Mi); now requested on "
+        "the node: cpu 100m of 4, memory 128Mi of 8Gi allocatable (including this pod)",
+    ]
+
+
+def test_scheduled_on_a_node_without_a_ready_condition():
+    node = make_node("n2", ready=None)
+    pod = make_pod("api-1", node="n2")
+    x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert x.suggestions == [
+        "node n2 is not ready (Ready=missing); check the kubelet: `kubectl describe node n2`"
+    ]
+    r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[0] == "Node n2 is not ready now (Ready=missing)"
+
+
+def test_scheduled_on_a_node_cordoned_and_tainted_since():
+    node = make_node(
+        "n2",
+        unschedulable=True,
+        taints=[
+            {"key": "team", "value": "x", "effect": "NoExecute"},
+            {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"},
+        ],
+    )
+    pod = make_pod("api-1", node="n2")
+    r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[:2] == [
+        "Node n2 now has taints the pod doesn't tolerate: team=x:NoExecute (added after scheduling; NoSchedule "
+        "taints don't evict running pods, NoExecute ones do)",
+        "Node n2 is cordoned now (running pods stay; new pods are not placed there)",
+    ]
+    x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/api-1 is already scheduled on node n2 (scheduler default-scheduler). The node would not "
+        "accept it today: node is cordoned (spec.unschedulable); untolerated taint team=x:NoExecute. 0 of 1 "
+        "nodes would accept such a pod now."
+    )
+    assert x.suggestions == []
+
+
+PREFERRED = {
+    "nodeAffinity": {
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+            {
+                "weight": 30,
+                "preference": {
+                    "matchExpressions": [{"key": "disktype", "operator": "In", "values": ["ssd"]}]
+                },
+            },
+            {"weight": 5, "preference": {"matchExpressions": [{"key": "gpu", "operator": "Exists"}]}},
+            {
+                "weight": 7,
+                "preference": {
+                    "matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]
+                },
+            },
+        ]
+    }
+}
+
+
+def test_preferred_terms_matched_and_their_weights_and_a_pod_without_requests():
+    pod = make_pod("api-1", node="n1", affinity=PREFERRED, cpu=None, memory=None)
+    other = make_pod("o", node="n1")
+    r = analyze_scheduling(pod, [], [make_node("n1", labels={"disktype": "ssd"})], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons == [
+        "Node n1 matches 2 of 3 preferred node affinity terms (weight 37 of 42)",
+        "Node n1 has no taints the pod must tolerate",
+        "Pod requests no resources: only the pod count applied on node n1 (now 1 of 110 pods)",
+    ]
+    r = analyze_scheduling(pod, [], [make_node("n1", pods="10")], [pod, other], {}, {}, NOW)
+    assert r.scheduling_reasons == [
+        "Node n1 matches 1 of 3 preferred node affinity terms (weight 7 of 42)",
+        "Node n1 has no taints the pod must tolerate",
+        "Pod requests no resources: only the pod count applied on node n1 (now 2 of 10 pods)",
+    ]
+
+
+def test_an_over_committed_node_and_unknown_pods():
+    pod = make_pod("api-1", node="n1", cpu="3")
+    other = make_pod("o", node="n1", cpu="2")
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod, other], {}, {}, NOW)
+    assert r.scheduling_reasons == [
+        "Node n1 has no taints the pod must tolerate",
+        "Node n1 had sufficient resources for the pod's requests (cpu 3, memory 128Mi); now requested on the "
+        "node: cpu 5 of 4, memory 256Mi of 8Gi allocatable (including this pod)",
+        "Node n1 is over-committed now: insufficient cpu (requested: 3, free: 2 of 4 allocatable) "
+        "(not counting this pod)",
+    ]
+    # the cluster's pods unreadable: nothing is said about the node's resources
+    r = analyze_scheduling(pod, [], [make_node("n1")], None, {}, {}, NOW)
+    assert r.scheduling_reasons == ["Node n1 has no taints the pod must tolerate"]
+
+
+# ------------------------------------------------------------------------------------------ scheduler's advice
+def advice(message: str) -> list[str]:
+    return scheduler_only_advice(parse_scheduling_message(message))
+
+
+def test_advice_for_each_reason_only_the_scheduler_reports():
+    msg = (
+        "0/6 nodes are available: 1 node(s) exceed max volume count, 2 node(s) didn't match pod topology spread "
+        "constraints, 1 node(s) had volume node affinity conflict, 1 node(s) didn't find available persistent "
+        "volumes to bind, 1 node(s) had no available disk. " + PREEMPT.format(n=6)
+    )
+    assert advice(msg) == [
+        'the scheduler reported "node(s) exceed max volume count": nodes reached their volume attach limit: '
+        "spread the pods or use nodes with a higher attach limit",
+        "the scheduler reported \"node(s) didn't match pod topology spread constraints\": the pod's "
+        "topologySpreadConstraints can't be met: relax maxSkew, or use whenUnsatisfiable: ScheduleAnyway",
+        'the scheduler reported "node(s) didn\'t find available persistent volumes to bind": no PV can be '
+        "bound for the pod's claims on these nodes: create a matching PV or check the storage class provisioner",
+        'the scheduler reported "node(s) had no available disk": the pod\'s disk is already in use on those '
+        "nodes (same volume mounted elsewhere)",
+    ]
+    assert advice(
+        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. " + PREEMPT.format(n=3)
+    ) == [
+        'the scheduler reported "pod has unbound immediate PersistentVolumeClaims": a PVC with Immediate '
+        "binding is not bound: check the claim and its provisioner (`kubectl describe pvc`)"
+    ]
+    assert advice(
+        "0/2 nodes are available: 1 node(s) did not have enough free storage, 1 node(s) had untolerated taint "
+        "{a: b}. " + PREEMPT.format(n=2)
+    ) == [
+        'the scheduler reported "node(s) did not have enough free storage": nodes lack free local storage '
+        "capacity for the claims"
+    ]
+    timed_out = (
+        'error while running "VolumeBinding" prebind plugin for pod "db-0": Failed to bind volumes: timed out '
+        "waiting for the condition"
+    )
+    assert advice(timed_out) == [
+        f'the scheduler reported "{timed_out}": volume binding timed out: check the provisioner and '
+        "`kubectl describe pvc`"
+    ]
+
+
+def test_an_uncounted_reason_nothing_here_evaluates_is_named_as_such():
+    msg = 'running PreFilter plugin "NodeResourcesFit": pod overhead is unsupported'
+    assert advice(msg) == [f'the scheduler reported "{msg}" (not evaluated here)']
+    # a counted reason, or one with a known category, is not "not evaluated"
+    assert (
+        advice("0/3 nodes are available: 3 node(s) had untolerated taint {a: b}. " + PREEMPT.format(n=3))
+        == []
+    )
+    bind = (
+        'running PreBind plugin "VolumeBinding": binding volumes: pv "pv-1" node affinity doesn\'t match node '
+        '"n1": no matching NodeSelectorTerms'
+    )
+    assert advice(bind) == []
+
+
+def test_scheduler_advice_joins_the_suggestions_once():
+    pod = make_pod("web-1")
+    msg = (
+        "0/2 nodes are available: 1 node(s) exceed max volume count, 1 node(s) exceed max volume count. "
+        + PREEMPT.format(n=2)
+    )
+    x = explain_scheduling(pod, [scheduler_event(pod, msg)], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.suggestions == [
+        'the scheduler reported "node(s) exceed max volume count": nodes reached their volume attach limit: '
+        "spread the pods or use nodes with a higher attach limit",
+        "1 node can run the pod now (n1); if it stays Pending, check that scheduler default-scheduler is "
+        "running and look at its logs",
+    ]
