@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from builders import make_node, make_pod, scheduler_event
+from builders import container, make_node, make_pod, make_pv, make_pvc, pvc_volume, scheduler_event
 from k8s_agent.analysis.scheduling.analyze import analyze_scheduling, explain_scheduling
 from k8s_agent.analysis.scheduling.explain import scheduler_only_advice
 from k8s_agent.analysis.scheduling.message import parse_scheduling_message
@@ -340,3 +340,208 @@ def test_scheduler_advice_joins_the_suggestions_once():
         "1 node can run the pod now (n1); if it stays Pending, check that scheduler default-scheduler is "
         "running and look at its logs",
     ]
+
+
+# ------------------------------------------------------------------------------------------ more checks
+HOST_8080 = [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]
+ANTI = {
+    "requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "kubernetes.io/hostname"}
+    ]
+}
+ANTI_TERM = "pods with app=db in namespace default, per kubernetes.io/hostname"
+
+
+def test_node_affinity_pod_anti_affinity_and_host_ports_are_each_counted():
+    required = {
+        "nodeSelectorTerms": [{"matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]}]}]
+    }
+    aff = {
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": required},
+        "podAntiAffinity": ANTI,
+    }
+    nodes = [
+        make_node("n1", labels={"tier": "db"}),
+        make_node("n2", labels={"tier": "db"}),
+        make_node("n3"),
+        make_node("n4", labels={"tier": "db"}),
+    ]
+    db_a = make_pod("db-a", node="n1", labels={"app": "db"})
+    proxy = make_pod("proxy", node="n2", containers=[container("proxy", cpu="10m", ports=HOST_8080)])
+    pod = make_pod(
+        "db-b", labels={"app": "db"}, affinity=aff, containers=[container("db", cpu="10m", ports=HOST_8080)]
+    )
+    x = explain_scheduling(pod, [], nodes, [db_a, proxy, pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/db-b is Pending, but 1 of 4 nodes could run it now (n4); the others: 1 doesn't match the "
+        "required node affinity, 1 fails pod affinity/anti-affinity, 1 has a host-port conflict."
+    )
+    s = x.summary
+    assert (s.filtered_by_node_affinity, s.filtered_by_pod_affinity, s.filtered_by_host_ports) == (1, 1, 1)
+
+
+def test_a_tie_in_the_breakdown_follows_the_scheduler_order_not_the_alphabet():
+    nodes = [
+        make_node(
+            "n1", taints=[{"key": "a", "value": "b", "effect": "NoSchedule"}], labels={"disktype": "ssd"}
+        ),
+        make_node("n2"),
+    ]
+    pod = make_pod("web-1", nodeSelector={"disktype": "ssd"})
+    x = explain_scheduling(pod, [], nodes, [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/web-1 is Pending: none of the 2 nodes can run it now (1 has an untolerated taint, 1 "
+        "doesn't match the node selector)."
+    )
+
+
+def test_pod_level_blockers_end_the_paragraph_and_gates_are_listed():
+    pod = make_pod(
+        "db-0",
+        volumes=[pvc_volume("data-db-0"), pvc_volume("logs-db-0", name="logs")],
+        schedulingGates=[{"name": "a/1"}, {"name": "b/2"}],
+    )
+    x = explain_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert x.explanation == (
+        "Pod default/db-0 is waiting for its scheduling gates to be removed (a/1, b/2); the scheduler does not "
+        "try to place it until then. Once ungated, 1 of 1 nodes could run it now. It cannot be scheduled on any "
+        'node until this is fixed: persistentvolumeclaim "data-db-0" not found; persistentvolumeclaim '
+        '"logs-db-0" not found.'
+    )
+
+
+def test_a_scheduled_pod_with_two_of_each_constraint():
+    tolerated = [
+        {"key": "a", "value": "1", "effect": "NoSchedule"},
+        {"key": "b", "value": "2", "effect": "NoSchedule"},
+    ]
+    added = [
+        {"key": "c", "value": "3", "effect": "NoExecute"},
+        {"key": "d", "value": "4", "effect": "NoSchedule"},
+    ]
+    node = make_node(
+        "n1",
+        labels={"disk": "ssd", "tier": "db"},
+        taints=tolerated + added,
+        extra_allocatable={"nvidia.com/gpu": "2"},
+    )
+    pod = make_pod(
+        "api-1",
+        node="n1",
+        nodeSelector={"disk": "ssd", "tier": "db"},
+        tolerations=[{"key": "a", "operator": "Exists"}, {"key": "b", "operator": "Exists"}],
+        containers=[container(cpu="5", memory="9Gi", extra={"nvidia.com/gpu": "1"})],
+    )
+    r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons == [
+        "Node n1 matched node selector disk=ssd, tier=db",
+        "Pod tolerates the taints of node n1: a=1:NoSchedule, b=2:NoSchedule",
+        "Node n1 now has taints the pod doesn't tolerate: c=3:NoExecute, d=4:NoSchedule (added after scheduling; "
+        "NoSchedule taints don't evict running pods, NoExecute ones do)",
+        "Node n1 had sufficient resources for the pod's requests (cpu 5, memory 9Gi, nvidia.com/gpu 1); now "
+        "requested on the node: cpu 5 of 4, memory 9Gi of 8Gi, nvidia.com/gpu 1 of 2 allocatable (including this "
+        "pod)",
+        "Node n1 is over-committed now: insufficient cpu (requested: 5, free: 4 of 4 allocatable); insufficient "
+        "memory (requested: 9Gi, free: 8Gi of 8Gi allocatable) (not counting this pod)",
+    ]
+
+
+def test_a_scheduled_pod_anti_affinity_is_said_to_hold_only_when_it_holds_and_pods_are_known():
+    nodes = [make_node("n1"), make_node("n3")]
+    pod = make_pod("db-b", node="n3", labels={"app": "db"}, affinity={"podAntiAffinity": ANTI})
+    holds = f"Node n3: no other pod in its domain matches the anti-affinity term ({ANTI_TERM})"
+    assert analyze_scheduling(pod, [], nodes, [pod], {}, {}, NOW).scheduling_reasons[-1] == holds
+    assert analyze_scheduling(pod, [], nodes, None, {}, {}, NOW).scheduling_reasons == [
+        "Node n3 has no taints the pod must tolerate"
+    ]
+    other = make_pod("db-c", node="n3", labels={"app": "db"})
+    r = analyze_scheduling(pod, [], nodes, [pod, other], {}, {}, NOW)
+    assert not any("anti-affinity" in t for t in r.scheduling_reasons)
+
+
+def test_a_scheduled_pod_volume_is_said_to_fit_only_where_it_fits():
+    pod = make_pod("db-0", node="n1", volumes=[pvc_volume("data")])
+    pvcs = {"data": make_pvc("data", volume_name="pv-a")}
+    fits = "Volume pv-a (claim data) can be used on node n1: topology.kubernetes.io/zone In [eu-1a]"
+    for pv in (
+        make_pv("pv-a", zone="eu-1a"),
+        make_pv("pv-a", labels={"topology.kubernetes.io/zone": "eu-1a"}),
+    ):
+        r = analyze_scheduling(pod, [], [make_node("n1", zone="eu-1a")], [pod], pvcs, {"pv-a": pv}, NOW)
+        assert r.scheduling_reasons[-1] == fits
+        # the node moved to another zone: the volume's constraint is not said to hold
+        r = analyze_scheduling(pod, [], [make_node("n1", zone="eu-1b")], [pod], pvcs, {"pv-a": pv}, NOW)
+        assert not any(t.startswith("Volume pv-a") for t in r.scheduling_reasons)
+
+
+def test_a_scheduled_pod_host_ports_taken_since_are_each_named():
+    ports = [
+        {"containerPort": 80, "hostPort": 8080, "protocol": "TCP"},
+        {"containerPort": 81, "hostPort": 8081, "protocol": "TCP"},
+    ]
+    pod = make_pod("proxy-a", node="n1", containers=[container("proxy", cpu="10m", ports=ports)])
+    x1 = make_pod("x1", node="n1", containers=[container("x", cpu="10m", ports=ports[:1])])
+    x2 = make_pod("x2", node="n1", containers=[container("y", cpu="10m", ports=ports[1:])])
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod, x1, x2], {}, {}, NOW)
+    assert r.scheduling_reasons[-1] == (
+        "Node n1 host ports now also used by: host port 8080/TCP already used by pod default/x1, host port "
+        "8081/TCP already used by pod default/x2"
+    )
+
+
+def test_a_node_named_in_a_suggestion_shows_its_first_two_reasons_and_how_many_more():
+    not_ready = [NOT_READY_TAINT, {"key": "a", "value": "b", "effect": "NoSchedule"}]
+    pod = make_pod("web-1", memory="2Gi")
+    three = [
+        make_node("n1", memory="1Gi"),
+        make_node("n2", memory="64Gi", unschedulable=True, ready="False", taints=not_ready),
+    ]
+    x = explain_scheduling(pod, [], three, [pod], {}, {}, NOW)
+    assert x.suggestions[-1] == (
+        "1 node lacks memory (the pod requests 2Gi); n2 (excluded by: node is cordoned (spec.unschedulable); "
+        "node is not ready: Ready=NotReady (KubeletNotReady: container runtime network not ready: "
+        "NetworkReady=false); and 1 more) has 64Gi free"
+    )
+    two = [
+        make_node("n1", memory="1Gi"),
+        make_node("n2", memory="64Gi", unschedulable=True, taints=not_ready[1:]),
+    ]
+    x = explain_scheduling(pod, [], two, [pod], {}, {}, NOW)
+    assert x.suggestions[-1] == (
+        "1 node lacks memory (the pod requests 2Gi); n2 (excluded by: node is cordoned (spec.unschedulable); "
+        "untolerated taint a=b:NoSchedule) has 64Gi free"
+    )
+
+
+def test_the_spread_evaluated_here_replaces_only_the_scheduler_spread_advice():
+    tsc = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
+    ]
+    nodes = [make_node("a1", zone="a"), make_node("b1", zone="b", memory="1Gi")]
+    running = make_pod("web-0", node="a1", labels={"app": "web"})
+    pod = make_pod("web-1", memory="2Gi", labels={"app": "web"}, topologySpreadConstraints=tsc)
+    spread = (
+        "0/2 nodes are available: 1 Insufficient memory, 1 node(s) didn't match pod topology spread constraints. "
+        + PREEMPT.format(n=2)
+    )
+    x = explain_scheduling(pod, [scheduler_event(pod, spread)], nodes, [running, pod], {}, {}, NOW)
+    assert [t for t in x.suggestions if "topology spread" in t and "scheduler reported" in t] == []
+    assert sum(t.startswith("topology spread on topology.kubernetes.io/zone") for t in x.suggestions) == 1
+    other = 'running PreFilter plugin "NodeResourcesFit": pod overhead is unsupported'
+    x = explain_scheduling(pod, [scheduler_event(pod, other)], nodes, [running, pod], {}, {}, NOW)
+    assert x.suggestions[-1] == f'the scheduler reported "{other}" (not evaluated here)'
+    assert x.suggestions[-2].startswith("topology spread on topology.kubernetes.io/zone (maxSkew 1)")
+
+
+def test_a_zero_request_is_not_listed_among_the_pod_requests():
+    pod = make_pod("api-1", node="n1", cpu="0", memory="128Mi")
+    r = analyze_scheduling(pod, [], [make_node("n1")], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[-1] == (
+        "Node n1 had sufficient resources for the pod's requests (memory 128Mi); now requested on the node: "
+        "memory 128Mi of 8Gi allocatable (including this pod)"
+    )
