@@ -17,7 +17,11 @@ Main process (multi-worker mode): ``AgentWorkerManager`` is Sanic's WorkerManage
 * on SIGTERM it closes its own copy of the listening socket, so the port closes when the workers close
   theirs after draining (a copy held by the main process would keep accepting connections nobody serves);
 * a worker that dies while the agent is serving is logged and restarted; after ``MAX_RESTARTS`` deaths within
-  ``RESTART_WINDOW`` seconds the main process exits with status 1 instead, so Kubernetes restarts the pod.
+  ``RESTART_WINDOW`` seconds the main process exits with status 1 instead, so Kubernetes restarts the pod;
+* a SIGTERM/SIGINT that arrives while the main thread is in the middle of a call to the workers' shared
+  state (a multiprocessing manager proxy: one request and its reply on one connection) is acted on when that
+  call returns: Sanic's handler makes calls of its own on the same connection, and one made inside another
+  read the other's reply (the shutdown then failed with a TypeError and the process exited with status 1).
 """
 
 from __future__ import annotations
@@ -191,6 +195,9 @@ class AgentWorkerManager(WorkerManager):
         super().__init__(*args, **kwargs)  # installs Sanic's own SIGTERM/SIGINT handlers
         self._deaths: deque[float] = deque()
         self._serving = False
+        #: calls to the workers' shared state in progress in the main thread, and a signal held meanwhile
+        self._in_state_call = 0
+        self._held_signal: int | None = None
 
     def run(self) -> None:
         if _early_signals:
@@ -227,7 +234,31 @@ class AgentWorkerManager(WorkerManager):
     #: seconds the workers get, after the shutdown began, before the stragglers are killed (set by serve)
     stop_within: float = 30.0
 
+    def _state_call(self, call: Any, *args: Any) -> Any:
+        """``call`` (a method that talks to the workers' shared state) with SIGTERM/SIGINT held until it
+        returns (see the module docstring)."""
+        self._in_state_call += 1
+        try:
+            return call(*args)
+        finally:
+            self._in_state_call -= 1
+            if not self._in_state_call and self._held_signal is not None:
+                signum, self._held_signal = self._held_signal, None
+                self.shutdown_signal(signum, None)
+
+    def _all_workers_ack(self) -> bool:
+        return bool(self._state_call(super()._all_workers_ack))
+
+    def _poll_monitor(self) -> Any:
+        return self._state_call(super()._poll_monitor)
+
+    def _cleanup_non_tracked_workers(self) -> None:
+        self._state_call(super()._cleanup_non_tracked_workers)
+
     def shutdown_signal(self, signum: Any, frame: Any) -> None:
+        if self._in_state_call:  # the main thread is inside a call to the shared state: act when it returns
+            self._held_signal = signum
+            return
         if not self._shutting_down:
             self._close_listeners()
             # whatever state a worker is in (starting, draining, stuck), the process ends in bounded time
@@ -270,6 +301,9 @@ class AgentWorkerManager(WorkerManager):
             sock.close()
 
     def _sync_states(self) -> None:
+        self._state_call(self._sync_and_restart)
+
+    def _sync_and_restart(self) -> None:
         super()._sync_states()
         if self._shutting_down or not self._serving:
             return
