@@ -172,6 +172,10 @@ def rollout(control_plane):
             },
         )
     broken_pod = pods[-1][1]
+    # the kubelet reports the pull failure after the pod exists: its time is the pod's (server-set) creation
+    # time, never the fixture's start, which can fall in the second before the new ReplicaSet was created
+    # (the diagnosis rightly ignores failures older than the revision)
+    pulled_at = broken_pod["metadata"]["creationTimestamp"]
     cp.api(
         "POST",
         f"/api/v1/namespaces/{NS}/events",
@@ -191,8 +195,8 @@ def rollout(control_plane):
             "message": f'Failed to pull image "{BROKEN}": rpc error: code = NotFound desc = not found',
             "type": "Warning",
             "source": {"component": "kubelet", "host": NODE},
-            "firstTimestamp": _ts(now),
-            "lastTimestamp": _ts(now),
+            "firstTimestamp": pulled_at,
+            "lastTimestamp": pulled_at,
             "count": 4,
         },
     )
@@ -244,7 +248,7 @@ def rollout(control_plane):
             }
         },
     )
-    return {"new_rs": new_rs, "old_rs": replicasets[1]["metadata"]["name"]}
+    return {"new_rs": new_rs, "old_rs": replicasets[1]["metadata"]["name"], "pulled_at": pulled_at}
 
 
 @pytest.fixture(scope="module")
@@ -276,6 +280,7 @@ def test_broken_template_change_is_a_stuck_rollout_with_the_revision_and_the_ima
     assert (change["fromRevision"], change["toRevision"]) == (1, 2)
     assert change["changes"] == [{"container": "web", "field": "image", "before": GOOD, "after": BROKEN}]
     assert change["firstFailure"] == "ErrImagePull"
+    assert change["firstFailureAt"] == rollout["pulled_at"]
     assert change["summary"].startswith(f"revision 2: web: image changed from {GOOD} to {BROKEN}")
     assert any(f"kubectl rollout undo deployment/web -n {NS} --to-revision=1" in s for s in d["suggestions"])
     assert any(b.startswith(f"revision 2 ({rollout['new_rs']}): 1 pod ImagePullError") for b in d["blockers"])
