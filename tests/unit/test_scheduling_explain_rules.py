@@ -169,7 +169,7 @@ def test_scheduled_on_a_node_that_turned_not_ready():
         "Pod default/api-1 is already scheduled on node n2 (scheduler default-scheduler). The node would not "
         f"accept it today: node is not ready: Ready=NotReady ({why}). 0 of 1 nodes would accept such a pod now."
     )
-    assert x.suggestions == [f"node n2 is not ready ({why}); check the kubelet: `kubectl describe node n2`"]
+    assert x.suggestions == [f"node n2 is not ready ({why}); check its kubelet: `kubectl describe node n2`"]
     r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
     assert r.scheduling_reasons == [
         f"Node n2 is not ready now ({why})",
@@ -178,12 +178,40 @@ def test_scheduled_on_a_node_that_turned_not_ready():
     ]
 
 
+def test_scheduled_on_a_node_ready_again_whose_not_ready_taint_is_not_removed_yet():
+    node = make_node("n2", taints=[NOT_READY_TAINT])
+    pod = make_pod("api-1", node="n2")
+    x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert x.suggestions == [
+        "node n2 reports Ready=True but still has taint node.kubernetes.io/not-ready:NoSchedule; the node "
+        "lifecycle controller (kube-controller-manager) removes it within seconds: if it stays, check that "
+        "kube-controller-manager is running and leading"
+    ]
+    r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+    assert r.scheduling_reasons[0] == (
+        "Node n2 reports Ready=True again but still has taint node.kubernetes.io/not-ready:NoSchedule (the "
+        "node lifecycle controller removes it when it sees the node ready)"
+    )
+    # a pod that tolerates the taint is not held back by it: only the toleration is said
+    tolerant = make_pod(
+        "api-2", node="n2", tolerations=[{"key": "node.kubernetes.io/not-ready", "operator": "Exists"}]
+    )
+    x = explain_scheduling(tolerant, [], [node], [tolerant], {}, {}, NOW)
+    assert x.suggestions == []
+    r = analyze_scheduling(tolerant, [], [node], [tolerant], {}, {}, NOW)
+    assert (
+        r.scheduling_reasons[0]
+        == "Pod tolerates the taints of node n2: node.kubernetes.io/not-ready:NoSchedule"
+    )
+    assert not any("Ready=True" in s for s in r.scheduling_reasons), r.scheduling_reasons
+
+
 def test_scheduled_on_a_node_without_a_ready_condition():
     node = make_node("n2", ready=None)
     pod = make_pod("api-1", node="n2")
     x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
     assert x.suggestions == [
-        "node n2 is not ready (Ready=missing); check the kubelet: `kubectl describe node n2`"
+        "node n2 is not ready (Ready=missing); check its kubelet: `kubectl describe node n2`"
     ]
     r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
     assert r.scheduling_reasons[0] == "Node n2 is not ready now (Ready=missing)"

@@ -180,6 +180,18 @@ def test_a_lifecycle_taint_left_on_a_ready_node_says_the_node_was_not_ready():
     assert v.reasons == ["node has taint node.kubernetes.io/not-ready:NoSchedule (the node was not ready)"]
 
 
+def test_a_ready_node_still_tainted_is_advice_about_the_lifecycle_controller_not_the_kubelet():
+    unreachable = {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}
+    nodes = [make_node("n1", taints=[NOT_READY_NS, unreachable]), make_node("n2", ready="False")]
+    assert _suggestions(make_pod("x"), nodes) == [
+        "node n1 reports Ready=True but still has taint node.kubernetes.io/not-ready:NoSchedule, "
+        "node.kubernetes.io/unreachable:NoExecute; the node lifecycle controller (kube-controller-manager) "
+        "removes it within seconds: if it stays, check that kube-controller-manager is running and leading",
+        "node n2 is not ready (KubeletNotReady: container runtime network not ready: NetworkReady=false); "
+        "check its kubelet: `kubectl describe node n2`",
+    ]
+
+
 def test_not_ready_suggestion_falls_back_to_the_ready_status():
     nodes = [_without_ready_detail(make_node("bare", ready="False")), make_node("gone", ready=None)]
     assert _suggestions(make_pod("x"), nodes) == [

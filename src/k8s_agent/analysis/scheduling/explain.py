@@ -162,8 +162,7 @@ def scheduled_suggestions(a: Analysis) -> list[str]:
         ]
     if v is not None and v.failed(taint_toleration.NOT_READY):
         d = taint_toleration.detail(v.outcome(taint_toleration.TaintToleration.plugin))
-        why = (d.ready_detail if d else "") or "Ready=" + ((d.ready if d else "") or "missing")
-        return [f"node {name} is not ready ({why}); check the kubelet: `kubectl describe node {name}`"]
+        return [taint_toleration.not_ready_advice(name, d)]
     return []
 
 
@@ -293,8 +292,7 @@ def scheduled_reasons(a: Analysis, nodes_given: bool) -> list[str]:
     elif td is not None and td.ready == "True" and not td.untolerated:
         out.append(f"Node {name} has no taints the pod must tolerate")
     if v.failed(taint_toleration.NOT_READY):
-        why = (td.ready_detail if td else "") or "Ready=" + ((td.ready if td else "") or "missing")
-        out.append(f"Node {name} is not ready now ({why})")
+        out.append(taint_toleration.not_ready_reason(name, td))
     other = [t for t in (td.untolerated if td else ()) if t.key not in NOT_READY_TAINT_KEYS]
     if other:
         out.append(

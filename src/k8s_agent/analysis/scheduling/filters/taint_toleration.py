@@ -52,6 +52,42 @@ class TaintDetail:
 detail = detail_reader(TaintDetail)
 
 
+def _lingering(d: TaintDetail | None) -> list[Taint]:
+    """The not-ready/unreachable taints still on a node whose Ready condition is True again: the node
+    lifecycle controller removes them when it next sees the node ready (within seconds)."""
+    if d is None or d.ready != "True":
+        return []
+    return [t for t in d.untolerated if t.key in NOT_READY_TAINT_KEYS]
+
+
+def _ready_words(d: TaintDetail | None) -> str:
+    return (d.ready_detail if d else "") or f"Ready={(d.ready if d else '') or 'missing'}"
+
+
+def not_ready_reason(name: str, d: TaintDetail | None) -> str:
+    """Why the node failed NOT_READY, said of the node as it is now."""
+    lingering = _lingering(d)
+    if lingering:
+        return (
+            f"Node {name} reports Ready=True again but still has taint "
+            f"{', '.join(taint_str(t) for t in lingering)} (the node lifecycle controller removes it when it "
+            "sees the node ready)"
+        )
+    return f"Node {name} is not ready now ({_ready_words(d)})"
+
+
+def not_ready_advice(name: str, d: TaintDetail | None) -> str:
+    """What to do about a node that failed NOT_READY."""
+    lingering = _lingering(d)
+    if lingering:
+        return (
+            f"node {name} reports Ready=True but still has taint {', '.join(taint_str(t) for t in lingering)}; "
+            "the node lifecycle controller (kube-controller-manager) removes it within seconds: if it stays, "
+            "check that kube-controller-manager is running and leading"
+        )
+    return f"node {name} is not ready ({_ready_words(d)}); check its kubelet: `kubectl describe node {name}`"
+
+
 def toleration_for(t: Taint) -> str:
     if t.value:
         return f"{{key: {t.key}, operator: Equal, value: {t.value}, effect: {t.effect}}}"
@@ -131,11 +167,7 @@ class TaintToleration(Filter):
         failing = advice.failing
         not_ready = [v for v in failing if v.failed(NOT_READY)]
         for v in not_ready[:5]:
-            d = detail(v.outcome(cls.plugin))
-            why = (d.ready_detail if d else "") or f"Ready={(d.ready if d else '') or 'missing'}"
-            out.append(
-                f"node {v.node_name} is not ready ({why}); check its kubelet: `kubectl describe node {v.node_name}`"
-            )
+            out.append(not_ready_advice(v.node_name, detail(v.outcome(cls.plugin))))
         rest = [v.node_name for v in not_ready[5:]]
         if rest:
             are = "node is" if len(rest) == 1 else "nodes are"
