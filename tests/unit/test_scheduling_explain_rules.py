@@ -184,13 +184,22 @@ def test_scheduled_on_a_node_ready_again_whose_not_ready_taint_is_not_removed_ye
     x = explain_scheduling(pod, [], [node], [pod], {}, {}, NOW)
     assert x.suggestions == [
         "node n2 reports Ready=True but still has taint node.kubernetes.io/not-ready:NoSchedule; the node "
-        "lifecycle controller (kube-controller-manager) removes it within seconds: if it stays, check that "
+        "lifecycle controller (kube-controller-manager) removes it within seconds; if not, check that "
         "kube-controller-manager is running and leading"
     ]
     r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
     assert r.scheduling_reasons[0] == (
         "Node n2 reports Ready=True again but still has taint node.kubernetes.io/not-ready:NoSchedule (the "
         "node lifecycle controller removes it when it sees the node ready)"
+    )
+    unreachable = {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}
+    both = analyze_scheduling(
+        pod, [], [make_node("n2", taints=[NOT_READY_TAINT, unreachable])], [pod], {}, {}, NOW
+    )
+    assert both.scheduling_reasons[0] == (
+        "Node n2 reports Ready=True again but still has taints node.kubernetes.io/not-ready:NoSchedule, "
+        "node.kubernetes.io/unreachable:NoExecute (the node lifecycle controller removes them when it sees the "
+        "node ready)"
     )
     # a pod that tolerates the taint is not held back by it: only the toleration is said
     tolerant = make_pod(
@@ -204,6 +213,27 @@ def test_scheduled_on_a_node_ready_again_whose_not_ready_taint_is_not_removed_ye
         == "Pod tolerates the taints of node n2: node.kubernetes.io/not-ready:NoSchedule"
     )
     assert not any("Ready=True" in s for s in r.scheduling_reasons), r.scheduling_reasons
+
+
+def test_scheduled_on_a_not_ready_node_whose_taints_the_pod_tolerates_says_the_node_is_not_ready():
+    # the DaemonSet controller gives its pods such tolerations: the node is still not ready, and the answer says so
+    tolerations = [
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists"},
+        {"key": "node.kubernetes.io/unreachable", "operator": "Exists"},
+    ]
+    why = "KubeletNotReady: container runtime network not ready: NetworkReady=false"
+    for node in (
+        make_node("n2", ready="False", taints=[NOT_READY_TAINT]),
+        make_node("n2", ready="False"),  # the lifecycle controller has not tainted it yet
+    ):
+        pod = make_pod("ds-1", node="n2", tolerations=tolerations)
+        r = analyze_scheduling(pod, [], [node], [pod], {}, {}, NOW)
+        assert r.scheduling_reasons == [
+            f"Node n2 is not ready now ({why}); the pod tolerates its not-ready/unreachable taints",
+            "Node n2 had sufficient resources for the pod's requests (cpu 100m, memory 128Mi); now requested on "
+            "the node: cpu 100m of 4, memory 128Mi of 8Gi allocatable (including this pod)",
+        ]
+        assert explain_scheduling(pod, [], [node], [pod], {}, {}, NOW).suggestions == []
 
 
 def test_scheduled_on_a_node_without_a_ready_condition():

@@ -184,12 +184,19 @@ def test_a_ready_node_still_tainted_is_advice_about_the_lifecycle_controller_not
     unreachable = {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}
     nodes = [make_node("n1", taints=[NOT_READY_NS, unreachable]), make_node("n2", ready="False")]
     assert _suggestions(make_pod("x"), nodes) == [
-        "node n1 reports Ready=True but still has taint node.kubernetes.io/not-ready:NoSchedule, "
+        "node n1 reports Ready=True but still has taints node.kubernetes.io/not-ready:NoSchedule, "
         "node.kubernetes.io/unreachable:NoExecute; the node lifecycle controller (kube-controller-manager) "
-        "removes it within seconds: if it stays, check that kube-controller-manager is running and leading",
+        "removes them within seconds; if not, check that kube-controller-manager is running and leading",
         "node n2 is not ready (KubeletNotReady: container runtime network not ready: NetworkReady=false); "
         "check its kubelet: `kubectl describe node n2`",
     ]
+
+
+def test_not_ready_texts_without_a_taint_detail_say_the_ready_condition_is_missing():
+    assert taint_toleration.not_ready_reason("n1", None) == "Node n1 is not ready now (Ready=missing)"
+    assert taint_toleration.not_ready_advice("n1", None) == (
+        "node n1 is not ready (Ready=missing); check its kubelet: `kubectl describe node n1`"
+    )
 
 
 def test_not_ready_suggestion_falls_back_to_the_ready_status():

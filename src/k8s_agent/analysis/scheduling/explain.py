@@ -293,6 +293,13 @@ def scheduled_reasons(a: Analysis, nodes_given: bool) -> list[str]:
         out.append(f"Node {name} has no taints the pod must tolerate")
     if v.failed(taint_toleration.NOT_READY):
         out.append(taint_toleration.not_ready_reason(name, td))
+    elif td is not None and td.ready != "True":
+        # a pod that tolerates the not-ready/unreachable taints (a DaemonSet's pods do) still runs on a node that
+        # is not ready: say so, or the answer reads as if the node were fine
+        out.append(
+            taint_toleration.not_ready_reason(name, td)
+            + "; the pod tolerates its not-ready/unreachable taints"
+        )
     other = [t for t in (td.untolerated if td else ()) if t.key not in NOT_READY_TAINT_KEYS]
     if other:
         out.append(

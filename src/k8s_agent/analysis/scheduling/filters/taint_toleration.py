@@ -61,17 +61,25 @@ def _lingering(d: TaintDetail | None) -> list[Taint]:
 
 
 def _ready_words(d: TaintDetail | None) -> str:
-    return (d.ready_detail if d else "") or f"Ready={(d.ready if d else '') or 'missing'}"
+    if d is None:
+        return "Ready=missing"
+    return d.ready_detail or f"Ready={d.ready or 'missing'}"
+
+
+def _lingering_words(lingering: list[Taint]) -> tuple[str, str]:
+    """("taint a" or "taints a, b", "it" or "them")."""
+    shown = ", ".join(taint_str(t) for t in lingering)
+    return (f"taint {shown}", "it") if len(lingering) == 1 else (f"taints {shown}", "them")
 
 
 def not_ready_reason(name: str, d: TaintDetail | None) -> str:
     """Why the node failed NOT_READY, said of the node as it is now."""
     lingering = _lingering(d)
     if lingering:
+        taints, it = _lingering_words(lingering)
         return (
-            f"Node {name} reports Ready=True again but still has taint "
-            f"{', '.join(taint_str(t) for t in lingering)} (the node lifecycle controller removes it when it "
-            "sees the node ready)"
+            f"Node {name} reports Ready=True again but still has {taints} (the node lifecycle controller "
+            f"removes {it} when it sees the node ready)"
         )
     return f"Node {name} is not ready now ({_ready_words(d)})"
 
@@ -80,10 +88,11 @@ def not_ready_advice(name: str, d: TaintDetail | None) -> str:
     """What to do about a node that failed NOT_READY."""
     lingering = _lingering(d)
     if lingering:
+        taints, it = _lingering_words(lingering)
         return (
-            f"node {name} reports Ready=True but still has taint {', '.join(taint_str(t) for t in lingering)}; "
-            "the node lifecycle controller (kube-controller-manager) removes it within seconds: if it stays, "
-            "check that kube-controller-manager is running and leading"
+            f"node {name} reports Ready=True but still has {taints}; the node lifecycle controller "
+            f"(kube-controller-manager) removes {it} within seconds; if not, check that kube-controller-manager "
+            "is running and leading"
         )
     return f"node {name} is not ready ({_ready_words(d)}); check its kubelet: `kubectl describe node {name}`"
 
