@@ -368,7 +368,9 @@ class FakeKubeAPI:
         with self._lock:
             self._drop_generation += 1
 
-    async def _watch(self, request: web.Request, rec: RequestRecord) -> web.StreamResponse:
+    async def _watch(
+        self, request: web.Request, rec: RequestRecord, generations: tuple[int, int]
+    ) -> web.StreamResponse:
         key = (rec.group, rec.resource)
         try:
             fsel = parse_field_selector(rec.query.get("fieldSelector", ""), _FIELDS.get(key, set()))
@@ -381,8 +383,8 @@ class FakeKubeAPI:
         resp = web.StreamResponse(headers={"Content-Type": "application/json"})
         await resp.prepare(request)
         loop = asyncio.get_running_loop()
+        gen, drop = generations
         with self._lock:
-            gen, drop = self._watch_generation, self._drop_generation
             too_old = bool(since) and since < self._compacted
         if too_old:
             status = json.loads(
@@ -581,6 +583,9 @@ class FakeKubeAPI:
         _classify(rec)
         with self._lock:
             self._log.append(rec)
+            # a watch belongs to the close/drop generation of its arrival: one seen in the log before
+            # close_watches()/drop_watches() is ended by it, even if its handler had not started streaming
+            generations = (self._watch_generation, self._drop_generation)
             delay = 0.0
             for rule in self._delays:
                 if rule.matches(rec.method, path):
@@ -595,7 +600,7 @@ class FakeKubeAPI:
             elif rec.verb == "watch" and rec.method == "GET" and (rec.group, rec.resource) in RESOURCES:
                 resp = self._respond(request, rec)  # auth and injected failures first
                 if resp.status == 299:
-                    resp = await self._watch(request, rec)
+                    resp = await self._watch(request, rec, generations)
             else:
                 resp = self._respond(request, rec)
         except asyncio.CancelledError:
