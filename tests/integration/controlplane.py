@@ -46,7 +46,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -404,12 +404,19 @@ class ControlPlane:
         return self.kubeconfig_path(self.admin_token)
 
     def kubeconfig_path(
-        self, token: str | None = None, *, name: str | None = None, namespace: str = "default"
+        self,
+        token: str | None = None,
+        *,
+        name: str | None = None,
+        namespace: str = "default",
+        server: str | None = None,
     ) -> str:
-        """Write (once per token) a kubeconfig that talks to this API server with ``token``
-        (default: the admin token) and return its path."""
+        """Write (once per token) a kubeconfig that talks to this API server (or ``server``, another one
+        of this control plane: :meth:`extra_apiserver`) with ``token`` (default: the admin token) and
+        return its path."""
         token = token or self.admin_token
-        key = f"{token}/{namespace}"
+        server = server or self.server
+        key = f"{token}/{namespace}/{server}"
         if key in self._kubeconfigs:
             return str(self._kubeconfigs[key])
         name = name or f"user-{len(self._kubeconfigs)}"
@@ -419,7 +426,7 @@ class ControlPlane:
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [
-                {"name": "test", "cluster": {"server": self.server, "certificate-authority": self.ca_file}}
+                {"name": "test", "cluster": {"server": server, "certificate-authority": self.ca_file}}
             ],
             "users": [{"name": name, "user": {"token": token}}],
             "contexts": [
@@ -610,6 +617,42 @@ class ControlPlane:
             parts.append(f"===== {comp} ({state}) {p} =====\n{_tail(p, lines)}")
         return "\n".join(parts)
 
+    @contextlib.contextmanager
+    def extra_apiserver(self, *flags: str, timeout: float = 90) -> Iterator[str]:
+        """A second kube-apiserver on this control plane's etcd, with the same flags plus ``flags`` (as in an
+        HA control plane); yields its URL (same CA, tokens and certificates) and stops it on exit."""
+        port = free_port()
+        url = f"https://127.0.0.1:{port}"
+        comp = f"kube-apiserver-{port}"
+        self._spawn(comp, self._apiserver_argv(port, self.workdir / f"{comp}-certs", flags))
+        try:
+            self._wait_ok(comp, url + "/readyz", self.ssl_context(), self.admin_token, timeout)
+            yield url
+        finally:
+            proc = self.procs.pop(comp)
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+    def _etcd(self, call: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = urllib.request.Request(
+            f"{self.etcd_url}/v3/{call}", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def etcd_revision(self) -> int:
+        """etcd's current revision (what a write's resourceVersion is)."""
+        return int(self._etcd("kv/range", {"key": "AA==", "count_only": True})["header"]["revision"])
+
+    def compact_etcd(self, revision: int) -> None:
+        """Compact etcd at ``revision`` (what kube-apiserver's compactor does every 5 minutes): reads at
+        older revisions, such as a continue token's, then fail with ErrCompacted."""
+        self._etcd("kv/compaction", {"revision": str(revision), "physical": True})
+
     # ---- lifecycle -----------------------------------------------------
 
     def _spawn(self, comp: str, argv: list[str]) -> subprocess.Popen:
@@ -656,6 +699,42 @@ class ControlPlane:
             raise TimeoutError(f"{e}\n{_tail(self.log_paths[comp], 40)}") from None
         self.timings[comp] = round(time.monotonic() - t, 2)
 
+    def _apiserver_argv(self, port: int, cert_dir: Path, extra: Iterable[str] = ()) -> list[str]:
+        p = self.pki
+        return [
+            str(self.binaries["KUBE_APISERVER"]),
+            f"--etcd-servers={self.etcd_url}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={port}",
+            f"--cert-dir={cert_dir}",
+            f"--tls-cert-file={p.serving_cert}",
+            f"--tls-private-key-file={p.serving_key}",
+            f"--client-ca-file={p.ca_cert}",
+            f"--token-auth-file={self.workdir / 'tokens.csv'}",
+            # requestheader config as kubeadm sets it; without it kube-scheduler's delegated
+            # authn logs "missing content for CA bundle ... requestheader-client-ca-file" forever
+            f"--requestheader-client-ca-file={p.ca_cert}",
+            "--requestheader-allowed-names=front-proxy-client",
+            "--requestheader-username-headers=X-Remote-User",
+            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            f"--proxy-client-cert-file={p.front_proxy_cert}",
+            f"--proxy-client-key-file={p.front_proxy_key}",
+            "--authorization-mode=Node,RBAC",
+            f"--service-account-issuer={SA_ISSUER}",
+            f"--service-account-key-file={p.sa_pub}",
+            f"--service-account-signing-key-file={p.sa_key}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--endpoint-reconciler-type=none",
+            # No node-lifecycle controller will ever lift the not-ready taint; see module doc.
+            "--disable-admission-plugins=TaintNodesByCondition",
+            "--allow-privileged=true",
+            "--profiling=false",
+            "--v=1",
+            *extra,
+        ]
+
     def start(self, timeout: float = 90) -> ControlPlane:
         global ACTIVE
         ACTIVE = self
@@ -695,42 +774,7 @@ class ControlPlane:
         tokens.chmod(0o600)
         port = free_port()
         self.server = f"https://127.0.0.1:{port}"
-        p = self.pki
-        self._spawn(
-            "kube-apiserver",
-            [
-                str(self.binaries["KUBE_APISERVER"]),
-                f"--etcd-servers={self.etcd_url}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
-                f"--secure-port={port}",
-                f"--cert-dir={self.workdir / 'apiserver-certs'}",
-                f"--tls-cert-file={p.serving_cert}",
-                f"--tls-private-key-file={p.serving_key}",
-                f"--client-ca-file={p.ca_cert}",
-                f"--token-auth-file={tokens}",
-                # requestheader config as kubeadm sets it; without it kube-scheduler's delegated
-                # authn logs "missing content for CA bundle ... requestheader-client-ca-file" forever
-                f"--requestheader-client-ca-file={p.ca_cert}",
-                "--requestheader-allowed-names=front-proxy-client",
-                "--requestheader-username-headers=X-Remote-User",
-                "--requestheader-group-headers=X-Remote-Group",
-                "--requestheader-extra-headers-prefix=X-Remote-Extra-",
-                f"--proxy-client-cert-file={p.front_proxy_cert}",
-                f"--proxy-client-key-file={p.front_proxy_key}",
-                "--authorization-mode=Node,RBAC",
-                f"--service-account-issuer={SA_ISSUER}",
-                f"--service-account-key-file={p.sa_pub}",
-                f"--service-account-signing-key-file={p.sa_key}",
-                f"--service-cluster-ip-range={SERVICE_CIDR}",
-                "--endpoint-reconciler-type=none",
-                # No node-lifecycle controller will ever lift the not-ready taint; see module doc.
-                "--disable-admission-plugins=TaintNodesByCondition",
-                "--allow-privileged=true",
-                "--profiling=false",
-                "--v=1",
-            ],
-        )
+        self._spawn("kube-apiserver", self._apiserver_argv(port, self.workdir / "apiserver-certs"))
         self._wait_ok(
             "kube-apiserver", self.server + "/readyz", self.ssl_context(), self.admin_token, timeout
         )
