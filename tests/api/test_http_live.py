@@ -18,6 +18,7 @@ from _support import live_client, our_pending_tasks, spin
 
 from builders import api_pod
 from fakeapi import FakeKubeAPI, builtin_cluster
+from k8s_agent.kube.live import LiveSource
 
 DEADLINE = 0.3  # REQUEST_DEADLINE for this module
 TTL = 2.0  # CACHE_TTL (negative entries live TTL/2)
@@ -160,6 +161,33 @@ def test_upstream_403_is_503_naming_the_permission(client, fake):
 
 
 # ------------------------------------------------------------------------------------------ 504
+def test_the_left_behind_check_sees_a_read_in_flight_but_not_the_readiness_checks(client, fake):
+    """our_pending_tasks leaves out the readiness loop's check and its /version read (in flight every
+    READY_INTERVAL, whatever the requests do), and only those: a read of the agent still in flight is seen."""
+    fake.delay(r"/version$", SLOW)
+    fake.delay(r"/pods/slow-1$", SLOW)
+    loop, source = client._loop, client.app.ctx.agent.source
+    live = source
+    while not isinstance(live, LiveSource):  # under the cache (and breaker) wrappers
+        live = live.inner
+    before = our_pending_tasks(loop)
+    check = loop.create_task(source.check_ready())  # as the readiness loop calls it
+    read = loop.create_task(live._get("/api/v1/namespaces/demo/pods/slow-1", what="get pod"))
+    for _ in range(50):  # until both reads reach the fake
+        if fake.requests_for("get", "pods", name="slow-1") and any(
+            r.path == "/version" for r in fake.requests
+        ):
+            break
+        spin(client, 0.02)
+    in_flight = {t.get_coro().cr_code.co_name for t in asyncio.all_tasks(loop) if not t.done()}
+    assert {"check_ready", "_get"} <= in_flight  # the check, its /version read and the pod read
+    assert our_pending_tasks(loop) - before == {read}
+    check.cancel()
+    read.cancel()
+    spin(client, 0.05)
+    assert not our_pending_tasks(loop) - before
+
+
 def test_504_at_the_deadline_leaves_nothing_running(client, fake):
     fake.delay(r"/pods/slow-1$", SLOW)
     before = our_pending_tasks(client._loop)  # the worker's readiness and metrics loops
