@@ -161,31 +161,44 @@ def test_upstream_403_is_503_naming_the_permission(client, fake):
 
 
 # ------------------------------------------------------------------------------------------ 504
+def _named(task: asyncio.Task, name: str) -> bool:
+    return not task.done() and getattr(task.get_coro(), "__name__", "") == name
+
+
 def test_the_left_behind_check_sees_a_read_in_flight_but_not_the_readiness_checks(client, fake):
     """our_pending_tasks leaves out the readiness loop's check and its /version read (in flight every
     READY_INTERVAL, whatever the requests do), and only those: a read of the agent still in flight is seen."""
-    fake.delay(r"/version$", SLOW)
-    fake.delay(r"/pods/slow-1$", SLOW)
-    loop, source = client._loop, client.app.ctx.agent.source
+    # long enough to see both in flight; short, as the readiness loop's own check may meet it too
+    fake.delay(r"/version$", 0.5)
+    fake.delay(r"/pods/left-behind$", SLOW)
+    ctx = client.app.ctx.agent
+    loop, source = client._loop, ctx.source
     live = source
     while not isinstance(live, LiveSource):  # under the cache (and breaker) wrappers
         live = live.inner
     before = our_pending_tasks(loop)
     check = loop.create_task(source.check_ready())  # as the readiness loop calls it
-    read = loop.create_task(live._get("/api/v1/namespaces/demo/pods/slow-1", what="get pod"))
+    read = loop.create_task(live._get("/api/v1/namespaces/demo/pods/left-behind", what="get pod"))
     for _ in range(50):  # until both reads reach the fake
-        if fake.requests_for("get", "pods", name="slow-1") and any(
+        if fake.requests_for("get", "pods", name="left-behind") and any(
             r.path == "/version" for r in fake.requests
         ):
             break
         spin(client, 0.02)
-    in_flight = {t.get_coro().cr_code.co_name for t in asyncio.all_tasks(loop) if not t.done()}
+    in_flight = {getattr(t.get_coro(), "__name__", "") for t in asyncio.all_tasks(loop) if not t.done()}
     assert {"check_ready", "_get"} <= in_flight  # the check, its /version read and the pod read
     assert our_pending_tasks(loop) - before == {read}
     check.cancel()
     read.cancel()
     spin(client, 0.05)
     assert not our_pending_tasks(loop) - before
+    # leave the worker as it was: the readiness loop's own check, if it met the delay, answered and ready
+    for _ in range(100):
+        checking = any(_named(t, "check_ready") for t in asyncio.all_tasks(loop))
+        if ctx.ready and not checking:
+            break
+        spin(client, 0.05)
+    assert ctx.ready, ctx.ready_reason
 
 
 def test_504_at_the_deadline_leaves_nothing_running(client, fake):
@@ -306,7 +319,11 @@ def test_health_endpoints(client, fake):
     _, resp = client.get("/healthz")
     assert resp.status == 200 and resp.json == {"status": "ok"}
     # readiness comes from a background check of /version; once it has run against the healthy fake it is 200
-    # (the 503 cases, failing API and shutdown, are tested with the readiness implementation)
-    spin(client, 0.2)
+    # (the 503 cases, failing API and shutdown, are tested with the readiness implementation). The check runs
+    # only while the test spins the worker's loop: wait for the first one to have answered.
+    for _ in range(100):
+        if client.app.ctx.agent.ready_reason != "starting":
+            break
+        spin(client, 0.05)
     _, resp = client.get("/readyz")
     assert resp.status == 200, resp.text
