@@ -455,12 +455,14 @@ class ControlPlane:
         content_type: str | None = None,
         query: dict[str, Any] | None = None,
         timeout: float = 30,
+        server: str | None = None,
     ) -> Any:
-        """Call the API server; returns the decoded JSON body. Raises :class:`ApiError` on HTTP >= 400.
+        """Call the API server (or ``server``: :meth:`extra_apiserver`); returns the decoded JSON body. Raises
+        :class:`ApiError` on HTTP >= 400.
 
         ``body`` may be a dict (sent as JSON; PATCH defaults to merge-patch) or bytes/str.
         """
-        url = self.server + path
+        url = (server or self.server) + path
         if query:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
         data = None

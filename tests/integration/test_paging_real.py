@@ -20,9 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 from controlplane import ApiError, requires_control_plane, wait_for
@@ -112,17 +109,6 @@ def etcd_continuations(paging_pods):
         yield paging_pods, url
 
 
-def _get(cp, url: str) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        url, headers={"Authorization": f"Bearer {cp.admin_token}", "Accept": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, context=cp.ssl_context(), timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
 def _compact_past(cp, rv: int) -> int:
     """Write once (the revision moves past ``rv``), then compact etcd at the revision after that write."""
     cp.api(
@@ -142,14 +128,15 @@ def _token_rv(token: str) -> int:
 
 def test_a_continue_token_older_than_the_compaction_is_410_expired_with_the_fakes_body(etcd_continuations):
     cp, server = etcd_continuations
-    status, first = _get(cp, f"{server}/api/v1/pods?limit=4")
-    assert status == 200
+    first = cp.api("GET", "/api/v1/pods", query={"limit": 4}, server=server)
     token = first["metadata"]["continue"]
     rv = int(first["metadata"]["resourceVersion"])
     assert _token_rv(token) == rv
     _compact_past(cp, rv)
-    status, body = _get(cp, f"{server}/api/v1/pods?limit=4&continue={urllib.parse.quote(token)}")
-    assert status == 410, body
+    with pytest.raises(ApiError) as err:
+        cp.api("GET", "/api/v1/pods", query={"limit": 4, "continue": token}, server=server)
+    body = err.value.body
+    assert err.value.status == 410, body
     assert (body["kind"], body["status"], body["reason"], body["code"]) == (
         "Status",
         "Failure",
